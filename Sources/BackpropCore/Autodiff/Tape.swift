@@ -1,0 +1,232 @@
+/// What a pullback receives besides the upstream gradient `g`: the op's inputs and output.
+///
+/// Passing them in, instead of letting the closure capture them, is what keeps the graph free
+/// of reference cycles: a closure that captured its own output would keep the whole graph alive.
+public struct BackwardContext<Scalar: TensorScalar> {
+  /// The op's inputs, in the order they were recorded.
+  public let inputs: [Tensor<Scalar>]
+  /// The op's output (use it in formulas like `exp: g · y`).
+  public let output: Tensor<Scalar>
+  /// Whether backward should compute a gradient for input `i` (skip work for data inputs).
+  public func needsGradient(_ i: Int) -> Bool { inputs[i].requiresGrad }
+}
+
+/// A vector–Jacobian product: upstream gradient `g` (shape of the output) → one gradient per
+/// input (shape of that input), `nil` where an input gets none.
+public typealias Pullback<Scalar: TensorScalar> =
+  (_ g: Tensor<Scalar>, _ context: BackwardContext<Scalar>) throws -> [Tensor<Scalar>?]
+
+/// A Jacobian–vector product for forward mode: the inputs' tangents (`nil` = zero) → the output's.
+public typealias Pushforward<Scalar: TensorScalar> =
+  (_ tangents: [Tensor<Scalar>?], _ context: BackwardContext<Scalar>) throws -> Tensor<Scalar>
+
+/// The node of the graph stored in an op's output: its inputs and how to send a gradient to them.
+struct GradFn<Scalar: TensorScalar> {
+  var op: String
+  var inputs: [Tensor<Scalar>]
+  var pullback: Pullback<Scalar>?
+  /// A one-line description of the VJP for `explain()`, e.g. "g ⊙ y".
+  var formula: StaticString
+  /// Creation order, for anomaly reports and stable traces.
+  var sequence: UInt64
+}
+
+nonisolated(unsafe) private var nodeSequence: UInt64 = 0
+nonisolated(unsafe) private var visitEpoch: UInt64 = 0
+
+extension Tensor {
+  /// Wraps a freshly computed forward result and, when needed, records it in the graph.
+  ///
+  /// Every op ends by calling this: it sets `requiresGrad` and the pullback when gradient
+  /// recording is on and some input requires a gradient; it computes the forward-mode tangent
+  /// when some input carries one; and in anomaly mode it checks the result for NaN/∞.
+  /// Public so that users can define their own differentiable ops (see `customOp`).
+  public static func recordResult(
+    _ op: String, shape: [Int], scalars: [Scalar], inputs: [Tensor], formula: StaticString = "",
+    pullback: @escaping Pullback<Scalar>, pushforward: Pushforward<Scalar>? = nil
+  ) throws -> Tensor {
+    let out = Tensor(uncheckedShape: shape, scalars: scalars)
+    let state = ThreadState.current
+    if state.gradEnabled {
+      var needs = false
+      for x in inputs where x.requiresGrad { needs = true; break }
+      if needs {
+        out.requiresGrad = true
+        nodeSequence &+= 1
+        out.gradFn = GradFn(op: op, inputs: inputs, pullback: pullback, formula: formula, sequence: nodeSequence)
+      }
+    }
+    var hasTangent = false
+    for x in inputs where x.tangent != nil { hasTangent = true; break }
+    if hasTangent {
+      guard let pushforward else {
+        throw TensorError.invalidArgument(op: op, message: "has no forward-mode (JVP) rule")
+      }
+      let context = BackwardContext(inputs: inputs, output: out)
+      out.tangent = try withoutGradient { try pushforward(inputs.map { $0.tangent }, context) }
+    }
+    if state.anomalyDetection, state.firstAnomaly == nil, !scalars.allSatisfy({ $0.isFinite }) {
+      // Ops do not throw for this (most cannot fail otherwise); the first anomaly is kept and
+      // thrown by `backward()` and at the end of `withAnomalyDetection { }`.
+      state.firstAnomaly = TensorError.nonFinite(
+        op: op, phase: "forward", location: "node #\(nodeSequence)", inputShapes: inputs.map(\.shape))
+    }
+    return out
+  }
+
+  /// `recordResult` for built-in ops whose pushforward cannot fail (their shapes agree by
+  /// construction), so that ops like `exp()` need no `try`.
+  static func record(
+    _ op: String, shape: [Int], scalars: [Scalar], inputs: [Tensor], formula: StaticString = "",
+    pullback: @escaping Pullback<Scalar>, pushforward: @escaping Pushforward<Scalar>
+  ) -> Tensor {
+    // swiftlint:disable:next force_try
+    try! recordResult(op, shape: shape, scalars: scalars, inputs: inputs, formula: formula,
+                      pullback: pullback, pushforward: pushforward)
+  }
+
+  /// Defines a differentiable op from a forward function and its VJP (and optionally its JVP).
+  ///
+  /// ```swift
+  /// // softplus(x) = log(1 + eˣ),  d/dx = σ(x)
+  /// let y = try Tensor.customOp("softplus", inputs: [x],
+  ///   forward: { xs in (xs[0].exp() + 1).log() },
+  ///   pullback: { g, ctx in [g * ctx.inputs[0].sigmoid()] })
+  /// ```
+  /// `forward` runs without recording; the pullback is written with tensor ops, so it is itself
+  /// differentiable when `backward(createGraph: true)` is used.
+  public static func customOp(
+    _ name: String, inputs: [Tensor], forward: ([Tensor]) throws -> Tensor,
+    pullback: @escaping Pullback<Scalar>, pushforward: Pushforward<Scalar>? = nil
+  ) throws -> Tensor {
+    let value = try withoutGradient { try forward(inputs.map { $0.detached() }) }
+    return try recordResult(name, shape: value.shape, scalars: value.scalars, inputs: inputs,
+                            pullback: pullback, pushforward: pushforward)
+  }
+}
+
+// MARK: - Backward
+
+extension Tensor {
+  /// Backpropagates from this tensor: every tensor it depends on that requires a gradient gets
+  /// ∂self/∂x **added** to its `.grad` (leaves, and non-leaves marked with `retainGrad()`).
+  ///
+  /// The graph is walked once in reverse topological order, iteratively (chains of millions of
+  /// nodes work). Each node multiplies the gradient it received from above by its local
+  /// derivative (its VJP) and sends the product to its inputs; where a tensor feeds several
+  /// paths, the contributions are summed.
+  ///
+  /// - Parameters:
+  ///   - seed: ∂L/∂self; defaults to 1 for a one-element tensor (required otherwise).
+  ///   - retainGraph: keep the graph so that `backward()` can run through it again.
+  ///   - createGraph: record the backward computation itself, so that gradients can be
+  ///     differentiated again (Hessians, gradient penalties). Implies `retainGraph`.
+  /// - Throws: `TensorError.noGradient` if nothing requires a gradient or a non-scalar has no
+  ///   seed, `.graphReleased` on a second pass through a released graph, `.nonFinite` in
+  ///   anomaly mode.
+  public func backward(seed: Tensor? = nil, retainGraph: Bool = false, createGraph: Bool = false) throws {
+    guard requiresGrad else {
+      throw TensorError.noGradient(message: "backward(): tensor of shape \(shape) does not require a gradient "
+        + "(no input had requiresGrad = true, or it was computed inside withoutGradient)")
+    }
+    let seedTensor: Tensor
+    if let seed {
+      guard seed.shape == shape else {
+        throw TensorError.shapeMismatch(op: "backward(seed:)", lhs: shape, rhs: seed.shape,
+                                        reason: "the seed must have the output's shape")
+      }
+      seedTensor = seed
+    } else {
+      guard count == 1 else {
+        throw TensorError.noGradient(message: "backward(): output has shape \(shape); "
+          + "pass backward(seed:) for a non-scalar output")
+      }
+      seedTensor = Tensor(uncheckedShape: shape, scalars: [1])
+    }
+    let state = ThreadState.current
+    if state.anomalyDetection, let anomaly = state.firstAnomaly { throw anomaly }
+    let order = topologicalOrder()
+    let savedGrad = state.gradEnabled, savedFirst = state.inFirstOrderBackward
+    state.gradEnabled = createGraph
+    state.inFirstOrderBackward = !createGraph
+    defer { state.gradEnabled = savedGrad; state.inFirstOrderBackward = savedFirst }
+    let keepGraph = retainGraph || createGraph
+
+    pendingGrad = seedTensor
+    defer { for t in order { t.pendingGrad = nil } }
+    for t in order.reversed() {
+      guard let g = t.pendingGrad else { continue }
+      t.pendingGrad = nil
+      if t.gradFn == nil || t.retainsGrad {
+        t.accumulateGrad(g, createGraph: createGraph)
+      }
+      guard let fn = t.gradFn else { continue }
+      guard let pullback = fn.pullback else { throw TensorError.graphReleased(op: fn.op) }
+      let context = BackwardContext(inputs: fn.inputs, output: t)
+      let grads = try pullback(g, context)
+      if state.anomalyDetection {
+        for case let gi? in grads where !gi.scalars.allSatisfy({ $0.isFinite }) {
+          throw TensorError.nonFinite(op: fn.op, phase: "backward", location: "node #\(fn.sequence)",
+                                      inputShapes: fn.inputs.map(\.shape))
+        }
+      }
+      for (x, gi) in zip(fn.inputs, grads) {
+        guard let gi, x.requiresGrad else { continue }
+        if let existing = x.pendingGrad {
+          x.pendingGrad = try existing + gi
+        } else {
+          x.pendingGrad = gi
+        }
+      }
+      if !keepGraph {
+        t.gradFn!.pullback = nil
+        t.gradFn!.inputs = []
+      }
+    }
+  }
+
+  /// Adds `g` to `.grad` (creating it on first use).
+  private func accumulateGrad(_ g: Tensor, createGraph: Bool) {
+    if let existing = grad {
+      if createGraph {
+        grad = try! existing + g  // shapes equal by construction
+      } else {
+        let result = existing.scalars.count == g.scalars.count ? existing : existing.detached()
+        result.scalars.withUnsafeMutableBufferPointer { y in
+          g.scalars.withUnsafeBufferPointer { x in Scalar._axpy(1, x, y) }
+        }
+        grad = result
+      }
+    } else {
+      // A new object sharing the (copy-on-write) storage: later in-place edits of `.grad`
+      // (clipping, zeroing) never reach a tensor that another node still holds.
+      grad = createGraph ? g : g.detached()
+    }
+  }
+
+  /// Tensors reachable from `self` through recorded inputs, in post-order (inputs before the
+  /// tensors computed from them). Iterative depth-first search with visit stamps.
+  func topologicalOrder() -> [Tensor] {
+    visitEpoch &+= 1
+    let epoch = visitEpoch
+    var order: [Tensor] = []
+    var stack: [(Tensor, Int)] = [(self, 0)]
+    visitMark = epoch
+    while !stack.isEmpty {
+      let (t, i) = stack[stack.count - 1]
+      let inputs = t.gradFn?.inputs
+      if let inputs, i < inputs.count {
+        stack[stack.count - 1].1 = i + 1
+        let child = inputs[i]
+        if child.requiresGrad && child.visitMark != epoch {
+          child.visitMark = epoch
+          stack.append((child, 0))
+        }
+      } else {
+        order.append(t)
+        stack.removeLast()
+      }
+    }
+    return order
+  }
+}

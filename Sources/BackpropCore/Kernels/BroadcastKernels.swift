@@ -1,0 +1,152 @@
+import RealModule
+
+/// Binary elementwise functions. Comparisons return 1 or 0 and are not differentiable.
+public enum BinaryKernel: Sendable {
+  case add, subtract, multiply, divide, power, maximum, minimum
+  case equal, notEqual, less, lessEqual, greater, greaterEqual
+}
+
+/// How two operands map onto a broadcast output: per output dimension, the element stride of
+/// each operand (0 along a broadcast dimension). Built once per call by `BroadcastPlan(_:_:)`.
+public struct BroadcastPlan: Sendable {
+  /// The output shape.
+  public var shape: [Int]
+  /// Strides of `a` and `b` in elements, aligned with `shape`.
+  public var aStrides: [Int]
+  public var bStrides: [Int]
+  /// Fast paths the kernel can take.
+  public enum Kind: Sendable { case sameShape, scalarA, scalarB, general }
+  public var kind: Kind
+
+  /// Aligns `a` and `b` from the right (NumPy rules); `nil` when a dimension pair is neither equal nor 1.
+  public init?(_ a: [Int], _ b: [Int]) {
+    guard let out = broadcastShapes(a, b) else { return nil }
+    shape = out
+    aStrides = BroadcastPlan.strides(of: a, alignedTo: out)
+    bStrides = BroadcastPlan.strides(of: b, alignedTo: out)
+    let aCount = a.reduce(1, *), bCount = b.reduce(1, *)
+    if a == b { kind = .sameShape }
+    else if aCount == 1 && b == out { kind = .scalarA }
+    else if bCount == 1 && a == out { kind = .scalarB }
+    else { kind = .general }
+  }
+
+  /// A plan that reads `a` (shape `shape`) broadcast to `target`, and a one-element `b`.
+  public init?(expanding shape: [Int], to target: [Int]) {
+    guard broadcastShapes(shape, target) == target else { return nil }
+    self.shape = target
+    aStrides = BroadcastPlan.strides(of: shape, alignedTo: target)
+    bStrides = [Int](repeating: 0, count: target.count)
+    kind = .general
+  }
+
+  static func strides(of s: [Int], alignedTo out: [Int]) -> [Int] {
+    var strides = [Int](repeating: 0, count: out.count)
+    var step = 1
+    let offset = out.count - s.count
+    for i in stride(from: s.count - 1, through: 0, by: -1) {
+      strides[i + offset] = s[i] == 1 ? 0 : step
+      step *= s[i]
+    }
+    return strides
+  }
+}
+
+/// The NumPy broadcast of two shapes, or `nil` if they are incompatible.
+public func broadcastShapes(_ a: [Int], _ b: [Int]) -> [Int]? {
+  let n = max(a.count, b.count)
+  var out = [Int](repeating: 1, count: n)
+  for i in 0..<n {
+    let da = i < n - a.count ? 1 : a[i - (n - a.count)]
+    let db = i < n - b.count ? 1 : b[i - (n - b.count)]
+    if da == db || db == 1 { out[i] = da } else if da == 1 { out[i] = db } else { return nil }
+  }
+  return out
+}
+
+@inline(__always)
+func apply<T: TensorScalar>(_ kind: BinaryKernel, _ x: T, _ y: T) -> T {
+  switch kind {
+  case .add: return x + y
+  case .subtract: return x - y
+  case .multiply: return x * y
+  case .divide: return x / y
+  case .power: return powScalar(x, y)
+  case .maximum: return x >= y ? x : y
+  case .minimum: return x <= y ? x : y
+  case .equal: return x == y ? 1 : 0
+  case .notEqual: return x != y ? 1 : 0
+  case .less: return x < y ? 1 : 0
+  case .lessEqual: return x <= y ? 1 : 0
+  case .greater: return x > y ? 1 : 0
+  case .greaterEqual: return x >= y ? 1 : 0
+  }
+}
+
+/// Runs `kind` over the contiguous ranges of the plan; the switch on `kind` is hoisted out of the
+/// element loops for the common arithmetic ops.
+func binaryLoop<T: TensorScalar>(_ kind: BinaryKernel, _ a: UnsafeBufferPointer<T>, _ b: UnsafeBufferPointer<T>,
+                                 _ out: UnsafeMutableBufferPointer<T>, _ plan: BroadcastPlan) {
+  guard let ap = a.baseAddress, let bp = b.baseAddress, let op = out.baseAddress, out.count > 0 else { return }
+  let n = out.count
+  switch plan.kind {
+  case .sameShape:
+    switch kind {
+    case .add: for i in 0..<n { op[i] = ap[i] + bp[i] }
+    case .subtract: for i in 0..<n { op[i] = ap[i] - bp[i] }
+    case .multiply: for i in 0..<n { op[i] = ap[i] * bp[i] }
+    case .divide: for i in 0..<n { op[i] = ap[i] / bp[i] }
+    default: for i in 0..<n { op[i] = apply(kind, ap[i], bp[i]) }
+    }
+  case .scalarA:
+    let s = ap[0]
+    switch kind {
+    case .add: for i in 0..<n { op[i] = s + bp[i] }
+    case .multiply: for i in 0..<n { op[i] = s * bp[i] }
+    default: for i in 0..<n { op[i] = apply(kind, s, bp[i]) }
+    }
+  case .scalarB:
+    let s = bp[0]
+    switch kind {
+    case .add: for i in 0..<n { op[i] = ap[i] + s }
+    case .subtract: for i in 0..<n { op[i] = ap[i] - s }
+    case .multiply: for i in 0..<n { op[i] = ap[i] * s }
+    case .divide: for i in 0..<n { op[i] = ap[i] / s }
+    default: for i in 0..<n { op[i] = apply(kind, ap[i], s) }
+    }
+  case .general:
+    // Odometer over all dimensions but the last; the last is a strided inner loop.
+    let shape = plan.shape, rank = shape.count
+    let inner = shape[rank - 1]
+    let sa = plan.aStrides[rank - 1], sb = plan.bStrides[rank - 1]
+    var index = [Int](repeating: 0, count: rank)
+    var offA = 0, offB = 0, o = 0
+    while o < n {
+      switch kind {
+      case .add: for j in 0..<inner { op[o + j] = ap[offA + j * sa] + bp[offB + j * sb] }
+      case .subtract: for j in 0..<inner { op[o + j] = ap[offA + j * sa] - bp[offB + j * sb] }
+      case .multiply: for j in 0..<inner { op[o + j] = ap[offA + j * sa] * bp[offB + j * sb] }
+      default: for j in 0..<inner { op[o + j] = apply(kind, ap[offA + j * sa], bp[offB + j * sb]) }
+      }
+      o += inner
+      // advance the odometer over dims rank-2 ... 0
+      var d = rank - 2
+      while d >= 0 {
+        index[d] += 1
+        offA += plan.aStrides[d]; offB += plan.bStrides[d]
+        if index[d] < shape[d] { break }
+        offA -= plan.aStrides[d] * shape[d]; offB -= plan.bStrides[d] * shape[d]
+        index[d] = 0
+        d -= 1
+      }
+    }
+  }
+}
+
+/// xʸ that is defined for negative x when y is an integer (RealModule's `pow(x, y)` is NaN for
+/// any negative x, but (−2)² = 4).
+@inline(__always)
+func powScalar<T: TensorScalar>(_ x: T, _ y: T) -> T {
+  if y == y.rounded(), Swift.abs(y) < 16_777_216 { return T.pow(x, Int(y)) }
+  return T.pow(x, y)
+}

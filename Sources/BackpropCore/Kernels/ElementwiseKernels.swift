@@ -1,0 +1,42 @@
+import RealModule
+
+/// The elementwise functions with a kernel of their own. Forward-only: derivatives live in `Ops/`.
+public enum UnaryKernel: Sendable {
+  case negate, exp, log, sqrt, sin, cos, tanh, sigmoid, relu, abs, sign, square, reciprocal
+  /// 1 where x > 0, else 0 (the derivative of relu).
+  case positiveMask
+}
+
+@inline(__always)
+func stableSigmoid<T: TensorScalar>(_ x: T) -> T {
+  // 1/(1+e^-x) overflows e^-x for very negative x; use e^x/(1+e^x) there.
+  if x >= 0 { return 1 / (1 + T.exp(-x)) }
+  let e = T.exp(x)
+  return e / (1 + e)
+}
+
+func unaryLoop<T: TensorScalar>(_ kind: UnaryKernel, _ x: UnsafeBufferPointer<T>, _ y: UnsafeMutableBufferPointer<T>) {
+  let n = x.count
+  guard n > 0, let xp = x.baseAddress, let yp = y.baseAddress else { return }
+  switch kind {
+  case .negate: for i in 0..<n { yp[i] = -xp[i] }
+  case .exp: for i in 0..<n { yp[i] = T.exp(xp[i]) }
+  case .log: for i in 0..<n { yp[i] = T.log(xp[i]) }
+  case .sqrt: for i in 0..<n { yp[i] = xp[i].squareRoot() }
+  case .sin: for i in 0..<n { yp[i] = T.sin(xp[i]) }
+  case .cos: for i in 0..<n { yp[i] = T.cos(xp[i]) }
+  case .tanh: for i in 0..<n { yp[i] = T.tanh(xp[i]) }
+  case .sigmoid: for i in 0..<n { yp[i] = stableSigmoid(xp[i]) }
+  case .relu: for i in 0..<n { let v = xp[i]; yp[i] = v > 0 ? v : 0 }
+  case .abs: for i in 0..<n { yp[i] = Swift.abs(xp[i]) }
+  case .sign: for i in 0..<n { let v = xp[i]; yp[i] = v > 0 ? 1 : (v < 0 ? -1 : 0) }
+  case .square: for i in 0..<n { yp[i] = xp[i] * xp[i] }
+  case .reciprocal: for i in 0..<n { yp[i] = 1 / xp[i] }
+  case .positiveMask: for i in 0..<n { yp[i] = xp[i] > 0 ? 1 : 0 }
+  }
+}
+
+func axpyLoop<T: TensorScalar>(_ alpha: T, _ x: UnsafeBufferPointer<T>, _ y: UnsafeMutableBufferPointer<T>) {
+  guard let xp = x.baseAddress, let yp = y.baseAddress else { return }
+  for i in 0..<min(x.count, y.count) { yp[i] += alpha * xp[i] }
+}

@@ -1,0 +1,17 @@
+// Comparisons return 1 where the relation holds and 0 elsewhere. They are not differentiable:
+// the results are constants (leaves) even when the inputs require gradients.
+
+extension Tensor {
+  /// 1 where a > b (broadcasting), else 0.
+  public func greater(_ b: Tensor) throws -> Tensor { try Tensor.constant(.greater, self, b, op: "greater") }
+  /// 1 where a ≥ b, else 0.
+  public func greaterEqual(_ b: Tensor) throws -> Tensor { try Tensor.constant(.greaterEqual, self, b, op: "greaterEqual") }
+  /// 1 where a < b, else 0.
+  public func less(_ b: Tensor) throws -> Tensor { try Tensor.constant(.less, self, b, op: "less") }
+  /// 1 where a ≤ b, else 0.
+  public func lessEqual(_ b: Tensor) throws -> Tensor { try Tensor.constant(.lessEqual, self, b, op: "lessEqual") }
+  /// 1 where a == b, else 0.
+  public func equal(_ b: Tensor) throws -> Tensor { try Tensor.constant(.equal, self, b, op: "equal") }
+  /// 1 where a ≠ b, else 0.
+  public func notEqual(_ b: Tensor) throws -> Tensor { try Tensor.constant(.notEqual, self, b, op: "notEqual") }
+}

@@ -1,0 +1,23 @@
+extension Tensor {
+  /// Elementwise max(a, b) with broadcasting.
+  ///
+  /// VJP: `∂L/∂a = sumToShape(g ⊙ 1[a ≥ b], a)`, `∂L/∂b = sumToShape(g ⊙ 1[a < b], b)` (ties go to a).
+  public static func maximum(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+    let (shape, values) = try zipKernel(.maximum, a, b, op: "maximum")
+    return record("maximum", shape: shape, scalars: values, inputs: [a, b], formula: "g ⊙ 1[a ≥ b], g ⊙ 1[a < b]",
+      pullback: { g, c in
+        let (a, b) = (c.inputs[0], c.inputs[1])
+        let mask = must { try constant(.greaterEqual, a, b, op: "maximum") }
+        return [c.needsGradient(0) ? must { try (g * mask).sum(toShape: a.shape) } : nil,
+                c.needsGradient(1) ? must { try (g * (1 - mask)).sum(toShape: b.shape) } : nil]
+      },
+      pushforward: { t, c in
+        let (a, b) = (c.inputs[0], c.inputs[1])
+        let mask = must { try constant(.greaterEqual, a, b, op: "maximum") }
+        return must { try tangentSum(t[0].map { try $0 * mask }, t[1].map { try $0 * (1 - mask) }, like: c.output) }
+      })
+  }
+
+  /// Elementwise min(a, b) with broadcasting: `−max(−a, −b)`, so it shares that rule.
+  public static func minimum(_ a: Tensor, _ b: Tensor) throws -> Tensor { -(try maximum(-a, -b)) }
+}

@@ -1,0 +1,27 @@
+// Composite ops: built from primitives, so their derivatives (of any order) come for free.
+
+extension Tensor {
+  /// log Σ exp(x) along `axes`, computed stably as `m + log Σ exp(x − m)` with m = max(x)
+  /// (m is held constant: the result does not depend on it, so neither does the gradient).
+  ///
+  /// Gradient: `∂/∂x = softmax(x)`.
+  public func logSumExp(alongAxes axes: [Int]? = nil, keepingDims: Bool = false) throws -> Tensor {
+    let m = try max(alongAxes: axes, keepingDims: true).detached()
+    let lse = try (self - m).exp().sum(alongAxes: axes, keepingDims: true).log() + m
+    return keepingDims ? lse : try lse.squeezingShape(at: try reductionAxes(axes, op: "logSumExp"))
+  }
+
+  /// softmax(x)ᵢ = exp(xᵢ − max x) / Σⱼ exp(xⱼ − max x) along `axis` (default: the last).
+  ///
+  /// Jacobian: `diag(s) − s sᵀ`; its VJP is `s ⊙ (g − Σ g ⊙ s)`, found here by the chain rule.
+  public func softmax(alongAxis axis: Int = -1) throws -> Tensor {
+    let m = try max(alongAxes: [axis], keepingDims: true).detached()
+    let e = try (self - m).exp()
+    return try e / e.sum(alongAxes: [axis], keepingDims: true)
+  }
+
+  /// log softmax(x) = x − logSumExp(x) along `axis`, stable for large logits.
+  public func logSoftmax(alongAxis axis: Int = -1) throws -> Tensor {
+    try self - logSumExp(alongAxes: [axis], keepingDims: true)
+  }
+}

@@ -1,0 +1,31 @@
+extension Tensor {
+  /// Normalised, sorted, de-duplicated axes; all axes when `axes` is nil.
+  func reductionAxes(_ axes: [Int]?, op: String) throws -> [Int] {
+    guard let axes else { return Array(0..<rank) }
+    return try Set(axes.map { try Shape.normalize(axis: $0, rank: rank, op: op) }).sorted()
+  }
+
+  /// Runs a reduction kernel over `axes`, returning the kept-dims shape and the values.
+  func reduceKernel(_ kind: ReduceKernel, axes: [Int]) -> (keptShape: [Int], values: [Scalar]) {
+    var currentShape = shape
+    var values = scalars
+    for axis in axes.sorted(by: >) {
+      let outer = currentShape[..<axis].reduce(1, *)
+      let n = currentShape[axis]
+      let inner = currentShape[(axis + 1)...].reduce(1, *)
+      let source = values
+      values = [Scalar](unsafeUninitializedCapacity: outer * inner) { buffer, initialized in
+        source.withUnsafeBufferPointer { x in Scalar._reduce(kind, x, outer: outer, count: n, inner: inner, buffer) }
+        initialized = outer * inner
+      }
+      currentShape[axis] = 1
+    }
+    return (currentShape, values)
+  }
+
+  /// The shape after reducing `axes`, with or without the reduced dimensions.
+  func reducedShape(axes: [Int], keepingDims: Bool) -> [Int] {
+    keepingDims ? shape.enumerated().map { axes.contains($0.offset) ? 1 : $0.element }
+      : shape.enumerated().filter { !axes.contains($0.offset) }.map(\.element)
+  }
+}

@@ -1,0 +1,210 @@
+/// An n-dimensional array of `Float` or `Double` that can record how it was computed, so that
+/// gradients can flow back through it by the chain rule.
+///
+/// Storage is contiguous and row-major (the last index varies fastest). A tensor is a reference
+/// type, like PyTorch's: a parameter is one object whose `.grad` fills up during `backward()`.
+/// Its `scalars` array is copy-on-write, so handing one tensor's values to another is cheap.
+///
+/// ```swift
+/// let w = Tensor<Double>(shape: [2, 2], scalars: [1, 2, 3, 4], requiresGrad: true)
+/// let loss = try (w * w).sum()
+/// try loss.backward()      // w.grad == 2 · w
+/// ```
+public final class Tensor<Scalar: TensorScalar> {
+  /// The size of each dimension; `[]` for a scalar.
+  public let shape: [Int]
+  /// The elements in row-major order. Mutating them in place (optimizer updates) is allowed
+  /// outside recorded computations; see `update(_:)`.
+  public var scalars: [Scalar]
+  /// Whether gradients flow into this tensor. Set it on parameters (leaves); results of ops on
+  /// such tensors get it automatically while gradient recording is enabled.
+  public var requiresGrad: Bool
+  /// The accumulated gradient ∂L/∂self after `backward()`; `nil` before. Like PyTorch, each
+  /// `backward()` **adds** to it: call `zeroGrad()` (or `optimizer.zeroGrad`) between steps.
+  public var grad: Tensor?
+  /// A human-readable label used by graphs, traces and error messages (e.g. "W1", "s").
+  public var label: String?
+  /// The forward-mode tangent (directional derivative) carried by this tensor inside `jvp`.
+  public internal(set) var tangent: Tensor?
+
+  /// The record of the op that produced this tensor (`nil` for leaves and untracked results).
+  var gradFn: GradFn<Scalar>?
+  /// Keep `.grad` on this non-leaf tensor too (PyTorch's `retain_grad()`).
+  var retainsGrad = false
+  /// Sum of the gradient contributions received so far during one backward pass.
+  var pendingGrad: Tensor?
+  /// Marks visits during one topological sort, instead of a hash set.
+  var visitMark: UInt64 = 0
+
+  /// Creates a tensor from a shape and its row-major elements. The caller guarantees that
+  /// `scalars.count` equals the product of `shape` (checked by `precondition`).
+  init(uncheckedShape shape: [Int], scalars: [Scalar], requiresGrad: Bool = false) {
+    precondition(shape.reduce(1, *) == scalars.count, "shape \(shape) needs \(shape.reduce(1, *)) elements, got \(scalars.count)")
+    self.shape = shape
+    self.scalars = scalars
+    self.requiresGrad = requiresGrad
+  }
+
+  deinit {
+    // Release long chains iteratively: letting ARC free a 1,000,000-node chain recursively
+    // would overflow the stack. Steal the inputs of every node that dies with us.
+    guard gradFn != nil, !gradFn!.inputs.isEmpty else { return }
+    var stack = gradFn!.inputs
+    gradFn!.inputs = []
+    gradFn!.pullback = nil
+    while var t = stack.popLast() {
+      if isKnownUniquelyReferenced(&t), t.gradFn != nil {
+        stack.append(contentsOf: t.gradFn!.inputs)
+        t.gradFn!.inputs = []
+        t.gradFn!.pullback = nil
+      }
+    }
+  }
+}
+
+// MARK: - Creating tensors
+
+extension Tensor {
+  /// A tensor of the given shape and row-major elements.
+  /// - Throws: `TensorError.invalidArgument` if the element count is not the product of the shape
+  ///   or a dimension is negative.
+  public convenience init(shape: [Int], scalars: [Scalar], requiresGrad: Bool = false) throws {
+    guard shape.allSatisfy({ $0 >= 0 }) else {
+      throw TensorError.invalidArgument(op: "Tensor(shape:scalars:)", message: "negative dimension in shape \(shape)")
+    }
+    let count = shape.reduce(1, *)
+    guard count == scalars.count else {
+      throw TensorError.invalidArgument(
+        op: "Tensor(shape:scalars:)", message: "shape \(shape) holds \(count) elements but \(scalars.count) were given")
+    }
+    self.init(uncheckedShape: shape, scalars: scalars, requiresGrad: requiresGrad)
+  }
+
+  /// A rank-1 tensor (a vector).
+  public convenience init(_ scalars: [Scalar], requiresGrad: Bool = false) {
+    self.init(uncheckedShape: [scalars.count], scalars: scalars, requiresGrad: requiresGrad)
+  }
+
+  /// A rank-0 tensor (a scalar).
+  public convenience init(_ value: Scalar, requiresGrad: Bool = false) {
+    self.init(uncheckedShape: [], scalars: [value], requiresGrad: requiresGrad)
+  }
+
+  /// A rank-2 tensor from rows of equal length.
+  /// - Throws: `TensorError.invalidArgument` for ragged rows.
+  public convenience init(rows: [[Scalar]], requiresGrad: Bool = false) throws {
+    let columns = rows.first?.count ?? 0
+    guard rows.allSatisfy({ $0.count == columns }) else {
+      throw TensorError.invalidArgument(op: "Tensor(rows:)", message: "rows have different lengths \(rows.map(\.count))")
+    }
+    self.init(uncheckedShape: [rows.count, columns], scalars: rows.flatMap { $0 }, requiresGrad: requiresGrad)
+  }
+
+  /// A tensor filled with `value`.
+  public convenience init(repeating value: Scalar, shape: [Int], requiresGrad: Bool = false) {
+    self.init(uncheckedShape: shape, scalars: [Scalar](repeating: value, count: shape.reduce(1, *)),
+              requiresGrad: requiresGrad)
+  }
+
+  /// Zeros of the given shape.
+  public static func zeros(_ shape: [Int], requiresGrad: Bool = false) -> Tensor {
+    Tensor(repeating: 0, shape: shape, requiresGrad: requiresGrad)
+  }
+
+  /// Ones of the given shape.
+  public static func ones(_ shape: [Int], requiresGrad: Bool = false) -> Tensor {
+    Tensor(repeating: 1, shape: shape, requiresGrad: requiresGrad)
+  }
+
+  /// Samples from N(mean, std²), reproducibly from `generator`.
+  public static func randomNormal(
+    _ shape: [Int], mean: Scalar = 0, standardDeviation: Scalar = 1,
+    using generator: inout SeededGenerator, requiresGrad: Bool = false
+  ) -> Tensor {
+    let n = shape.reduce(1, *)
+    var values = [Scalar](repeating: 0, count: n)
+    for i in 0..<n { values[i] = mean + standardDeviation * Scalar(generator.nextNormal()) }
+    return Tensor(uncheckedShape: shape, scalars: values, requiresGrad: requiresGrad)
+  }
+
+  /// Samples from U[low, high), reproducibly from `generator`.
+  public static func randomUniform(
+    _ shape: [Int], low: Scalar = 0, high: Scalar = 1,
+    using generator: inout SeededGenerator, requiresGrad: Bool = false
+  ) -> Tensor {
+    let n = shape.reduce(1, *)
+    var values = [Scalar](repeating: 0, count: n)
+    for i in 0..<n { values[i] = low + (high - low) * Scalar(generator.nextUniform()) }
+    return Tensor(uncheckedShape: shape, scalars: values, requiresGrad: requiresGrad)
+  }
+
+  /// The `n × n` identity matrix.
+  public static func identity(_ n: Int) -> Tensor {
+    var values = [Scalar](repeating: 0, count: n * n)
+    for i in 0..<n { values[i * n + i] = 1 }
+    return Tensor(uncheckedShape: [n, n], scalars: values)
+  }
+}
+
+// MARK: - Basic properties
+
+extension Tensor {
+  /// The number of dimensions.
+  public var rank: Int { shape.count }
+  /// The number of elements.
+  public var count: Int { scalars.count }
+  /// The single element of a one-element tensor (any rank).
+  public var item: Scalar {
+    precondition(scalars.count == 1, "item needs exactly one element, tensor has shape \(shape)")
+    return scalars[0]
+  }
+  /// Whether this tensor was made by the user rather than by an op (PyTorch's `is_leaf`).
+  public var isLeaf: Bool { gradFn == nil }
+  /// The name of the op that produced this tensor, or `nil` for a leaf.
+  public var opName: String? { gradFn.map { $0.op } }
+  /// The tensors this one was computed from (empty for leaves or after the graph is released).
+  public var graphInputs: [Tensor] { gradFn?.inputs ?? [] }
+
+  /// A new leaf with the same values that is cut off from the graph (PyTorch's `detach()`).
+  public func detached() -> Tensor { Tensor(uncheckedShape: shape, scalars: scalars) }
+
+  /// Keep `.grad` on this intermediate tensor during `backward()`, for inspection.
+  public func retainGrad() { retainsGrad = true }
+
+  /// Sets `.grad` to `nil`, so the next `backward()` starts from zero.
+  public func zeroGrad() { grad = nil }
+
+  /// Converts the elements to another precision (not differentiable).
+  public func converted<T: TensorScalar>(to: T.Type) -> Tensor<T> {
+    Tensor<T>(uncheckedShape: shape, scalars: scalars.map { T($0) })
+  }
+
+  /// Changes the elements in place, outside the graph (for optimizers and initialisers).
+  /// - Precondition: the closure keeps the element count.
+  public func update(_ body: (inout [Scalar]) -> Void) {
+    body(&scalars)
+    precondition(scalars.count == shape.reduce(1, *), "update changed the element count")
+  }
+
+  /// Row-major strides in elements.
+  public var strides: [Int] { Shape.strides(shape) }
+}
+
+/// Small helpers on shapes (plain `[Int]`).
+public enum Shape {
+  /// Row-major strides of `shape`, in elements.
+  public static func strides(_ shape: [Int]) -> [Int] {
+    var s = [Int](repeating: 1, count: shape.count)
+    var acc = 1
+    for i in stride(from: shape.count - 1, through: 0, by: -1) { s[i] = acc; acc *= shape[i] }
+    return s
+  }
+  /// Normalises a possibly negative axis (`-1` is the last) and checks its range.
+  public static func normalize(axis: Int, rank: Int, op: String) throws -> Int {
+    let a = axis < 0 ? axis + rank : axis
+    guard a >= 0 && a < max(rank, 1) else {
+      throw TensorError.invalidArgument(op: op, message: "axis \(axis) is out of range for rank \(rank)")
+    }
+    return a
+  }
+}

@@ -1,0 +1,3 @@
+import Testing
+@testable import BackpropData
+@Test func smoke() { #expect(1 == 1) }
