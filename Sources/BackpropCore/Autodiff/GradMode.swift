@@ -15,6 +15,9 @@ final class ThreadState {
   var anomalyDetection = false
   /// Set while pullbacks run without `createGraph`: lets ops skip work only higher order needs.
   var inFirstOrderBackward = false
+  /// Off while a pushforward runs: its own ops must not propagate tangents again (first-order
+  /// forward mode; otherwise sin's rule calls cos, whose rule calls sin, …).
+  var tangentsEnabled = true
   /// The first non-finite forward result seen in anomaly mode.
   var firstAnomaly: TensorError?
 

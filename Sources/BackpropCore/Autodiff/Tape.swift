@@ -31,6 +31,25 @@ struct GradFn<Scalar: TensorScalar> {
   var sequence: UInt64
 }
 
+/// One node's work during `backward()`, as reported to an observer: what came from above, the
+/// local derivative, and what was sent down to each input. Traces and `explain()` are built on it.
+public struct BackwardStep<Scalar: TensorScalar> {
+  /// The tensor whose node ran (the op's output).
+  public let output: Tensor<Scalar>
+  /// The op's name ("multiply", "matmul", …).
+  public let op: String
+  /// A one-line formula of the VJP, e.g. "g ⊙ exp(x)".
+  public let formula: String
+  /// The op's inputs.
+  public let inputs: [Tensor<Scalar>]
+  /// ∂L/∂output: the gradient that arrived from above (already summed over all paths).
+  public let upstream: Tensor<Scalar>
+  /// The gradients sent to each input (`nil` where none was sent).
+  public let sent: [Tensor<Scalar>?]
+  /// For a one-element output: ∂output/∂input, found by running the VJP with g = 1.
+  public let localDerivatives: [Tensor<Scalar>?]?
+}
+
 nonisolated(unsafe) private var nodeSequence: UInt64 = 0
 nonisolated(unsafe) private var visitEpoch: UInt64 = 0
 
@@ -41,6 +60,8 @@ extension Tensor {
   /// recording is on and some input requires a gradient; it computes the forward-mode tangent
   /// when some input carries one; and in anomaly mode it checks the result for NaN/∞.
   /// Public so that users can define their own differentiable ops (see `customOp`).
+  @_specialize(exported: true, where Scalar == Float)
+  @_specialize(exported: true, where Scalar == Double)
   public static func recordResult(
     _ op: String, shape: [Int], scalars: [Scalar], inputs: [Tensor], formula: StaticString = "",
     pullback: @escaping Pullback<Scalar>, pushforward: Pushforward<Scalar>? = nil
@@ -57,12 +78,14 @@ extension Tensor {
       }
     }
     var hasTangent = false
-    for x in inputs where x.tangent != nil { hasTangent = true; break }
+    if state.tangentsEnabled { for x in inputs where x.tangent != nil { hasTangent = true; break } }
     if hasTangent {
       guard let pushforward else {
         throw TensorError.invalidArgument(op: op, message: "has no forward-mode (JVP) rule")
       }
       let context = BackwardContext(inputs: inputs, output: out)
+      state.tangentsEnabled = false
+      defer { state.tangentsEnabled = true }
       out.tangent = try withoutGradient { try pushforward(inputs.map { $0.tangent }, context) }
     }
     if state.anomalyDetection, state.firstAnomaly == nil, !scalars.allSatisfy({ $0.isFinite }) {
@@ -121,10 +144,15 @@ extension Tensor {
   ///   - retainGraph: keep the graph so that `backward()` can run through it again.
   ///   - createGraph: record the backward computation itself, so that gradients can be
   ///     differentiated again (Hessians, gradient penalties). Implies `retainGraph`.
+  ///   - observer: called once per node, in backward order, with what the node received and
+  ///     sent (for traces and explanations; costs nothing when `nil`).
   /// - Throws: `TensorError.noGradient` if nothing requires a gradient or a non-scalar has no
   ///   seed, `.graphReleased` on a second pass through a released graph, `.nonFinite` in
   ///   anomaly mode.
-  public func backward(seed: Tensor? = nil, retainGraph: Bool = false, createGraph: Bool = false) throws {
+  @_specialize(exported: true, where Scalar == Float)
+  @_specialize(exported: true, where Scalar == Double)
+  public func backward(seed: Tensor? = nil, retainGraph: Bool = false, createGraph: Bool = false,
+                       observer: ((BackwardStep<Scalar>) -> Void)? = nil) throws {
     guard requiresGrad else {
       throw TensorError.noGradient(message: "backward(): tensor of shape \(shape) does not require a gradient "
         + "(no input had requiresGrad = true, or it was computed inside withoutGradient)")
@@ -164,6 +192,11 @@ extension Tensor {
       guard let pullback = fn.pullback else { throw TensorError.graphReleased(op: fn.op) }
       let context = BackwardContext(inputs: fn.inputs, output: t)
       let grads = try pullback(g, context)
+      if let observer {
+        let local = t.count == 1 ? try pullback(Tensor(uncheckedShape: t.shape, scalars: [1]), context) : nil
+        observer(BackwardStep(output: t, op: fn.op, formula: "\(fn.formula)", inputs: fn.inputs, upstream: g,
+                              sent: grads, localDerivatives: local))
+      }
       if state.anomalyDetection {
         for case let gi? in grads where !gi.scalars.allSatisfy({ $0.isFinite }) {
           throw TensorError.nonFinite(op: fn.op, phase: "backward", location: "node #\(fn.sequence)",
@@ -206,6 +239,8 @@ extension Tensor {
 
   /// Tensors reachable from `self` through recorded inputs, in post-order (inputs before the
   /// tensors computed from them). Iterative depth-first search with visit stamps.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   func topologicalOrder() -> [Tensor] {
     visitEpoch &+= 1
     let epoch = visitEpoch

@@ -3,6 +3,8 @@ extension Tensor {
   ///
   /// VJP: `∂L/∂a = sumToShape(g, a)`, `∂L/∂b = sumToShape(g, b)`. JVP: `ȧ + ḃ`.
   /// - Throws: `TensorError.shapeMismatch` if the shapes do not broadcast.
+  @_specialize(exported: true, where Scalar == Float)
+  @_specialize(exported: true, where Scalar == Double)
   public static func + (a: Tensor, b: Tensor) throws -> Tensor {
     let (shape, values) = try zipKernel(.add, a, b, op: "add")
     return record("add", shape: shape, scalars: values, inputs: [a, b], formula: "g (summed over broadcast axes)",

@@ -3,6 +3,8 @@ extension Tensor {
   ///
   /// VJP: `∂L/∂a = sumToShape(g ⊙ b, a)`, `∂L/∂b = sumToShape(g ⊙ a, b)`. JVP: `ȧ ⊙ b + a ⊙ ḃ`.
   /// The Jacobian of `a ⊙ b` with respect to `a` is `diag(b)`: the VJP never builds it.
+  @_specialize(exported: true, where Scalar == Float)
+  @_specialize(exported: true, where Scalar == Double)
   public static func * (a: Tensor, b: Tensor) throws -> Tensor {
     let (shape, values) = try zipKernel(.multiply, a, b, op: "multiply")
     return record("multiply", shape: shape, scalars: values, inputs: [a, b], formula: "g ⊙ b, g ⊙ a",

@@ -1,0 +1,81 @@
+import RealModule
+
+/// The seed's scalar chain-rule example, computed by the autodiff engine and by its closed form:
+///
+///     z(x, y) = x² − y²,   x(s, t) = s − sin t,   y(s, t) = eˢ + cos t
+///     dz/ds = 2x·1 + (−2y)·eˢ
+///     dz/dt = 2x·(−cos t) + (−2y)·(−sin t)
+public struct ChainRuleReport: Codable, Sendable {
+  /// One node's backward step: upstream gradient × local derivative = what is sent to each input.
+  public struct TraceEntry: Codable, Sendable {
+    public var node: String
+    public var op: String
+    public var upstream: Double
+    public var edges: [Edge]
+  }
+  /// One edge of the graph during backward: the input it goes to, ∂node/∂input and the product.
+  public struct Edge: Codable, Sendable {
+    public var input: String
+    public var localDerivative: Double
+    public var sent: Double
+    enum CodingKeys: String, CodingKey { case input, localDerivative = "local_derivative", sent }
+  }
+  /// Where a leaf collected gradients from several paths: the contributions and their sum.
+  public struct LeafSum: Codable, Sendable {
+    public var leaf: String
+    public var contributions: [Double]
+    public var sum: Double
+  }
+  public struct ClosedForm: Codable, Sendable {
+    public var dz_ds: Double
+    public var dz_dt: Double
+  }
+  public var s, t, x, y, z: Double
+  public var dz_ds, dz_dt: Double
+  public var closed_form: ClosedForm
+  /// |autodiff − closed form| for dz/ds and dz/dt.
+  public var difference: ClosedForm
+  public var trace: [TraceEntry]
+  public var sums: [LeafSum]
+}
+
+extension ChainRuleReport {
+  /// Runs the example at (s, t): forward pass, backward pass with a trace of every node.
+  public static func compute(s sValue: Double, t tValue: Double) throws -> ChainRuleReport {
+    let s = Tensor<Double>(sValue, requiresGrad: true); s.label = "s"
+    let t = Tensor<Double>(tValue, requiresGrad: true); t.label = "t"
+    let sinT = t.sin(); sinT.label = "sin t"
+    let x = try s - sinT; x.label = "x"
+    let expS = s.exp(); expS.label = "e^s"
+    let cosT = t.cos(); cosT.label = "cos t"
+    let y = try expS + cosT; y.label = "y"
+    let x2 = x.squared(); x2.label = "x²"
+    let y2 = y.squared(); y2.label = "y²"
+    let z = try x2 - y2; z.label = "z"
+
+    var trace: [TraceEntry] = []
+    var received: [ObjectIdentifier: [Double]] = [:]
+    try z.backward { step in
+      var edges: [Edge] = []
+      for (i, input) in step.inputs.enumerated() {
+        guard let sent = step.sent[i], input.requiresGrad else { continue }
+        edges.append(Edge(input: input.label ?? input.opName ?? "?",
+                          localDerivative: step.localDerivatives?[i]?.item ?? .nan, sent: sent.item))
+        if input.isLeaf { received[ObjectIdentifier(input), default: []].append(sent.item) }
+      }
+      trace.append(TraceEntry(node: step.output.label ?? step.op, op: step.op, upstream: step.upstream.item, edges: edges))
+    }
+    let (xv, yv) = (x.item, y.item)
+    let closed = ClosedForm(
+      dz_ds: 2 * xv * 1 + (-2 * yv) * Double.exp(sValue),
+      dz_dt: 2 * xv * -Double.cos(tValue) + (-2 * yv) * -Double.sin(tValue))
+    let (ds, dt) = (s.grad!.item, t.grad!.item)
+    let sums = [s, t].map { leaf in
+      LeafSum(leaf: leaf.label!, contributions: received[ObjectIdentifier(leaf)] ?? [], sum: leaf.grad!.item)
+    }
+    return ChainRuleReport(
+      s: sValue, t: tValue, x: xv, y: yv, z: z.item, dz_ds: ds, dz_dt: dt, closed_form: closed,
+      difference: ClosedForm(dz_ds: Swift.abs(ds - closed.dz_ds), dz_dt: Swift.abs(dt - closed.dz_dt)),
+      trace: trace, sums: sums)
+  }
+}

@@ -1,0 +1,51 @@
+/// The seed's point that Jacobians compose by their shapes: for f(g(h(i))) with
+/// i ∈ ℝᵖ, h ∈ ℝᵒ, g ∈ ℝⁿ, f ∈ ℝᵐ, the Jacobians are (m,n)·(n,o)·(o,p) → (m,p).
+///
+/// The three maps are small differentiable layers with seeded random weights:
+/// h = tanh(A·i + a), g = sin(B·h), f = C·(g ⊙ σ(g)) (each changes the size).
+/// The report builds each Jacobian at the point the chain passes through, multiplies them, and
+/// compares with the Jacobian of the composite computed directly, and with one VJP
+/// (backpropagation's route: a row of the product, from the output end, without matrices).
+public struct JacobianShapesReport: Codable, Sendable {
+  public var m, n, o, p: Int
+  public var seed: UInt64
+  /// "df/dg": [m, n], "dg/dh": [n, o], "dh/di": [o, p], "product": [m, p], "direct": [m, p].
+  public var shapes: [String: [Int]]
+  /// The product of the three Jacobians (m×p), as rows.
+  public var product: [[Double]]
+  /// max |product − direct Jacobian of the composite|.
+  public var max_abs_diff: Double
+  /// max |first row of the product − one VJP with cotangent e₁|.
+  public var max_abs_diff_vjp_row: Double
+}
+
+extension JacobianShapesReport {
+  /// Builds the chain and its Jacobians; sizes must be ≥ 1.
+  public static func compute(m: Int, n: Int, o: Int, p: Int, seed: UInt64 = 0) throws -> JacobianShapesReport {
+    guard [m, n, o, p].allSatisfy({ $0 >= 1 && $0 <= 4096 }) else {
+      throw TensorError.invalidArgument(op: "jacobian-shapes", message: "sizes must be between 1 and 4096 (got m=\(m) n=\(n) o=\(o) p=\(p))")
+    }
+    var rng = SeededGenerator(seed: seed)
+    let a = Tensor<Double>.randomNormal([o, p], standardDeviation: 0.5, using: &rng)
+    let aBias = Tensor<Double>.randomNormal([o], standardDeviation: 0.1, using: &rng)
+    let b = Tensor<Double>.randomNormal([n, o], standardDeviation: 0.5, using: &rng)
+    let c = Tensor<Double>.randomNormal([m, n], standardDeviation: 0.5, using: &rng)
+    let h = { (i: Tensor<Double>) throws in try (a.matmul(i) + aBias).tanh() }
+    let g = { (h: Tensor<Double>) throws in try b.matmul(h).sin() }
+    let f = { (g: Tensor<Double>) throws in try c.matmul(g * g.sigmoid()) }
+    let i0 = Tensor<Double>.randomNormal([p], using: &rng)
+    let h0 = try h(i0), g0 = try g(h0)
+    let dfdg = try jacobian(of: f, at: g0), dgdh = try jacobian(of: g, at: h0), dhdi = try jacobian(of: h, at: i0)
+    let product = try dfdg.matmul(dgdh).matmul(dhdi)
+    let direct = try jacobian(of: { try f(g(h($0))) }, at: i0)
+    let diff = zip(product.scalars, direct.scalars).map { Swift.abs($0 - $1) }.max() ?? 0
+    var e1 = [Double](repeating: 0, count: m); e1[0] = 1
+    let row = try vjp(of: { try f(g(h($0))) }, at: i0, cotangent: Tensor(e1)).vjp
+    let rowDiff = zip(row.scalars, product.scalars.prefix(p)).map { Swift.abs($0 - $1) }.max() ?? 0
+    return JacobianShapesReport(
+      m: m, n: n, o: o, p: p, seed: seed,
+      shapes: ["df/dg": dfdg.shape, "dg/dh": dgdh.shape, "dh/di": dhdi.shape, "product": product.shape, "direct": direct.shape],
+      product: stride(from: 0, to: m * p, by: p).map { Array(product.scalars[$0..<($0 + p)]) },
+      max_abs_diff: diff, max_abs_diff_vjp_row: rowDiff)
+  }
+}
