@@ -3,6 +3,8 @@
 
     pip install scikit-learn
     python3 Tools/make_datasets.py            # writes Data/digits.csv.gz, Data/diabetes.csv.gz
+    python3 Tools/make_datasets.py --fixtures # also rewrites Tests/BackpropDataTests/Fixtures/
+                                              # (needs numpy, torch and safetensors)
 
 The output is deterministic (fixed gzip header: no file name, mtime 0), so running the script
 again on any machine with the same zlib gives byte-identical files. Only the CSV files are
@@ -19,6 +21,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA_DIR = os.path.join(HERE, "..", "Data")
+FIXTURES_DIR = os.path.join(HERE, "..", "Tests", "BackpropDataTests", "Fixtures")
 
 
 def sklearn_data_dir():
@@ -71,11 +74,47 @@ def make_diabetes(src):
     write_csv_gz(os.path.join(DATA_DIR, "diabetes.csv.gz"), header, rows)
 
 
+def make_fixtures():
+    """Tiny files for BackpropDataTests, written by independent implementations (Python's
+    struct/gzip for IDX, the reference safetensors library) so the Swift readers are checked
+    against someone else's writer."""
+    import struct
+    import safetensors
+    import safetensors.torch
+    import torch
+
+    os.makedirs(FIXTURES_DIR, exist_ok=True)
+    path = lambda name: os.path.join(FIXTURES_DIR, name)
+    pixels = bytes([0, 1, 2, 3, 4, 5, 255, 128, 0, 7, 8, 9, 10, 20, 30, 40, 50, 60])
+    with open(path("tiny-images-idx3-ubyte.gz"), "wb") as raw:
+        with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz:
+            gz.write(struct.pack(">BBBBIII", 0, 0, 8, 3, 3, 2, 3) + pixels)
+    with open(path("tiny-labels-idx1-ubyte"), "wb") as f:
+        f.write(struct.pack(">BBBBI", 0, 0, 8, 1, 3) + bytes([2, 0, 1]))
+    with open(path("tiny.csv"), "w") as f:
+        f.write("x1,x2,label\n0.5,1.5,0\n-1,2e1,1\n3,4,2\n")
+    tensors = {
+        "weight": torch.tensor([[1.5, -2.0, 0.25], [3.0, 4.0, -0.5]], dtype=torch.float32),
+        "bias": torch.tensor([0.1, 0.2], dtype=torch.float64),
+        "half": torch.tensor([1.0, -0.5, 65504.0, 6.1035156e-05], dtype=torch.float16),
+        "brain": torch.tensor([1.0, -3.0, 0.15625], dtype=torch.bfloat16),
+        "steps": torch.tensor([7, -1], dtype=torch.int64),
+        "scalar": torch.tensor(2.5, dtype=torch.float32),
+    }
+    safetensors.torch.save_file(
+        tensors, path("reference.safetensors"),
+        metadata={"format": "pt", "note": "written by safetensors " + safetensors.__version__})
+    os.chmod(path("reference.safetensors"), 0o644)
+    print(f"wrote fixtures in {os.path.relpath(FIXTURES_DIR)}")
+
+
 def main():
     src = sklearn_data_dir()
     os.makedirs(DATA_DIR, exist_ok=True)
     make_digits(src)
     make_diabetes(src)
+    if "--fixtures" in sys.argv[1:]:
+        make_fixtures()
 
 
 if __name__ == "__main__":

@@ -50,10 +50,24 @@ func readFileBytes(_ url: URL, maxBytes: Int = DataLimits.maxBytes, hint: String
     throw DataError.tooLarge(
       path: path, reason: "the file is \(sizeHint) bytes; the limit is \(maxBytes) bytes")
   }
-  var bytes = [UInt8]()
-  bytes.reserveCapacity(max(0, sizeHint) + 1)
+  // Read straight into an array of the size fstat reports; keep reading in chunks in case the
+  // file is longer (it grew, or it is a pipe that reports size 0).
+  var failure: Int32 = 0
+  var bytes = [UInt8](unsafeUninitializedCapacity: max(0, sizeHint)) { buffer, initialized in
+    while initialized < buffer.count {
+      let n = read(fd, buffer.baseAddress! + initialized, buffer.count - initialized)
+      if n < 0 && errno == EINTR { continue }
+      if n < 0 { failure = errno }
+      if n <= 0 { break }
+      initialized += n
+    }
+  }
+  if failure != 0 {
+    throw DataError.ioFailed(path: path, operation: "read", reason: systemErrorMessage(failure))
+  }
   var chunk = [UInt8](repeating: 0, count: 1 << 16)
-  while true {
+  // A short read means end of file; a full buffer (or an empty one) means there may be more.
+  while bytes.count >= sizeHint {
     let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
     if n < 0 {
       if errno == EINTR { continue }

@@ -80,13 +80,13 @@ public struct IDXArray: Sendable, Equatable {
       // trailing data): a damaged header can never make us inflate or allocate more than that.
       let reader = try GzipReader(fileBytes, path: path)
       let (type, shape, payload) = try Self.parseHeader(
-        path: path, maxBytes: maxBytes, compressed: true, read: { try reader.read(upTo: $0) })
+        path: path, maxBytes: maxBytes, read: { try reader.read(upTo: $0) })
       let body = try reader.read(upTo: payload &+ 1)
       try self.init(checking: body, type: type, shape: shape, payload: payload, path: path)
     } else {
       var offset = 0
       let (type, shape, payload) = try Self.parseHeader(
-        path: path, maxBytes: maxBytes, compressed: false,
+        path: path, maxBytes: maxBytes,
         read: { n in
           let end = min(fileBytes.count, offset + n)
           defer { offset = end }
@@ -112,7 +112,7 @@ public struct IDXArray: Sendable, Equatable {
 
   /// Reads and checks the magic and the sizes; returns the type, shape and payload byte count.
   private static func parseHeader(
-    path: String, maxBytes: Int, compressed: Bool, read: (Int) throws -> [UInt8]
+    path: String, maxBytes: Int, read: (Int) throws -> [UInt8]
   ) throws -> (IDXDataType, [Int], Int) {
     let magic = try read(4)
     guard magic.count == 4 else {

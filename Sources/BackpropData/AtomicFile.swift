@@ -1,0 +1,89 @@
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Crash-safe file replacement: after `write(_:to:)` returns, the file holds either its old
+/// contents or all of the new ones, even if the process or the machine dies part-way.
+///
+/// The steps: write a temporary file in the same directory (a rename is only atomic within one
+/// file system), `fsync` it, `rename` it over the destination, then `fsync` the directory so the
+/// rename itself is durable. Used for safetensors files and training checkpoints.
+public enum AtomicFile {
+  /// Atomically replaces (or creates) the file at `url` with `data`.
+  ///
+  /// A new file gets mode 0644; an existing file keeps its permission bits. On failure the
+  /// destination is untouched and the temporary file is removed.
+  ///
+  /// - Throws: `DataError.ioFailed` naming the file and the failing step.
+  public static func write(_ data: Data, to url: URL) throws {
+    try data.withUnsafeBytes { try write(bytes: $0, to: url) }
+  }
+
+  /// Atomically replaces (or creates) the file at `url` with `bytes`; see `write(_:to:)`.
+  public static func write(_ bytes: [UInt8], to url: URL) throws {
+    try bytes.withUnsafeBytes { try write(bytes: $0, to: url) }
+  }
+
+  private static func write(bytes: UnsafeRawBufferPointer, to url: URL) throws {
+    let path = url.path
+    let directory = url.deletingLastPathComponent().path
+    func fail(_ operation: String, _ code: Int32 = errno) -> DataError {
+      .ioFailed(path: path, operation: operation, reason: systemErrorMessage(code))
+    }
+
+    // mkstemp needs a writable, NUL-terminated template it fills in place.
+    var template = Array((directory + "/." + url.lastPathComponent + ".tmp-XXXXXX").utf8CString)
+    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+    guard fd >= 0 else { throw fail("create a temporary file in \(directory) for") }
+    let temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    var committed = false
+    defer {
+      if !committed { unlink(temporaryPath) }
+    }
+    var closed = false
+    defer { if !closed { close(fd) } }
+
+    var existing = stat()
+    let mode: mode_t = stat(path, &existing) == 0 ? existing.st_mode & 0o7777 : 0o644
+    guard fchmod(fd, mode) == 0 else { throw fail("set permissions on") }
+
+    var offset = 0
+    while offset < bytes.count {
+      let n = systemWrite(fd, bytes.baseAddress! + offset, bytes.count - offset)
+      if n < 0 {
+        if errno == EINTR { continue }
+        throw fail("write")
+      }
+      offset += n
+    }
+    guard fsync(fd) == 0 else { throw fail("fsync") }
+    closed = true
+    guard close(fd) == 0 else { throw fail("close") }
+    guard rename(temporaryPath, path) == 0 else { throw fail("rename onto") }
+    committed = true
+
+    // Make the rename durable: fsync the directory entry. Some file systems refuse to fsync a
+    // directory (EINVAL); the data is already safe there, so only real I/O errors count.
+    let dirFD = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    guard dirFD >= 0 else { throw fail("open the directory of") }
+    defer { close(dirFD) }
+    if fsync(dirFD) != 0 && errno != EINVAL && errno != EROFS { throw fail("fsync the directory of") }
+  }
+}
+
+/// POSIX `write(2)` (the name `write` is taken inside `AtomicFile`).
+private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
+  #if canImport(Glibc)
+    return Glibc.write(fd, buffer, count)
+  #elseif canImport(Musl)
+    return Musl.write(fd, buffer, count)
+  #else
+    return Darwin.write(fd, buffer, count)
+  #endif
+}
