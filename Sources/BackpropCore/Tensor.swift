@@ -202,9 +202,16 @@ public enum Shape {
   /// Normalises a possibly negative axis (`-1` is the last) and checks its range.
   public static func normalize(axis: Int, rank: Int, op: String) throws -> Int {
     let a = axis < 0 ? axis + rank : axis
-    guard a >= 0 && a < max(rank, 1) else {
+    // A scalar has no axes: accepting axis 0 at rank 0 let slice/pad/sum/argmax index shape[0].
+    guard a >= 0 && a < rank else {
       throw TensorError.invalidArgument(op: op, message: "axis \(axis) is out of range for rank \(rank)")
     }
     return a
   }
+}
+
+extension Tensor {
+  /// The number of recorded op nodes this tensor depends on (itself included), counted
+  /// iteratively. Leaves are not counted.
+  public func graphNodeCount() -> Int { topologicalOrder().filter { $0.gradFn != nil }.count }
 }

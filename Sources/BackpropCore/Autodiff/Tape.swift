@@ -1,3 +1,5 @@
+import Synchronization
+
 /// What a pullback receives besides the upstream gradient `g`: the op's inputs and output.
 ///
 /// Passing them in, instead of letting the closure capture them, is what keeps the graph free
@@ -50,8 +52,11 @@ public struct BackwardStep<Scalar: TensorScalar> {
   public let localDerivatives: [Tensor<Scalar>?]?
 }
 
-nonisolated(unsafe) private var nodeSequence: UInt64 = 0
-nonisolated(unsafe) private var visitEpoch: UInt64 = 0
+// Atomic: graphs are built and walked on many threads at once (parallel tests, a training loop
+// beside an evaluation loop); plain globals here were data races (ThreadSanitizer), and two walks
+// sharing an epoch could skip a shared leaf.
+private let nodeSequence = Atomic<UInt64>(0)
+private let visitEpoch = Atomic<UInt64>(0)
 
 extension Tensor {
   /// Wraps a freshly computed forward result and, when needed, records it in the graph.
@@ -73,8 +78,8 @@ extension Tensor {
       for x in inputs where x.requiresGrad { needs = true; break }
       if needs {
         out.requiresGrad = true
-        nodeSequence &+= 1
-        out.gradFn = GradFn(op: op, inputs: inputs, pullback: pullback, formula: formula, sequence: nodeSequence)
+        let sequence = nodeSequence.wrappingAdd(1, ordering: .relaxed).newValue
+        out.gradFn = GradFn(op: op, inputs: inputs, pullback: pullback, formula: formula, sequence: sequence)
       }
     }
     var hasTangent = false
@@ -92,7 +97,7 @@ extension Tensor {
       // Ops do not throw for this (most cannot fail otherwise); the first anomaly is kept and
       // thrown by `backward()` and at the end of `withAnomalyDetection { }`.
       state.firstAnomaly = TensorError.nonFinite(
-        op: op, phase: "forward", location: "node #\(nodeSequence)", inputShapes: inputs.map(\.shape))
+        op: op, phase: "forward", location: "node #\(nodeSequence.load(ordering: .relaxed))", inputShapes: inputs.map(\.shape))
     }
     return out
   }
@@ -182,29 +187,42 @@ extension Tensor {
 
     pendingGrad = seedTensor
     defer { for t in order { t.pendingGrad = nil } }
-    for t in order.reversed() {
+    for index in stride(from: order.count - 1, through: 0, by: -1) {
+      let t = order[index]
       guard let g = t.pendingGrad else { continue }
       t.pendingGrad = nil
-      if t.gradFn == nil || t.retainsGrad {
-        t.accumulateGrad(g, createGraph: createGraph)
-      }
-      guard let fn = t.gradFn else { continue }
-      guard let pullback = fn.pullback else { throw TensorError.graphReleased(op: fn.op) }
-      let context = BackwardContext(inputs: fn.inputs, output: t)
+      let isLeaf = t.gradFn == nil
+      if isLeaf || t.retainsGrad { t.accumulateGrad(g, createGraph: createGraph) }
+      if isLeaf { continue }
+      guard let pullback = t.gradFn!.pullback else { throw TensorError.graphReleased(op: t.gradFn!.op) }
+      let inputs = t.gradFn!.inputs
+      let context = BackwardContext(inputs: inputs, output: t)
       let grads = try pullback(g, context)
       if let observer {
         let local = t.count == 1 ? try pullback(Tensor(uncheckedShape: t.shape, scalars: [1]), context) : nil
-        observer(BackwardStep(output: t, op: fn.op, formula: "\(fn.formula)", inputs: fn.inputs, upstream: g,
+        observer(BackwardStep(output: t, op: t.gradFn!.op, formula: "\(t.gradFn!.formula)", inputs: inputs, upstream: g,
                               sent: grads, localDerivatives: local))
       }
       if state.anomalyDetection {
         for case let gi? in grads where !gi.scalars.allSatisfy({ $0.isFinite }) {
-          throw TensorError.nonFinite(op: fn.op, phase: "backward", location: "node #\(fn.sequence)",
-                                      inputShapes: fn.inputs.map(\.shape))
+          throw TensorError.nonFinite(op: t.gradFn!.op, phase: "backward", location: "node #\(t.gradFn!.sequence)",
+                                      inputShapes: inputs.map(\.shape))
         }
       }
-      for (x, gi) in zip(fn.inputs, grads) {
-        guard let gi, x.requiresGrad else { continue }
+      // A custom op's pullback can get these wrong; built-in ones cannot. Fail loudly rather
+      // than drop a gradient or accumulate one of the wrong shape.
+      guard grads.count == inputs.count else {
+        throw TensorError.invalidArgument(
+          op: t.gradFn!.op, message: "the pullback returned \(grads.count) gradients for \(inputs.count) inputs")
+      }
+      for i in 0..<Swift.min(inputs.count, grads.count) {
+        guard let gi = grads[i] else { continue }
+        let x = inputs[i]
+        guard x.requiresGrad else { continue }
+        guard gi.shape == x.shape else {
+          throw TensorError.shapeMismatch(op: t.gradFn!.op, lhs: x.shape, rhs: gi.shape,
+                                          reason: "the pullback returned a gradient whose shape differs from its input's")
+        }
         if let existing = x.pendingGrad {
           x.pendingGrad = try existing + gi
         } else {
@@ -242,8 +260,7 @@ extension Tensor {
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
   func topologicalOrder() -> [Tensor] {
-    visitEpoch &+= 1
-    let epoch = visitEpoch
+    let epoch = visitEpoch.wrappingAdd(1, ordering: .relaxed).newValue
     var order: [Tensor] = []
     var stack: [(Tensor, Int)] = [(self, 0)]
     visitMark = epoch

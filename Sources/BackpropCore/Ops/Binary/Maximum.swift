@@ -19,5 +19,11 @@ extension Tensor {
   }
 
   /// Elementwise min(a, b) with broadcasting: `−max(−a, −b)`, so it shares that rule.
-  public static func minimum(_ a: Tensor, _ b: Tensor) throws -> Tensor { -(try maximum(-a, -b)) }
+  public static func minimum(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+    guard broadcastShapes(a.shape, b.shape) != nil else {
+      throw TensorError.shapeMismatch(op: "minimum", lhs: a.shape, rhs: b.shape,
+                                      reason: "they cannot be broadcast together (NumPy rules: trailing dimensions must be equal or 1)")
+    }
+    return -(try maximum(-a, -b))
+  }
 }

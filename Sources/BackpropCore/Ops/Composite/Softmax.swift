@@ -6,15 +6,17 @@ extension Tensor {
   ///
   /// Gradient: `∂/∂x = softmax(x)`.
   public func logSumExp(alongAxes axes: [Int]? = nil, keepingDims: Bool = false) throws -> Tensor {
+    let axes = try reductionAxes(axes, op: "logSumExp")
     let m = try max(alongAxes: axes, keepingDims: true).detached()
     let lse = try (self - m).exp().sum(alongAxes: axes, keepingDims: true).log() + m
-    return keepingDims ? lse : try lse.squeezingShape(at: try reductionAxes(axes, op: "logSumExp"))
+    return keepingDims ? lse : try lse.squeezingShape(at: axes)
   }
 
   /// softmax(x)ᵢ = exp(xᵢ − max x) / Σⱼ exp(xⱼ − max x) along `axis` (default: the last).
   ///
   /// Jacobian: `diag(s) − s sᵀ`; its VJP is `s ⊙ (g − Σ g ⊙ s)`, found here by the chain rule.
   public func softmax(alongAxis axis: Int = -1) throws -> Tensor {
+    _ = try Shape.normalize(axis: axis, rank: rank, op: "softmax")
     let m = try max(alongAxes: [axis], keepingDims: true).detached()
     let e = try (self - m).exp()
     return try e / e.sum(alongAxes: [axis], keepingDims: true)
@@ -22,6 +24,7 @@ extension Tensor {
 
   /// log softmax(x) = x − logSumExp(x) along `axis`, stable for large logits.
   public func logSoftmax(alongAxis axis: Int = -1) throws -> Tensor {
-    try self - logSumExp(alongAxes: [axis], keepingDims: true)
+    _ = try Shape.normalize(axis: axis, rank: rank, op: "logSoftmax")
+    return try self - logSumExp(alongAxes: [axis], keepingDims: true)
   }
 }

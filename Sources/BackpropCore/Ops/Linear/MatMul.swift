@@ -16,10 +16,16 @@ extension Tensor {
       }
       let a2 = a.rank == 1 ? try a.reshaped(to: [1, a.count]) : a
       let b2 = b.rank == 1 ? try b.reshaped(to: [b.count, 1]) : b
-      var result = try matmul(a2, b2, transposeA: a.rank == 1 ? false : transposeA, transposeB: b.rank == 1 ? false : transposeB)
-      if b.rank == 1 { result = try result.squeezingShape(at: [-1]) }
-      if a.rank == 1 { result = try result.squeezingShape(at: [-2]) }
-      return result
+      let result: Tensor
+      do {
+        result = try matmul(a2, b2, transposeA: a.rank == 1 ? false : transposeA, transposeB: b.rank == 1 ? false : transposeB)
+      } catch let TensorError.shapeMismatch(op, _, _, reason) {
+        // Report the shapes the caller passed, not the reshaped matrices.
+        throw TensorError.shapeMismatch(op: op, lhs: a.shape, rhs: b.shape, reason: reason)
+      }
+      // Drop the added dimensions in one call: squeezing −1 first would leave a vector·vector
+      // result of rank 1, where −2 no longer exists.
+      return try result.squeezingShape(at: (a.rank == 1 ? [-2] : []) + (b.rank == 1 ? [-1] : []))
     }
     let (m, k) = transposeA ? (a.shape[a.rank - 1], a.shape[a.rank - 2]) : (a.shape[a.rank - 2], a.shape[a.rank - 1])
     let (k2, n) = transposeB ? (b.shape[b.rank - 1], b.shape[b.rank - 2]) : (b.shape[b.rank - 2], b.shape[b.rank - 1])

@@ -23,7 +23,8 @@ extension Tensor {
 
   /// The smallest element overall or along `axes`: `−max(−x)`.
   public func min(alongAxes axes: [Int]? = nil, keepingDims: Bool = false) throws -> Tensor {
-    -(try (-self).max(alongAxes: axes, keepingDims: keepingDims))
+    _ = try reductionAxes(axes, op: "min")  // so that a bad axis is reported as min's, not max's
+    return -(try (-self).max(alongAxes: axes, keepingDims: keepingDims))
   }
 
   /// Indices of the largest element along `axis` (first one on ties), in row-major order of the
