@@ -13,8 +13,10 @@ import _BackpropTestSupport
         return (x.log() * 2).sum()
       }
       Issue.record("log(−1) under anomaly detection did not throw")
-    } catch let TensorError.nonFinite(op, phase, _, shapes) {
+    } catch let TensorError.nonFinite(op, phase, location, shapes) {
       #expect(op == "log" && phase == "forward" && shapes == [[2]])
+      // Debug builds carry line tables: the user's line that called log() is named.
+      #expect(location.contains("ErrorTests.swift:13"), "location was \(location)")
     }
   }
 
@@ -39,8 +41,9 @@ import _BackpropTestSupport
     do {
       try withAnomalyDetection { try T.pow(a, b).sum().backward() }
       Issue.record("NaN gradient under anomaly detection did not throw")
-    } catch let TensorError.nonFinite(op, phase, _, shapes) {
+    } catch let TensorError.nonFinite(op, phase, location, shapes) {
       #expect(op == "pow" && phase == "backward" && shapes == [[2], [2]])
+      #expect(location.contains("ErrorTests.swift:"), "location was \(location)")
     }
     // Without anomaly mode the same computation runs through (PyTorch's default).
     try T.pow(a, b).sum().backward()

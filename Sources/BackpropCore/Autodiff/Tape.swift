@@ -1,3 +1,4 @@
+import Runtime
 import Synchronization
 
 /// What a pullback receives besides the upstream gradient `g`: the op's inputs and output.
@@ -31,6 +32,8 @@ struct GradFn<Scalar: TensorScalar> {
   var formula: StaticString
   /// Creation order, for anomaly reports and stable traces.
   var sequence: UInt64
+  /// Where the op was recorded (a raw backtrace, symbolicated only if reported); anomaly mode only.
+  var site: Backtrace? = nil
 }
 
 /// One node's work during `backward()`, as reported to an observer: what came from above, the
@@ -79,7 +82,8 @@ extension Tensor {
       if needs {
         out.requiresGrad = true
         let sequence = nodeSequence.wrappingAdd(1, ordering: .relaxed).newValue
-        out.gradFn = GradFn(op: op, inputs: inputs, pullback: pullback, formula: formula, sequence: sequence)
+        out.gradFn = GradFn(op: op, inputs: inputs, pullback: pullback, formula: formula, sequence: sequence,
+                            site: state.anomalyDetection ? try? Backtrace.capture() : nil)
       }
     }
     var hasTangent = false
@@ -97,7 +101,7 @@ extension Tensor {
       // Ops do not throw for this (most cannot fail otherwise); the first anomaly is kept and
       // thrown by `backward()` and at the end of `withAnomalyDetection { }`.
       state.firstAnomaly = TensorError.nonFinite(
-        op: op, phase: "forward", location: "node #\(nodeSequence.load(ordering: .relaxed))", inputShapes: inputs.map(\.shape))
+        op: op, phase: "forward", location: CreationSite.describe(try? Backtrace.capture()), inputShapes: inputs.map(\.shape))
     }
     return out
   }
@@ -205,7 +209,7 @@ extension Tensor {
       }
       if state.anomalyDetection {
         for case let gi? in grads where !gi.scalars.allSatisfy({ $0.isFinite }) {
-          throw TensorError.nonFinite(op: t.gradFn!.op, phase: "backward", location: "node #\(t.gradFn!.sequence)",
+          throw TensorError.nonFinite(op: t.gradFn!.op, phase: "backward", location: CreationSite.describe(t.gradFn!.site),
                                       inputShapes: inputs.map(\.shape))
         }
       }
@@ -280,5 +284,22 @@ extension Tensor {
       }
     }
     return order
+  }
+}
+
+/// Turns a captured backtrace into "file:line" of the first frame outside Backprop's core, i.e.
+/// the user's line that created the op (needs debug info, as in debug builds).
+enum CreationSite {
+  static func describe(_ backtrace: Backtrace?) -> String {
+    guard let frames = backtrace?.symbolicated()?.frames else { return "unknown location" }
+    var fallback: String?
+    for frame in frames {
+      guard let location = frame.symbol?.sourceLocation, location.line > 0 else { continue }
+      let text = "\(location.path):\(location.line)"
+      if location.path.contains("/BackpropCore/") { continue }
+      if location.path.hasPrefix("/opt/swift") || location.path.contains("swift/stdlib") { fallback = fallback ?? text; continue }
+      return text
+    }
+    return fallback ?? "unknown location (build with debug info for file:line)"
   }
 }
