@@ -33,7 +33,11 @@ let package = Package(
     /// The command-line tool.
     .executableTarget(
       name: "backprop",
-      dependencies: ["Backprop", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+      dependencies: ["Backprop", "BackpropBenchmarks", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+    /// Test helper (Tests/RobustnessTests): saves checkpoints in a loop to be SIGKILLed; trains for determinism runs.
+    .executableTarget(name: "checkpoint-writer", dependencies: ["Backprop", "BackpropKernels"]),
+    /// The workloads of `backprop bench` (W1–W5), with a small timing harness (warm-up, median).
+    .target(name: "BackpropBenchmarks", dependencies: ["Backprop"]),
 
     // MARK: - Implementation details
     /// Matrix multiply and other hot loops: run-time BLAS (dlopen), own packed kernels, threads.
@@ -56,6 +60,8 @@ let package = Package(
       resources: [.copy("Fixtures")]),
     .testTarget(name: "BackpropDataTests", dependencies: ["BackpropData", "BackpropCore"], resources: [.copy("Fixtures")]),
     .testTarget(name: "BackpropCLITests", dependencies: ["Backprop"]),
+    .testTarget(name: "RobustnessTests", dependencies: ["Backprop", "checkpoint-writer"]),
+    .testTarget(name: "BackpropVizTests", dependencies: ["BackpropViz", "_BackpropTestSupport"]),
   ],
   swiftLanguageModes: [.v5]
 )

@@ -5,7 +5,7 @@
 
 static atomic_int backend_override = -1;
 static atomic_int thread_override = 0;
-static atomic_int simd_enabled = 1;
+static atomic_int isa_override = -1;
 
 int bp_backend_override(void) { return atomic_load(&backend_override); }
 void bp_set_backend_override(int backend) { atomic_store(&backend_override, backend); }
@@ -17,10 +17,23 @@ int bp_online_cpu_count(void) {
   return n < 1 ? 1 : (n > 1024 ? 1024 : (int)n);
 }
 
-int bp_simd_kernels_active(void) {
-  static atomic_int cpu_ok = -1;  // cached: __builtin_cpu_supports is cheap but not free
-  int ok = atomic_load(&cpu_ok);
-  if (ok < 0) { ok = bp_cpu_has_avx2_fma(); atomic_store(&cpu_ok, ok); }
-  return ok && atomic_load(&simd_enabled);
+int bp_cpu_best_isa(void) {
+  static atomic_int best = -1;  // cached: the CPU does not change
+  int isa = atomic_load(&best);
+  if (isa < 0) {
+    isa = !bp_cpu_has_avx2_fma() ? BP_ISA_PORTABLE : bp_cpu_has_avx512f() ? BP_ISA_AVX512 : BP_ISA_AVX2;
+    atomic_store(&best, isa);
+  }
+  return isa;
 }
-void bp_set_simd_kernels_enabled(int enabled) { atomic_store(&simd_enabled, enabled != 0); }
+
+int bp_kernel_isa(void) {
+  int forced = atomic_load(&isa_override);
+  return forced >= 0 ? forced : bp_cpu_best_isa();
+}
+
+int bp_set_kernel_isa(int isa) {
+  if (isa > bp_cpu_best_isa()) return 0;  // the CPU cannot run it
+  atomic_store(&isa_override, isa < 0 ? -1 : isa);
+  return 1;
+}

@@ -7,3 +7,12 @@ int bp_cpu_has_avx2_fma(void) {
   return 0;
 #endif
 }
+
+int bp_cpu_has_avx512f(void) {
+#if defined(__x86_64__)
+  __builtin_cpu_init();  // also checks that the OS saves the zmm registers (XCR0)
+  return __builtin_cpu_supports("avx512f");
+#else
+  return 0;
+#endif
+}

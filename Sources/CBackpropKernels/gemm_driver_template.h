@@ -1,6 +1,6 @@
 // The packed GEMM loop nest (Goto/BLIS order), instantiated by gemm_driver.c for float and double.
-// Expects: T, MR, NR, KC, MC, NC, FN(name) (adds a type prefix), UKERNEL_SIMD, UKERNEL_PORTABLE,
-// UKERNEL_FN (type), OWN_GEMM (public name).
+// Expects: T, MR, NR, KC, MC, NC, FN(name) (adds a prefix), UKERNEL_FN (the micro-kernel type).
+// Defines FN(gemm)(..., threads, kernel), for a micro-kernel of that MR×NR tile.
 //
 //   for jc in n by NC:            B block  KC×NC  packed once per (jc, pc), shared by all threads
 //     for pc in k by KC:
@@ -115,7 +115,7 @@ static void FN(compute_task)(void *arg, long task) {
 static long FN(ceil_div)(long a, long b) { return (a + b - 1) / b; }
 
 // Splits the current step into at least ~4 chunks per thread (a multiple of the thread count),
-// so a busy core slows the GEMM by a chunk, not by half (dynamic scheduling in parallel_for).
+// so a busy core slows the GEMM by a chunk, not by half (bp_parallel_for schedules dynamically).
 static void FN(plan_chunks)(FN(job) *job, int threads) {
   long panels = FN(ceil_div)(job->nc, NR);
   long rows = FN(ceil_div)(job->m, MC), cols = 1;
@@ -133,15 +133,14 @@ static void FN(plan_chunks)(FN(job) *job, int threads) {
   job->pack_tasks = FN(ceil_div)(job->nc, job->pack_columns);
 }
 
-void OWN_GEMM(int transA, int transB, long m, long n, long k, T alpha, const T *a, long lda,
-              const T *b, long ldb, T beta, T *c, long ldc, int threads,
-              bp_parallel_for_fn parallel_for) {
+static void FN(gemm)(int transA, int transB, long m, long n, long k, T alpha, const T *a, long lda,
+                     const T *b, long ldb, T beta, T *c, long ldc, int threads, UKERNEL_FN kernel) {
   if (m <= 0 || n <= 0) return;
   if (k <= 0 || alpha == 0) { FN(scale_c)(m, n, beta, c, ldc); return; }
-  int parallel = threads > 1 && parallel_for && m * n * k >= BP_PARALLEL_MIN_MACS;
+  int parallel = threads > 1 && m * n * k >= BP_PARALLEL_MIN_MACS;
   FN(job) job = {.transA = transA, .transB = transB, .m = m, .n = n, .k = k, .lda = lda, .ldb = ldb,
                  .ldc = ldc, .alpha = alpha, .beta = beta, .a = a, .b = b, .c = c};
-  job.kernel = bp_simd_kernels_active() ? UKERNEL_SIMD : UKERNEL_PORTABLE;
+  job.kernel = kernel;
   long max_kc = k < KC ? k : KC, max_nc = n < NC ? n : NC;
   job.packed_b = bp_scratch(1, sizeof(T) * (size_t)FN(ceil_div)(max_nc, NR) * NR * (size_t)max_kc);
   for (job.jc = 0; job.jc < n; job.jc += NC) {
@@ -151,8 +150,8 @@ void OWN_GEMM(int transA, int transB, long m, long n, long k, T alpha, const T *
       job.step_beta = job.pc == 0 ? beta : 1;
       if (parallel) {
         FN(plan_chunks)(&job, threads);
-        parallel_for(job.pack_tasks, FN(pack_b_task), &job);
-        parallel_for(job.row_chunks * job.column_chunks, FN(compute_task), &job);
+        bp_parallel_for(threads, job.pack_tasks, FN(pack_b_task), &job);
+        bp_parallel_for(threads, job.row_chunks * job.column_chunks, FN(compute_task), &job);
       } else {
         job.pack_columns = job.nc;
         FN(pack_b_task)(&job, 0);

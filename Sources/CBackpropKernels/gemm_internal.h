@@ -3,22 +3,25 @@
 #define BP_GEMM_INTERNAL_H
 #include <stddef.h>
 
-// Micro-tile: MR rows × NR columns of C held in registers (12 ymm accumulators for both types).
+// Micro-tiles: MR rows × NR columns of C held in registers. The AVX2 and portable kernels share
+// one packing layout (6×16 float, 6×8 double: 12 ymm accumulators); AVX-512 uses 12×32 / 12×16
+// (24 zmm accumulators).
 #define BP_S_MR 6
 #define BP_S_NR 16
 #define BP_D_MR 6
 #define BP_D_NR 8
+#define BP_S512_MR 12
+#define BP_S512_NR 32
+#define BP_D512_MR 12
+#define BP_D512_NR 16
 
-// Cache blocking: a kc×NR panel of B stays in L1, an MC×KC block of A in L2, KC×NC of B in L3.
-// Overridable with -D for tuning experiments.
+// Cache blocking: a KC×NR panel of B stays in L1, an MC×KC block of A in L2, KC×NC of B in L3.
+// MC must be a multiple of MR. Overridable with -D for tuning experiments.
 #ifndef BP_S_KC
 #define BP_S_KC 384
 #endif
 #ifndef BP_S_MC
 #define BP_S_MC 120
-#endif
-#ifndef BP_S_NC
-#define BP_S_NC 3072
 #endif
 #ifndef BP_D_KC
 #define BP_D_KC 256
@@ -26,8 +29,20 @@
 #ifndef BP_D_MC
 #define BP_D_MC 96
 #endif
-#ifndef BP_D_NC
-#define BP_D_NC 2048
+#ifndef BP_S512_KC
+#define BP_S512_KC 384
+#endif
+#ifndef BP_S512_MC
+#define BP_S512_MC 120
+#endif
+#ifndef BP_D512_KC
+#define BP_D512_KC 256
+#endif
+#ifndef BP_D512_MC
+#define BP_D512_MC 96
+#endif
+#ifndef BP_NC_BYTES  // KC×NC block of packed B: ~4.5 MB, well inside L3
+#define BP_NC_BYTES (3072L * 384L * 4L)
 #endif
 
 // Below this many multiply-adds (m·n·k) a GEMM stays on the calling thread.
@@ -36,12 +51,16 @@
 #endif
 
 /// C[0..<mr, 0..<nr] = alpha · (packed A panel · packed B panel) + beta · C; beta == 0 never reads C.
-/// `a` is kc×MR (column of MR values per k step), `b` is kc×NR, both zero-padded.
+/// `a` is kc steps of MR values, `b` kc steps of NR values, both zero-padded.
 typedef void (*bp_ukernel_s_fn)(long kc, const float *a, const float *b, float *c, long ldc,
                                 float alpha, float beta, int mr, int nr);
 typedef void (*bp_ukernel_d_fn)(long kc, const double *a, const double *b, double *c, long ldc,
                                 double alpha, double beta, int mr, int nr);
 
+void bp_ukernel_s_avx512(long kc, const float *a, const float *b, float *c, long ldc,
+                         float alpha, float beta, int mr, int nr);
+void bp_ukernel_d_avx512(long kc, const double *a, const double *b, double *c, long ldc,
+                         double alpha, double beta, int mr, int nr);
 void bp_ukernel_s_avx2(long kc, const float *a, const float *b, float *c, long ldc,
                        float alpha, float beta, int mr, int nr);
 void bp_ukernel_d_avx2(long kc, const double *a, const double *b, double *c, long ldc,
@@ -51,9 +70,11 @@ void bp_ukernel_s_portable(long kc, const float *a, const float *b, float *c, lo
 void bp_ukernel_d_portable(long kc, const double *a, const double *b, double *c, long ldc,
                            double alpha, double beta, int mr, int nr);
 
-/// Writes the valid mr×nr corner of an MR×NR accumulator tile (row stride NR) into C.
-void bp_store_tile_s(const float *acc, float *c, long ldc, float alpha, float beta, int mr, int nr);
-void bp_store_tile_d(const double *acc, double *c, long ldc, double alpha, double beta, int mr, int nr);
+/// Writes the valid mr×nr corner of an accumulator tile (row stride `stride`) into C.
+void bp_store_tile_s(const float *acc, int stride, float *c, long ldc, float alpha, float beta,
+                     int mr, int nr);
+void bp_store_tile_d(const double *acc, int stride, double *c, long ldc, double alpha,
+                     double beta, int mr, int nr);
 
 /// A per-thread, 64-byte-aligned buffer of at least `bytes`, reused across calls (slot 0: packed A,
 /// slot 1: packed B). Freed when the thread exits.

@@ -1,6 +1,6 @@
 // AVX2/FMA micro-kernels: 6×16 (float) and 6×8 (double) tiles of C in 12 ymm accumulators.
 // Compiled for AVX2 by the target attribute alone (no build flags); only called after
-// bp_simd_kernels_active() has checked the CPU.
+// bp_kernel_isa() has checked the CPU.
 #include "gemm_internal.h"
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -49,7 +49,7 @@
     } else { /* edge tile: spill, then write only the valid corner */                        \
       T tile[6 * 2 * W] __attribute__((aligned(32)));                                        \
       ALL_ROWS(SPILL_ROW)                                                                    \
-      STORE_TILE(tile, c, ldc, alpha, beta, mr, nr);                                         \
+      STORE_TILE(tile, 2 * W, c, ldc, alpha, beta, mr, nr);                                         \
     }                                                                                        \
   }
 

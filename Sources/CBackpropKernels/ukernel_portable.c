@@ -7,19 +7,19 @@
     for (long p = 0; p < kc; ++p, a += MR, b += NR)                                         \
       for (int i = 0; i < MR; ++i)                                                          \
         for (int j = 0; j < NR; ++j) acc[i * NR + j] += a[i] * b[j];                        \
-    STORE(acc, c, ldc, alpha, beta, mr, nr);                                                \
+    STORE(acc, NR, c, ldc, alpha, beta, mr, nr);                                                \
   }
 
-#define DEFINE_STORE(NAME, T, NR)                                                           \
-  void NAME(const T *acc, T *c, long ldc, T alpha, T beta, int mr, int nr) {                \
-    for (int i = 0; i < mr; ++i, c += ldc, acc += NR) {                                     \
+#define DEFINE_STORE(NAME, T)                                                               \
+  void NAME(const T *acc, int stride, T *c, long ldc, T alpha, T beta, int mr, int nr) {    \
+    for (int i = 0; i < mr; ++i, c += ldc, acc += stride) {                                 \
       /* beta == 0 must not read C: it may hold garbage or NaN. */                          \
       if (beta == 0) for (int j = 0; j < nr; ++j) c[j] = alpha * acc[j];                    \
       else for (int j = 0; j < nr; ++j) c[j] = alpha * acc[j] + beta * c[j];                \
     }                                                                                       \
   }
 
-DEFINE_STORE(bp_store_tile_s, float, BP_S_NR)
-DEFINE_STORE(bp_store_tile_d, double, BP_D_NR)
+DEFINE_STORE(bp_store_tile_s, float)
+DEFINE_STORE(bp_store_tile_d, double)
 DEFINE_PORTABLE(bp_ukernel_s_portable, bp_store_tile_s, float, BP_S_MR, BP_S_NR)
 DEFINE_PORTABLE(bp_ukernel_d_portable, bp_store_tile_d, double, BP_D_MR, BP_D_NR)

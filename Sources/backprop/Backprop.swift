@@ -11,5 +11,7 @@ struct BackpropCommand: ParsableCommand {
     subcommands: [
       // Seed demonstrations (core)
       ChainRuleCommand.self, VectorChainRuleCommand.self, JacobianShapesCommand.self,
+      BenchCommand.self,
+      TrainCommand.self, EvalCommand.self, PredictCommand.self, StepCommand.self, LinRegCommand.self,
     ])
 }

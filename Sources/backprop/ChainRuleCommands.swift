@@ -11,6 +11,7 @@ struct ChainRuleCommand: ParsableCommand {
   @Option(help: "The value of s.") var s: Double = 0.5
   @Option(help: "The value of t.") var t: Double = 1.2
   @OptionGroup var output: OutputOptions
+  @OptionGroup var viz: VizOptions
 
   func validate() throws {
     guard s.isFinite, t.isFinite else { throw ValidationError("--s and --t must be finite numbers") }
@@ -18,7 +19,9 @@ struct ChainRuleCommand: ParsableCommand {
 
   func run() throws {
     let report = try ChainRuleReport.compute(s: s, t: t)
-    if output.json { return try printJSON(report) }
+    let explanation = try viz.emit(picture: report.svg(), graph: { try SeedComputations.chainRule(s: s, t: t) })
+    if output.json { return try printJSON(report, explanation: explanation) }
+    defer { viz.printExplanation(explanation) }
     print("Forward:  x = s − sin t = \(fmt(report.x, 12))   y = eˢ + cos t = \(fmt(report.y, 12))   z = x² − y² = \(fmt(report.z, 12))")
     print("\nBackward (each node: upstream gradient × local derivative → sent to input):")
     for entry in report.trace {
@@ -46,12 +49,15 @@ struct VectorChainRuleCommand: ParsableCommand {
   @Option(help: "The vector t, comma-separated (same length as s).") var t: String = "0.5,-1,2,0"
   @Option(help: "How z combines x and y: add (mean(x + y)) or multiply (mean(x ⊙ y)).") var combine: VectorChainRuleReport.Combine = .add
   @OptionGroup var output: OutputOptions
+  @OptionGroup var viz: VizOptions
 
   func run() throws {
     let sv = try parseNumbers(s, option: "--s"), tv = try parseNumbers(t, option: "--t")
     guard sv.count == tv.count else { throw ValidationError("--s has \(sv.count) numbers but --t has \(tv.count); they must match") }
     let report = try VectorChainRuleReport.compute(s: sv, t: tv, combine: combine)
-    if output.json { return try printJSON(report) }
+    let explanation = try viz.emit(picture: report.svg(), graph: { try SeedComputations.vectorChainRule(s: sv, t: tv, combine: combine) })
+    if output.json { return try printJSON(report, explanation: explanation) }
+    defer { viz.printExplanation(explanation) }
     let row = { (v: [Double]) in "[" + v.map { fmt($0) }.joined(separator: ", ") + "]" }
     print("x = s ⊙ t = \(row(report.x))")
     print("y = s − t = \(row(report.y))")
@@ -82,6 +88,7 @@ struct JacobianShapesCommand: ParsableCommand {
   @Option(help: "Size of the input i.") var p: Int = 2
   @Option(help: "Seed for the random weights and point.") var seed: UInt64 = 0
   @OptionGroup var output: OutputOptions
+  @OptionGroup var viz: VizOptions
 
   func validate() throws {
     for (name, v) in [("m", m), ("n", n), ("o", o), ("p", p)] where v < 1 || v > 4096 {
@@ -91,7 +98,9 @@ struct JacobianShapesCommand: ParsableCommand {
 
   func run() throws {
     let report = try JacobianShapesReport.compute(m: m, n: n, o: o, p: p, seed: seed)
-    if output.json { return try printJSON(report) }
+    let explanation = try viz.emit(picture: report.svg(), graph: { try SeedComputations.jacobianChain(m: m, n: n, o: o, p: p, seed: seed) })
+    if output.json { return try printJSON(report, explanation: explanation) }
+    defer { viz.printExplanation(explanation) }
     let shape = { (k: String) in report.shapes[k]!.map(String.init).joined(separator: "×") }
     print("df/dg \(shape("df/dg")) · dg/dh \(shape("dg/dh")) · dh/di \(shape("dh/di")) = \(shape("product"))")
     print("direct Jacobian of f∘g∘h: \(shape("direct"))")
@@ -103,4 +112,49 @@ struct JacobianShapesCommand: ParsableCommand {
 /// Left-aligns `text` in a column of `width` characters.
 func pad(_ text: String, _ width: Int) -> String {
   text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+}
+
+/// `--graph`, `--svg`, `--explain`: pictures and explanations of a seed example (BackpropViz).
+struct VizOptions: ParsableArguments {
+  @Option(help: ArgumentHelp("Write the autodiff graph, with values and gradients: Graphviz DOT, or SVG if the name ends in .svg "
+    + "and Graphviz's `dot` is installed (else DOT is written beside it).", valueName: "file"))
+  var graph: String?
+  @Option(help: ArgumentHelp("Write the seed's picture as a standalone SVG (no Graphviz needed).", valueName: "file"))
+  var svg: String?
+  @Flag(help: "Explain every step of the backward pass: the VJP computed, shapes, Jacobian structure (in the JSON with --json).")
+  var explain = false
+
+  /// Writes the requested files (messages go to standard error) and returns the explanation if asked.
+  func emit(picture: @autoclosure () -> String, graph makeLoss: () throws -> Tensor<Double>) throws -> BackwardExplanation? {
+    if let svg {
+      try picture().write(toFile: svg, atomically: true, encoding: .utf8)
+      printError("wrote picture (SVG) to \(svg)")
+    }
+    guard graph != nil || explain else { return nil }
+    let trace = try BackwardTrace.run(try makeLoss())
+    if let graph { printError(try GraphFile.write(trace.graph, to: graph)) }
+    return explain ? trace.explanation : nil
+  }
+
+  /// Prints the explanation's text after the command's own output.
+  func printExplanation(_ explanation: BackwardExplanation?) {
+    if let explanation { print("\n" + explanation.text) }
+  }
+}
+
+/// Prints a line to standard error (file messages keep standard output clean for piping).
+func printError(_ line: String) {
+  FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
+/// The report as JSON, wrapped with its explanation when `--explain` asked for one.
+func printJSON<T: Encodable>(_ report: T, explanation: BackwardExplanation?) throws {
+  guard let explanation else { return try printJSON(report) }
+  try printJSON(ExplainedReport(report: report, explanation: explanation))
+}
+
+/// `{"report": …, "explanation": …}` for `--json --explain`.
+struct ExplainedReport<Report: Encodable>: Encodable {
+  var report: Report
+  var explanation: BackwardExplanation
 }

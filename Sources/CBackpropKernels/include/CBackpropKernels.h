@@ -4,6 +4,8 @@
 
 /// Returns 1 when the CPU supports AVX2 and FMA.
 int bp_cpu_has_avx2_fma(void);
+/// Returns 1 when the CPU (and OS) support AVX-512F.
+int bp_cpu_has_avx512f(void);
 
 // MARK: - Run-time settings (atomics, so any thread may read or change them)
 
@@ -17,10 +19,15 @@ int bp_thread_count_override(void);
 void bp_set_thread_count_override(int threads);
 /// Number of online CPUs (at least 1).
 int bp_online_cpu_count(void);
-/// 1 when the own kernels may use AVX2/FMA (CPU support and not disabled), else 0.
-int bp_simd_kernels_active(void);
-/// Enables (1) or disables (0) the AVX2/FMA micro-kernels; disabled means the portable C kernels.
-void bp_set_simd_kernels_enabled(int enabled);
+
+/// Instruction sets of the own micro-kernels, in increasing order.
+enum bp_isa { BP_ISA_PORTABLE = 0, BP_ISA_AVX2 = 1, BP_ISA_AVX512 = 2 };
+/// The best `bp_isa` this CPU runs (AVX2 requires FMA too).
+int bp_cpu_best_isa(void);
+/// The `bp_isa` the own kernels use now: the override, else the best the CPU runs.
+int bp_kernel_isa(void);
+/// Forces an ISA (-1 = best available); returns 0 and changes nothing if the CPU lacks it.
+int bp_set_kernel_isa(int isa);
 
 // MARK: - BLAS found at run time (dlopen)
 
@@ -41,16 +48,18 @@ void bp_blas_dgemm(int backend, int threads, int transA, int transB, int m, int 
 
 /// One task of a parallel loop: `body(arg, index)`.
 typedef void (*bp_task_fn)(void *arg, long index);
-/// Runs `body(arg, i)` for every i in 0..<count, possibly concurrently, and returns when all are done.
-typedef void (*bp_parallel_for_fn)(long count, bp_task_fn body, void *arg);
+/// Runs `body(arg, i)` for every i in 0..<count on up to `threads` threads (the caller included)
+/// of a persistent pool, handing out indices one at a time; returns when all are done. Runs
+/// serially when threads <= 1 or when another thread is using the pool.
+void bp_parallel_for(int threads, long count, bp_task_fn body, void *arg);
 
-/// Row-major C = alpha·op(A)·op(B) + beta·C with packed panels and a register-blocked micro-kernel.
-/// beta == 0 never reads C. `parallel_for` may be NULL (serial); it is used only when threads > 1.
+/// Row-major C = alpha·op(A)·op(B) + beta·C with packed panels and a register-blocked micro-kernel,
+/// split over up to `threads` threads when large. beta == 0 never reads C.
 void bp_sgemm_own(int transA, int transB, long m, long n, long k, float alpha,
                   const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc,
-                  int threads, bp_parallel_for_fn parallel_for);
+                  int threads);
 /// Double-precision version of `bp_sgemm_own`.
 void bp_dgemm_own(int transA, int transB, long m, long n, long k, double alpha,
                   const double *a, long lda, const double *b, long ldb, double beta, double *c, long ldc,
-                  int threads, bp_parallel_for_fn parallel_for);
+                  int threads);
 #endif

@@ -1,0 +1,80 @@
+import Backprop
+
+/// W3: graphs of scalar nodes, where the cost of recording a node and running its backward is
+/// everything (no arithmetic to hide behind).
+public enum ScalarGraphBenchmark {
+  /// (a) The micrograd demo: a 2-16-16-1 MLP built from scalar nodes, trained on 100 two-moons
+  /// points with the max-margin loss mean(relu(1 − y·score)) + 1e-4·Σp². Returns the median
+  /// seconds of one forward + backward step and the node count of the graph.
+  public static func microgradMLP(runs: Int = 5) throws -> (seconds: Double, nodes: Int) {
+    let data = try Dataset.twoMoons(count: 100, noise: 0.1, seed: 1)
+    var rng = SeededGenerator(seed: 1337)
+    // micrograd's Neuron: w ~ U(-1, 1), b = 0; ReLU on hidden layers, linear output.
+    let sizes = [2, 16, 16, 1]
+    var layers: [[(w: [Tensor<Double>], b: Tensor<Double>)]] = []
+    for (fanIn, fanOut) in zip(sizes, sizes.dropFirst()) {
+      layers.append((0..<fanOut).map { _ in
+        ((0..<fanIn).map { _ in Tensor<Double>(rng.nextUniform() * 2 - 1, requiresGrad: true) }, Tensor<Double>(0, requiresGrad: true))
+      })
+    }
+    let parameters = layers.flatMap { $0.flatMap { $0.w + [$0.b] } }
+    let inputs = (0..<data.count).map { i in data.features(at: i).map { Tensor<Double>(Double($0)) } }
+    let targets = data.labels.map { Double($0 * 2 - 1) }
+    var nodes = 0
+    func step() throws {
+      var losses: [Tensor<Double>] = []
+      for (x, y) in zip(inputs, targets) {
+        var activations = x
+        for (l, layer) in layers.enumerated() {
+          activations = try layer.map { neuron in
+            var sum = neuron.b
+            for (w, a) in zip(neuron.w, activations) { sum = try sum + w * a }
+            return l == layers.count - 1 ? sum : sum.relu()
+          }
+        }
+        losses.append((1 - activations[0] * y).relu())
+      }
+      var dataLoss = Tensor<Double>(0)
+      for l in losses { dataLoss = try dataLoss + l }
+      dataLoss = dataLoss * (1 / Double(losses.count))
+      var reg = Tensor<Double>(0)
+      for p in parameters { reg = try reg + p * p }
+      let total = try dataLoss + reg * 1e-4
+      nodes = total.graphNodeCount()
+      for p in parameters { p.zeroGrad() }
+      try total.backward()
+    }
+    let seconds = try Stopwatch.median(warmup: 1, runs: runs, step)
+    return (seconds, nodes)
+  }
+
+  /// (b) 500,000 repeats of x = x·1.0001 + 0.0001 (1,000,000 scalar ops), forward then backward.
+  /// Returns the median seconds for forward + backward and the resident memory growth per node
+  /// while the graph is alive.
+  public static func chain(repeats: Int = 500_000, runs: Int = 3) throws -> (seconds: Double, bytesPerNode: Double, gradient: Double) {
+    var gradient = 0.0
+    var bytesPerNode = 0.0
+    let seconds = try Stopwatch.median(warmup: 1, runs: runs) {
+      let before = currentResidentBytes()
+      let x0 = Tensor<Float>(1, requiresGrad: true)
+      var x = x0
+      for _ in 0..<repeats { x = x * 1.0001 + 0.0001 }
+      let after = currentResidentBytes()
+      bytesPerNode = Double(after - before) / Double(2 * repeats)
+      try x.backward()
+      gradient = Double(x0.grad!.item)
+    }
+    return (seconds, bytesPerNode, gradient)
+  }
+}
+
+/// Resident memory of this process now, in bytes (VmRSS).
+func currentResidentBytes() -> Int {
+  guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+  for line in text.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+    if let kib = line.split(separator: " ").compactMap({ Int($0) }).first { return kib * 1024 }
+  }
+  return 0
+}
+
+import Foundation

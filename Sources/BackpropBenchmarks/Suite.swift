@@ -1,0 +1,43 @@
+import Backprop
+import BackpropKernels
+
+/// Runs the named workload and returns its figures (the `bench` command prints them).
+public enum BenchmarkSuite {
+  /// - Parameters:
+  ///   - workload: "W1" … "W5".
+  ///   - threads: kernel threads (already applied by the caller; recorded in each result).
+  public static func run(_ workload: String, threads: Int, runs: Int, epochs: Int, dataDirectory: String?) throws -> [BenchmarkResult] {
+    switch workload {
+    case "W1":
+      return try MatMulBenchmark.run(threads: threads, runs: runs)
+    case "W2":
+      return try MLPTrainingBenchmark.run(threads: threads, epochs: epochs, dataDirectory: dataDirectory)
+    case "W3":
+      let mlp = try ScalarGraphBenchmark.microgradMLP(runs: runs)
+      let chain = try ScalarGraphBenchmark.chain(runs: Swift.min(runs, 3))
+      return [
+        BenchmarkResult(workload: "W3", case: "micrograd_mlp", threads: threads, metric: "step_seconds", value: mlp.seconds,
+                        unit: "s", lowerIsBetter: true, extra: ["nodes": "\(mlp.nodes)"]),
+        BenchmarkResult(workload: "W3", case: "chain_1M", threads: threads, metric: "seconds", value: chain.seconds,
+                        unit: "s", lowerIsBetter: true,
+                        extra: ["bytes_per_node": String(Int(chain.bytesPerNode.rounded())), "gradient": "\(chain.gradient)"]),
+      ]
+    case "W4":
+      return [
+        BenchmarkResult(workload: "W4", case: "chain_rule", threads: threads, metric: "microseconds",
+                        value: try SeedBenchmark.chainRuleMicroseconds(), unit: "µs", lowerIsBetter: true),
+        BenchmarkResult(workload: "W4", case: "vector_chain_rule", threads: threads, metric: "microseconds",
+                        value: try SeedBenchmark.vectorChainRuleMicroseconds(), unit: "µs", lowerIsBetter: true),
+      ]
+    case "W5":
+      return [
+        BenchmarkResult(workload: "W5", case: "jacobian", threads: threads, metric: "milliseconds",
+                        value: try JacobianBenchmark.jacobianMilliseconds(runs: runs), unit: "ms", lowerIsBetter: true),
+        BenchmarkResult(workload: "W5", case: "hessian", threads: threads, metric: "milliseconds",
+                        value: try JacobianBenchmark.hessianMilliseconds(runs: runs), unit: "ms", lowerIsBetter: true),
+      ]
+    default:
+      throw TensorError.invalidArgument(op: "bench", message: "unknown workload \(workload); use W1…W5")
+    }
+  }
+}

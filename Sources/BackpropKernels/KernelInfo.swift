@@ -1,0 +1,31 @@
+import CBackpropKernels
+
+/// What the kernels will run on, for logs, `backprop --version`-style reports and benchmarks.
+public enum KernelInfo {
+  /// The active GEMM backend in words, e.g. `"OpenBLAS"` or `"own (AVX-512)"`.
+  public static var backendName: String {
+    switch Gemm.backend {
+    case .openBLAS: return "OpenBLAS"
+    case .blis: return "BLIS"
+    case .own:
+      switch Gemm.kernelISA {
+      case .avx512: return "own (AVX-512)"
+      case .avx2: return "own (AVX2+FMA)"
+      case .portable: return "own (portable C)"
+      }
+    }
+  }
+
+  /// The number of threads a large GEMM may use (see `Gemm.threadCount`).
+  public static var threadCount: Int { Gemm.threadCount }
+
+  /// The CPU features the own kernels can use: `"avx512f avx2 fma"`, `"avx2 fma"`, or
+  /// `"baseline"` without them.
+  public static var cpuFeatures: String {
+    switch KernelISA.best {
+    case .avx512: return "avx512f avx2 fma"
+    case .avx2: return "avx2 fma"
+    case .portable: return "baseline"
+    }
+  }
+}

@@ -1,0 +1,128 @@
+import BackpropData
+import Foundation
+
+/// Saving and loading a `Sequential` model as a safetensors file, the format PyTorch and
+/// Hugging Face use: one tensor per parameter, named as in a PyTorch `state_dict` (`0.weight`,
+/// `0.bias`, `2.weight`, …), so files move between the two in both directions.
+///
+/// Metadata (all strings, in the header's `__metadata__`):
+/// - `format`: `backprop-model/1`;
+/// - `architecture`: the layers, e.g. `Linear(64,128),ReLU,Linear(128,10)` (see `LayerSpec`);
+/// - `generator.<i>`: the state of dropout layer `i`'s random generator (four words);
+/// - anything the caller adds (training checkpoints add the epoch, options, optimizer state…).
+///
+/// A file without `architecture` (written by PyTorch) is read as an MLP: its `N.weight` /
+/// `N.bias` tensors give the `Linear` layers, and each gap in the indices is filled with the
+/// `activation` given to `load` (PyTorch's `Sequential(Linear, ReLU, Linear)` has indices 0, 2).
+/// Tensors whose names are not parameters of the model (optimizer state) are ignored.
+public enum ModelFile {
+  /// The `format` metadata value written by `encode`.
+  public static let formatTag = "backprop-model/1"
+
+  /// The safetensors contents for `model`: its parameters (in their own precision) and metadata.
+  /// - Throws: `TensorError.invalidArgument` if a metadata key clashes with a reserved one.
+  public static func encode<Scalar>(_ model: Sequential<Scalar>, metadata: [String: String] = [:]) throws -> SafeTensorsFile {
+    var file = SafeTensorsFile()
+    for (name, p) in model.namedParameters { file.tensors[name] = try safeTensor(p) }
+    file.metadata = metadata
+    file.metadata["format"] = formatTag
+    if let specs = model.architecture { file.metadata["architecture"] = LayerSpec.architectureString(specs) }
+    for (i, words) in model.generatorStates { file.metadata["generator.\(i)"] = words.map(String.init).joined(separator: ",") }
+    return file
+  }
+
+  /// Writes `model` to `url` atomically (a temporary file renamed over the destination).
+  /// - Parameter extraTensors: more tensors to store beside the parameters (e.g. optimizer state).
+  /// - Throws: `DataError.ioFailed` naming the file.
+  public static func save<Scalar>(
+    _ model: Sequential<Scalar>, to url: URL, metadata: [String: String] = [:], extraTensors: [String: SafeTensor] = [:]
+  ) throws {
+    var file = try encode(model, metadata: metadata)
+    for (name, t) in extraTensors { file.tensors[name] = t }
+    try file.write(to: url)
+  }
+
+  /// Rebuilds the model a file describes and loads its parameters.
+  ///
+  /// - Parameter activation: the activation between `Linear` layers when the file has no
+  ///   `architecture` (a PyTorch file).
+  /// - Throws: `TensorError.invalidArgument` / `.shapeMismatch` for a file that does not
+  ///   describe a `Sequential` of known layers, or whose tensors do not fit it.
+  public static func load<Scalar>(_ file: SafeTensorsFile, activation: LayerSpec = .relu) throws -> Sequential<Scalar> {
+    let specs: [LayerSpec]
+    if let text = file.metadata["architecture"] {
+      specs = try LayerSpec.parseArchitecture(text)
+    } else {
+      specs = try inferArchitecture(file, activation: activation)
+    }
+    let model = try Sequential<Scalar>(architecture: specs, seed: 0)
+    var tensors: [String: Tensor<Scalar>] = [:]
+    for (name, p) in model.namedParameters {
+      guard let stored = file.tensors[name] else {
+        throw TensorError.invalidArgument(op: "ModelFile.load", message: "the file has no tensor '\(name)' for layer \(name.split(separator: ".")[0])")
+      }
+      guard stored.shape == p.shape else {
+        throw TensorError.shapeMismatch(op: "ModelFile.load", lhs: p.shape, rhs: stored.shape, reason: "tensor '\(name)'")
+      }
+      tensors[name] = try Tensor<Scalar>(shape: stored.shape, scalars: scalars(of: stored))
+    }
+    try model.loadParameters(from: tensors)
+    var states: [Int: [UInt64]] = [:]
+    for (key, value) in file.metadata where key.hasPrefix("generator.") {
+      if let i = Int(key.dropFirst("generator.".count)) { states[i] = value.split(separator: ",").compactMap { UInt64($0) } }
+    }
+    model.generatorStates = states
+    return model
+  }
+
+  /// Reads `url` and rebuilds its model; returns the file too, for its metadata.
+  /// - Throws: `DataError` for an unreadable file, or the errors of `load(_:activation:)`.
+  public static func load<Scalar>(contentsOf url: URL, activation: LayerSpec = .relu) throws -> (model: Sequential<Scalar>, file: SafeTensorsFile) {
+    let file = try SafeTensorsFile(contentsOf: url)
+    return (try load(file, activation: activation), file)
+  }
+
+  /// The MLP a PyTorch `state_dict` of `Linear` layers implies.
+  static func inferArchitecture(_ file: SafeTensorsFile, activation: LayerSpec) throws -> [LayerSpec] {
+    var weights: [Int: [Int]] = [:], biases: Set<Int> = []
+    for (name, t) in file.tensors {
+      let parts = name.split(separator: ".")
+      guard parts.count == 2, let i = Int(parts[0]) else { continue }
+      if parts[1] == "weight" { weights[i] = t.shape } else if parts[1] == "bias" { biases.insert(i) }
+    }
+    let indices = weights.keys.sorted()
+    guard !indices.isEmpty else {
+      throw TensorError.invalidArgument(op: "ModelFile.load", message: "no 'architecture' metadata and no '<index>.weight' tensors: not a Sequential of Linear layers")
+    }
+    var specs: [LayerSpec] = []
+    for (position, i) in indices.enumerated() {
+      let shape = weights[i]!
+      guard shape.count == 2 else {
+        throw TensorError.invalidArgument(op: "ModelFile.load", message: "tensor '\(i).weight' has shape \(shape); only Linear (out, in) weights can be inferred")
+      }
+      if position == 0 && i > 0 {
+        throw TensorError.invalidArgument(op: "ModelFile.load", message: "the first Linear layer is at index \(i), not 0; add 'architecture' metadata")
+      }
+      if position > 0 {
+        // Fill the gap since the previous Linear: the activation, then identity-like padding.
+        let gap = i - indices[position - 1] - 1
+        if gap >= 1 { specs.append(activation) }
+        if gap >= 2 { for _ in 0..<(gap - 1) { specs.append(.dropout(probability: 0)) } }
+      }
+      specs.append(.linear(inputSize: shape[1], outputSize: shape[0], bias: biases.contains(i)))
+    }
+    return specs
+  }
+
+  /// A parameter as a safetensors tensor in its own precision (`F32` or `F64`).
+  public static func safeTensor<Scalar: TensorScalar>(_ t: Tensor<Scalar>) throws -> SafeTensor {
+    if let values = t.scalars as? [Float] { return try SafeTensor(floats: values, shape: t.shape) }
+    return try SafeTensor(doubles: t.scalars.map { Double($0) }, shape: t.shape)
+  }
+
+  /// A safetensors tensor's elements converted to `Scalar` (exact for F32 → Float and F64 → Double).
+  public static func scalars<Scalar: TensorScalar>(of t: SafeTensor) throws -> [Scalar] {
+    if Scalar.self == Float.self { return try t.floats() as! [Scalar] }
+    return try t.doubles().map { Scalar($0) }
+  }
+}

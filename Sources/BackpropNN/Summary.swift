@@ -1,0 +1,76 @@
+/// A table of a model's layers with their output shapes and parameter counts (like Keras'
+/// `model.summary()` or `torchinfo`).
+///
+/// ```
+/// #  Layer                Output shape   Parameters
+/// 0  Linear(64 → 128)     [1, 128]            8,320
+/// 1  ReLU                 [1, 128]                0
+/// …
+/// Total parameters: 17,226
+/// ```
+public struct ModelSummary: Sendable, CustomStringConvertible {
+  /// One layer's line.
+  public struct Row: Sendable, Equatable {
+    /// Position in the network.
+    public var index: Int
+    /// The layer's `summaryName`.
+    public var name: String
+    /// The output shape for one sample (batch dimension 1).
+    public var outputShape: [Int]
+    /// Trainable scalars in the layer.
+    public var parameterCount: Int
+  }
+
+  /// The layers, in order.
+  public var rows: [Row]
+  /// The input shape the shapes were computed for.
+  public var inputShape: [Int]
+  /// All trainable scalars.
+  public var totalParameters: Int { rows.reduce(0) { $0 + $1.parameterCount } }
+
+  /// The table, followed by the input shape and the total.
+  public var description: String {
+    let nameWidth = max(5, rows.map(\.name.count).max() ?? 0)
+    let shapeWidth = max(12, rows.map { "\($0.outputShape)".count }.max() ?? 0)
+    func pad(_ s: String, _ w: Int) -> String { s + String(repeating: " ", count: max(0, w - s.count)) }
+    func lpad(_ s: String, _ w: Int) -> String { String(repeating: " ", count: max(0, w - s.count)) + s }
+    var lines = ["#   \(pad("Layer", nameWidth))  \(pad("Output shape", shapeWidth))  \(lpad("Parameters", 10))"]
+    for r in rows {
+      lines.append("\(pad(String(r.index), 3)) \(pad(r.name, nameWidth))  \(pad("\(r.outputShape)", shapeWidth))  "
+        + lpad(groupedThousands(r.parameterCount), 10))
+    }
+    lines.append("Input shape: \(inputShape)   Total parameters: \(groupedThousands(totalParameters))")
+    return lines.joined(separator: "\n")
+  }
+}
+
+/// `12345` → `"12,345"`.
+public func groupedThousands(_ n: Int) -> String {
+  let digits = String(n.magnitude)
+  var out = ""
+  for (i, ch) in digits.enumerated() {
+    if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+    out.append(ch)
+  }
+  return n < 0 ? "-" + out : out
+}
+
+extension Sequential {
+  /// Runs one zero sample of shape `[1] + featureShape` through the layers (no gradients, in
+  /// evaluation mode, the mode is restored afterwards) and records each output shape.
+  /// - Throws: the first layer's shape error if the input does not fit.
+  public func summary(inputShape featureShape: [Int]) throws -> ModelSummary {
+    let wasTraining = isTraining
+    isTraining = false
+    defer { isTraining = wasTraining }
+    var x = Tensor<Scalar>.zeros([1] + featureShape)
+    var rows: [ModelSummary.Row] = []
+    try withoutGradient {
+      for (i, layer) in layers.enumerated() {
+        x = try layer(x)
+        rows.append(.init(index: i, name: layer.summaryName, outputShape: x.shape, parameterCount: layer.parameterCount))
+      }
+    }
+    return ModelSummary(rows: rows, inputShape: [1] + featureShape)
+  }
+}

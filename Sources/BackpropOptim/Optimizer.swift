@@ -1,0 +1,70 @@
+import BackpropCore
+import BackpropNN
+
+/// Updates parameters in place from their gradients (`.grad`), PyTorch style:
+///
+/// ```swift
+/// let optimizer = SGD(parameters: model.parameters, learningRate: 0.1, momentum: 0.9)
+/// optimizer.zeroGrad()
+/// try loss.backward()
+/// optimizer.step()
+/// ```
+///
+/// Optimizers hold the same `Tensor` objects as the model, and write into their storage, so a
+/// step allocates nothing after the first one (which creates the per-parameter state). A
+/// parameter whose `.grad` is `nil` is skipped, as in PyTorch.
+///
+/// State (momentum buffers, moment estimates, step counts) can be read and restored exactly
+/// through `state` / `loadState(_:)`, which is what checkpoints use to resume bit for bit.
+public protocol Optimizer<Scalar>: AnyObject {
+  /// The element type of the parameters.
+  associatedtype Scalar: TensorScalar
+  /// The parameters updated by `step()`, in a fixed order (state is indexed by position).
+  var parameters: [Tensor<Scalar>] { get }
+  /// The learning rate used by the next `step()`; schedules set it before each step.
+  var learningRate: Double { get set }
+  /// Applies one update to every parameter that has a gradient.
+  func step()
+  /// The optimizer's state: a copy, to save in a checkpoint.
+  var state: OptimizerState<Scalar> { get }
+  /// Restores a state produced by `state` for the same parameters.
+  /// - Throws: `TensorError.invalidArgument` when a slot has the wrong size.
+  func loadState(_ state: OptimizerState<Scalar>) throws
+}
+
+extension Optimizer {
+  /// Clears every parameter's `.grad` (PyTorch's `zero_grad(set_to_none=True)`).
+  public func zeroGrad() { for p in parameters { p.zeroGrad() } }
+}
+
+/// A snapshot of an optimizer's state: per-parameter step counts and named buffers.
+///
+/// `slots[name][i]` is buffer `name` (PyTorch's names: `momentum_buffer`, `exp_avg`,
+/// `exp_avg_sq`, `square_avg`, `grad_avg`) of parameter `i`, or `nil` if it was not created yet.
+public struct OptimizerState<Scalar: TensorScalar>: Equatable {
+  /// Steps taken by each parameter (they differ only when some `.grad` was `nil`).
+  public var steps: [Int]
+  /// Named per-parameter buffers, flat row-major like the parameter.
+  public var slots: [String: [[Scalar]?]]
+
+  /// A state with the given step counts and buffers.
+  public init(steps: [Int], slots: [String: [[Scalar]?]]) {
+    self.steps = steps
+    self.slots = slots
+  }
+
+  /// Checks that `slots` fit `parameters` (counts and element counts).
+  func validate(for parameters: [Tensor<Scalar>], names: [String]) throws {
+    guard steps.count == parameters.count else {
+      throw TensorError.invalidArgument(op: "loadState", message: "\(steps.count) step counts for \(parameters.count) parameters")
+    }
+    for name in names {
+      guard let buffers = slots[name], buffers.count == parameters.count else {
+        throw TensorError.invalidArgument(op: "loadState", message: "slot '\(name)' is missing or has the wrong count")
+      }
+      for (b, p) in zip(buffers, parameters) where b != nil && b!.count != p.count {
+        throw TensorError.invalidArgument(op: "loadState", message: "slot '\(name)' has \(b!.count) values for a parameter of \(p.count)")
+      }
+    }
+  }
+}

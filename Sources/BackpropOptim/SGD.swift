@@ -1,0 +1,72 @@
+import BackpropCore
+
+/// Stochastic gradient descent with optional momentum, Nesterov momentum and weight decay,
+/// exactly as PyTorch's `torch.optim.SGD`:
+///
+///     g ← ∇θ + λθ                                  (weight decay λ, "L2")
+///     b ← g                       on the first step
+///     b ← μb + (1 − τ)g           afterwards        (momentum μ, dampening τ)
+///     g ← g + μb  (Nesterov)  or  g ← b
+///     θ ← θ − ηg
+///
+/// With `momentum == 0` this is plain `θ ← θ − η(∇θ + λθ)`.
+public final class SGD<Scalar: TensorScalar>: Optimizer {
+  /// The parameters being trained.
+  public let parameters: [Tensor<Scalar>]
+  /// η.
+  public var learningRate: Double
+  /// μ (0: no momentum).
+  public let momentum: Double
+  /// τ, the share of the new gradient *not* added to the buffer (PyTorch's `dampening`).
+  public let dampening: Double
+  /// λ, the L2 penalty's coefficient added to the gradient.
+  public let weightDecay: Double
+  /// Whether to use Nesterov momentum (look ahead along the buffer).
+  public let nesterov: Bool
+  private var steps: [Int]
+  private var buffers: [[Scalar]?]
+
+  /// - Precondition: `nesterov` needs `momentum > 0` and `dampening == 0` (as in PyTorch).
+  public init(
+    parameters: [Tensor<Scalar>], learningRate: Double, momentum: Double = 0, dampening: Double = 0,
+    weightDecay: Double = 0, nesterov: Bool = false
+  ) {
+    precondition(!nesterov || (momentum > 0 && dampening == 0), "Nesterov momentum requires momentum > 0 and zero dampening")
+    self.parameters = parameters
+    self.learningRate = learningRate
+    self.momentum = momentum
+    self.dampening = dampening
+    self.weightDecay = weightDecay
+    self.nesterov = nesterov
+    steps = Array(repeating: 0, count: parameters.count)
+    buffers = Array(repeating: nil, count: parameters.count)
+  }
+
+  /// One update of every parameter with a gradient.
+  public func step() {
+    let lr = Scalar(learningRate), mu = Scalar(momentum), wd = Scalar(weightDecay), keep = Scalar(1 - dampening)
+    let useMomentum = momentum != 0
+    var unused: [Scalar]? = nil
+    for (k, p) in parameters.enumerated() {
+      guard let grad = p.grad, p.count > 0 else { continue }
+      let first = buffers[k] == nil, n = p.count
+      steps[k] += 1
+      withParameter(p, grad, &buffers[k], &unused, wantA: useMomentum, wantB: false) { theta, g, buf, _ in
+        sgdKernel(theta, g, buf, count: n, lr: lr, momentum: mu, keep: keep, weightDecay: wd,
+                  nesterov: nesterov, firstStep: first)
+      }
+    }
+  }
+
+  /// `momentum_buffer` per parameter (absent without momentum).
+  public var state: OptimizerState<Scalar> {
+    OptimizerState(steps: steps, slots: momentum != 0 ? ["momentum_buffer": buffers] : [:])
+  }
+
+  /// Restores `state`.
+  public func loadState(_ state: OptimizerState<Scalar>) throws {
+    try state.validate(for: parameters, names: momentum != 0 ? ["momentum_buffer"] : [])
+    steps = state.steps
+    if momentum != 0 { buffers = state.slots["momentum_buffer"]! }
+  }
+}

@@ -1,0 +1,59 @@
+import ArgumentParser
+import Backprop
+import BackpropBenchmarks
+import BackpropKernels
+
+/// `backprop bench`: the workloads of BENCHMARKS.md, printed as a table or as JSON Lines that
+/// `bench/compare.sh` joins with the PyTorch, JAX and NumPy runs.
+struct BenchCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "bench",
+    abstract: "Run the benchmark workloads (W1 sgemm, W2 MLP training, W3 scalar graphs, W4 seed examples, W5 Jacobian/Hessian).")
+
+  enum Workload: String, ExpressibleByArgument, CaseIterable { case W1, W2, W3, W4, W5, all }
+
+  @Option(help: "Which workload to run: W1, W2, W3, W4, W5 or all.") var workload: Workload = .all
+  @Option(help: "Threads for the kernels (1 or 2).") var threads: Int = 1
+  @Option(help: "Measured runs per figure (the median is reported).") var runs: Int = 5
+  @Option(help: "Epochs for W2 (the first is warm-up).") var epochs: Int = 3
+  @Option(help: "Directory with Fashion-MNIST for W2 (default: Debian's /usr/share/datasets/fashion-mnist).") var dataDir: String?
+  @Flag(help: "Print JSON Lines (one object per figure) instead of a table.") var json = false
+
+  func validate() throws {
+    guard (1...2).contains(threads) else { throw ValidationError("--threads must be 1 or 2 (got \(threads))") }
+    guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
+  }
+
+  func run() throws {
+    Gemm.setThreadCount(threads)
+    let selected = workload == .all ? [.W1, .W2, .W3, .W4, .W5] : [workload]
+    var printer = ResultPrinter(json: json)
+    for w in selected {
+      for result in try BenchmarkSuite.run(w.rawValue, threads: threads, runs: runs, epochs: epochs, dataDirectory: dataDir) {
+        printer.emit(result)
+      }
+    }
+  }
+}
+
+/// Prints results as JSON Lines or as an aligned table, as they arrive.
+struct ResultPrinter {
+  let json: Bool
+  var headerPrinted = false
+
+  mutating func emit(_ r: BenchmarkResult) {
+    if json {
+      let extra = r.extra.sorted { $0.key < $1.key }.map { "\"\($0.key)\": \"\($0.value)\"" }
+      let extraText = extra.isEmpty ? "" : ", " + extra.joined(separator: ", ")
+      print("{\"framework\": \"\(r.framework)\", \"workload\": \"\(r.workload)\", \"case\": \"\(r.case)\", \"threads\": \(r.threads), "
+        + "\"metric\": \"\(r.metric)\", \"value\": \(r.value), \"unit\": \"\(r.unit)\", \"lower_is_better\": \(r.lower_is_better)\(extraText)}")
+      return
+    }
+    if !headerPrinted {
+      print(pad("workload", 9) + pad("case", 20) + pad("threads", 8) + pad("metric", 22) + pad("value", 14) + "unit")
+      headerPrinted = true
+    }
+    let extras = r.extra.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+    print(pad(r.workload, 9) + pad(r.case, 20) + pad("\(r.threads)", 8) + pad(r.metric, 22) + pad(fmt(r.value, 5), 14) + r.unit + (extras.isEmpty ? "" : "  " + extras))
+  }
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Backprop
+import Foundation
+
+/// `backprop eval`: the test loss and accuracy of a saved model.
+struct EvalCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "eval",
+    abstract: "Evaluate a saved model (ours or PyTorch's safetensors) on a data set's test split.")
+
+  @Option(help: "The model file (.safetensors) written by `train --save` or by PyTorch.") var model: String
+  @OptionGroup var data: DataOptions
+  @Option(help: "Activation between Linear layers when the file does not record its architecture (PyTorch files).")
+  var activation: String = "relu"
+  @OptionGroup var threading: ThreadOptions
+  @Flag(help: "Print one JSON object instead of text.") var json = false
+
+  struct Report: Encodable {
+    var model: String
+    var dataset: String
+    var samples: Int
+    var loss: Double
+    var accuracy: Double?
+    var seconds: Double
+  }
+
+  func run() throws {
+    try threading.apply()
+    guard let act = LayerSpec(activationName: activation) else { throw CommandError("--activation: unknown '\(activation)'") }
+    let saved = try SavedModel.load(contentsOf: URL(fileURLWithPath: model), activation: act)
+    let source = data.dataset ?? saved.dataset ?? "digits"
+    let loaded = try data.load(source: source, inputScaler: saved.inputScaler)
+    guard saved.inputSize == nil || saved.inputSize == loaded.featureCount else {
+      throw CommandError("the model takes \(saved.inputSize!) inputs but \(source) has \(loaded.featureCount) features")
+    }
+    let kind: LossKind = loaded.test.task == .classification ? .crossEntropy : .meanSquaredError
+    let e = try evaluate(saved.model, on: loaded.test, loss: kind)
+    let report = Report(model: model, dataset: source, samples: e.count, loss: e.loss, accuracy: e.accuracy, seconds: e.seconds)
+    if json { return try printJSON(report) }
+    let accuracy = e.accuracy.map { "accuracy \(percent($0)) (\(Int(($0 * Double(e.count)).rounded()))/\(e.count)), " } ?? ""
+    print("\(model) on \(source) test split: \(accuracy)loss \(String(format: "%.4f", e.loss)), \(String(format: "%.3f", e.seconds)) s")
+  }
+}

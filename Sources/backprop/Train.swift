@@ -1,0 +1,128 @@
+import ArgumentParser
+import Backprop
+import Foundation
+
+/// `backprop train`: trains an MLP by backpropagation and reports test accuracy.
+struct TrainCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "train",
+    abstract: "Train a multilayer perceptron by backpropagation (default: the shipped handwritten digits).",
+    discussion: """
+      With no options: a 64-128-64-10 ReLU network, Adam, 30 epochs on the UCI digits (1,437 training, \
+      360 test images). --save writes the model and training state after every epoch (safetensors, \
+      loadable by PyTorch); --resume continues from such a file exactly where it stopped.
+      """)
+
+  @OptionGroup var data: DataOptions
+  @OptionGroup var model: ModelOptions
+  @OptionGroup var optimization: OptimizationOptions
+  @OptionGroup var threading: ThreadOptions
+  @Option(help: "Total epochs (when resuming: train up to this many).") var epochs: Int?
+  @Option(help: "Save the model and training state here after every epoch (atomically).") var save: String?
+  @Option(help: "Continue from a checkpoint written by --save, with its settings.") var resume: String?
+  @Option(help: "Stop after this epoch, keeping the schedule of --epochs (continue later with --resume).")
+  var stopAfter: Int?
+  @Flag(help: "Print only the final summary.") var quiet = false
+  @Flag(help: "Print one JSON object at the end instead of text.") var json = false
+  @OptionGroup var viz: TrainVizOptions
+
+  func run() throws {
+    try threading.apply()
+    let (trainer, data) = try prepare()
+    let bar = ProgressBar(quiet: quiet || json)
+    if bar.verbose { try printHeader(trainer, data) }
+    try viz.explainFirstBatch(trainer, data, toStandardError: json)
+    let recorder = try viz.makeRecorder(trainer, data)
+    let start = monotonicSeconds()
+    let last = min(trainer.configuration.epochs, stopAfter ?? .max)
+    while trainer.completedEpochs < last {
+      try trainer.fit(on: data.train, evaluatingOn: data.test, stoppingAfter: trainer.completedEpochs + 1,
+                      progress: { bar.handle($0); recorder?.handle($0) })
+      if let save { try saveCheckpoint(trainer, data, to: save) }
+    }
+    let report = try TrainReport(trainer: trainer, data: data, seconds: monotonicSeconds() - start, savedTo: save)
+    if let recorder { printError(try recorder.write(trainer, data)) }
+    if json { try printJSON(report) } else { print(report.summary) }
+  }
+
+  /// A new trainer (model from the options) or one restored from `--resume`, and its data.
+  func prepare() throws -> (Trainer, TrainingData) {
+    if let resume {
+      guard !model.anyGiven, !optimization.anyGiven else {
+        throw CommandError("--resume continues with the checkpoint's model and optimizer settings; only --epochs, --stop-after, --save and output options can be given")
+      }
+      let checkpoint = try TrainingCheckpoint.load(contentsOf: URL(fileURLWithPath: resume), epochs: epochs)
+      let source = data.dataset ?? checkpoint.metadata["dataset"] ?? "digits"
+      let loaded = try data.load(source: source, inputScaler: checkpoint.inputScaler)
+      return (checkpoint.trainer, loaded)
+    }
+    let source = data.dataset ?? "digits"
+    let loaded = try data.load(source: source)
+    let configuration = try optimization.configuration(source: source, epochs: epochs)
+    let network = try model.makeModel(for: loaded, seed: configuration.seed)
+    return (try Trainer(model: network, configuration: configuration), loaded)
+  }
+
+  func saveCheckpoint(_ trainer: Trainer, _ data: TrainingData, to path: String) throws {
+    var metadata = [SavedModel.datasetKey: data.source,
+                    SavedModel.taskKey: data.train.task == .classification ? "classification" : "regression"]
+    if let names = data.train.classNames { metadata[SavedModel.classNamesKey] = names.joined(separator: "\n") }
+    try TrainingCheckpoint.save(trainer, to: URL(fileURLWithPath: path), inputScaler: data.inputScaler, extraMetadata: metadata)
+  }
+
+  func printHeader(_ trainer: Trainer, _ data: TrainingData) throws {
+    let c = trainer.configuration
+    print("Data: \(data.source): \(data.train.count) training and \(data.test.count) test samples, \(data.featureCount) features, "
+      + (data.train.task == .classification ? "\(data.train.classCount) classes" : "\(data.outputCount) targets"))
+    print(try trainer.model.summary(inputShape: [data.featureCount]))
+    var line = "Training: \(c.optimizer.rawValue), lr \(fmt(c.resolvedLearningRate, 4)), batch \(c.batchSize), \(c.epochs) epochs, seed \(c.seed)"
+    if c.schedule != .constant { line += ", \(c.schedule.rawValue) schedule" }
+    if c.warmupEpochs > 0 { line += ", \(c.warmupEpochs) warm-up epochs" }
+    if trainer.completedEpochs > 0 { line += " (resuming after epoch \(trainer.completedEpochs))" }
+    print(line)
+  }
+}
+
+/// The final summary of `backprop train`, as text or JSON.
+struct TrainReport: Encodable {
+  var dataset: String
+  var layers: String
+  var parameters: Int
+  var optimizer: String
+  var epochs: Int
+  var test_accuracy: Double?
+  var test_loss: Double
+  var train_loss: Double
+  var train_accuracy: Double?
+  var seconds: Double
+  var epoch_seconds: [Double]
+  var samples_per_second: Double
+  var saved_to: String?
+
+  init(trainer: Trainer, data: TrainingData, seconds: Double, savedTo: String?) throws {
+    let evaluation = try evaluate(trainer.model, on: data.test, loss: trainer.lossKind(for: data.test))
+    let history = trainer.history
+    dataset = data.source
+    layers = trainer.model.architecture.map { LayerSpec.architectureString($0) } ?? "custom"
+    parameters = trainer.model.parameterCount
+    optimizer = trainer.configuration.optimizer.rawValue
+    epochs = trainer.completedEpochs
+    (test_accuracy, test_loss) = (evaluation.accuracy, evaluation.loss)
+    train_loss = history.last?.trainLoss ?? .nan
+    train_accuracy = history.last?.trainAccuracy
+    self.seconds = seconds
+    epoch_seconds = history.map(\.seconds)
+    let trained = history.map(\.seconds).reduce(0, +)
+    samples_per_second = trained > 0 ? Double(data.train.count * history.count) / trained : 0
+    saved_to = savedTo
+  }
+
+  var summary: String {
+    var s = test_accuracy.map { "Test accuracy \(percent($0))" } ?? "Test loss \(fmt(test_loss, 5))"
+    s += " · train loss \(String(format: "%.4f", train_loss)) · \(epochs) epochs in \(String(format: "%.1f", seconds)) s"
+    let mean = epoch_seconds.isEmpty ? 0 : epoch_seconds.reduce(0, +) / Double(epoch_seconds.count)
+    s += " (\(String(format: "%.2f", mean)) s/epoch, \(groupedThousands(Int(samples_per_second))) samples/s)"
+    if let saved_to { s += "\nSaved to \(saved_to)" }
+    return s
+  }
+}

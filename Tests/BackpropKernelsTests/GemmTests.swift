@@ -1,0 +1,106 @@
+import BackpropKernels
+import Testing
+
+/// Compares `Gemm.sgemm`/`dgemm` with `naiveGemm` for every backend and thread count available.
+///
+/// The suite is serialized because backend and thread count are process-wide settings.
+@Suite(.serialized)
+struct GemmTests {
+  /// Shapes (m, n, k): tiny, odd, not multiples of the 6×16 / 6×8 tiles, skinny, k = 0; the last
+  /// three are large enough to be split over threads and cross the k block (384 / 256) and the
+  /// n block (3072 / 2304 columns).
+  static let shapes = [(1, 1, 1), (7, 13, 5), (17, 33, 9), (65, 129, 31), (200, 3, 300), (4, 5, 0),
+                       (97, 203, 131), (130, 150, 400), (50, 3100, 20)].map(Shape.init)
+  static let transposes = [(false, false), (true, false), (false, true), (true, true)]
+  /// (alpha, beta): beta 0 (C starts as NaN and must not be read), 1 and 0.5; alpha ≠ 1.
+  static let scalings: [(Double, Double)] = [(1, 0), (1.5, 1), (-0.5, 0.5)]
+
+  @Test("Float matches naiveGemm", arguments: shapes)
+  func float(_ shape: Shape) { checkAllConfigurations(Float.self, shape) }
+
+  @Test("Double matches naiveGemm", arguments: shapes)
+  func double(_ shape: Shape) { checkAllConfigurations(Double.self, shape) }
+
+  @Test("k = 0 and alpha = 0 scale C by beta without reading A or B")
+  func degenerateProducts() {
+    let nan = [Float.nan, .nan]
+    for beta: Float in [0, 2] {
+      var c: [Float] = [.nan, 3, .nan, 4].map { beta == 0 ? $0 : abs($0.isNaN ? 1 : $0) }
+      let expected = c.map { beta == 0 ? 0 : beta * $0 }
+      Gemm.sgemm(transA: false, transB: false, m: 2, n: 2, k: 0, alpha: 1, a: nan, lda: 1,
+                 b: nan, ldb: 2, beta: beta, c: &c, ldc: 2)
+      #expect(c == expected)
+      Gemm.sgemm(transA: false, transB: false, m: 2, n: 2, k: 1, alpha: 0, a: nan, lda: 1,
+                 b: nan, ldb: 2, beta: 1, c: &c, ldc: 2)
+      #expect(c == expected)
+    }
+  }
+
+  @Test("Settings: thread count, backend override, info strings")
+  func settings() {
+    defer { Gemm.setThreadCount(nil); Gemm.setBackend(nil); Gemm.setKernelISA(nil) }
+    Gemm.setThreadCount(3)
+    #expect(Gemm.threadCount == 3 && KernelInfo.threadCount == 3)
+    Gemm.setThreadCount(0)
+    #expect(Gemm.threadCount == 1)
+    Gemm.setThreadCount(nil)
+    #expect(Gemm.threadCount >= 1)
+    #expect(Gemm.setBackend(.own) && Gemm.backend == .own)
+    #expect(KernelInfo.backendName.hasPrefix("own"))
+    for backend in [GemmBackend.openBLAS, .blis] {
+      #expect(Gemm.setBackend(backend) == backend.isAvailable)
+    }
+    #expect(!KernelInfo.cpuFeatures.isEmpty)
+    #expect(Gemm.kernelISA == .best && KernelISA.portable.isSupported)
+    #expect(Gemm.setBackend(.own) && Gemm.setKernelISA(.portable))
+    #expect(KernelInfo.backendName == "own (portable C)")
+    #expect(Gemm.setKernelISA(nil) && Gemm.kernelISA == .best)
+  }
+
+  /// Every transpose combination and scaling of `shape` (padded leading dimensions on alternate
+  /// cases), run under every configuration against one naiveGemm answer.
+  private func checkAllConfigurations<T: GemmTestScalar>(_: T.Type, _ shape: Shape) {
+    for (transA, transB) in Self.transposes {
+      for (index, (alpha, beta)) in Self.scalings.enumerated() {
+        let padding = index % 2 == 0 ? 0 : 3  // lda/ldb/ldc > row length; the gap holds NaN
+        let problem = GemmProblem<T>(m: shape.m, n: shape.n, k: shape.k, transA: transA, transB: transB,
+                                     alpha: T(alpha), beta: T(beta), padding: padding)
+        for configuration in KernelConfiguration.all {
+          let failures = configuration.run { problem.mismatches() }
+          #expect(failures == 0, "\(T.self) \(configuration.description) \(shape) transA=\(transA) transB=\(transB) alpha=\(alpha) beta=\(beta) padding=\(padding)")
+        }
+      }
+    }
+  }
+}
+
+/// GEMM dimensions: op(A) is m×k, op(B) is k×n.
+struct Shape: Sendable, CustomTestStringConvertible {
+  let m, n, k: Int
+  var testDescription: String { "\(m)×\(n)×\(k)" }
+}
+
+/// One way of running GEMM: backend, micro-kernel ISA (own backend), thread count.
+struct KernelConfiguration: Sendable {
+  let backend: GemmBackend
+  let isa: KernelISA
+  let threads: Int
+
+  var description: String { "\(backend == .own ? "own-\(isa.rawValue)" : backend.rawValue) ×\(threads)" }
+
+  /// Own kernels for every ISA this CPU runs, and every installed BLAS, each on 1 and 2 threads.
+  static let all: [KernelConfiguration] = [1, 2].flatMap { threads in
+    KernelISA.allCases.filter(\.isSupported).map { KernelConfiguration(backend: .own, isa: $0, threads: threads) }
+      + [GemmBackend.openBLAS, .blis].filter(\.isAvailable)
+        .map { KernelConfiguration(backend: $0, isa: .best, threads: threads) }
+  }
+
+  /// Applies the configuration around `body`, then restores the defaults.
+  func run<R>(_ body: () -> R) -> R {
+    #expect(Gemm.setBackend(backend))
+    #expect(Gemm.setKernelISA(isa))
+    Gemm.setThreadCount(threads)
+    defer { Gemm.setBackend(nil); Gemm.setKernelISA(nil); Gemm.setThreadCount(nil) }
+    return body()
+  }
+}
