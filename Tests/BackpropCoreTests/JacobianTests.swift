@@ -39,6 +39,13 @@ func jacobianByColumns(of f: (T) throws -> T, at x: T) throws -> [Double] {
     #expect(byRows.contains { $0 != 0 }, "\(row.name): an all-zero Jacobian would make this vacuous")
     expectClose(byRows, byColumns, .sameMathsDifferentOrder, "\(row.name): rows vs columns")
     expectClose(j.scalars, byRows, .sameMathsDifferentOrder, "\(row.name): jacobian(of:at:)")
+    // Both routes of jacobian(of:at:mode:): one batched backward pass (every op's pullback with
+    // a leading batch of cotangents) and one forward pass per column.
+    let batched = try jacobian(of: f, at: packed.point, mode: .reverse)
+    let forward = try jacobian(of: f, at: packed.point, mode: .forward)
+    #expect(batched.shape == j.shape && forward.shape == j.shape, "\(row.name)")
+    expectClose(batched.scalars, byRows, .sameMathsDifferentOrder, "\(row.name): batched reverse mode")
+    expectClose(forward.scalars, byColumns, .sameMathsDifferentOrder, "\(row.name): forward mode")
   }
 
   @Test func wideAndTallFunctionsGiveTheirShapes() throws {
@@ -85,5 +92,29 @@ func jacobianByColumns(of f: (T) throws -> T, at x: T) throws -> [Double] {
   @Test func jacobianOfAFunctionThatIgnoresItsInputIsZero() throws {
     let j = try jacobian(of: { _ in T([1, 2]) }, at: T([3, 4, 5]))
     #expect(j.shape == [2, 3] && j.scalars.allSatisfy { $0 == 0 })
+  }
+}
+
+@Suite struct BatchedBackwardTests {
+  @Test func batchedSeedGivesOneVJPPerRow() throws {
+    // y = W·x + x⊙x: the k seeds flow back together; row i equals the i-th ordinary VJP.
+    let w = T.seeded([3, 4], seed: 2), x = T(T.seeded([4], seed: 3).scalars, requiresGrad: true)
+    let y = try T.matmul(w, x) + (x * x).sum(alongAxes: [0], keepingDims: true)
+    let seeds = T.seeded([5, 3], seed: 4)
+    try y.backward(batchedSeed: seeds, retainGraph: true)
+    let batched = x.grad!
+    #expect(batched.shape == [5, 4])
+    for i in 0..<5 {
+      x.grad = nil
+      try y.backward(seed: try seeds.sliced(along: 0, i..<(i + 1)).reshaped(to: [3]), retainGraph: true)
+      expectClose(Array(batched.scalars[(i * 4)..<(i * 4 + 4)]), x.grad!.scalars, .sameMathsDifferentOrder, "row \(i)")
+    }
+  }
+
+  @Test func batchedSeedMustEndWithTheOutputShape() {
+    let x = T([1, 2], requiresGrad: true)
+    let y = x.exp()
+    #expect(throws: TensorError.self) { try y.backward(batchedSeed: T.seeded([2, 3], seed: 1)) }
+    #expect(throws: TensorError.self) { try y.backward(batchedSeed: T.seeded([2], seed: 1)) }
   }
 }

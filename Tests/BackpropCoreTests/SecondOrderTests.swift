@@ -29,6 +29,31 @@ func finiteDifferenceHessian(of f: (T) throws -> T, at x: T, eps: Double = 1e-5)
     #expect(result.comparisons == inputs.reduce(0) { $0 + $1.count })
   }
 
+  /// `hessian(of:at:)` runs one batched backward pass through the gradient's graph; row i must
+  /// equal the ordinary backward pass seeded with eᵢ, for every op in the table.
+  @Test(arguments: OpTable.rows)
+  func batchedHessianMatchesRowByRow(_ row: OpRow) throws {
+    let packed = Packed(row.inputs())
+    let f = packed.function(row)
+    let u = T.seeded(try f(packed.point).shape, seed: 5)
+    let loss: (T) throws -> T = { z in try (f(z) * u).sum() }
+    let h = try hessian(of: loss, at: packed.point)
+    let n = packed.point.count
+    #expect(h.shape == [n, n], "\(row.name)")
+    let leaf = T(packed.point.scalars, requiresGrad: true)
+    try loss(leaf).backward(createGraph: true)
+    let g = leaf.grad!
+    leaf.grad = nil
+    var rows: [Double] = []
+    for i in 0..<n {
+      var e = [Double](repeating: 0, count: n); e[i] = 1
+      leaf.grad = nil
+      if g.requiresGrad { try g.backward(seed: T(e), retainGraph: true) }
+      rows += leaf.grad?.scalars ?? [Double](repeating: 0, count: n)
+    }
+    expectClose(h.scalars, rows, .sameMathsDifferentOrder, "\(row.name): batched vs row-by-row Hessian")
+  }
+
   @Test func everyRowSupportsSecondOrder() {
     // All pullbacks are written with differentiable tensor ops; a row that opts out must say why
     // in the table. Today none does.

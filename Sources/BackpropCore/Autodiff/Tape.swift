@@ -12,6 +12,25 @@ public struct BackwardContext<Scalar: TensorScalar> {
   public let output: Tensor<Scalar>
   /// Whether backward should compute a gradient for input `i` (skip work for data inputs).
   public func needsGradient(_ i: Int) -> Bool { inputs[i].requiresGrad }
+  /// Leading dimensions that `g` carries beyond the output's shape: empty in an ordinary
+  /// backward pass, `[k]` in `backward(batchedSeed:)`, where k cotangents flow back at once.
+  /// Pullbacks that reshape or un-broadcast must keep them (elementwise ones need not care).
+  public var batchShape: [Int] = []
+
+  /// The number of leading batch dimensions of `g`.
+  public var batchRank: Int { batchShape.count }
+
+  /// `shape` with the batch dimensions in front (what a gradient for that shape looks like here).
+  public func batched(_ shape: [Int]) -> [Int] { batchShape.isEmpty ? shape : batchShape + shape }
+
+  /// Sums `g` (shaped like the output, plus batch dimensions) back to input `i`'s shape: the one
+  /// place where broadcasting is undone (PyTorch's `sum_to`).
+  public func unbroadcast(_ g: Tensor<Scalar>, toInput i: Int) throws -> Tensor<Scalar> {
+    let x = inputs[i].shape
+    if batchShape.isEmpty { return try g.sum(toShape: x) }
+    let padded = batchShape + [Int](repeating: 1, count: Swift.max(0, g.rank - batchShape.count - x.count)) + x
+    return try g.sum(toShape: padded).reshaped(to: batchShape + x)
+  }
 }
 
 /// A vector–Jacobian product: upstream gradient `g` (shape of the output) → one gradient per
@@ -162,12 +181,34 @@ extension Tensor {
   @_specialize(exported: true, where Scalar == Double)
   public func backward(seed: Tensor? = nil, retainGraph: Bool = false, createGraph: Bool = false,
                        observer: ((BackwardStep<Scalar>) -> Void)? = nil) throws {
+    try backward(seed: seed, batchRank: 0, retainGraph: retainGraph, createGraph: createGraph, observer: observer)
+  }
+
+  /// Runs k backward passes at once (PyTorch's `is_grads_batched`): `batchedSeed` has shape
+  /// `[k] + shape`, row i being the i-th cotangent, and every leaf's `.grad` gets shape
+  /// `[k] + leaf.shape`, row i being the i-th vector–Jacobian product. With the k unit vectors as
+  /// seeds this is the whole Jacobian in one pass, with matrix–matrix instead of k matrix–vector
+  /// products. Custom ops must use `BackwardContext.batchShape` to take part.
+  @_specialize(exported: true, where Scalar == Float)
+  @_specialize(exported: true, where Scalar == Double)
+  public func backward(batchedSeed: Tensor, retainGraph: Bool = false, createGraph: Bool = false) throws {
+    guard batchedSeed.rank == rank + 1, Array(batchedSeed.shape.dropFirst()) == shape else {
+      throw TensorError.shapeMismatch(op: "backward(batchedSeed:)", lhs: shape, rhs: batchedSeed.shape,
+                                      reason: "the batched seed must have shape [k] + the output's shape")
+    }
+    try backward(seed: batchedSeed, batchRank: 1, retainGraph: retainGraph, createGraph: createGraph, observer: nil)
+  }
+
+  private func backward(seed: Tensor?, batchRank: Int, retainGraph: Bool, createGraph: Bool,
+                        observer: ((BackwardStep<Scalar>) -> Void)?) throws {
     guard requiresGrad else {
       throw TensorError.noGradient(message: "backward(): tensor of shape \(shape) does not require a gradient "
         + "(no input had requiresGrad = true, or it was computed inside withoutGradient)")
     }
     let seedTensor: Tensor
-    if let seed {
+    if let seed, batchRank > 0 {
+      seedTensor = seed
+    } else if let seed {
       guard seed.shape == shape else {
         throw TensorError.shapeMismatch(op: "backward(seed:)", lhs: shape, rhs: seed.shape,
                                         reason: "the seed must have the output's shape")
@@ -189,6 +230,7 @@ extension Tensor {
     defer { state.gradEnabled = savedGrad; state.inFirstOrderBackward = savedFirst }
     let keepGraph = retainGraph || createGraph
 
+    let batchShape = Array(seedTensor.shape.prefix(batchRank))
     pendingGrad = seedTensor
     defer { for t in order { t.pendingGrad = nil } }
     for index in stride(from: order.count - 1, through: 0, by: -1) {
@@ -200,7 +242,8 @@ extension Tensor {
       if isLeaf { continue }
       guard let pullback = t.gradFn!.pullback else { throw TensorError.graphReleased(op: t.gradFn!.op) }
       let inputs = t.gradFn!.inputs
-      let context = BackwardContext(inputs: inputs, output: t)
+      var context = BackwardContext(inputs: inputs, output: t)
+      if batchRank > 0 { context.batchShape = batchShape }
       let grads = try pullback(g, context)
       if let observer {
         let local = t.count == 1 ? try pullback(Tensor(uncheckedShape: t.shape, scalars: [1]), context) : nil
@@ -223,7 +266,7 @@ extension Tensor {
         guard let gi = grads[i] else { continue }
         let x = inputs[i]
         guard x.requiresGrad else { continue }
-        guard gi.shape == x.shape else {
+        guard batchRank == 0 ? gi.shape == x.shape : gi.shape == batchShape + x.shape else {
           throw TensorError.shapeMismatch(op: t.gradFn!.op, lhs: x.shape, rhs: gi.shape,
                                           reason: "the pullback returned a gradient whose shape differs from its input's")
         }

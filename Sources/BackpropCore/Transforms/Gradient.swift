@@ -59,31 +59,40 @@ public func jvp<S: TensorScalar>(
   return (y.detached(), y.tangent?.detached() ?? Tensor<S>.zeros(y.shape))
 }
 
+/// How `jacobian(of:at:mode:)` builds the matrix.
+public enum JacobianMode: Sendable {
+  /// Reverse mode when f has no more outputs than inputs, forward mode otherwise.
+  case automatic
+  /// All rows in one batched backward pass (the m unit cotangents flow back together).
+  case reverse
+  /// One forward-mode (JVP) pass per input element, one column each.
+  case forward
+}
+
 /// The full Jacobian ∂f/∂x, of shape `f(x).shape + x.shape`.
 ///
-/// Built row by row with VJPs (one backward pass per output element) when f has no more
-/// outputs than inputs, else column by column with JVPs (one forward pass per input element)
-/// — whichever needs fewer passes.
-public func jacobian<S: TensorScalar>(of f: (Tensor<S>) throws -> Tensor<S>, at x: Tensor<S>) throws -> Tensor<S> {
+/// Rows come from one batched backward pass seeded with the m unit vectors (so the m VJPs are
+/// matrix–matrix products, not m matrix–vector ones) when f has no more outputs than inputs;
+/// otherwise columns come from one JVP per input element — whichever needs less work.
+public func jacobian<S: TensorScalar>(
+  of f: (Tensor<S>) throws -> Tensor<S>, at x: Tensor<S>, mode: JacobianMode = .automatic
+) throws -> Tensor<S> {
   let n = x.count
   let leaf = Tensor<S>(uncheckedShape: x.shape, scalars: x.scalars, requiresGrad: true)
   let y = try withGradient { try f(leaf) }
   let m = y.count
+  let useReverse = mode == .reverse || (mode == .automatic && m <= n)
+  if useReverse {
+    guard y.requiresGrad, m > 0 else { return Tensor<S>.zeros(y.shape + x.shape) }
+    try y.backward(batchedSeed: Tensor<S>.identity(m).reshaped(to: [m] + y.shape))
+    let rows = leaf.grad ?? Tensor<S>.zeros([m] + x.shape)
+    return try rows.reshaped(to: y.shape + x.shape).detached()
+  }
   var values = [S](repeating: 0, count: m * n)
-  if m <= n {
-    guard y.requiresGrad else { return Tensor<S>(uncheckedShape: y.shape + x.shape, scalars: values) }
-    for i in 0..<m {
-      var seed = [S](repeating: 0, count: m); seed[i] = 1
-      leaf.grad = nil
-      try y.backward(seed: Tensor<S>(uncheckedShape: y.shape, scalars: seed), retainGraph: true)
-      if let g = leaf.grad { for j in 0..<n { values[i * n + j] = g.scalars[j] } }
-    }
-  } else {
-    for j in 0..<n {
-      var direction = [S](repeating: 0, count: n); direction[j] = 1
-      let column = try jvp(of: f, at: x, tangent: Tensor<S>(uncheckedShape: x.shape, scalars: direction)).jvp
-      for i in 0..<m { values[i * n + j] = column.scalars[i] }
-    }
+  for j in 0..<n {
+    var direction = [S](repeating: 0, count: n); direction[j] = 1
+    let column = try jvp(of: f, at: x, tangent: Tensor<S>(uncheckedShape: x.shape, scalars: direction)).jvp
+    for i in 0..<m { values[i * n + j] = column.scalars[i] }
   }
   return Tensor<S>(uncheckedShape: y.shape + x.shape, scalars: values)
 }
@@ -91,7 +100,8 @@ public func jacobian<S: TensorScalar>(of f: (Tensor<S>) throws -> Tensor<S>, at 
 /// The Hessian ∇²f(x) of a scalar function, of shape `x.shape + x.shape`.
 ///
 /// Reverse over reverse: one backward pass with `createGraph` gives ∇f as a differentiable
-/// tensor, then one backward pass through it per element of x gives each row.
+/// tensor; one batched backward pass through it, seeded with the n unit vectors, gives all n
+/// rows at once.
 public func hessian<S: TensorScalar>(of f: (Tensor<S>) throws -> Tensor<S>, at x: Tensor<S>) throws -> Tensor<S> {
   let n = x.count
   let leaf = Tensor<S>(uncheckedShape: x.shape, scalars: x.scalars, requiresGrad: true)
@@ -99,18 +109,12 @@ public func hessian<S: TensorScalar>(of f: (Tensor<S>) throws -> Tensor<S>, at x
   guard y.count == 1 else {
     throw TensorError.invalidArgument(op: "hessian", message: "the function must return one element, got shape \(y.shape)")
   }
-  var values = [S](repeating: 0, count: n * n)
-  guard y.requiresGrad else { return Tensor<S>(uncheckedShape: x.shape + x.shape, scalars: values) }
+  let zero = Tensor<S>.zeros(x.shape + x.shape)
+  guard y.requiresGrad else { return zero }
   try y.backward(createGraph: true)
-  guard let g = leaf.grad else { return Tensor<S>(uncheckedShape: x.shape + x.shape, scalars: values) }
+  guard let g = leaf.grad, g.requiresGrad, n > 0 else { return zero }
   leaf.grad = nil
-  if g.requiresGrad {
-    for i in 0..<n {
-      var seed = [S](repeating: 0, count: n); seed[i] = 1
-      leaf.grad = nil
-      try g.backward(seed: Tensor<S>(uncheckedShape: g.shape, scalars: seed), retainGraph: true)
-      if let row = leaf.grad { for j in 0..<n { values[i * n + j] = row.scalars[j] } }
-    }
-  }
-  return Tensor<S>(uncheckedShape: x.shape + x.shape, scalars: values)
+  try g.backward(batchedSeed: Tensor<S>.identity(n).reshaped(to: [n] + g.shape))
+  guard let rows = leaf.grad else { return zero }
+  return try rows.reshaped(to: x.shape + x.shape).detached()
 }

@@ -9,8 +9,8 @@ extension Tensor {
     let (shape, values) = try zipKernel(.add, a, b, op: "add")
     return record("add", shape: shape, scalars: values, inputs: [a, b], formula: "g (summed over broadcast axes)",
       pullback: { g, c in
-        [c.needsGradient(0) ? must { try g.sum(toShape: c.inputs[0].shape) } : nil,
-         c.needsGradient(1) ? must { try g.sum(toShape: c.inputs[1].shape) } : nil]
+        [c.needsGradient(0) ? must { try c.unbroadcast(g, toInput: 0) } : nil,
+         c.needsGradient(1) ? must { try c.unbroadcast(g, toInput: 1) } : nil]
       },
       pushforward: { t, c in must { try tangentSum(t[0], t[1], like: c.output) } })
   }

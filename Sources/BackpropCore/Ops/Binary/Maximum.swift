@@ -8,8 +8,8 @@ extension Tensor {
       pullback: { g, c in
         let (a, b) = (c.inputs[0], c.inputs[1])
         let mask = must { try constant(.greaterEqual, a, b, op: "maximum") }
-        return [c.needsGradient(0) ? must { try (g * mask).sum(toShape: a.shape) } : nil,
-                c.needsGradient(1) ? must { try (g * (1 - mask)).sum(toShape: b.shape) } : nil]
+        return [c.needsGradient(0) ? must { try c.unbroadcast(g * mask, toInput: 0) } : nil,
+                c.needsGradient(1) ? must { try c.unbroadcast(g * (1 - mask), toInput: 1) } : nil]
       },
       pushforward: { t, c in
         let (a, b) = (c.inputs[0], c.inputs[1])

@@ -10,8 +10,8 @@ extension Tensor {
     return record("multiply", shape: shape, scalars: values, inputs: [a, b], formula: "g ⊙ b, g ⊙ a",
       pullback: { g, c in
         let (a, b) = (c.inputs[0], c.inputs[1])
-        return [c.needsGradient(0) ? must { try (g * b).sum(toShape: a.shape) } : nil,
-                c.needsGradient(1) ? must { try (g * a).sum(toShape: b.shape) } : nil]
+        return [c.needsGradient(0) ? must { try c.unbroadcast(g * b, toInput: 0) } : nil,
+                c.needsGradient(1) ? must { try c.unbroadcast(g * a, toInput: 1) } : nil]
       },
       pushforward: { t, c in
         let (a, b) = (c.inputs[0], c.inputs[1])

@@ -8,8 +8,8 @@ extension Tensor {
     return record("pow", shape: shape, scalars: values, inputs: [a, b], formula: "g ⊙ b·a^(b−1), g ⊙ y ⊙ log a",
       pullback: { g, c in
         let (a, b, y) = (c.inputs[0], c.inputs[1], c.output)
-        return [c.needsGradient(0) ? must { try (g * b * Tensor.pow(a, b - 1)).sum(toShape: a.shape) } : nil,
-                c.needsGradient(1) ? must { try (g * y * a.log()).sum(toShape: b.shape) } : nil]
+        return [c.needsGradient(0) ? must { try c.unbroadcast(g * b * Tensor.pow(a, b - 1), toInput: 0) } : nil,
+                c.needsGradient(1) ? must { try c.unbroadcast(g * y * a.log(), toInput: 1) } : nil]
       },
       pushforward: { t, c in
         let (a, b, y) = (c.inputs[0], c.inputs[1], c.output)

@@ -6,8 +6,8 @@ extension Tensor {
     let (shape, values) = try zipKernel(.subtract, a, b, op: "subtract")
     return record("subtract", shape: shape, scalars: values, inputs: [a, b], formula: "g, −g",
       pullback: { g, c in
-        [c.needsGradient(0) ? must { try g.sum(toShape: c.inputs[0].shape) } : nil,
-         c.needsGradient(1) ? must { try -g.sum(toShape: c.inputs[1].shape) } : nil]
+        [c.needsGradient(0) ? must { try c.unbroadcast(g, toInput: 0) } : nil,
+         c.needsGradient(1) ? must { try -c.unbroadcast(g, toInput: 1) } : nil]
       },
       pushforward: { t, c in must { try tangentSum(t[0], t[1].map { -$0 }, like: c.output) } })
   }

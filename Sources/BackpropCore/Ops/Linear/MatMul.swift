@@ -42,12 +42,12 @@ extension Tensor {
       pullback: { g, c in
         let (a, b) = (c.inputs[0], c.inputs[1])
         let da = !c.needsGradient(0) ? nil : must {
-          try (transposeA ? matmul(b, g, transposeA: transposeB, transposeB: true)
-                          : matmul(g, b, transposeA: false, transposeB: !transposeB)).sum(toShape: a.shape)
+          try c.unbroadcast(transposeA ? matmul(b, g, transposeA: transposeB, transposeB: true)
+                                       : matmul(g, b, transposeA: false, transposeB: !transposeB), toInput: 0)
         }
         let db = !c.needsGradient(1) ? nil : must {
-          try (transposeB ? matmul(g, a, transposeA: true, transposeB: transposeA)
-                          : matmul(a, g, transposeA: !transposeA, transposeB: false)).sum(toShape: b.shape)
+          try c.unbroadcast(transposeB ? matmul(g, a, transposeA: true, transposeB: transposeA)
+                                       : matmul(a, g, transposeA: !transposeA, transposeB: false), toInput: 1)
         }
         return [da, db]
       },

@@ -15,7 +15,7 @@ extension Tensor {
       return try mask / mask.sum(alongAxes: axes, keepingDims: true)
     }
     return Tensor.record("max", shape: outShape, scalars: values, inputs: [self], formula: "g ⊙ 1[x = max] / #ties",
-      pullback: { g, c in [must { try g.reshaped(to: kept) * weights(c.inputs[0], c.output) }] },
+      pullback: { g, c in [must { try g.reshaped(to: c.batched(kept)) * weights(c.inputs[0], c.output) }] },
       pushforward: { t, c in
         must { try (t[0]! * weights(c.inputs[0], c.output)).sum(alongAxes: axes, keepingDims: keepingDims) }
       })

@@ -8,7 +8,7 @@ extension Tensor {
     let (kept, values) = reduceKernel(.sum, axes: axes)
     let outShape = reducedShape(axes: axes, keepingDims: keepingDims)
     return Tensor.record("sum", shape: outShape, scalars: values, inputs: [self], formula: "broadcast(g)",
-      pullback: { g, c in [must { try g.reshaped(to: kept).broadcast(to: c.inputs[0].shape) }] },
+      pullback: { g, c in [must { try g.reshaped(to: c.batched(kept)).broadcast(to: c.batched(c.inputs[0].shape)) }] },
       pushforward: { t, _ in must { try t[0]!.sum(alongAxes: axes, keepingDims: keepingDims) } })
   }
 
@@ -30,7 +30,12 @@ extension Tensor {
     for (i, d) in target.enumerated() where d == 1 && shape[lead + i] != 1 { axes.append(lead + i) }
     let (_, values) = reduceKernel(.sum, axes: axes)
     return Tensor.record("sumToShape", shape: target, scalars: values, inputs: [self], formula: "broadcast(g)",
-      pullback: { g, c in [must { try g.broadcast(to: c.inputs[0].shape) }] },
+      pullback: { g, c in
+        // With batched cotangents, align the target's dimensions to the input's before broadcasting.
+        let x = c.inputs[0].shape
+        let aligned = c.batchRank == 0 ? g : must { try g.reshaped(to: c.batched([Int](repeating: 1, count: x.count - target.count) + target)) }
+        return [must { try aligned.broadcast(to: c.batched(x)) }]
+      },
       pushforward: { t, _ in must { try t[0]!.sum(toShape: target) } })
   }
 

@@ -16,7 +16,7 @@ extension Tensor {
       initialized = n
     }
     return Tensor.record("broadcast", shape: target, scalars: values, inputs: [self], formula: "sumToShape(g)",
-      pullback: { g, c in [must { try g.sum(toShape: c.inputs[0].shape) }] },
+      pullback: { g, c in [must { try c.unbroadcast(g, toInput: 0) }] },
       pushforward: { t, _ in must { try t[0]!.broadcast(to: target) } })
   }
 }

@@ -26,7 +26,7 @@ extension Tensor {
     var start = 0
     for t in tensors { offsets.append(start..<(start + t.shape[a])); start += t.shape[a] }
     return record("concatenate", shape: outShape, scalars: values, inputs: tensors, formula: "slices of g",
-      pullback: { g, c in offsets.indices.map { k in c.needsGradient(k) ? must { try g.sliced(along: a, offsets[k]) } : nil } },
+      pullback: { g, c in offsets.indices.map { k in c.needsGradient(k) ? must { try g.sliced(along: a + c.batchRank, offsets[k]) } : nil } },
       pushforward: { t, c in
         must { try concatenate(zip(t, c.inputs).map { $0.0 ?? Tensor.zeros($0.1.shape) }, along: a) }
       })

@@ -20,7 +20,7 @@ extension Tensor {
     }
     var outShape = shape; outShape[0] = indices.count
     return Tensor.record("gatherRows", shape: outShape, scalars: values, inputs: [self], formula: "scatterAdd(g)",
-      pullback: { g, _ in [must { try g.scatteringRows(indices, rowCount: rows) }] },
+      pullback: { g, c in [must { try g.alongBatch(c.batchRank) { try $0.scatteringRows(indices, rowCount: rows) } }] },
       pushforward: { t, _ in must { try t[0]!.gatheringRows(indices) } })
   }
 
@@ -41,7 +41,20 @@ extension Tensor {
     }
     var outShape = shape; outShape[0] = rowCount
     return Tensor.record("scatterRows", shape: outShape, scalars: values, inputs: [self], formula: "gather(g)",
-      pullback: { g, _ in [must { try g.gatheringRows(indices) }] },
+      pullback: { g, c in [must { try g.alongBatch(c.batchRank) { try $0.gatheringRows(indices) } }] },
       pushforward: { t, _ in must { try t[0]!.scatteringRows(indices, rowCount: rowCount) } })
+  }
+}
+
+extension Tensor {
+  /// Applies a row operation (axis 0) to a gradient carrying `batchRank` leading batch
+  /// dimensions, by moving the row axis to the front and back again.
+  func alongBatch(_ batchRank: Int, _ rowOp: (Tensor) throws -> Tensor) throws -> Tensor {
+    guard batchRank > 0 else { return try rowOp(self) }
+    let front = [batchRank] + Array(0..<batchRank) + Array((batchRank + 1)..<rank)
+    let moved = try rowOp(permuted(front))
+    var back = [Int](repeating: 0, count: rank)
+    for (i, p) in front.enumerated() { back[p] = i }
+    return try moved.permuted(back)
   }
 }

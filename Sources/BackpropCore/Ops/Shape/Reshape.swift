@@ -17,7 +17,7 @@ extension Tensor {
     }
     if target == shape { return self }
     return Tensor.record("reshape", shape: target, scalars: scalars, inputs: [self], formula: "reshape(g)",
-      pullback: { g, c in [must { try g.reshaped(to: c.inputs[0].shape) }] },
+      pullback: { g, c in [must { try g.reshaped(to: c.batched(c.inputs[0].shape)) }] },
       pushforward: { t, _ in must { try t[0]!.reshaped(to: target) } })
   }
 

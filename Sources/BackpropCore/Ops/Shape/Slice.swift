@@ -17,7 +17,7 @@ extension Tensor {
     }
     let (before, after) = (range.lowerBound, shape[a] - range.upperBound)
     return Tensor.record("slice", shape: outShape, scalars: values, inputs: [self], formula: "pad(g) with zeros",
-      pullback: { g, _ in [must { try g.padded(along: a, before: before, after: after) }] },
+      pullback: { g, c in [must { try g.padded(along: a + c.batchRank, before: before, after: after) }] },
       pushforward: { t, _ in must { try t[0]!.sliced(along: a, range) } })
   }
 
@@ -38,7 +38,7 @@ extension Tensor {
     }
     let n = shape[a]
     return Tensor.record("pad", shape: outShape, scalars: values, inputs: [self], formula: "slice(g)",
-      pullback: { g, _ in [must { try g.sliced(along: a, before..<(before + n)) }] },
+      pullback: { g, c in [must { try g.sliced(along: a + c.batchRank, before..<(before + n)) }] },
       pushforward: { t, _ in must { try t[0]!.padded(along: a, before: before, after: after) } })
   }
 }

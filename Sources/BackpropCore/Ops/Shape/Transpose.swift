@@ -33,7 +33,7 @@ extension Tensor {
     var inverse = [Int](repeating: 0, count: rank)
     for (i, p) in permutation.enumerated() { inverse[p] = i }
     return Tensor.record("permute", shape: outShape, scalars: values, inputs: [self], formula: "permute(g, inverse)",
-      pullback: { g, _ in [must { try g.permuted(inverse) }] },
+      pullback: { g, c in [must { try g.permuted(Array(0..<c.batchRank) + inverse.map { $0 + c.batchRank }) }] },
       pushforward: { t, _ in must { try t[0]!.permuted(permutation) } })
   }
 
