@@ -49,10 +49,8 @@ struct GradFn<Scalar: TensorScalar> {
   var pullback: Pullback<Scalar>?
   /// A one-line description of the VJP for `explain()`, e.g. "g ⊙ y".
   var formula: StaticString
-  /// Creation order, for anomaly reports and stable traces.
-  var sequence: UInt64
   /// Where the op was recorded (a raw backtrace, symbolicated only if reported); anomaly mode only.
-  var site: Backtrace? = nil
+  var site: CreationSite? = nil
 }
 
 /// One node's work during `backward()`, as reported to an observer: what came from above, the
@@ -77,7 +75,6 @@ public struct BackwardStep<Scalar: TensorScalar> {
 // Atomic: graphs are built and walked on many threads at once (parallel tests, a training loop
 // beside an evaluation loop); plain globals here were data races (ThreadSanitizer), and two walks
 // sharing an epoch could skip a shared leaf.
-private let nodeSequence = Atomic<UInt64>(0)
 private let visitEpoch = Atomic<UInt64>(0)
 
 extension Tensor {
@@ -100,9 +97,8 @@ extension Tensor {
       for x in inputs where x.requiresGrad { needs = true; break }
       if needs {
         out.requiresGrad = true
-        let sequence = nodeSequence.wrappingAdd(1, ordering: .relaxed).newValue
-        out.gradFn = GradFn(op: op, inputs: inputs, pullback: pullback, formula: formula, sequence: sequence,
-                            site: state.anomalyDetection ? try? Backtrace.capture() : nil)
+        out.gradFn = GradFn(op: op, inputs: inputs, pullback: pullback, formula: formula,
+                            site: state.anomalyDetection ? CreationSite.capture() : nil)
       }
     }
     var hasTangent = false
@@ -120,7 +116,7 @@ extension Tensor {
       // Ops do not throw for this (most cannot fail otherwise); the first anomaly is kept and
       // thrown by `backward()` and at the end of `withAnomalyDetection { }`.
       state.firstAnomaly = TensorError.nonFinite(
-        op: op, phase: "forward", location: CreationSite.describe(try? Backtrace.capture()), inputShapes: inputs.map(\.shape))
+        op: op, phase: "forward", location: CreationSite.capture().description, inputShapes: inputs.map(\.shape))
     }
     return out
   }
@@ -252,7 +248,7 @@ extension Tensor {
       }
       if state.anomalyDetection {
         for case let gi? in grads where !gi.scalars.allSatisfy({ $0.isFinite }) {
-          throw TensorError.nonFinite(op: t.gradFn!.op, phase: "backward", location: CreationSite.describe(t.gradFn!.site),
+          throw TensorError.nonFinite(op: t.gradFn!.op, phase: "backward", location: t.gradFn!.site?.description ?? "unknown location",
                                       inputShapes: inputs.map(\.shape))
         }
       }
@@ -330,10 +326,18 @@ extension Tensor {
   }
 }
 
-/// Turns a captured backtrace into "file:line" of the first frame outside Backprop's core, i.e.
-/// the user's line that created the op (needs debug info, as in debug builds).
-enum CreationSite {
-  static func describe(_ backtrace: Backtrace?) -> String {
+/// Where an op was recorded: a raw backtrace, captured only in anomaly mode and symbolicated
+/// only when reported. A class, so that a node pays one pointer for it, not the backtrace.
+final class CreationSite: CustomStringConvertible {
+  let backtrace: Backtrace?
+  private init(_ backtrace: Backtrace?) { self.backtrace = backtrace }
+
+  /// The current call stack.
+  static func capture() -> CreationSite { CreationSite(try? Backtrace.capture()) }
+
+  /// "file:line" of the first frame outside Backprop's core, i.e. the user's line that created
+  /// the op (needs debug info, as in debug builds).
+  var description: String {
     guard let frames = backtrace?.symbolicated()?.frames else { return "unknown location" }
     var fallback: String?
     for frame in frames {

@@ -31,6 +31,14 @@ public struct BroadcastPlan: Sendable {
     else { kind = .general }
   }
 
+  /// A plan for a tensor of `shape` with a single number on one side (no strides needed).
+  public init(scalarOperandWith shape: [Int], numberFirst: Bool) {
+    self.shape = shape
+    aStrides = []
+    bStrides = []
+    kind = numberFirst ? .scalarA : .scalarB
+  }
+
   /// A plan that reads `a` (shape `shape`) broadcast to `target`, and a one-element `b`.
   public init?(expanding shape: [Int], to target: [Int]) {
     guard broadcastShapes(shape, target) == target else { return nil }
