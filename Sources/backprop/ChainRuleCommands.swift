@@ -19,7 +19,7 @@ struct ChainRuleCommand: ParsableCommand {
 
   func run() throws {
     let report = try ChainRuleReport.compute(s: s, t: t)
-    let explanation = try viz.emit(picture: report.svg(), graph: { try SeedComputations.chainRule(s: s, t: t) })
+    let explanation = try viz.emit(picture: report.svg(), graph: { try ChainRuleReport.graph(s: s, t: t).output })
     if output.json { return try printJSON(report, explanation: explanation) }
     defer { viz.printExplanation(explanation) }
     print("Forward:  x = s − sin t = \(fmt(report.x, 12))   y = eˢ + cos t = \(fmt(report.y, 12))   z = x² − y² = \(fmt(report.z, 12))")
@@ -55,7 +55,7 @@ struct VectorChainRuleCommand: ParsableCommand {
     let sv = try parseNumbers(s, option: "--s"), tv = try parseNumbers(t, option: "--t")
     guard sv.count == tv.count else { throw ValidationError("--s has \(sv.count) numbers but --t has \(tv.count); they must match") }
     let report = try VectorChainRuleReport.compute(s: sv, t: tv, combine: combine)
-    let explanation = try viz.emit(picture: report.svg(), graph: { try SeedComputations.vectorChainRule(s: sv, t: tv, combine: combine) })
+    let explanation = try viz.emit(picture: report.svg(), graph: { try VectorChainRuleReport.graph(s: sv, t: tv, combine: combine).output })
     if output.json { return try printJSON(report, explanation: explanation) }
     defer { viz.printExplanation(explanation) }
     let row = { (v: [Double]) in "[" + v.map { fmt($0) }.joined(separator: ", ") + "]" }
@@ -98,7 +98,7 @@ struct JacobianShapesCommand: ParsableCommand {
 
   func run() throws {
     let report = try JacobianShapesReport.compute(m: m, n: n, o: o, p: p, seed: seed)
-    let explanation = try viz.emit(picture: report.svg(), graph: { try SeedComputations.jacobianChain(m: m, n: n, o: o, p: p, seed: seed) })
+    let explanation = try viz.emit(picture: report.svg(), graph: { try JacobianShapesReport.graph(m: m, n: n, o: o, p: p, seed: seed).output })
     if output.json { return try printJSON(report, explanation: explanation) }
     defer { viz.printExplanation(explanation) }
     let shape = { (k: String) in report.shapes[k]!.map(String.init).joined(separator: "×") }

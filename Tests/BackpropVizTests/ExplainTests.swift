@@ -77,7 +77,7 @@ struct ExplainTests {
 
   /// The seed's scalar example: each edge is upstream × local derivative, with the numbers.
   @Test func scalarChainRuleShowsLocalDerivatives() throws {
-    let z = try SeedComputations.chainRule(s: 0.5, t: 1.2)
+    let z = try ChainRuleReport.graph(s: 0.5, t: 1.2).output
     let e = try explain(z)
     #expect(e.symbol == "z" && e.steps.first?.node == "z")
     for step in e.steps {
@@ -105,7 +105,7 @@ struct ExplainTests {
 
   /// The JSON form decodes back to the same steps.
   @Test func jsonRoundTrips() throws {
-    let z = try SeedComputations.vectorChainRule(s: [1, 2, 3], t: [0.5, -1, 2])
+    let z = try VectorChainRuleReport.graph(s: [1, 2, 3], t: [0.5, -1, 2]).output
     let e = try explain(z)
     let decoded = try JSONDecoder().decode(BackwardExplanation.self, from: Data(try e.json().utf8))
     #expect(decoded.steps.count == e.steps.count)

@@ -5,7 +5,7 @@ import Testing
 /// Graph snapshots, DOT output and the Graphviz SVG path.
 struct GraphTests {
   @Test func graphOfTheChainRuleHasEveryNodeAndGradient() throws {
-    let z = try SeedComputations.chainRule(s: 0.5, t: 1.2)
+    let z = try ChainRuleReport.graph(s: 0.5, t: 1.2).output
     let graph = try Graph(tracingBackwardOf: z)
     let names = Set(graph.nodes.map(\.name))
     #expect(names.isSuperset(of: ["s", "t", "x", "y", "z", "sin t", "cos t", "e^s", "x²", "y²"]))
@@ -22,7 +22,7 @@ struct GraphTests {
   }
 
   @Test func dotShowsOpsShapesValuesAndBothDirections() throws {
-    let z = try SeedComputations.vectorChainRule(s: [1, 2, 3, 4], t: [0.5, -1, 2, 0])
+    let z = try VectorChainRuleReport.graph(s: [1, 2, 3, 4], t: [0.5, -1, 2, 0]).output
     let before = Graph(from: z)  // before backward: no gradients yet
     #expect(before.nodes.allSatisfy { $0.gradientSummary == nil })
     let dot = try Graph(tracingBackwardOf: z).dot(title: "vector chain rule")
@@ -32,8 +32,9 @@ struct GraphTests {
     #expect(dot.contains("grad [0.375, 0, 0.75, 0.25]"))   // dz/ds
     let forward = dot.split(separator: "\n").filter { $0.contains("->") && $0.contains("forward") }
     let backward = dot.split(separator: "\n").filter { $0.contains("->") && $0.contains("style=dashed") }
-    // Every edge into something that needs a gradient carries one back; the constant n (z = Σ / n) does not.
-    #expect(forward.count == 9 && backward.count == 8)
+    // Every edge carries a gradient back: s, t → x, y (4), x, y → x + y (2), → Σ, → z = Σ / n
+    // (a number is kept in the divide op, not drawn as a node).
+    #expect(forward.count == 8 && backward.count == 8)
     // The HTML-like labels must be balanced markup.
     for line in dot.split(separator: "\n") where line.contains("label=<") {
       let inner = line[line.range(of: "label=<")!.upperBound...].dropLast(3)
@@ -50,7 +51,7 @@ struct GraphTests {
   }
 
   @Test func svgThroughGraphvizOrDOTFallback() throws {
-    let z = try SeedComputations.chainRule(s: 0.5, t: 1.2)
+    let z = try ChainRuleReport.graph(s: 0.5, t: 1.2).output
     let graph = try Graph(tracingBackwardOf: z)
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("viz-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

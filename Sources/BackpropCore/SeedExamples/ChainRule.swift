@@ -39,9 +39,21 @@ public struct ChainRuleReport: Codable, Sendable {
   public var sums: [LeafSum]
 }
 
+/// One of the seed's computations as recorded tensors: its labelled leaves, its output, and
+/// intermediate values by name.
+public struct SeedGraph {
+  /// The leaves that require gradients, in the order the example names them.
+  public let inputs: [Tensor<Double>]
+  /// The scalar the example backpropagates from.
+  public let output: Tensor<Double>
+  /// Intermediate tensors the report reads (e.g. "x", "y").
+  public let named: [String: Tensor<Double>]
+}
+
 extension ChainRuleReport {
-  /// Runs the example at (s, t): forward pass, backward pass with a trace of every node.
-  public static func compute(s sValue: Double, t tValue: Double) throws -> ChainRuleReport {
+  /// The example's graph at (s, t), every node labelled (s, t, sin t, x, e^s, cos t, y, x², y², z),
+  /// before any backward pass: for tracing, drawing and explaining.
+  public static func graph(s sValue: Double, t tValue: Double) throws -> SeedGraph {
     let s = Tensor<Double>(sValue, requiresGrad: true); s.label = "s"
     let t = Tensor<Double>(tValue, requiresGrad: true); t.label = "t"
     let sinT = t.sin(); sinT.label = "sin t"
@@ -52,7 +64,14 @@ extension ChainRuleReport {
     let x2 = x.squared(); x2.label = "x²"
     let y2 = y.squared(); y2.label = "y²"
     let z = try x2 - y2; z.label = "z"
+    return SeedGraph(inputs: [s, t], output: z, named: ["x": x, "y": y])
+  }
 
+  /// Runs the example at (s, t): forward pass, backward pass with a trace of every node.
+  public static func compute(s sValue: Double, t tValue: Double) throws -> ChainRuleReport {
+    let graph = try graph(s: sValue, t: tValue)
+    let (s, t, z) = (graph.inputs[0], graph.inputs[1], graph.output)
+    let (x, y) = (graph.named["x"]!, graph.named["y"]!)
     var trace: [TraceEntry] = []
     var received: [ObjectIdentifier: [Double]] = [:]
     try z.backward { step in

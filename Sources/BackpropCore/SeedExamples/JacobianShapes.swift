@@ -20,20 +20,61 @@ public struct JacobianShapesReport: Codable, Sendable {
 }
 
 extension JacobianShapesReport {
-  /// Builds the chain and its Jacobians; sizes must be ≥ 1.
-  public static func compute(m: Int, n: Int, o: Int, p: Int, seed: UInt64 = 0) throws -> JacobianShapesReport {
+  /// The three maps with their seeded weights, and the point i₀ the chain passes through.
+  struct Chain {
+    let a, aBias, b, c, point: Tensor<Double>
+
+    init(m: Int, n: Int, o: Int, p: Int, seed: UInt64) {
+      var rng = SeededGenerator(seed: seed)
+      a = Tensor<Double>.randomNormal([o, p], standardDeviation: 0.5, using: &rng); a.label = "A"
+      aBias = Tensor<Double>.randomNormal([o], standardDeviation: 0.1, using: &rng); aBias.label = "a"
+      b = Tensor<Double>.randomNormal([n, o], standardDeviation: 0.5, using: &rng); b.label = "B"
+      c = Tensor<Double>.randomNormal([m, n], standardDeviation: 0.5, using: &rng); c.label = "C"
+      point = Tensor<Double>.randomNormal([p], using: &rng)
+    }
+
+    func h(_ i: Tensor<Double>) throws -> Tensor<Double> {
+      let ai = try a.matmul(i); ai.label = "A·i"
+      let h = try (ai + aBias).tanh(); h.label = "h"
+      return h
+    }
+    func g(_ h: Tensor<Double>) throws -> Tensor<Double> {
+      let bh = try b.matmul(h); bh.label = "B·h"
+      let g = bh.sin(); g.label = "g"
+      return g
+    }
+    func f(_ g: Tensor<Double>) throws -> Tensor<Double> {
+      let gate = g.sigmoid(); gate.label = "σ(g)"
+      let gated = try g * gate; gated.label = "g ⊙ σ(g)"
+      let f = try c.matmul(gated); f.label = "f"
+      return f
+    }
+  }
+
+  /// ⟨e₁, f(g(h(i₀)))⟩ as a labelled graph: backpropagating from it computes the first row of
+  /// df/di, one vector–Jacobian product per layer, without building any Jacobian.
+  public static func graph(m: Int, n: Int, o: Int, p: Int, seed: UInt64 = 0) throws -> SeedGraph {
+    try validate(m: m, n: n, o: o, p: p)
+    let chain = Chain(m: m, n: n, o: o, p: p, seed: seed)
+    let i = Tensor<Double>(uncheckedShape: chain.point.shape, scalars: chain.point.scalars, requiresGrad: true); i.label = "i"
+    let f = try chain.f(chain.g(chain.h(i)))
+    var e1 = [Double](repeating: 0, count: m); e1[0] = 1
+    let e = Tensor<Double>(e1); e.label = "e₁"
+    let row = try (f * e).sum(); row.label = "f₁"
+    return SeedGraph(inputs: [i], output: row, named: ["f": f])
+  }
+
+  private static func validate(m: Int, n: Int, o: Int, p: Int) throws {
     guard [m, n, o, p].allSatisfy({ $0 >= 1 && $0 <= 4096 }) else {
       throw TensorError.invalidArgument(op: "jacobian-shapes", message: "sizes must be between 1 and 4096 (got m=\(m) n=\(n) o=\(o) p=\(p))")
     }
-    var rng = SeededGenerator(seed: seed)
-    let a = Tensor<Double>.randomNormal([o, p], standardDeviation: 0.5, using: &rng)
-    let aBias = Tensor<Double>.randomNormal([o], standardDeviation: 0.1, using: &rng)
-    let b = Tensor<Double>.randomNormal([n, o], standardDeviation: 0.5, using: &rng)
-    let c = Tensor<Double>.randomNormal([m, n], standardDeviation: 0.5, using: &rng)
-    let h = { (i: Tensor<Double>) throws in try (a.matmul(i) + aBias).tanh() }
-    let g = { (h: Tensor<Double>) throws in try b.matmul(h).sin() }
-    let f = { (g: Tensor<Double>) throws in try c.matmul(g * g.sigmoid()) }
-    let i0 = Tensor<Double>.randomNormal([p], using: &rng)
+  }
+
+  /// Builds the chain and its Jacobians; sizes must be ≥ 1.
+  public static func compute(m: Int, n: Int, o: Int, p: Int, seed: UInt64 = 0) throws -> JacobianShapesReport {
+    try validate(m: m, n: n, o: o, p: p)
+    let chain = Chain(m: m, n: n, o: o, p: p, seed: seed)
+    let (h, g, f, i0) = (chain.h, chain.g, chain.f, chain.point)
     let h0 = try h(i0), g0 = try g(h0)
     let dfdg = try jacobian(of: f, at: g0), dgdh = try jacobian(of: g, at: h0), dhdi = try jacobian(of: h, at: i0)
     let product = try dfdg.matmul(dgdh).matmul(dhdi)

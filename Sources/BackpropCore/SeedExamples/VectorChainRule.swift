@@ -25,11 +25,30 @@ public struct VectorChainRuleReport: Codable, Sendable {
 }
 
 extension VectorChainRuleReport {
-  /// Runs the example; `s` and `t` must have the same, non-zero length.
-  public static func compute(s: [Double], t: [Double], combine: Combine = .add) throws -> VectorChainRuleReport {
+  /// The example's graph (labelled s, t, x, y, x + y or x ⊙ y, Σ, z) before any backward pass.
+  /// z is written Σ/n so that a drawing shows the 1×n row of the mean.
+  public static func graph(s: [Double], t: [Double], combine: Combine = .add) throws -> SeedGraph {
+    try validate(s, t)
+    let sT = Tensor<Double>(s, requiresGrad: true); sT.label = "s"
+    let tT = Tensor<Double>(t, requiresGrad: true); tT.label = "t"
+    let x = try sT * tT; x.label = "x"
+    let y = try sT - tT; y.label = "y"
+    let combined = try combine == .add ? x + y : x * y
+    combined.label = combine == .add ? "x + y" : "x ⊙ y"
+    let sum = combined.sum(); sum.label = "Σ"
+    let z = sum / Double(s.count); z.label = "z"
+    return SeedGraph(inputs: [sT, tT], output: z, named: ["x": x, "y": y])
+  }
+
+  private static func validate(_ s: [Double], _ t: [Double]) throws {
     guard s.count == t.count, !s.isEmpty else {
       throw TensorError.invalidArgument(op: "vector-chain-rule", message: "s and t must have the same non-zero length (got \(s.count) and \(t.count))")
     }
+  }
+
+  /// Runs the example; `s` and `t` must have the same, non-zero length.
+  public static func compute(s: [Double], t: [Double], combine: Combine = .add) throws -> VectorChainRuleReport {
+    try validate(s, t)
     let n = s.count
     let x = { (s: Tensor<Double>, t: Tensor<Double>) throws in try s * t }
     let y = { (s: Tensor<Double>, t: Tensor<Double>) throws in try s - t }
@@ -38,8 +57,11 @@ extension VectorChainRuleReport {
     }
     let sT = Tensor<Double>(s), tT = Tensor<Double>(t)
     let xv = try x(sT, tT), yv = try y(sT, tT)
-    // Backpropagation.
-    let (zValue, grads) = try valueWithGradients(of: { v in try z(x(v[0], v[1]), y(v[0], v[1])) }, at: [sT, tT])
+    // Backpropagation through the labelled graph.
+    let graph = try graph(s: s, t: t, combine: combine)
+    try graph.output.backward()
+    let zValue = graph.output
+    let grads = graph.inputs.map { $0.grad! }
     // Local Jacobians, composed as matrices: dz/ds = dz/dx·dx/ds + dz/dy·dy/ds.
     let dxds = try jacobian(of: { try x($0, tT) }, at: sT), dxdt = try jacobian(of: { try x(sT, $0) }, at: tT)
     let dyds = try jacobian(of: { try y($0, tT) }, at: sT), dydt = try jacobian(of: { try y(sT, $0) }, at: tT)
