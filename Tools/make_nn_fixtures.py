@@ -154,7 +154,9 @@ def torch_mlp():
     torch.set_default_dtype(torch.float32)
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
-    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, os.path.join(OUT, "torch_mlp.safetensors"))
+    path = os.path.join(OUT, "torch_mlp.safetensors")
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, path)
+    os.chmod(path, 0o644)
     x = torch.randn(5, 4)
     with torch.no_grad():
         y = model(x)

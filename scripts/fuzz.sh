@@ -6,7 +6,7 @@
 #   scripts/fuzz.sh smoke                 # build, then run each target over its seeds only
 #   scripts/fuzz.sh list                  # the target names
 #
-# Targets: idx, idx-gzip, csv, safetensors, cli. Environment:
+# Targets: idx, idx-gzip, csv, safetensors, model, cli. Environment:
 #   RUNS=1000000      inputs per target for `run` (libFuzzer's -runs)
 #   CONFIG=release    SwiftPM configuration of the instrumented library (debug is ~3x slower)
 #   JOBS=1            parallel libFuzzer processes per target (-fork is not used: plain -runs)
@@ -36,8 +36,8 @@ OUTDIR=$SCRATCH/fuzzers
 
 # target name -> source file (and corpus / dictionary name)
 declare -A SOURCES=([idx]=FuzzIDX.swift [idx-gzip]=FuzzIDXGzip.swift [csv]=FuzzCSV.swift
-  [safetensors]=FuzzSafeTensors.swift [cli]=FuzzCLI.swift)
-ALL_TARGETS=(idx idx-gzip csv safetensors cli)
+  [safetensors]=FuzzSafeTensors.swift [model]=FuzzModelFile.swift [cli]=FuzzCLI.swift)
+ALL_TARGETS=(idx idx-gzip csv safetensors model cli)
 
 build() {
   echo "== building the instrumented package ($CONFIG, -sanitize=$SANITIZE) in $SCRATCH"

@@ -10,7 +10,7 @@ struct OutputOptions: ParsableArguments {
 /// Encodes a value as pretty, key-sorted JSON on standard output.
 func printJSON<T: Encodable>(_ value: T) throws {
   let encoder = JSONEncoder()
-  encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+  encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
   encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
   let data = try encoder.encode(value)
   print(String(decoding: data, as: UTF8.self))

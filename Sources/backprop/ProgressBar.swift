@@ -44,7 +44,7 @@ final class ProgressBar {
     if let a = r.trainAccuracy { line += "  acc \(percent(a))" }
     if let l = r.evaluationLoss { line += "  test loss \(String(format: "%.4f", l))" }
     if let a = r.evaluationAccuracy { line += "  test acc \(percent(a))" }
-    line += "  \(String(format: "%.2f", r.seconds)) s  \(groupedThousands(Int(r.samplesPerSecond))) samples/s"
+    line += "  \(String(format: "%.3f", r.seconds)) s  \(groupedThousands(Int(r.samplesPerSecond))) samples/s"
     return line
   }
 }

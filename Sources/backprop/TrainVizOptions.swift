@@ -24,15 +24,7 @@ struct TrainVizOptions: ParsableArguments {
     let x = try Tensor<Float>(shape: [batch.count, batch.featureCount], scalars: batch.features)
     x.label = "x"
     let output = try model(x)
-    let loss: Tensor<Float>
-    switch trainer.lossKind(for: data.train) {
-    case .crossEntropy: loss = try softmaxCrossEntropy(logits: output, labels: batch.labels)
-    case .binaryCrossEntropy:
-      loss = try binaryCrossEntropy(logits: output, targets: Tensor(shape: output.shape, scalars: batch.labels.map(Float.init)))
-    case .meanSquaredError:
-      let targets = batch.targets.isEmpty ? batch.labels.map(Float.init) : batch.targets
-      loss = try meanSquaredError(predicted: output, target: Tensor(shape: output.shape, scalars: targets))
-    }
+    let loss = try batchLoss(output, batch, kind: trainer.lossKind(for: data.train))
     loss.label = "L"
     let text = try BackpropViz.explain(loss, parameterNames: model.namedParameters).text + "\n"
     if toStandardError { printError(text) } else { print(text) }

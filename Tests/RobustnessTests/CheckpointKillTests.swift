@@ -35,7 +35,7 @@ import Testing
     let url = directory.appendingPathComponent("model.safetensors")
 
     // Versions 0...2 written by a process that finishes, timed to pick the range of random
-    // delays: from the start of the process to about three saves later.
+    // delays: from the start of the process to about two saves later.
     let start = now()
     let output = try Helper.run(["save-loop", url.path, "0", "3"])
     let threeSaves = now() - start
@@ -73,7 +73,7 @@ import Testing
         targeted += 1
         delay = Double.random(in: 0...(writeTime * 0.8), using: &random)
       } else {
-        delay = Double.random(in: 0...(threeSaves * 1.2), using: &random)
+        delay = Double.random(in: 0...(threeSaves * 0.8), using: &random)
       }
       usleep(UInt32(delay * 1e6))
       kill(process.processIdentifier, SIGKILL)

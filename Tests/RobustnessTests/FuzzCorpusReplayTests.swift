@@ -72,6 +72,25 @@ import Testing
     #expect(accepted >= 5)
   }
 
+  /// Model files, hostile ones included (an architecture far larger than the file's tensors, a
+  /// PyTorch-style index gap of a billion layers): each loads or throws, promptly.
+  @Test func modelFileSeeds() throws {
+    let inputs = try Self.inputs("model")
+    #expect(inputs.count >= 8)
+    var accepted = 0
+    for (name, bytes) in inputs {
+      do {
+        let file = try SafeTensorsFile(decoding: bytes, path: name)
+        let model: Sequential<Float> = try ModelFile.load(file)
+        for (parameter, p) in model.namedParameters {
+          #expect(file.tensors[parameter]?.shape == p.shape, "\(name): \(parameter)")
+        }
+        accepted += 1
+      } catch { Self.expectCleanError(error, name, path: name) }
+    }
+    #expect(accepted >= 3)
+  }
+
   @Test func safetensorsSeeds() throws {
     let inputs = try Self.inputs("safetensors")
     #expect(inputs.count >= 25)

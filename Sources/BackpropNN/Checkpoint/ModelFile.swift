@@ -55,6 +55,10 @@ public enum ModelFile {
     } else {
       specs = try inferArchitecture(file, activation: activation)
     }
+    // Check the file's tensors against the architecture before building it, so that metadata
+    // declaring layers larger than the file (a damaged or hostile file) throws instead of
+    // allocating them.
+    try checkParameters(of: specs, in: file)
     let model = try Sequential<Scalar>(architecture: specs, seed: 0)
     var tensors: [String: Tensor<Scalar>] = [:]
     for (name, p) in model.namedParameters {
@@ -82,6 +86,28 @@ public enum ModelFile {
     return (try load(file, activation: activation), file)
   }
 
+  /// Throws unless `file` has every parameter tensor `specs` needs, with the right shape.
+  static func checkParameters(of specs: [LayerSpec], in file: SafeTensorsFile) throws {
+    for (i, spec) in specs.enumerated() {
+      guard case let .linear(inputSize, outputSize, bias) = spec else { continue }
+      var expected = [("\(i).weight", [outputSize, inputSize])]
+      if bias { expected.append(("\(i).bias", [outputSize])) }
+      for (name, shape) in expected {
+        guard let stored = file.tensors[name] else {
+          throw TensorError.invalidArgument(op: "ModelFile.load", message: "the file has no tensor '\(name)' for layer \(i)")
+        }
+        guard stored.shape == shape else {
+          throw TensorError.shapeMismatch(op: "ModelFile.load", lhs: shape, rhs: stored.shape, reason: "tensor '\(name)'")
+        }
+      }
+    }
+  }
+
+  /// The most layers without parameters accepted between two `Linear` layers of a PyTorch file
+  /// (activations and dropouts: a handful in practice); a larger gap in the indices is refused
+  /// rather than filled with that many placeholder layers.
+  static let maxIndexGap = 64
+
   /// The MLP a PyTorch `state_dict` of `Linear` layers implies.
   static func inferArchitecture(_ file: SafeTensorsFile, activation: LayerSpec) throws -> [LayerSpec] {
     var weights: [Int: [Int]] = [:], biases: Set<Int> = []
@@ -106,6 +132,11 @@ public enum ModelFile {
       if position > 0 {
         // Fill the gap since the previous Linear: the activation, then identity-like padding.
         let gap = i - indices[position - 1] - 1
+        guard gap <= maxIndexGap else {
+          throw TensorError.invalidArgument(
+            op: "ModelFile.load",
+            message: "layers \(indices[position - 1] + 1)..<\(i) between two Linear layers hold no tensors; add 'architecture' metadata")
+        }
         if gap >= 1 { specs.append(activation) }
         if gap >= 2 { for _ in 0..<(gap - 1) { specs.append(.dropout(probability: 0)) } }
       }

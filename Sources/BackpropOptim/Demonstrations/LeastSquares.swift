@@ -38,7 +38,7 @@ public enum LeastSquares {
   /// computed by backpropagation through `mean((X·w − y)²)` (the library's tape, not a formula).
   ///
   /// Stops after `maxIterations` or when ‖∇L‖ < `tolerance`. The default step size is `1/λ`,
-  /// where λ, the largest eigenvalue of the Hessian `(2/m) XᵀX`, is estimated by 50 rounds
+  /// where λ, the largest eigenvalue of the Hessian `(2/m) XᵀX`, is estimated by 20 rounds
   /// of power iteration (matrix–vector products only; that is the Lipschitz constant of ∇L,
   /// and 1/λ is the classic safe step).
   public static func gradientDescent(
@@ -69,7 +69,7 @@ public enum LeastSquares {
   }
 
   /// λ_max of `(2/m) XᵀX` by power iteration, computed as `Xᵀ(X·v)` without forming `XᵀX`.
-  static func largestHessianEigenvalue(_ x: Tensor<Double>, rounds: Int = 50) throws -> Double {
+  static func largestHessianEigenvalue(_ x: Tensor<Double>, rounds: Int = 20) throws -> Double {
     let m = Double(x.shape[0])
     var v = Tensor<Double>(repeating: 1 / Double(x.shape[1]).squareRoot(), shape: [x.shape[1]])
     var lambda = 0.0

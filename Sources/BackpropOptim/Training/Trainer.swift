@@ -116,8 +116,10 @@ public final class Trainer {
   }
 }
 
-/// The loss of one batch's `output` for `kind`.
-func batchLoss(_ output: Tensor<Float>, _ batch: Batch, kind: LossKind) throws -> Tensor<Float> {
+/// The loss of one batch's `output` for `kind`: softmax cross-entropy against the labels,
+/// binary cross-entropy against 0/1 labels, or mean squared error against the targets (or the
+/// labels as numbers).
+public func batchLoss(_ output: Tensor<Float>, _ batch: Batch, kind: LossKind) throws -> Tensor<Float> {
   switch kind {
   case .crossEntropy:
     return try softmaxCrossEntropy(logits: output, labels: batch.labels)
