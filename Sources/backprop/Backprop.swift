@@ -9,9 +9,11 @@ struct BackpropCommand: ParsableCommand {
     abstract: "Train neural networks by backpropagation, and see the chain rule at work.",
     version: "0.1.0",
     subcommands: [
-      // Seed demonstrations (core)
-      ChainRuleCommand.self, VectorChainRuleCommand.self, JacobianShapesCommand.self,
-      BenchCommand.self,
-      TrainCommand.self, EvalCommand.self, PredictCommand.self, StepCommand.self, LinRegCommand.self,
+      // The main job: train, evaluate and use models.
+      TrainCommand.self, EvalCommand.self, PredictCommand.self,
+      // The seed's procedure and examples.
+      StepCommand.self, ChainRuleCommand.self, VectorChainRuleCommand.self, JacobianShapesCommand.self, LinRegCommand.self,
+      // Speed and environment.
+      BenchCommand.self, InfoCommand.self,
     ])
 }
