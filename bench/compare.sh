@@ -21,7 +21,8 @@
 # with a note. Each reference runs in its own process per workload and thread count (so peak RSS
 # is per workload), with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset for that command only —
 # they pin NumPy's OpenBLAS to an older kernel than this CPU runs; each NumPy row records the
-# kernel actually used (threadpoolctl). Backprop runs with the environment as it is.
+# kernel actually used (threadpoolctl). Backprop's dlopen'd OpenBLAS runs with the same two
+# variables unset, so that both sides use the kernel OpenBLAS picks for this CPU.
 set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -169,7 +170,7 @@ for w in $workloads; do
     # Scalar graphs do not use threads: W3 runs at 1 thread unless --full.
     if [ "$w" = "W3" ] && [ "$t" != "1" ] && [ $full -eq 0 ]; then continue; fi
     if [ -n "$bp_bin" ]; then
-      run_rows backprop "$w" "$t" env BACKPROP_THREADS="$t" "$bp_bin" bench --json --workload "$w" --threads "$t" "${bp_extra[@]}"
+      run_rows backprop "$w" "$t" env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE BACKPROP_THREADS="$t" "$bp_bin" bench --json --workload "$w" --threads "$t" "${bp_extra[@]}"
     fi
     for fw in $available; do
       case " ${fw_workloads[$fw]} " in *" $w "*) ;; *) continue ;; esac
