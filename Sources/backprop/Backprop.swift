@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Backprop
 
 /// The `backprop` command: train networks by backpropagation and show how it works.
@@ -16,4 +17,20 @@ struct BackpropCommand: ParsableCommand {
       // Speed and environment.
       BenchCommand.self, InfoCommand.self,
     ])
+
+  /// Runs the command. Mistakes in the arguments (unknown options, non-numbers, values out of
+  /// range) print one line, `Error: …`, and exit with status 64 — without the usage text that
+  /// ArgumentParser appends by default (`--help` shows it); `--help` and `--version` print as usual.
+  static func main() {
+    do {
+      var command = try parseAsRoot()
+      try command.run()
+    } catch {
+      let code = exitCode(for: error)
+      guard code != .success, !(error is CleanExit) else { exit(withError: error) }
+      let text = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+      FileHandle.standardError.write(Data(("Error: " + text + "\n").utf8))
+      Foundation.exit(code.rawValue)
+    }
+  }
 }

@@ -20,8 +20,8 @@ struct BenchCommand: ParsableCommand {
   @Flag(help: "Print JSON Lines (one object per figure) instead of a table.") var json = false
 
   func validate() throws {
-    guard (1...2).contains(threads) else { throw ValidationError("--threads must be 1 or 2 (got \(threads))") }
-    guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
+    guard (1...2).contains(threads) else { throw CommandError("--threads must be 1 or 2 (got \(threads))") }
+    guard runs >= 1 else { throw CommandError("--runs must be at least 1") }
   }
 
   func run() throws {

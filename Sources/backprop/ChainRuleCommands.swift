@@ -8,13 +8,13 @@ struct ChainRuleCommand: ParsableCommand {
     commandName: "chain-rule",
     abstract: "z = x² − y², x = s − sin t, y = eˢ + cos t: dz/ds and dz/dt by backpropagation and by hand.")
 
-  @Option(help: "The value of s.") var s: Double = 0.5
-  @Option(help: "The value of t.") var t: Double = 1.2
+  @Option(parsing: .unconditional, help: "The value of s (negative values are fine: --s -1.5).") var s: Double = 0.5
+  @Option(parsing: .unconditional, help: "The value of t.") var t: Double = 1.2
   @OptionGroup var output: OutputOptions
   @OptionGroup var viz: VizOptions
 
   func validate() throws {
-    guard s.isFinite, t.isFinite else { throw ValidationError("--s and --t must be finite numbers") }
+    guard s.isFinite, t.isFinite else { throw CommandError("--s and --t must be finite numbers") }
   }
 
   func run() throws {
@@ -45,15 +45,15 @@ struct VectorChainRuleCommand: ParsableCommand {
     commandName: "vector-chain-rule",
     abstract: "x = s ⊙ t, y = s − t, z = mean(x + y): dz/ds, dz/dt as 1×n rows, with the local Jacobians.")
 
-  @Option(help: "The vector s, comma-separated.") var s: String = "1,2,3,4"
-  @Option(help: "The vector t, comma-separated (same length as s).") var t: String = "0.5,-1,2,0"
+  @Option(parsing: .unconditional, help: "The vector s, comma-separated (may start with a minus: --s -1,2).") var s: String = "1,2,3,4"
+  @Option(parsing: .unconditional, help: "The vector t, comma-separated (same length as s).") var t: String = "0.5,-1,2,0"
   @Option(help: "How z combines x and y: add (mean(x + y)) or multiply (mean(x ⊙ y)).") var combine: VectorChainRuleReport.Combine = .add
   @OptionGroup var output: OutputOptions
   @OptionGroup var viz: VizOptions
 
   func run() throws {
     let sv = try parseNumbers(s, option: "--s"), tv = try parseNumbers(t, option: "--t")
-    guard sv.count == tv.count else { throw ValidationError("--s has \(sv.count) numbers but --t has \(tv.count); they must match") }
+    guard sv.count == tv.count else { throw CommandError("--s has \(sv.count) numbers but --t has \(tv.count); they must match") }
     let report = try VectorChainRuleReport.compute(s: sv, t: tv, combine: combine)
     let explanation = try viz.emit(picture: report.svg(), graph: { try VectorChainRuleReport.graph(s: sv, t: tv, combine: combine).output })
     if output.json { return try printJSON(report, explanation: explanation) }
@@ -92,7 +92,7 @@ struct JacobianShapesCommand: ParsableCommand {
 
   func validate() throws {
     for (name, v) in [("m", m), ("n", n), ("o", o), ("p", p)] where v < 1 || v > 4096 {
-      throw ValidationError("--\(name) must be between 1 and 4096 (got \(v))")
+      throw CommandError("--\(name) must be between 1 and 4096 (got \(v))")
     }
   }
 

@@ -21,7 +21,7 @@ func parseNumbers(_ text: String, option: String) throws -> [Double] {
   let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
   return try parts.map { part in
     guard let v = Double(part), v.isFinite else {
-      throw ValidationError("\(option): '\(part)' is not a finite number (expected a comma-separated list like 1,2,3)")
+      throw CommandError("\(option): '\(part)' is not a finite number (expected a comma-separated list like 1,2,3)")
     }
     return v
   }

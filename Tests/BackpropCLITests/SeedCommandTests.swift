@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+
+/// The seed commands through the built binary: their JSON keys, and one-line errors for bad input.
+@Suite(.serialized) struct SeedCommandTests {
+  func object(_ arguments: [String]) throws -> [String: Any]? {
+    guard let r = try runBackprop(arguments) else { return nil }
+    #expect(r.status == 0, "\(arguments): \(r.stderr)")
+    return try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+  }
+
+  @Test func chainRuleJSONHasTheIssueKeys() throws {
+    guard let o = try object(["chain-rule", "--s", "0.3", "--t", "-2", "--json"]) else { return }
+    for key in ["x", "y", "z", "dz_ds", "dz_dt", "closed_form", "trace"] { #expect(o[key] != nil, "missing \(key)") }
+    let closed = try #require(o["closed_form"] as? [String: Double])
+    let ds = try #require(o["dz_ds"] as? Double)
+    #expect(Swift.abs(ds - closed["dz_ds"]!) <= 1e-12 * Swift.max(1, Swift.abs(ds)))
+    #expect((o["trace"] as? [Any])?.isEmpty == false)
+  }
+
+  @Test func vectorChainRuleJSONHasTheIssueKeys() throws {
+    guard let o = try object(["vector-chain-rule", "--s", "1,2,3", "--t", "-0.5,-1,2", "--combine", "multiply", "--json"]) else { return }
+    for key in ["z", "dz_ds", "dz_dt", "shapes"] { #expect(o[key] != nil, "missing \(key)") }
+    #expect((o["shapes"] as? [String: [Int]])?["dx/ds"] == [3, 3])
+    #expect(try #require(o["max_abs_diff_finite_difference"] as? Double) < 1e-6)
+  }
+
+  @Test func jacobianShapesJSONHasTheIssueKeys() throws {
+    guard let o = try object(["jacobian-shapes", "--m", "3", "--n", "4", "--o", "5", "--p", "2", "--json"]) else { return }
+    #expect((o["shapes"] as? [String: [Int]])?["product"] == [3, 2])
+    #expect(try #require(o["max_abs_diff"] as? Double) < 1e-6)
+  }
+
+  @Test(arguments: [
+    ["chain-rule", "--s", "abc"], ["vector-chain-rule", "--s", "1,x"], ["vector-chain-rule", "--s", "1,2", "--t", "1"],
+    ["jacobian-shapes", "--m", "0"], ["jacobian-shapes", "--p", "-3"], ["bench", "--threads", "3"], ["nosuch"],
+  ])
+  func badArgumentsGiveOneLine(_ arguments: [String]) throws {
+    guard let r = try runBackprop(arguments) else { return }
+    #expect(r.status != 0 && r.status < 128, "\(arguments): crashed or succeeded")
+    #expect(r.stderr.split(separator: "\n").count == 1 && r.stderr.hasPrefix("Error: "), "\(arguments): \(r.stderr)")
+  }
+}
