@@ -12,6 +12,9 @@
 #   JOBS=1            parallel libFuzzer processes per target (-fork is not used: plain -runs)
 #   SANITIZE=fuzzer,address
 #   FUZZ_ARGS=...     extra libFuzzer flags (e.g. -max_total_time=600)
+#   NO_BUILD=1        `run` without building; LINK_ONLY=1 `build` relinks the targets without
+#                     rebuilding the package (LINK_TARGETS="cli model" to relink some)
+#   FUZZ_CLI_PARSE_ONLY=1  the cli target skips rendering error messages (~1.4x faster)
 #
 # How it works: SwiftPM builds the whole package (through the `backprop` CLI module) with
 # `-sanitize=fuzzer,address`, which instruments every Swift module for coverage and ASan. The
@@ -45,7 +48,9 @@ build() {
   # @testable import of the CLI module (its command types are internal) needs -enable-testing,
   # which SwiftPM passes only in debug builds.
   [ "$CONFIG" = release ] && extra+=(-Xswiftc -enable-testing)
-  swift build --scratch-path "$SCRATCH" -c "$CONFIG" -Xswiftc "-sanitize=$SANITIZE" "${extra[@]}" --target backprop
+  # LINK_ONLY=1 relinks the targets against the objects already built (after editing a target).
+  [ "${LINK_ONLY:-0}" = 1 ] ||
+    swift build --scratch-path "$SCRATCH" -c "$CONFIG" -Xswiftc "-sanitize=$SANITIZE" "${extra[@]}" --target backprop
   local bin
   bin=$(swift build --scratch-path "$SCRATCH" -c "$CONFIG" --show-bin-path)
 
@@ -65,7 +70,7 @@ build() {
   [ "$CONFIG" = release ] && opt=-O
 
   mkdir -p "$OUTDIR"
-  for t in "${ALL_TARGETS[@]}"; do
+  for t in ${LINK_TARGETS:-${ALL_TARGETS[@]}}; do
     echo "== linking fuzz-$t"
     swiftc "-sanitize=$SANITIZE" -parse-as-library $opt -g -module-name "Fuzz_${t//-/_}" \
       -I "$bin/Modules" "${cflags[@]}" \

@@ -4,6 +4,7 @@
 // --help, --version) are fine; their messages are rendered too, as the tool would print them.
 // Seeds in Fuzz/corpus/cli/; a dictionary of subcommand and option names in Fuzz/dict/cli.dict.
 import ArgumentParser
+import Glibc
 @testable import backprop
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -15,6 +16,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   do {
     _ = try BackpropCommand.parseAsRoot(argv)
   } catch {
+    if getenv("FUZZ_CLI_PARSE_ONLY") != nil { return 0 }
     _ = BackpropCommand.fullMessage(for: error)
     _ = BackpropCommand.exitCode(for: error)
   }

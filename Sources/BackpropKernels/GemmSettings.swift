@@ -72,6 +72,26 @@ extension Gemm {
     bp_set_thread_count_override(threads.map { Int32(clamping: max(1, $0)) } ?? 0)
   }
 
+  /// Runs `body` with these settings on the calling thread only (a `nil` argument keeps the
+  /// current one), then restores the thread's previous settings. GEMMs called from this thread
+  /// inside `body` use them; other threads are unaffected — unlike `setBackend(_:)` and friends,
+  /// which change the whole process. Tests use it to pin a backend while other tests run.
+  /// - Returns: `nil` without running `body` when the backend or instruction set is unavailable.
+  @discardableResult
+  public static func withSettings<R>(
+    backend: GemmBackend? = nil, threadCount: Int? = nil, kernelISA: KernelISA? = nil, _ body: () throws -> R
+  ) rethrows -> R? {
+    if let backend, !backend.isAvailable { return nil }
+    if let kernelISA, !kernelISA.isSupported { return nil }
+    var saved: (Int32, Int32, Int32) = (-2, -2, -2)
+    bp_get_local_overrides(&saved.0, &saved.1, &saved.2)
+    bp_set_local_overrides(backend?.cValue ?? saved.0,
+                           threadCount.map { Int32(clamping: max(1, $0)) } ?? saved.1,
+                           kernelISA?.cValue ?? saved.2)
+    defer { bp_set_local_overrides(saved.0, saved.1, saved.2) }
+    return try body()
+  }
+
   /// The instruction set the `.own` backend's micro-kernels use now.
   public static var kernelISA: KernelISA { KernelISA(cValue: bp_kernel_isa()) }
 

@@ -7,9 +7,25 @@ static atomic_int backend_override = -1;
 static atomic_int thread_override = 0;
 static atomic_int isa_override = -1;
 
-int bp_backend_override(void) { return atomic_load(&backend_override); }
+// Per-thread overrides (Gemm.withSettings): they win over the process-wide ones on the thread
+// that set them, so a test can pin a backend without changing what tests on other threads run.
+// -2 means "not set on this thread". Settings are read on the calling thread only.
+static _Thread_local int local_backend = -2, local_threads = -2, local_isa = -2;
+
+void bp_set_local_overrides(int backend, int threads, int isa) {
+  local_backend = backend;
+  local_threads = threads;
+  local_isa = isa;
+}
+void bp_get_local_overrides(int *backend, int *threads, int *isa) {
+  *backend = local_backend;
+  *threads = local_threads;
+  *isa = local_isa;
+}
+
+int bp_backend_override(void) { return local_backend != -2 ? local_backend : atomic_load(&backend_override); }
 void bp_set_backend_override(int backend) { atomic_store(&backend_override, backend); }
-int bp_thread_count_override(void) { return atomic_load(&thread_override); }
+int bp_thread_count_override(void) { return local_threads != -2 ? local_threads : atomic_load(&thread_override); }
 void bp_set_thread_count_override(int threads) { atomic_store(&thread_override, threads > 0 ? threads : 0); }
 
 int bp_online_cpu_count(void) {
@@ -28,7 +44,7 @@ int bp_cpu_best_isa(void) {
 }
 
 int bp_kernel_isa(void) {
-  int forced = atomic_load(&isa_override);
+  int forced = local_isa != -2 ? local_isa : atomic_load(&isa_override);
   return forced >= 0 ? forced : bp_cpu_best_isa();
 }
 

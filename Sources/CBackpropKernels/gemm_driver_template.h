@@ -5,8 +5,8 @@
 //   for jc in n by NC:            B block  KC×NC  packed once per (jc, pc), shared by all threads
 //     for pc in k by KC:
 //       parallel over (row block, column block) chunks of C:
-//         pack A block (≤ MC rows × KC) into this thread's buffer
-//         for jr in columns by NR: for ir in rows by MR: micro-kernel
+//         for each MC rows of the chunk: pack that A block (≤ MC × KC) into this thread's buffer,
+//           then for jr in columns by NR: for ir in rows by MR: micro-kernel
 
 typedef struct {
   int transA, transB;
@@ -20,8 +20,7 @@ typedef struct {
   T step_beta;  // beta on the first k block, 1 afterwards
   T *packed_b;
   long pack_tasks, pack_columns;   // packing of B split into tasks of pack_columns columns
-  long row_chunks, chunk_rows;     // C split into row_chunks × column_chunks chunks
-  long column_chunks, chunk_columns;
+  long row_chunks, column_chunks;  // C split into row_chunks × column_chunks chunks
 } FN(job);
 
 // A block (mc×kc of op(A), starting at `a`) → MR-row panels, each kc steps of MR values, zero-padded.
@@ -102,34 +101,35 @@ static void FN(pack_b_task)(void *arg, long task) {
   FN(pack_b)(job->transB, b, job->ldb, job->kc, ncols, job->packed_b + j0 * job->kc);
 }
 
-static void FN(compute_task)(void *arg, long task) {
-  const FN(job) *job = arg;
-  long i0 = (task / job->column_chunks) * job->chunk_rows;
-  long j0 = (task % job->column_chunks) * job->chunk_columns;
-  if (i0 >= job->m || j0 >= job->nc) return;
-  long mc = job->m - i0 < job->chunk_rows ? job->m - i0 : job->chunk_rows;
-  long ncols = job->nc - j0 < job->chunk_columns ? job->nc - j0 : job->chunk_columns;
-  FN(macro_kernel)(job, i0, mc, j0, ncols);
-}
-
 static long FN(ceil_div)(long a, long b) { return (a + b - 1) / b; }
 
-// Splits the current step into at least ~4 chunks per thread (a multiple of the thread count),
-// so a busy core slows the GEMM by a chunk, not by half (bp_parallel_for schedules dynamically).
+// Chunk (row block, column block) of the current step: rows cut at MR-row micro-panels and
+// columns at NR-column panels, as evenly as whole panels allow.
+static void FN(compute_task)(void *arg, long task) {
+  const FN(job) *job = arg;
+  long row_panels = FN(ceil_div)(job->m, MR), column_panels = FN(ceil_div)(job->nc, NR);
+  long r = task / job->column_chunks, q = task % job->column_chunks;
+  long i0 = r * row_panels / job->row_chunks * MR, i1 = (r + 1) * row_panels / job->row_chunks * MR;
+  long j0 = q * column_panels / job->column_chunks * NR, j1 = (q + 1) * column_panels / job->column_chunks * NR;
+  if (i1 > job->m) i1 = job->m;
+  if (j1 > job->nc) j1 = job->nc;
+  if (i0 < i1 && j0 < j1) FN(macro_kernel)(job, i0, i1 - i0, j0, j1 - j0);
+}
+
+// About 4 chunks per thread, so a busy core slows the GEMM by a chunk, not by half
+// (bp_parallel_for hands them out dynamically). Rows are split first: row chunks share the packed
+// B and pack disjoint parts of A. Columns are split only when there are too few row panels; then
+// each column chunk packs its rows of A again (cheap: A is small then).
 static void FN(plan_chunks)(FN(job) *job, int threads) {
-  long panels = FN(ceil_div)(job->nc, NR);
-  long rows = FN(ceil_div)(job->m, MC), cols = 1;
-  if (rows < 4L * threads) cols = FN(ceil_div)(4L * threads, rows);
-  if (cols > FN(ceil_div)(panels, 4)) cols = FN(ceil_div)(panels, 4);  // ≥ 4 panels per chunk
-  if (cols < 1) cols = 1;
-  long total = FN(ceil_div)(rows * cols, threads) * threads;  // a multiple of the thread count
-  rows = FN(ceil_div)(total, cols);
-  if (rows > FN(ceil_div)(job->m, MR)) rows = FN(ceil_div)(job->m, MR);
-  job->chunk_rows = FN(ceil_div)(FN(ceil_div)(job->m, rows), MR) * MR;
-  job->chunk_columns = FN(ceil_div)(panels, cols) * NR;
-  job->row_chunks = FN(ceil_div)(job->m, job->chunk_rows);
-  job->column_chunks = FN(ceil_div)(job->nc, job->chunk_columns);
-  job->pack_columns = FN(ceil_div)(panels, 2L * threads) * NR;
+  long want = 4L * threads;
+  long row_panels = FN(ceil_div)(job->m, MR), column_panels = FN(ceil_div)(job->nc, NR);
+  job->row_chunks = row_panels < want ? row_panels : want;
+  job->column_chunks = 1;
+  if (job->row_chunks < 2L * threads) {
+    long columns = FN(ceil_div)(want, job->row_chunks), most = FN(ceil_div)(column_panels, 4);
+    job->column_chunks = columns < most ? columns : most;  // ≥ 4 panels per chunk
+  }
+  job->pack_columns = FN(ceil_div)(column_panels, 2L * threads) * NR;
   job->pack_tasks = FN(ceil_div)(job->nc, job->pack_columns);
 }
 

@@ -33,7 +33,7 @@
 #define BP_S512_KC 384
 #endif
 #ifndef BP_S512_MC
-#define BP_S512_MC 120
+#define BP_S512_MC 240
 #endif
 #ifndef BP_D512_KC
 #define BP_D512_KC 256

@@ -5,8 +5,10 @@
 // second core. These workers spin briefly after each job (so back-to-back phases and GEMMs start
 // at once), then sleep on a condition variable, so an idle process burns no CPU.
 // Tasks are handed out one index at a time (dynamic scheduling): a busy core costs one chunk.
+#define _POSIX_C_SOURCE 200809L  // clock_gettime under strict -std=c11
 #include "CBackpropKernels.h"
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <time.h>
 
@@ -28,12 +30,19 @@ static struct {
   long count;
   int helpers;                  // workers with index < helpers take part
   atomic_long next, finished;
-} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, ATOMIC_FLAG_INIT};
+} pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .busy = ATOMIC_FLAG_INIT};
 
-static inline void cpu_relax(void) {
+// One step of a wait loop: a pause instruction at first, then sched_yield, so that a waiter never
+// holds a CPU that the thread it waits for needs (threads may share a core when the machine is
+// busy or the scheduler packs them, and a pure spin then stalls until the time slice ends).
+static inline void backoff(int *spins) {
+  if (++*spins < 128) {
 #if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
+    __builtin_ia32_pause();
 #endif
+  } else {
+    sched_yield();
+  }
 }
 
 static long elapsed_ns(const struct timespec *since) {
@@ -53,11 +62,11 @@ static void run_tasks(void) {
 static unsigned long wait_for_job(unsigned long seen) {
   struct timespec start;
   clock_gettime(CLOCK_MONOTONIC, &start);
-  for (int spins = 0;; ++spins) {
+  for (int spins = 0;;) {
     unsigned long g = atomic_load(&pool.generation);
     if (g != seen) return g;
-    cpu_relax();
-    if ((spins & 255) == 255 && elapsed_ns(&start) > SPIN_NANOSECONDS) break;
+    backoff(&spins);
+    if ((spins & 63) == 63 && elapsed_ns(&start) > SPIN_NANOSECONDS) break;
   }
   pthread_mutex_lock(&pool.lock);
   atomic_fetch_add(&pool.sleeping, 1);
@@ -117,8 +126,9 @@ void bp_parallel_for(int threads, long count, bp_task_fn body, void *arg) {
     pthread_mutex_unlock(&pool.lock);
   }
   run_tasks();
-  while (atomic_load(&pool.finished) < count) cpu_relax();
+  int spins = 0;
+  while (atomic_load(&pool.finished) < count) backoff(&spins);
   atomic_store(&pool.closed, g);
-  while (atomic_load(&pool.active) > 0) cpu_relax();
+  while (atomic_load(&pool.active) > 0) backoff(&spins);
   atomic_flag_clear(&pool.busy);
 }

@@ -6,6 +6,11 @@
 #include <immintrin.h>
 
 #define AVX2_FMA __attribute__((target("avx2,fma")))
+#if defined(__clang__)
+#define UNROLL_4 _Pragma("clang loop unroll_count(4)")
+#else
+#define UNROLL_4 _Pragma("GCC unroll 4")
+#endif
 #define ALL_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
 
 // One k step for row i: broadcast A(i, p) and multiply-add it with the two B vectors.
@@ -29,8 +34,8 @@
                      T alpha, T beta, int mr, int nr) {                                      \
     V c00 = SETZERO(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;                \
     V c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;                      \
-    for (int i = 0; i < mr; ++i) _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);    \
-    _Pragma("clang loop unroll_count(4)")                                                    \
+    for (int i = 0; i < mr; ++i) _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);     \
+    UNROLL_4                                                                                 \
     for (long p = 0; p < kc; ++p) {                                                          \
       const V b0 = LOADU(b), b1 = LOADU(b + W);                                              \
       V ai;                                                                                  \

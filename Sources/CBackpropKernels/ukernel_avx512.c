@@ -6,6 +6,11 @@
 #include <immintrin.h>
 
 #define AVX512 __attribute__((target("avx512f")))
+#if defined(__clang__)
+#define UNROLL_4 _Pragma("clang loop unroll_count(4)")
+#else
+#define UNROLL_4 _Pragma("GCC unroll 4")
+#endif
 #define ALL_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
 
 #define DECLARE_ROW(i) V c##i##0 = SETZERO(), c##i##1 = SETZERO();
@@ -28,8 +33,8 @@
   AVX512 void NAME(long kc, const T *restrict a, const T *restrict b, T *c, long ldc,        \
                    T alpha, T beta, int mr, int nr) {                                        \
     ALL_ROWS(DECLARE_ROW)                                                                    \
-    for (int i = 0; i < mr; ++i) _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);    \
-    _Pragma("clang loop unroll_count(4)")                                                    \
+    for (int i = 0; i < mr; ++i) _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);     \
+    UNROLL_4                                                                                 \
     for (long p = 0; p < kc; ++p) {                                                          \
       const V b0 = LOADU(b), b1 = LOADU(b + W);                                              \
       V ai;                                                                                  \

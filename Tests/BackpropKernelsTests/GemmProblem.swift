@@ -1,7 +1,7 @@
 import BackpropKernels
 
 /// Float and Double, each routed to its `Gemm` entry point.
-protocol GemmTestScalar: BinaryFloatingPoint {
+protocol GemmTestScalar: BinaryFloatingPoint, Sendable {
   static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Self,
                    a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
                    beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
@@ -24,7 +24,7 @@ extension Double: GemmTestScalar {
 }
 
 /// Seeded operands for one GEMM call; padding columns hold NaN so reading them shows up.
-struct GemmProblem<T: GemmTestScalar> {
+struct GemmProblem<T: GemmTestScalar>: Sendable {
   let m, n, k: Int
   let transA, transB: Bool
   let alpha, beta: T

@@ -1,4 +1,5 @@
 import BackpropKernels
+import Dispatch
 import Testing
 
 /// Compares `Gemm.sgemm`/`dgemm` with `naiveGemm` for every backend and thread count available.
@@ -6,11 +7,11 @@ import Testing
 /// The suite is serialized because backend and thread count are process-wide settings.
 @Suite(.serialized)
 struct GemmTests {
-  /// Shapes (m, n, k): tiny, odd, not multiples of the 6×16 / 6×8 tiles, skinny, k = 0; the last
-  /// three are large enough to be split over threads and cross the k block (384 / 256) and the
-  /// n block (3072 / 2304 columns).
+  /// Shapes (m, n, k): tiny, odd, not multiples of any tile (6×16, 6×8, 12×32, 12×16), skinny,
+  /// k = 0; the last four are large enough to be split over threads (10×700 by columns too) and
+  /// cross the k block (256 / 384) and the n block (2304 / 3072 columns).
   static let shapes = [(1, 1, 1), (7, 13, 5), (17, 33, 9), (65, 129, 31), (200, 3, 300), (4, 5, 0),
-                       (97, 203, 131), (130, 150, 400), (50, 3100, 20)].map(Shape.init)
+                       (97, 203, 131), (130, 150, 400), (50, 3100, 20), (10, 700, 150)].map(Shape.init)
   static let transposes = [(false, false), (true, false), (false, true), (true, true)]
   /// (alpha, beta): beta 0 (C starts as NaN and must not be read), 1 and 0.5; alpha ≠ 1.
   static let scalings: [(Double, Double)] = [(1, 0), (1.5, 1), (-0.5, 0.5)]
@@ -34,6 +35,19 @@ struct GemmTests {
                  b: nan, ldb: 2, beta: 1, c: &c, ldc: 2)
       #expect(c == expected)
     }
+  }
+
+  @Test("Concurrent callers share the thread pool (the losers run serially) and agree")
+  func concurrentCallers() {
+    let problem = GemmProblem<Float>(m: 130, n: 150, k: 400, transA: false, transB: true,
+                                     alpha: 1, beta: 0, padding: 0)
+    let failures = UnsafeMutableBufferPointer<Int>.allocate(capacity: 6)
+    defer { failures.deallocate() }
+    nonisolated(unsafe) let results = failures
+    DispatchQueue.concurrentPerform(iterations: 6) { i in
+      results[i] = Gemm.withSettings(backend: .own, threadCount: 2) { problem.mismatches() } ?? 1
+    }
+    #expect(Array(failures) == [0, 0, 0, 0, 0, 0])
   }
 
   @Test("Settings: thread count, backend override, info strings")
@@ -97,10 +111,12 @@ struct KernelConfiguration: Sendable {
 
   /// Applies the configuration around `body`, then restores the defaults.
   func run<R>(_ body: () -> R) -> R {
-    #expect(Gemm.setBackend(backend))
-    #expect(Gemm.setKernelISA(isa))
-    Gemm.setThreadCount(threads)
-    defer { Gemm.setBackend(nil); Gemm.setKernelISA(nil); Gemm.setThreadCount(nil) }
-    return body()
+    // Thread-local: tests in other suites keep the process's settings meanwhile.
+    let result = Gemm.withSettings(backend: backend, threadCount: threads, kernelISA: isa) {
+      (Gemm.backend, Gemm.kernelISA, Gemm.threadCount, body())
+    }
+    guard let (b, i, t, value) = result else { preconditionFailure("\(self) is not available here") }
+    #expect(b == backend && i == isa && t == threads)
+    return value
   }
 }

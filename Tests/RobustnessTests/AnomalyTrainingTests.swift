@@ -30,11 +30,14 @@ import Testing
       Issue.record("expected a non-finite anomaly, got \(String(describing: caught))")
       return
     }
+    print("anomaly mode stopped training: \(caught!)")
     #expect(phase == "forward")
     // The second layer's affine map is the first result to overflow: linear(x[8,16], W[3,16], b[3]).
     #expect(["linear", "matmul", "add"].contains(op), "named op '\(op)'")
     #expect(shapes.first == [8, 16], "input shapes \(shapes)")
-    #expect(!location.isEmpty)
+    // Where the op was recorded (file:line, from the call stack in debug builds): the first
+    // frame outside BackpropCore, here the Linear layer's code in BackpropNN.
+    #expect(location.contains(".swift:"), "location '\(location)'")
     #expect(caught!.description.contains(op) && caught!.description.contains("forward"))
     // It stopped before the optimizer could write the overflowed gradients into the weights.
     #expect(Self.allFinite(model))
@@ -58,11 +61,13 @@ import Testing
     }
     var caught: TensorError?
     do { try withAnomalyDetection { try step() } } catch let e as TensorError { caught = e }
-    guard case let .nonFinite(op, phase, _, shapes)? = caught else {
+    guard case let .nonFinite(op, phase, location, shapes)? = caught else {
       Issue.record("expected a non-finite anomaly, got \(String(describing: caught))")
       return
     }
+    print("anomaly mode stopped the step: \(caught!)")
     #expect(op == "sqrt" && phase == "backward", "\(caught!)")
+    #expect(location.contains("AnomalyTrainingTests.swift:"), "sqrt was created in step() above, not at '\(location)'")
     #expect(shapes == [[]], "sqrt's input is the scalar loss: \(shapes)")
     #expect(Self.allFinite(model), "the step must not have run")
 
@@ -92,11 +97,12 @@ import Testing
         optimizer.step()
       }
     } catch let e as TensorError { caught = e }
-    guard case let .nonFinite(op, phase, _, shapes)? = caught else {
+    guard case let .nonFinite(op, phase, location, shapes)? = caught else {
       Issue.record("expected a non-finite anomaly, got \(String(describing: caught))")
       return
     }
     #expect(op == "myBrokenActivation" && phase == "forward" && shapes == [[8, 3]], "\(caught!)")
+    #expect(location.contains("AnomalyTrainingTests.swift:"), "location '\(location)'")
     #expect(Self.allFinite(model))
   }
 }

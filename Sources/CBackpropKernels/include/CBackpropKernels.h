@@ -13,6 +13,10 @@ int bp_cpu_has_avx512f(void);
 int bp_backend_override(void);
 /// Sets the backend override (-1 = automatic).
 void bp_set_backend_override(int backend);
+/// Sets this thread's overrides (-2 = not set; backend -1 = automatic, threads 0 = default, isa -1 = best).
+void bp_set_local_overrides(int backend, int threads, int isa);
+/// Reads this thread's overrides.
+void bp_get_local_overrides(int *backend, int *threads, int *isa);
 /// Thread-count override: 0 = automatic (BACKPROP_THREADS or the online CPU count).
 int bp_thread_count_override(void);
 /// Sets the thread-count override (0 = automatic).
@@ -36,10 +40,12 @@ enum bp_backend { BP_BACKEND_OWN = 0, BP_BACKEND_OPENBLAS = 1, BP_BACKEND_BLIS =
 /// Loads the library for `backend` (once); returns 1 when its cblas_sgemm and cblas_dgemm exist.
 int bp_blas_available(int backend);
 /// cblas_sgemm (row-major) through the loaded library; `threads` is passed to its thread setter.
+/// Falls back to `bp_sgemm_own` if the library cannot be loaded.
 void bp_blas_sgemm(int backend, int threads, int transA, int transB, int m, int n, int k,
                    float alpha, const float *a, int lda, const float *b, int ldb,
                    float beta, float *c, int ldc);
 /// cblas_dgemm (row-major) through the loaded library; `threads` is passed to its thread setter.
+/// Falls back to `bp_dgemm_own` if the library cannot be loaded.
 void bp_blas_dgemm(int backend, int threads, int transA, int transB, int m, int n, int k,
                    double alpha, const double *a, int lda, const double *b, int ldb,
                    double beta, double *c, int ldc);
