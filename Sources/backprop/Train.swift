@@ -24,6 +24,8 @@ struct TrainCommand: ParsableCommand {
   var stopAfter: Int?
   @Flag(help: "Print only the final summary.") var quiet = false
   @Flag(help: "Print one JSON object at the end instead of text.") var json = false
+  @Flag(help: "Stop at the first NaN or infinity in a forward or backward computation, naming the op, where it was created and its input shapes (slower).")
+  var detectAnomaly = false
   @OptionGroup var viz: TrainVizOptions
 
   func run() throws {
@@ -36,8 +38,11 @@ struct TrainCommand: ParsableCommand {
     let start = monotonicSeconds()
     let last = min(trainer.configuration.epochs, stopAfter ?? .max)
     while trainer.completedEpochs < last {
-      try trainer.fit(on: data.train, evaluatingOn: data.test, stoppingAfter: trainer.completedEpochs + 1,
-                      progress: { bar.handle($0); recorder?.handle($0) })
+      let epoch = {
+        try trainer.fit(on: data.train, evaluatingOn: data.test, stoppingAfter: trainer.completedEpochs + 1,
+                        progress: { bar.handle($0); recorder?.handle($0) })
+      }
+      if detectAnomaly { try withAnomalyDetection(epoch) } else { try epoch() }
       if let save { try saveCheckpoint(trainer, data, to: save) }
     }
     let report = try TrainReport(trainer: trainer, data: data, seconds: monotonicSeconds() - start, savedTo: save)

@@ -41,3 +41,15 @@ import Testing
     #expect(r.stderr.split(separator: "\n").count == 1 && r.stderr.hasPrefix("Error: "), "\(arguments): \(r.stderr)")
   }
 }
+
+/// `train --detect-anomaly` stops a diverging run with one error naming the op.
+@Suite struct DetectAnomalyCommandTests {
+  @Test func divergingTrainingIsStoppedAndNamed() throws {
+    guard let r = try runBackprop(["train", "--epochs", "2", "--optimizer", "sgd", "--lr", "1e30", "--quiet", "--detect-anomaly"]) else { return }
+    #expect(r.status != 0 && r.status < 128, "\(r.stdout)\(r.stderr)")
+    #expect(r.stderr.hasPrefix("Error: anomaly: '") && r.stderr.contains("input shapes"), "\(r.stderr)")
+    // Without the flag the same run finishes (with a useless model).
+    guard let plain = try runBackprop(["train", "--epochs", "2", "--optimizer", "sgd", "--lr", "1e30", "--quiet"]) else { return }
+    #expect(plain.status == 0, "\(plain.stderr)")
+  }
+}
