@@ -52,23 +52,28 @@ struct GemmTests {
 
   @Test("Settings: thread count, backend override, info strings")
   func settings() {
-    defer { Gemm.setThreadCount(nil); Gemm.setBackend(nil); Gemm.setKernelISA(nil) }
-    Gemm.setThreadCount(3)
-    #expect(Gemm.threadCount == 3 && KernelInfo.threadCount == 3)
-    Gemm.setThreadCount(0)
-    #expect(Gemm.threadCount == 1)
-    Gemm.setThreadCount(nil)
-    #expect(Gemm.threadCount >= 1)
-    #expect(Gemm.setBackend(.own) && Gemm.backend == .own)
-    #expect(KernelInfo.backendName.hasPrefix("own"))
+    // Thread-local overrides (other suites run meanwhile and must keep their settings).
+    Gemm.withSettings(threadCount: 3) { #expect(Gemm.threadCount == 3 && KernelInfo.threadCount == 3) }
+    Gemm.withSettings(threadCount: 0) { #expect(Gemm.threadCount == 1) }
+    #expect(Gemm.withSettings(backend: .own) { Gemm.backend == .own && KernelInfo.backendName.hasPrefix("own") } == true)
     for backend in [GemmBackend.openBLAS, .blis] {
-      #expect(Gemm.setBackend(backend) == backend.isAvailable)
+      #expect((Gemm.withSettings(backend: backend) { Gemm.backend } != nil) == backend.isAvailable)
     }
     #expect(!KernelInfo.cpuFeatures.isEmpty)
     #expect(Gemm.kernelISA == .best && KernelISA.portable.isSupported)
-    #expect(Gemm.setBackend(.own) && Gemm.setKernelISA(.portable))
-    #expect(KernelInfo.backendName == "own (portable C)")
-    #expect(Gemm.setKernelISA(nil) && Gemm.kernelISA == .best)
+    #expect(Gemm.withSettings(backend: .own, kernelISA: .portable) { KernelInfo.backendName } == "own (portable C)")
+    #expect(Gemm.withSettings(threadCount: 2) { Gemm.withSettings(backend: .own) { Gemm.threadCount } } == 2,
+            "nested overrides keep the outer ones")
+    // The process-wide setters, exercised without changing what any other test computes:
+    // setting the values already in effect, then restoring the automatic choice.
+    let (backend, threads, isa) = (Gemm.backend, Gemm.threadCount, Gemm.kernelISA)
+    #expect(Gemm.setBackend(backend) && Gemm.backend == backend)
+    Gemm.setThreadCount(threads)
+    #expect(Gemm.threadCount == threads)
+    #expect(Gemm.setKernelISA(isa) && Gemm.kernelISA == isa)
+    Gemm.setThreadCount(nil)
+    #expect(Gemm.setBackend(nil) && Gemm.setKernelISA(nil))
+    #expect(Gemm.backend == backend && Gemm.threadCount == threads && Gemm.kernelISA == .best)
   }
 
   /// Every transpose combination and scaling of `shape` (padded leading dimensions on alternate
