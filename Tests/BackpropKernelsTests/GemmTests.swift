@@ -4,7 +4,8 @@ import Testing
 
 /// Compares `Gemm.sgemm`/`dgemm` with `naiveGemm` for every backend and thread count available.
 ///
-/// The suite is serialized because backend and thread count are process-wide settings.
+/// The suite is serialized so its timing-sensitive cases do not compete with each other; the settings it
+/// changes are thread-local (`Gemm.withSettings`), so other suites running meanwhile are unaffected.
 @Suite(.serialized)
 struct GemmTests {
   /// Shapes (m, n, k): tiny, odd, not multiples of any tile (6×16, 6×8, 12×32, 12×16), skinny,
