@@ -70,6 +70,37 @@ public enum ScalarGraphBenchmark {
   }
 }
 
+extension ScalarGraphBenchmark {
+  /// (a) on `Value`s: the micrograd demo step (`MicrogradDemo`: rewind, forward, backward, SGD
+  /// update — the update is included, as in micrograd's timed step). Returns the median seconds
+  /// per step, the nodes of one step's graph, and the loss and accuracy after the timed steps.
+  public static func microgradMLPOnValues(runs: Int = 5) throws -> (seconds: Double, nodes: Int, loss: Double, accuracy: Double) {
+    let demo = try MicrogradDemo<Double>()
+    var last = (loss: 0.0, accuracy: 0.0)
+    let seconds = try Stopwatch.median(warmup: 1, runs: runs) { last = try demo.step() }
+    _ = try demo.loss()
+    let nodes = demo.model.tape.count
+    return (seconds, nodes, last.loss, last.accuracy)
+  }
+
+  /// (b) on `Value`s: 500,000 repeats of x = x·1.0001 + 0.0001 recorded on a `ScalarTape<Float>`,
+  /// forward then backward, on a fresh tape each run (its array grows as a user's would). Memory
+  /// per node is the tape's layout, `ScalarTape.bytesPerNode` (node record + gradient): exact,
+  /// where a resident-set difference would depend on what the heap already holds.
+  public static func chainOnValues(repeats: Int = 500_000, runs: Int = 3) throws -> (seconds: Double, bytesPerNode: Int, gradient: Double) {
+    var gradient = 0.0
+    let seconds = Stopwatch.median(warmup: 1, runs: runs) {
+      let tape = ScalarTape<Float>()
+      let x0 = tape.variable(1)
+      var x = x0
+      for _ in 0..<repeats { x = x * 1.0001 + 0.0001 }
+      x.backward()
+      gradient = Double(x0.grad)
+    }
+    return (seconds, ScalarTape<Float>.bytesPerNode, gradient)
+  }
+}
+
 /// Resident memory of this process now, in bytes (VmRSS).
 func currentResidentBytes() -> Int {
   guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }

@@ -1,3 +1,4 @@
+import Foundation
 import Backprop
 import BackpropKernels
 
@@ -15,12 +16,22 @@ public enum BenchmarkSuite {
     case "W3":
       let mlp = try ScalarGraphBenchmark.microgradMLP(runs: runs)
       let chain = try ScalarGraphBenchmark.chain(runs: Swift.min(runs, 3))
+      let valueMLP = try ScalarGraphBenchmark.microgradMLPOnValues(runs: runs)
+      let valueChain = try ScalarGraphBenchmark.chainOnValues(runs: Swift.min(runs, 3))
       return [
+        BenchmarkResult(workload: "W3", case: "micrograd_mlp", threads: threads, metric: "step_seconds", value: valueMLP.seconds,
+                        unit: "s", lowerIsBetter: true,
+                        extra: ["variant": "value", "nodes": "\(valueMLP.nodes)", "loss_after": String(format: "%.6f", valueMLP.loss),
+                                "accuracy": String(format: "%.2f", valueMLP.accuracy)]),
+        BenchmarkResult(workload: "W3", case: "chain_1M", threads: threads, metric: "seconds", value: valueChain.seconds,
+                        unit: "s", lowerIsBetter: true,
+                        extra: ["variant": "value", "bytes_per_node": "\(valueChain.bytesPerNode)",
+                                "gradient": "\(valueChain.gradient)"]),
         BenchmarkResult(workload: "W3", case: "micrograd_mlp", threads: threads, metric: "step_seconds", value: mlp.seconds,
-                        unit: "s", lowerIsBetter: true, extra: ["nodes": "\(mlp.nodes)"]),
+                        unit: "s", lowerIsBetter: true, extra: ["variant": "tensor", "nodes": "\(mlp.nodes)"]),
         BenchmarkResult(workload: "W3", case: "chain_1M", threads: threads, metric: "seconds", value: chain.seconds,
                         unit: "s", lowerIsBetter: true,
-                        extra: ["bytes_per_node": String(Int(chain.bytesPerNode.rounded())), "gradient": "\(chain.gradient)"]),
+                        extra: ["variant": "tensor", "bytes_per_node": String(Int(chain.bytesPerNode.rounded())), "gradient": "\(chain.gradient)"]),
       ]
     case "W4":
       return [

@@ -154,6 +154,7 @@ func binaryLoop<T: TensorScalar>(_ kind: BinaryKernel, _ a: UnsafeBufferPointer<
 /// xʸ that is defined for negative x when y is an integer (RealModule's `pow(x, y)` is NaN for
 /// any negative x, but (−2)² = 4).
 @inline(__always)
+@usableFromInline
 func powScalar<T: TensorScalar>(_ x: T, _ y: T) -> T {
   if y == y.rounded(), Swift.abs(y) < 16_777_216 { return T.pow(x, Int(y)) }
   return T.pow(x, y)

@@ -7,7 +7,7 @@ extension Tensor {
     let (shape, values) = try zipKernel(.divide, a, b, op: "divide")
     return record("divide", shape: shape, scalars: values, inputs: [a, b], formula: "g / b, −g ⊙ y / b",
       pullback: { g, c in
-        let (a, b, y) = (c.inputs[0], c.inputs[1], c.output)
+        let (b, y) = (c.inputs[1], c.output)
         return [c.needsGradient(0) ? must { try c.unbroadcast(g / b, toInput: 0) } : nil,
                 c.needsGradient(1) ? must { try c.unbroadcast(-(g * y) / b, toInput: 1) } : nil]
       },
