@@ -282,4 +282,26 @@ struct ValueTests {
     #expect(text.hasPrefix("%\(z.node!) = sub(%"))
     #expect(text.contains("= var"))
   }
+
+  @Test("the README's example: the seed's z = x² − y² gives the same gradients as Tensor")
+  func readmeExample() throws {
+    let tape = ScalarTape<Double>()
+    let s = tape.variable(0.5), t = tape.variable(1.2)
+    let x = s - t.sin(), y = s.exp() + t.cos()
+    let z = x * x - y * y
+    z.backward()
+    let (ts, tt) = (Tensor<Double>(0.5, requiresGrad: true), Tensor<Double>(1.2, requiresGrad: true))
+    let tz = try (ts - tt.sin()).squared() - (ts.exp() + tt.cos()).squared()
+    try tz.backward()
+    expectClose(s.grad, ts.grad!.item, .doubleReference)
+    expectClose(t.grad, tt.grad!.item, .doubleReference)
+    #expect(tape.trace(from: z).formatted.split(separator: "\n").count == tape.count)
+    let (value, grad) = valueWithGradient(of: { v in v[0] * v[1] + v[0].sin() }, at: [1.0, 2.0])
+    expectClose(value, 2 + Foundation.sin(1), .doubleReference)
+    expectClose(grad, [2 + Foundation.cos(1), 1], .doubleReference)
+    let (_, slope) = valueWithDerivative(of: { x in (x * x).tanh() }, at: 0.3)
+    expectClose(slope, 0.6 * (1 - Foundation.pow(Foundation.tanh(0.09), 2)), .doubleReference)
+    let J = jacobian(of: { v in [v[0] * v[1], v[0].exp()] }, at: [1.0, 2.0])
+    expectClose(J.flatMap { $0 }, [2, 1, Foundation.exp(1), 0], .doubleReference)
+  }
 }
