@@ -12,7 +12,16 @@ public enum BenchmarkSuite {
     case "W1":
       return try MatMulBenchmark.run(threads: threads, runs: runs)
     case "W2":
-      return try MLPTrainingBenchmark.run(threads: threads, epochs: epochs, dataDirectory: dataDirectory)
+      var results = try MLPTrainingBenchmark.run(threads: threads, epochs: epochs, dataDirectory: dataDirectory)
+      // The floor under the epoch time: the same epoch's matrix products alone, per backend.
+      let flops = MLPGemmFloor.flopsPerEpoch()
+      for backend in GemmBackend.allCases where backend.isAvailable {
+        guard let seconds = MLPGemmFloor.seconds(backend: backend, runs: runs) else { continue }
+        results.append(BenchmarkResult(workload: "W2", case: "mlp_matmuls_only", threads: threads, metric: "epoch_seconds",
+                                       value: seconds, unit: "s", lowerIsBetter: true,
+                                       extra: ["backend": backend.rawValue, "gflops": String(format: "%.1f", flops / seconds / 1e9)]))
+      }
+      return results
     case "W3":
       let mlp = try ScalarGraphBenchmark.microgradMLP(runs: runs)
       let chain = try ScalarGraphBenchmark.chain(runs: Swift.min(runs, 3))

@@ -212,4 +212,23 @@ import _BackpropTestSupport
     try y.sum().backward()
     #expect(y.graphInputs.isEmpty, "backward releases the graph")
   }
+
+  /// PyTorch 2.15: maximum([1,2,3], [1,1,3]).sum() → grads [0.5, 1, 0.5] and [0.5, 0, 0.5];
+  /// minimum → [0.5, 0, 0.5] and [0.5, 1, 0.5]; maximum([1,2], 1) → [0.5, 1] and 0.5.
+  @Test func maximumAndMinimumSplitTiesLikePyTorch() throws {
+    let a = Tensor<Double>([1, 2, 3], requiresGrad: true), b = Tensor<Double>([1, 1, 3], requiresGrad: true)
+    try Tensor.maximum(a, b).sum().backward()
+    #expect(a.grad!.scalars == [0.5, 1, 0.5] && b.grad!.scalars == [0.5, 0, 0.5])
+    a.zeroGrad(); b.zeroGrad()
+    try Tensor.minimum(a, b).sum().backward()
+    #expect(a.grad!.scalars == [0.5, 0, 0.5] && b.grad!.scalars == [0.5, 1, 0.5])
+    let c = Tensor<Double>([1, 2], requiresGrad: true), d = Tensor<Double>(1, requiresGrad: true)
+    try Tensor.maximum(c, d).sum().backward()
+    #expect(c.grad!.scalars == [0.5, 1] && d.grad!.item == 0.5)
+    // Forward mode uses the same split.
+    let (_, tangent) = try jvp(of: { try Tensor.maximum($0, Tensor<Double>([1, 1, 3])) }, at: Tensor<Double>([1, 2, 3]),
+                               tangent: Tensor<Double>([1, 1, 1]))
+    #expect(tangent.scalars == [0.5, 1, 0.5])
+  }
 }
+
