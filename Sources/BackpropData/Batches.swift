@@ -170,20 +170,24 @@ extension Dataset {
   ///
   /// Indices must lie in `0..<count`, as the samplers produce them; use `subset(indices:)` for
   /// indices from elsewhere, which checks and throws.
+  ///
+  /// Rows are written straight into the batch's `features`; a data set that keeps its
+  /// features as bytes decodes just these rows (it never builds its whole `features` array).
   public func batch<C: Collection>(_ indices: C) -> Batch where C.Element == Int {
-    var x = [Float]()
-    x.reserveCapacity(indices.count * featureCount)
+    let rows = Array(indices)
+    let x = [Float](unsafeUninitializedCapacity: rows.count * featureCount) { buffer, initialized in
+      storage.gather(rows: rows, columns: featureCount, rowCount: count, into: buffer)
+      initialized = rows.count * featureCount
+    }
     var y = [Int]()
     var t = [Float]()
-    y.reserveCapacity(labels.isEmpty ? 0 : indices.count)
-    t.reserveCapacity(indices.count * targetCount)
-    for i in indices {
-      precondition((0..<count).contains(i), "batch index \(i) is outside 0..<\(count)")
-      x.append(contentsOf: features[i * featureCount..<(i + 1) * featureCount])
+    y.reserveCapacity(labels.isEmpty ? 0 : rows.count)
+    t.reserveCapacity(rows.count * targetCount)
+    for i in rows {
       if !labels.isEmpty { y.append(labels[i]) }
       if targetCount > 0 { t.append(contentsOf: targets[i * targetCount..<(i + 1) * targetCount]) }
     }
-    return Batch(indices: Array(indices), features: x, featureCount: featureCount, labels: y, targets: t)
+    return Batch(indices: rows, features: x, featureCount: featureCount, labels: y, targets: t)
   }
 
   /// The batches of one epoch, gathered lazily (one batch in memory at a time).

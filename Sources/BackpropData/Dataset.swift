@@ -11,11 +11,17 @@ public enum DatasetTask: Sendable, Equatable {
 ///
 /// The neural-network layer wraps these arrays in tensors; nothing here depends on them.
 /// Samples are rows: the features of sample `i` are `features[i * featureCount ..< (i + 1) * featureCount]`.
+///
+/// Features are kept either as `Float`s or, for byte-valued data such as images (Fashion-MNIST,
+/// `init(name:pixels:pixelScale:featureCount:labels:classCount:featureNames:classNames:)`), as
+/// one byte per feature, a quarter of the memory, decoded to `Float` only as rows are read
+/// (`batch(_:)`, `features(at:)`). Both give the same values; `storesFeaturesAsBytes` says which.
+/// Two data sets are equal when they hold the same values, however they are stored.
 public struct Dataset: Sendable, Equatable {
   /// A short name for messages and reports ("digits", "fashion-mnist/train", ...).
   public var name: String
-  /// All features, row-major: `count × featureCount`.
-  public private(set) var features: [Float]
+  /// The features, as `Float`s or as bytes with their decoding.
+  private(set) var storage: FeatureStorage
   /// Features per sample.
   public private(set) var featureCount: Int
   /// Class index of each sample, in `0..<classCount`; empty for regression.
@@ -47,6 +53,16 @@ public struct Dataset: Sendable, Equatable {
     name: String, features: [Float], featureCount: Int, labels: [Int], classCount: Int? = nil,
     featureNames: [String]? = nil, classNames: [String]? = nil
   ) throws {
+    try self.init(
+      name: name, storage: .floats(features), featureCount: featureCount, labels: labels, classCount: classCount,
+      featureNames: featureNames, classNames: classNames)
+  }
+
+  /// Makes a classification data set from features in either storage (see the public initializers).
+  init(
+    name: String, storage: FeatureStorage, featureCount: Int, labels: [Int], classCount: Int?,
+    featureNames: [String]?, classNames: [String]?
+  ) throws {
     let classes = classCount ?? ((labels.max() ?? -1) + 1)
     guard classes > 0 else { throw Self.invalid("a classification data set needs at least one class") }
     if let bad = labels.first(where: { !(0..<classes).contains($0) }) {
@@ -56,8 +72,7 @@ public struct Dataset: Sendable, Equatable {
       throw Self.invalid("\(names.count) class names for \(classes) classes")
     }
     try self.init(
-      name: name, features: features, featureCount: featureCount, count: labels.count,
-      featureNames: featureNames)
+      name: name, storage: storage, featureCount: featureCount, count: labels.count, featureNames: featureNames)
     self.labels = labels
     self.classCount = classes
     self.classNames = classNames
@@ -74,22 +89,22 @@ public struct Dataset: Sendable, Equatable {
       throw Self.invalid("\(targets.count) targets do not split into rows of \(targetCount)")
     }
     try self.init(
-      name: name, features: features, featureCount: featureCount, count: targets.count / targetCount,
+      name: name, storage: .floats(features), featureCount: featureCount, count: targets.count / targetCount,
       featureNames: featureNames)
     self.targets = targets
     self.targetCount = targetCount
   }
 
-  private init(name: String, features: [Float], featureCount: Int, count: Int, featureNames: [String]?) throws {
+  private init(name: String, storage: FeatureStorage, featureCount: Int, count: Int, featureNames: [String]?) throws {
     guard featureCount > 0 else { throw Self.invalid("featureCount must be positive, got \(featureCount)") }
-    guard features.count == count * featureCount else {
-      throw Self.invalid("\(features.count) features are not \(count) samples × \(featureCount)")
+    guard storage.count == count * featureCount else {
+      throw Self.invalid("\(storage.count) features are not \(count) samples × \(featureCount)")
     }
     if let names = featureNames, names.count != featureCount {
       throw Self.invalid("\(names.count) feature names for \(featureCount) features")
     }
     self.name = name
-    self.features = features
+    self.storage = storage
     self.featureCount = featureCount
     self.count = count
     self.featureNames = featureNames
@@ -103,9 +118,35 @@ public struct Dataset: Sendable, Equatable {
     .invalidArgument(op: op, message: message)
   }
 
+  /// All features as `Float`s, row-major: `count × featureCount`.
+  ///
+  /// For a data set that keeps its features as bytes (`storesFeaturesAsBytes`), every read
+  /// builds a new array of `count × featureCount` `Float`s (188 MB for Fashion-MNIST's training
+  /// set, four times the bytes it holds). Training never reads it: `batch(_:)`, `features(at:)`,
+  /// `subset(indices:)`, `split` and the scalers decode only the rows they need.
+  public var features: [Float] { storage.materialized(columns: featureCount) }
+
+  /// Whether the features are kept as one byte each, decoded when read (see the type's
+  /// documentation); `false` when they are kept as `Float`s.
+  public var storesFeaturesAsBytes: Bool { storage.isBytes }
+
   /// The features of sample `index`.
+  ///
+  /// For `Float` storage the slice shares the data set's array and its indices are the
+  /// positions in `features` (`index * featureCount ..< (index + 1) * featureCount`); for byte
+  /// storage it is a new row indexed from 0. Use `Array(_:)` or `startIndex`-relative
+  /// positions to work with either.
   public func features(at index: Int) -> ArraySlice<Float> {
-    features[index * featureCount..<(index + 1) * featureCount]
+    switch storage {
+    case let .floats(values):
+      return values[index * featureCount..<(index + 1) * featureCount]
+    case .bytes:
+      precondition((0..<count).contains(index), "sample index \(index) is outside 0..<\(count)")
+      return [Float](unsafeUninitializedCapacity: featureCount) { row, initialized in
+        storage.gather(rows: CollectionOfOne(index), columns: featureCount, rowCount: count, into: row)
+        initialized = featureCount
+      }[...]
+    }
   }
 
   /// The number of samples of each class (empty for regression).
@@ -122,20 +163,23 @@ public struct Dataset: Sendable, Equatable {
     if let bad = indices.first(where: { !(0..<count).contains($0) }) {
       throw Self.invalid("index \(bad) is outside 0..<\(count)", op: "Dataset.subset")
     }
-    let rows = batch(indices)
     var copy = self
-    copy.features = rows.features
-    copy.labels = rows.labels
-    copy.targets = rows.targets
-    copy.count = rows.count
+    copy.storage = storage.gathering(rows: indices, columns: featureCount, rowCount: count)
+    copy.labels = labels.isEmpty ? [] : indices.map { labels[$0] }
+    copy.targets = []
+    if targetCount > 0 {
+      copy.targets.reserveCapacity(indices.count * targetCount)
+      for i in indices { copy.targets.append(contentsOf: targets[i * targetCount..<(i + 1) * targetCount]) }
+    }
+    copy.count = indices.count
     return copy
   }
 
-  /// The same samples with every feature replaced (used by the scalers); sizes must match.
-  func replacingFeatures(_ newFeatures: [Float]) -> Dataset {
-    precondition(newFeatures.count == features.count)
+  /// The same samples with the features in `newStorage` (used by the scalers); sizes must match.
+  func replacingStorage(_ newStorage: FeatureStorage) -> Dataset {
+    precondition(newStorage.count == storage.count)
     var copy = self
-    copy.features = newFeatures
+    copy.storage = newStorage
     return copy
   }
 

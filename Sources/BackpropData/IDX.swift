@@ -67,14 +67,22 @@ public struct IDXArray: Sendable, Equatable {
   /// - Throws: `DataError` naming the file: missing, truncated, wrong magic, unknown type, sizes
   ///   that do not match the file's length, too large, or corrupt gzip data.
   public init(contentsOf url: URL, maxBytes: Int = DataLimits.maxBytes) throws {
-    let raw = try readFileBytes(url, maxBytes: maxBytes)
-    try self.init(decoding: raw, path: url.path, maxBytes: maxBytes)
+    var raw = try readFileBytes(url, maxBytes: maxBytes)
+    try self.init(taking: &raw, path: url.path, maxBytes: maxBytes)
   }
 
   /// Decodes the bytes of an IDX file (gzip-compressed or raw); `path` names it in errors.
   public init(decoding fileBytes: [UInt8], path: String = "<memory>", maxBytes: Int = DataLimits.maxBytes)
     throws
   {
+    var bytes = fileBytes
+    try self.init(taking: &bytes, path: path, maxBytes: maxBytes)
+  }
+
+  /// Decodes the bytes of an IDX file, leaving `fileBytes` empty. An uncompressed file's
+  /// elements are the same array with the header removed, so a file read here is never held
+  /// twice (when the caller holds the only reference to it).
+  private init(taking fileBytes: inout [UInt8], path: String, maxBytes: Int) throws {
     if Gzip.isCompressed(fileBytes) {
       // Inflate the header first, then exactly the declared payload plus one byte (to notice
       // trailing data): a damaged header can never make us inflate or allocate more than that.
@@ -92,7 +100,10 @@ public struct IDXArray: Sendable, Equatable {
           defer { offset = end }
           return Array(fileBytes[offset..<end])
         })
-      try self.init(checking: Array(fileBytes[offset...]), type: type, shape: shape, payload: payload, path: path)
+      fileBytes.removeSubrange(0..<offset)  // in place: the array's storage is reused
+      let body = fileBytes
+      fileBytes = []
+      try self.init(checking: body, type: type, shape: shape, payload: payload, path: path)
     }
   }
 

@@ -46,7 +46,11 @@ public struct FeatureScaler: Sendable, Equatable, Codable {
   ///
   /// - Throws: `TensorError.invalidArgument` when `values` do not form rows of `columns`.
   public static func standardization(of values: [Float], columns: Int) throws -> FeatureScaler {
-    let (mean, variance, _, _) = try columnStatistics(values, columns: columns)
+    let (mean, variance, _, _) = try columnStatistics(of: checkedRows(values, columns: columns), columns: columns)
+    return standardization(mean: mean, variance: variance)
+  }
+
+  private static func standardization(mean: [Double], variance: [Double]) -> FeatureScaler {
     let std = variance.map { Float($0.squareRoot()) }
     return FeatureScaler(unchecked: mean.map { Float($0) }, std.map { $0 > 0 && $0.isFinite ? $0 : 1 })
   }
@@ -56,18 +60,25 @@ public struct FeatureScaler: Sendable, Equatable, Codable {
   ///
   /// - Throws: `TensorError.invalidArgument` when `values` do not form rows of `columns`.
   public static func minMax(of values: [Float], columns: Int) throws -> FeatureScaler {
-    let (_, _, lo, hi) = try columnStatistics(values, columns: columns)
-    return FeatureScaler(unchecked: lo, zip(lo, hi).map { $1 > $0 && ($1 - $0).isFinite ? $1 - $0 : 1 })
+    let (_, _, lo, hi) = try columnStatistics(of: checkedRows(values, columns: columns), columns: columns)
+    return minMax(lo: lo, hi: hi)
   }
 
-  /// Standardization fitted to a data set's features.
+  private static func minMax(lo: [Float], hi: [Float]) -> FeatureScaler {
+    FeatureScaler(unchecked: lo, zip(lo, hi).map { $1 > $0 && ($1 - $0).isFinite ? $1 - $0 : 1 })
+  }
+
+  /// Standardization fitted to a data set's features (row by row: a data set that keeps its
+  /// features as bytes is never expanded to `Float`s).
   public static func standardization(fittedTo dataset: Dataset) -> FeatureScaler {
-    try! standardization(of: dataset.features, columns: dataset.featureCount)  // sizes hold by construction
+    let (mean, variance, _, _) = columnStatistics(of: dataset.storage, columns: dataset.featureCount)
+    return standardization(mean: mean, variance: variance)
   }
 
-  /// Min–max scaling fitted to a data set's features.
+  /// Min–max scaling fitted to a data set's features (row by row, like `standardization(fittedTo:)`).
   public static func minMax(fittedTo dataset: Dataset) -> FeatureScaler {
-    try! minMax(of: dataset.features, columns: dataset.featureCount)  // sizes hold by construction
+    let (_, _, lo, hi) = columnStatistics(of: dataset.storage, columns: dataset.featureCount)
+    return minMax(lo: lo, hi: hi)
   }
 
   /// Divides every one of `columns` columns by `divisor` (offset 0).
@@ -86,6 +97,7 @@ public struct FeatureScaler: Sendable, Equatable, Codable {
   ///
   /// - Throws: `TensorError.invalidArgument` when `values.count` is not a multiple of `columnCount`.
   public func transform(_ values: [Float]) throws -> [Float] {
+    try checkLengths(op: "FeatureScaler.transform")
     guard columnCount > 0, values.count % columnCount == 0 else {
       throw TensorError.invalidArgument(
         op: "FeatureScaler.transform", message: "\(values.count) values do not form rows of \(columnCount)")
@@ -100,6 +112,7 @@ public struct FeatureScaler: Sendable, Equatable, Codable {
 
   /// Undoes `transform` (for example to report regression predictions in original units).
   public func inverseTransform(_ values: [Float]) throws -> [Float] {
+    try checkLengths(op: "FeatureScaler.inverseTransform")
     guard columnCount > 0, values.count % columnCount == 0 else {
       throw TensorError.invalidArgument(
         op: "FeatureScaler.inverseTransform", message: "\(values.count) values do not form rows of \(columnCount)")
@@ -113,14 +126,33 @@ public struct FeatureScaler: Sendable, Equatable, Codable {
 
   /// The data set with its features transformed.
   ///
-  /// - Throws: `TensorError.invalidArgument` when the scaler has a different number of columns.
+  /// A data set that keeps its features as bytes keeps them as bytes: the map is applied to
+  /// the 256 values each byte can stand for (per column where columns differ), which gives
+  /// exactly the values transforming the `Float`s would.
+  ///
+  /// - Throws: `TensorError.invalidArgument` when the scaler has a different number of columns
+  ///   than the data set has features, or (after editing `offset` or `scale`) a different
+  ///   number of offsets than scales; the message gives the counts.
   public func transform(_ dataset: Dataset) throws -> Dataset {
+    try checkLengths(op: "FeatureScaler.transform")
     guard columnCount == dataset.featureCount else {
       throw TensorError.invalidArgument(
         op: "FeatureScaler.transform",
         message: "scaler has \(columnCount) columns, data set '\(dataset.name)' has \(dataset.featureCount) features")
     }
-    return dataset.replacingFeatures(try transform(dataset.features))
+    switch dataset.storage {
+    case let .floats(values):
+      return dataset.replacingStorage(.floats(try transform(values)))
+    case let .bytes(bytes, decoder):
+      return dataset.replacingStorage(.bytes(bytes, decoder.mapped(offset: offset, scale: scale)))
+    }
+  }
+
+  /// Throws when `offset` and `scale` (public and mutable) were edited to different lengths.
+  private func checkLengths(op: String) throws {
+    guard offset.count == scale.count else {
+      throw TensorError.invalidArgument(op: op, message: "scaler has \(offset.count) offsets but \(scale.count) scales")
+    }
   }
 
   /// The data set with its regression targets transformed (fit with `standardization(of:
@@ -135,18 +167,24 @@ public struct FeatureScaler: Sendable, Equatable, Codable {
   }
 }
 
-/// Per-column mean, population variance, minimum and maximum (zeros for an empty matrix).
-private func columnStatistics(_ values: [Float], columns: Int) throws -> ([Double], [Double], [Float], [Float]) {
+/// Checks that `values` form rows of `columns` and wraps them as storage for `columnStatistics`.
+private func checkedRows(_ values: [Float], columns: Int) throws -> FeatureStorage {
   guard columns > 0, values.count % columns == 0 else {
     throw TensorError.invalidArgument(op: "FeatureScaler", message: "\(values.count) values do not form rows of \(columns)")
   }
-  let rows = values.count / columns
+  return .floats(values)
+}
+
+/// Per-column mean, population variance, minimum and maximum (zeros for an empty matrix), read
+/// row by row so that byte storage is decoded one row at a time.
+private func columnStatistics(of storage: FeatureStorage, columns: Int) -> ([Double], [Double], [Float], [Float]) {
+  let rows = storage.count / columns
   var sum = [Double](repeating: 0, count: columns)
   var lo = [Float](repeating: rows > 0 ? .infinity : 0, count: columns)
   var hi = [Float](repeating: rows > 0 ? -.infinity : 0, count: columns)
-  for r in 0..<rows {
+  storage.forEachRow(columns: columns) { row in
     for j in 0..<columns {
-      let x = values[r * columns + j]
+      let x = row[j]
       sum[j] += Double(x)
       lo[j] = min(lo[j], x)
       hi[j] = max(hi[j], x)
@@ -155,9 +193,9 @@ private func columnStatistics(_ values: [Float], columns: Int) throws -> ([Doubl
   let mean = sum.map { rows > 0 ? $0 / Double(rows) : 0 }
   // Two passes (mean first) rather than E[x²] − E[x]², which cancels badly for large offsets.
   var squares = [Double](repeating: 0, count: columns)
-  for r in 0..<rows {
+  storage.forEachRow(columns: columns) { row in
     for j in 0..<columns {
-      let d = Double(values[r * columns + j]) - mean[j]
+      let d = Double(row[j]) - mean[j]
       squares[j] += d * d
     }
   }

@@ -26,6 +26,30 @@ import Testing
     #expect(train.labels == [9, 0])
     #expect(train.classNames?[9] == "Ankle boot")
     #expect(train.features == [0, 17, 34, 51, 68, 85, 102, 119].map { Float($0) / 255 })
+    #expect(train.storesFeaturesAsBytes, "pixels stay bytes until a batch is gathered")
+    #expect(train.batch([1]).features == [68, 85, 102, 119].map { Float($0) / 255 })
+  }
+
+  @Test func byteImagesLoadAsBytesWiderTypesAsFloats() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanup() }
+    let labels = try dir.write(IDXArray(dataType: .uint8, shape: [2], bytes: [1, 0]).encoded(), to: "labels")
+    let pixels: [UInt8] = [0, 1, 127, 128, 200, 255]
+    func load(_ type: IDXDataType, _ bytes: [UInt8], compressed: Bool = false, scale: Float = 255) throws -> Dataset {
+      let encoded = try IDXArray(dataType: type, shape: [2, 3], bytes: bytes).encoded()
+      let images = try dir.write(compressed ? try Gzip.compress(encoded) : encoded, to: "images-\(type)-\(compressed)")
+      return try Dataset.idx(images: images, labels: labels, name: "t", pixelScale: scale)
+    }
+    let unsigned = try load(.uint8, pixels)
+    #expect(unsigned.storesFeaturesAsBytes)
+    #expect(unsigned.features.map(\.bitPattern) == pixels.map { (Float($0) / 255).bitPattern })
+    #expect(try load(.uint8, pixels, compressed: true) == unsigned, "gzip'd and raw files load alike")
+    let signed = try load(.int8, pixels, scale: 2)
+    #expect(signed.storesFeaturesAsBytes)
+    #expect(signed.features == [0, 0.5, 63.5, -64, -28, -0.5])
+    let wide = try load(.int16, pixels.flatMap { [0, $0] }, scale: 1)
+    #expect(!wide.storesFeaturesAsBytes && wide.features == pixels.map(Float.init))
+    #expect(wide == (try load(.uint8, pixels, scale: 1)), "same values, different storage: equal")
   }
 
   @Test func loadsFromTheFixturePair() throws {
@@ -35,6 +59,7 @@ import Testing
     #expect(data.count == 3 && data.featureCount == 6 && data.classCount == 3)
     #expect(data.features(at: 1).first == 1)
     #expect(data.features.allSatisfy { (0...1).contains($0) })
+    #expect(data.storesFeaturesAsBytes)
   }
 
   @Test func missingDataSaysHowToInstallIt() throws {
@@ -74,6 +99,7 @@ import Testing
     #expect(test.classCounts == [Int](repeating: 1000, count: 10))
     let train = try Dataset.fashionMNIST(split: .train)
     #expect(train.count == 60_000)
+    #expect(train.storesFeaturesAsBytes && test.storesFeaturesAsBytes)
     #expect(Array(train.labels.prefix(10)) == [9, 0, 0, 3, 0, 2, 7, 2, 5, 5])
     // Sum of the first image's bytes, from NumPy: 76247.
     #expect(train.features(at: 0).reduce(0) { $0 + Double($1) * 255 }.rounded() == 76247)

@@ -36,6 +36,19 @@ import Testing
     #expect(try decoded.integers() == [1, 2, 3, 4])
   }
 
+  @Test func decodingLeavesTheCallersBytesAlone() throws {
+    // A raw file's elements reuse the file's array where nothing else holds it; a caller's
+    // array must still be left as it was.
+    let array = try IDXArray(dataType: .uint8, shape: [2, 3], bytes: [1, 2, 3, 4, 5, 6])
+    let file = array.encoded()
+    let copy = file
+    #expect(try IDXArray(decoding: file) == array)
+    #expect(file == copy && file.count == 4 + 2 * 4 + 6)
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanup() }
+    #expect(try IDXArray(contentsOf: try dir.write(file, to: "raw")) == array)
+  }
+
   @Test func negativeIntegersDecode() throws {
     let array = try IDXArray(dataType: .int16, shape: [2], bytes: [0xFF, 0xFE, 0x01, 0x00])
     #expect(try array.integers() == [-2, 256])

@@ -91,6 +91,29 @@ import Testing
     #expect(straight.history.map(\.trainLoss) == resumed.history.map(\.trainLoss))
   }
 
+  /// Pixels kept as bytes train and evaluate bit for bit like the same pixels as `Float`s.
+  @Test func byteFeaturesTrainExactlyLikeFloatFeatures() throws {
+    var g = SeededGenerator(seed: 12)
+    let (n, d) = (96, 16)
+    let pixels = (0..<n * d).map { _ in UInt8(truncatingIfNeeded: g.next()) }
+    let labels = (0..<n).map { i in Int(pixels[i * d..<(i + 1) * d].prefix(4).reduce(0) { $0 + Int($1) } % 3) }
+    let bytes = try Dataset(name: "p", pixels: pixels, featureCount: d, labels: labels, classCount: 3)
+    let floats = try Dataset(name: "p", features: pixels.map { Float($0) / 255 }, featureCount: d, labels: labels, classCount: 3)
+    #expect(bytes.storesFeaturesAsBytes)
+    var config = TrainingConfiguration()
+    (config.epochs, config.batchSize, config.seed) = (3, 10, 5)
+    var results: [([Double], Evaluation, [[Float]])] = []
+    for data in [bytes, floats] {
+      let trainer = try Trainer(model: try .mlp([d, 8, 3], seed: 2), configuration: config)
+      let records = try trainer.fit(on: data)
+      let evaluation = try evaluate(trainer.model, on: data, loss: .crossEntropy, batchSize: 7)
+      results.append((records.map(\.trainLoss), evaluation, trainer.model.parameters.map(\.scalars)))
+    }
+    #expect(results[0].0 == results[1].0)
+    #expect(results[0].1.loss == results[1].1.loss && results[0].1.accuracy == results[1].1.accuracy)
+    #expect(results[0].2 == results[1].2)
+  }
+
   @Test func plainModelFileIsNotACheckpoint() throws {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("plain-\(UUID().uuidString).safetensors")
     defer { try? FileManager.default.removeItem(at: url) }
