@@ -21,9 +21,9 @@ let package = Package(
     /// Layers, losses, initializers and checkpoints (safetensors).
     .target(name: "BackpropNN", dependencies: ["BackpropCore", "BackpropData"]),
     /// Optimizers, learning-rate schedules, gradient clipping.
-    .target(name: "BackpropOptim", dependencies: ["BackpropCore", "BackpropNN"]),
+    .target(name: "BackpropOptim", dependencies: ["BackpropCore", "BackpropNN", "BackpropData"]),
     /// IDX / CSV / safetensors readers, shipped data sets, batching.
-    .target(name: "BackpropData", dependencies: ["BackpropCore", "CZlib"]),
+    .target(name: "BackpropData", dependencies: ["BackpropCore", "BackpropKernels", "CZlib"]),
     /// Graph export (DOT/SVG), backward-pass explanations, training reports.
     .target(name: "BackpropViz", dependencies: ["BackpropCore", "BackpropNN"]),
     /// Umbrella: `import Backprop` re-exports every module above.

@@ -1,3 +1,5 @@
+import BackpropKernels
+
 /// Turns stored feature bytes into `Float` values through a lookup table: one shared table of
 /// 256 values, or one table of 256 values per column (plain `byte / divisor` is computed
 /// instead of looked up, with the same results; see `divisor`).
@@ -48,7 +50,8 @@ struct ByteDecoder: Sendable, Equatable {
   /// Decodes `source`, whole rows of `columns` bytes, into `destination`.
   func decode(_ source: UnsafeBufferPointer<UInt8>, columns: Int, into destination: UnsafeMutablePointer<Float>) {
     if let divisor {
-      for k in 0..<source.count { destination[k] = Float(source[k]) / divisor }
+      // The same bits as `Float(source[k]) / divisor`, 16 values per instruction with AVX-512.
+      Conversion.bytesToFloats(source, dividedBy: divisor, into: destination)
       return
     }
     table.withUnsafeBufferPointer { values in

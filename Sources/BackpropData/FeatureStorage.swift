@@ -1,3 +1,5 @@
+import BackpropKernels
+
 /// How a `Dataset` keeps its features: as `Float` values, or as one byte per feature that a
 /// `ByteDecoder` turns into a `Float` when a row is read.
 ///
@@ -59,6 +61,14 @@ enum FeatureStorage: Sendable {
         }
       }
     case let .bytes(bytes, decoder):
+      if let divisor = decoder.divisor, rowCount * columns == bytes.count {
+        // Pixels / divisor: one C loop that prefetches the rows ahead (see `Conversion.gatherRows`).
+        let indices = Array(rows)
+        bytes.withUnsafeBufferPointer { source in
+          indices.withUnsafeBufferPointer { Conversion.gatherRows(source, columns: columns, rows: $0, dividedBy: divisor, into: out) }
+        }
+        return
+      }
       bytes.withUnsafeBufferPointer { source in
         for i in rows {
           precondition((0..<rowCount).contains(i), "batch index \(i) is outside 0..<\(rowCount)")

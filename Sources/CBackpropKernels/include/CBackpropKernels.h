@@ -33,6 +33,17 @@ int bp_kernel_isa(void);
 /// Forces an ISA (-1 = best available); returns 0 and changes nothing if the CPU lacks it.
 int bp_set_kernel_isa(int isa);
 
+// MARK: - Conversions
+
+/// dst[i] = (float)src[i] / divisor for i in 0..<n, using the `bp_isa` `isa`, capped at the best
+/// the CPU runs (a value below 0 means portable C). Same bits on every path: IEEE division is
+/// correctly rounded at any vector width.
+void bp_u8_to_f32_divided(const unsigned char *src, long n, float divisor, float *dst, int isa);
+/// The rows `rows[0..<count]` (each `columns` bytes of `src`) converted the same way, one after
+/// another into `dst`, prefetching the rows ahead (a batch of random rows of a data set).
+void bp_u8_rows_to_f32_divided(const unsigned char *src, long columns, const long *rows, long count,
+                               float divisor, float *dst, int isa);
+
 // MARK: - BLAS found at run time (dlopen)
 
 /// Backends, in the numbering used by `bp_backend_override`.
