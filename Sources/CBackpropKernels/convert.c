@@ -36,15 +36,15 @@ static void u8_divide_portable(const unsigned char *src, long n, float divisor, 
 void bp_u8_rows_to_f32_divided(const unsigned char *src, long columns, const long *rows, long count,
                                float divisor, float *dst, int isa) {
   // Random rows of a large array are cache misses that the hardware prefetcher, which learns
-  // strides within a row, starts too late for: ask for the rows two and three ahead.
-  for (long r = 0; r < count; ++r, dst += columns) {
-    for (long ahead = 2; ahead <= 3; ++ahead) {
-      if (r + ahead >= count) break;
-      const unsigned char *next = src + rows[r + ahead] * columns;
-      for (long offset = 0; offset < columns; offset += 64) __builtin_prefetch(next + offset, 0, 0);
-    }
-    bp_u8_to_f32_divided(src + rows[r] * columns, columns, divisor, dst, isa);
+  // strides within a row, starts too late for. Asking for every line of every row first lets the
+  // misses overlap (a batch of 128 Fashion-MNIST rows is 1,664 lines), then the conversion finds
+  // them arriving.
+  for (long r = 0; r < count; ++r) {
+    const unsigned char *row = src + rows[r] * columns;
+    for (long offset = 0; offset < columns; offset += 64) __builtin_prefetch(row + offset, 0, 0);
   }
+  for (long r = 0; r < count; ++r, dst += columns)
+    bp_u8_to_f32_divided(src + rows[r] * columns, columns, divisor, dst, isa);
 }
 
 void bp_u8_to_f32_divided(const unsigned char *src, long n, float divisor, float *dst, int isa) {

@@ -30,20 +30,24 @@ extension Tensor {
   /// Indices of the largest element along `axis` (first one on ties), in row-major order of the
   /// remaining dimensions. Not differentiable. For logits `[batch, classes]`, `argmax(axis: 1)`
   /// gives the predicted class of each row.
+  @_specialize(exported: true, where Scalar == Float)
+  @_specialize(exported: true, where Scalar == Double)
   public func argmax(axis: Int = -1) throws -> [Int] {
     let a = try Shape.normalize(axis: axis, rank: rank, op: "argmax")
     let outer = shape[..<a].reduce(1, *), n = shape[a], inner = shape[(a + 1)...].reduce(1, *)
     guard n > 0 else { throw TensorError.invalidArgument(op: "argmax", message: "axis \(axis) is empty in shape \(shape)") }
     var result = [Int](repeating: 0, count: outer * inner)
-    for o in 0..<outer {
-      for i in 0..<inner {
-        var best = 0
-        var bestValue = scalars[o * n * inner + i]
-        for k in 1..<n {
-          let v = scalars[(o * n + k) * inner + i]
-          if v > bestValue { best = k; bestValue = v }
+    scalars.withUnsafeBufferPointer { x in
+      for o in 0..<outer {
+        for i in 0..<inner {
+          var best = 0
+          var bestValue = x[o * n * inner + i]
+          for k in 1..<n {
+            let v = x[(o * n + k) * inner + i]
+            if v > bestValue { best = k; bestValue = v }
+          }
+          result[o * inner + i] = best
         }
-        result[o * inner + i] = best
       }
     }
     return result
