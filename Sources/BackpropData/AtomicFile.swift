@@ -14,6 +14,10 @@ import Foundation
 /// The steps: write a temporary file in the same directory (a rename is only atomic within one
 /// file system), `fsync` it, `rename` it over the destination, then `fsync` the directory so the
 /// rename itself is durable. Used for safetensors files and training checkpoints.
+///
+/// The temporary file is named `.<name>.tmp-<pid>-XXXXXX`. A writer killed part-way (SIGKILL, power
+/// loss) leaves its temporary file behind; the next successful write of the same file removes such
+/// leftovers whose process no longer exists, and leaves those of live processes alone.
 public enum AtomicFile {
   /// Atomically replaces (or creates) the file at `url` with `data`.
   ///
@@ -38,7 +42,8 @@ public enum AtomicFile {
     }
 
     // mkstemp needs a writable, NUL-terminated template it fills in place.
-    var template = Array((directory + "/." + url.lastPathComponent + ".tmp-XXXXXX").utf8CString)
+    let prefix = temporaryPrefix(for: url.lastPathComponent)
+    var template = Array((directory + "/" + prefix + "\(getpid())-XXXXXX").utf8CString)
     let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
     guard fd >= 0 else { throw fail("create a temporary file in \(directory) for") }
     let temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
@@ -74,6 +79,22 @@ public enum AtomicFile {
     guard dirFD >= 0 else { throw fail("open the directory of") }
     defer { close(dirFD) }
     if fsync(dirFD) != 0 && errno != EINVAL && errno != EROFS { throw fail("fsync the directory of") }
+    removeStaleTemporaries(in: directory.isEmpty ? "." : directory, prefix: prefix)
+  }
+
+  /// `.<name>.tmp-`: what every temporary file for `name` starts with.
+  static func temporaryPrefix(for name: String) -> String { "." + name + ".tmp-" }
+
+  /// Removes `<prefix><pid>-XXXXXX` files left by writers that no longer run (best effort: a
+  /// file that cannot be removed is left; this process's own and live processes' are kept).
+  static func removeStaleTemporaries(in directory: String, prefix: String) {
+    guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+    let me = getpid()
+    for name in names where name.hasPrefix(prefix) {
+      let rest = name.dropFirst(prefix.count)
+      guard let dash = rest.firstIndex(of: "-"), let pid = Int32(rest[..<dash]), pid > 0, pid != me else { continue }
+      if kill(pid, 0) == -1 && errno == ESRCH { unlink(directory + "/" + name) }
+    }
   }
 }
 

@@ -33,4 +33,26 @@ import Testing
     #expect(renameError?.description.contains("cannot rename onto") == true)
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir.url.path) == ["occupied"])
   }
+
+  /// A writer killed between creating its temporary file and renaming it leaves the file behind;
+  /// the next write of the same file removes it when its process is gone, and only then.
+  @Test func nextWriteRemovesTemporariesOfDeadWriters() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanup() }
+    let url = dir.file("model.safetensors")
+    // A finished child process: its pid is (for now) not in use.
+    let child = Process()
+    child.executableURL = URL(fileURLWithPath: "/bin/true")
+    try child.run()
+    child.waitUntilExit()
+    let dead = "\(AtomicFile.temporaryPrefix(for: "model.safetensors"))\(child.processIdentifier)-AbC123"
+    let live = "\(AtomicFile.temporaryPrefix(for: "model.safetensors"))1-XyZ789"      // pid 1 always runs
+    let mine = "\(AtomicFile.temporaryPrefix(for: "model.safetensors"))\(getpid())-Qq0000"  // another thread's write in flight
+    let other = "\(AtomicFile.temporaryPrefix(for: "other.bin"))\(child.processIdentifier)-AbC123"  // another file's
+    for name in [dead, live, mine, other] { _ = try dir.write([7], to: name) }
+    try AtomicFile.write(Data([1, 2]), to: url)
+    let left = Set(try FileManager.default.contentsOfDirectory(atPath: dir.url.path))
+    #expect(left == ["model.safetensors", live, mine, other])
+  }
 }
+
