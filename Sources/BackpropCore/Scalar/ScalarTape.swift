@@ -18,7 +18,38 @@
 
 /// The operation that produced a node of a `ScalarTape`.
 public enum ScalarOp: UInt8, Sendable, CaseIterable {
-  case variable, add, subtract, multiply, divide, negate, power, exp, log, tanh, sigmoid, relu, sqrt, sin, cos, abs
+  /// An independent variable (a leaf: no operands).
+  case variable
+  /// a + b.
+  case add
+  /// a − b.
+  case subtract
+  /// a · b.
+  case multiply
+  /// a / b.
+  case divide
+  /// −x.
+  case negate
+  /// aᵇ, or xᵖ with a constant exponent.
+  case power
+  /// eˣ.
+  case exp
+  /// ln x.
+  case log
+  /// tanh x.
+  case tanh
+  /// 1 / (1 + e⁻ˣ).
+  case sigmoid
+  /// max(x, 0).
+  case relu
+  /// √x.
+  case sqrt
+  /// sin x.
+  case sin
+  /// cos x.
+  case cos
+  /// |x|.
+  case abs
 
   /// A short name for traces ("mul", "tanh", ...).
   public var name: String {
