@@ -21,7 +21,7 @@ let package = Package(
     /// Layers, losses, initializers and checkpoints (safetensors).
     .target(name: "BackpropNN", dependencies: ["BackpropCore", "BackpropData"]),
     /// Optimizers, learning-rate schedules, gradient clipping.
-    .target(name: "BackpropOptim", dependencies: ["BackpropCore", "BackpropNN", "BackpropData"]),
+    .target(name: "BackpropOptim", dependencies: ["BackpropCore", "BackpropKernels", "BackpropNN", "BackpropData"]),
     /// IDX / CSV / safetensors readers, shipped data sets, batching.
     .target(name: "BackpropData", dependencies: ["BackpropCore", "BackpropKernels", "CZlib"]),
     /// Graph export (DOT/SVG), backward-pass explanations, training reports.
@@ -52,11 +52,11 @@ let package = Package(
     // MARK: - Tests
     .testTarget(name: "BackpropKernelsTests", dependencies: ["BackpropKernels"]),
     .testTarget(
-      name: "BackpropCoreTests", dependencies: ["BackpropCore", "_BackpropTestSupport"],
+      name: "BackpropCoreTests", dependencies: ["BackpropCore", "BackpropKernels", "_BackpropTestSupport"],
       resources: [.copy("Fixtures")]),
     .testTarget(
       name: "BackpropNNTests",
-      dependencies: ["BackpropNN", "BackpropOptim", "BackpropData", "_BackpropTestSupport"],
+      dependencies: ["BackpropNN", "BackpropOptim", "BackpropData", "BackpropKernels", "_BackpropTestSupport"],
       resources: [.copy("Fixtures")]),
     .testTarget(name: "BackpropDataTests", dependencies: ["BackpropData", "BackpropCore"], resources: [.copy("Fixtures")]),
     .testTarget(name: "BackpropCLITests", dependencies: ["Backprop"]),

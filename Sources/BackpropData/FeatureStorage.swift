@@ -62,10 +62,17 @@ enum FeatureStorage: Sendable {
       }
     case let .bytes(bytes, decoder):
       if let divisor = decoder.divisor, rowCount * columns == bytes.count {
-        // Pixels / divisor: one C loop that prefetches the rows ahead (see `Conversion.gatherRows`).
+        // Pixels / divisor: a C loop that prefetches the rows (see `Conversion.gatherRows`), the
+        // rows split across the kernel threads when there are enough of them.
         let indices = Array(rows)
+        let destination = out
         bytes.withUnsafeBufferPointer { source in
-          indices.withUnsafeBufferPointer { Conversion.gatherRows(source, columns: columns, rows: $0, dividedBy: divisor, into: out) }
+          indices.withUnsafeBufferPointer { all in
+            Parallel.forEachChunk(count: all.count, minimumChunk: Swift.max(1, 16_384 / columns)) { r in
+              Conversion.gatherRows(source, columns: columns, rows: UnsafeBufferPointer(rebasing: all[r]), dividedBy: divisor,
+                                    into: destination + r.lowerBound * columns)
+            }
+          }
         }
         return
       }

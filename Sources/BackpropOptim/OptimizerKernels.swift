@@ -1,6 +1,10 @@
 import BackpropCore
+import BackpropKernels
 
 // The elementwise update loops of the optimizers, on raw pointers.
+//
+// Large parameters are split across the kernel threads (`Parallel`); each element is updated
+// exactly as in the serial loop, so results do not depend on the thread count.
 //
 // They are free functions with `@_specialize` for Float and Double: an optimizer is usually
 // called through `any Optimizer<Float>`, where a generic method would run unspecialised
@@ -14,21 +18,23 @@ func sgdKernel<S: TensorScalar>(
   _ theta: UnsafeMutablePointer<S>, _ grad: UnsafePointer<S>, _ buffer: UnsafeMutablePointer<S>?, count n: Int,
   lr: S, momentum mu: S, keep: S, weightDecay wd: S, nesterov: Bool, firstStep: Bool
 ) {
-  guard let buf = buffer else {
-    if wd == 0 {
-      for i in 0..<n { theta[i] -= lr * grad[i] }
-    } else {
-      for i in 0..<n { theta[i] -= lr * (grad[i] + wd * theta[i]) }
+  Parallel.forEachChunk(count: n) { r in
+    guard let buf = buffer else {
+      if wd == 0 {
+        for i in r { theta[i] -= lr * grad[i] }
+      } else {
+        for i in r { theta[i] -= lr * (grad[i] + wd * theta[i]) }
+      }
+      return
     }
-    return
-  }
-  for i in 0..<n {
-    var g = grad[i]
-    if wd != 0 { g += wd * theta[i] }
-    let b = firstStep ? g : mu * buf[i] + keep * g
-    buf[i] = b
-    g = nesterov ? g + mu * b : b
-    theta[i] -= lr * g
+    for i in r {
+      var g = grad[i]
+      if wd != 0 { g += wd * theta[i] }
+      let b = firstStep ? g : mu * buf[i] + keep * g
+      buf[i] = b
+      g = nesterov ? g + mu * b : b
+      theta[i] -= lr * g
+    }
   }
 }
 
@@ -40,14 +46,16 @@ func adamKernel<S: TensorScalar>(
   _ theta: UnsafeMutablePointer<S>, _ grad: UnsafePointer<S>, _ m: UnsafeMutablePointer<S>, _ v: UnsafeMutablePointer<S>,
   count n: Int, stepSize: S, correction2: S, oneMinusBeta1: S, beta2: S, oneMinusBeta2: S, epsilon: S, l2: S, decay: S
 ) {
-  for i in 0..<n {
-    if decay != 1 { theta[i] *= decay }
-    var g = grad[i]
-    if l2 != 0 { g += l2 * theta[i] }
-    m[i] += oneMinusBeta1 * (g - m[i])
-    v[i] = v[i] * beta2 + oneMinusBeta2 * g * g
-    let denominator = v[i].squareRoot() / correction2 + epsilon
-    theta[i] -= (stepSize * m[i]) / denominator
+  Parallel.forEachChunk(count: n) { r in
+    for i in r {
+      if decay != 1 { theta[i] *= decay }
+      var g = grad[i]
+      if l2 != 0 { g += l2 * theta[i] }
+      m[i] += oneMinusBeta1 * (g - m[i])
+      v[i] = v[i] * beta2 + oneMinusBeta2 * g * g
+      let denominator = v[i].squareRoot() / correction2 + epsilon
+      theta[i] -= (stepSize * m[i]) / denominator
+    }
   }
 }
 
@@ -59,23 +67,25 @@ func rmspropKernel<S: TensorScalar>(
   _ gradientAverage: UnsafeMutablePointer<S>?, _ momentumBuffer: UnsafeMutablePointer<S>?, count n: Int,
   lr: S, alpha: S, oneMinusAlpha: S, epsilon: S, weightDecay wd: S, momentum mu: S
 ) {
-  for i in 0..<n {
-    var g = grad[i]
-    if wd != 0 { g += wd * theta[i] }
-    s[i] = s[i] * alpha + oneMinusAlpha * g * g
-    var d: S
-    if let ga = gradientAverage {
-      ga[i] += oneMinusAlpha * (g - ga[i])
-      d = (s[i] - ga[i] * ga[i]).squareRoot()
-    } else {
-      d = s[i].squareRoot()
-    }
-    d += epsilon
-    if let b = momentumBuffer {
-      b[i] = b[i] * mu + g / d
-      theta[i] -= lr * b[i]
-    } else {
-      theta[i] -= (lr * g) / d
+  Parallel.forEachChunk(count: n) { r in
+    for i in r {
+      var g = grad[i]
+      if wd != 0 { g += wd * theta[i] }
+      s[i] = s[i] * alpha + oneMinusAlpha * g * g
+      var d: S
+      if let ga = gradientAverage {
+        ga[i] += oneMinusAlpha * (g - ga[i])
+        d = (s[i] - ga[i] * ga[i]).squareRoot()
+      } else {
+        d = s[i].squareRoot()
+      }
+      d += epsilon
+      if let b = momentumBuffer {
+        b[i] = b[i] * mu + g / d
+        theta[i] -= lr * b[i]
+      } else {
+        theta[i] -= (lr * g) / d
+      }
     }
   }
 }

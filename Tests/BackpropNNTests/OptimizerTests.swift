@@ -1,3 +1,4 @@
+import BackpropKernels
 import BackpropNN
 import BackpropOptim
 import Testing
@@ -91,6 +92,32 @@ import _BackpropTestSupport
       }
       #expect(w1.scalars == w2.scalars, "\(name)")
       #expect(b1.scalars == b2.scalars, "\(name)")
+    }
+  }
+
+  /// Large parameters are updated on both kernel threads: the result must not depend on that.
+  @Test func largeUpdatesAreTheSameOnOneAndTwoThreads() throws {
+    let n = 200_000
+    let makers: [(String, ([Tensor<Float>]) -> any Optimizer<Float>)] = [
+      ("sgd", { SGD(parameters: $0, learningRate: 0.1, momentum: 0.9, weightDecay: 1e-3, nesterov: true) }),
+      ("adamw", { AdamW(parameters: $0, learningRate: 0.01, weightDecay: 1e-2) }),
+      ("rmsprop", { RMSProp(parameters: $0, learningRate: 0.01, weightDecay: 1e-3, momentum: 0.5, centered: true) }),
+    ]
+    for (name, make) in makers {
+      func run(threads: Int) throws -> [Float] {
+        var rng = SeededGenerator(seed: 5)
+        let w = try Tensor<Float>(shape: [n], scalars: (0..<n).map { _ in Float(rng.nextUniform() - 0.5) }, requiresGrad: true)
+        let optimizer = make([w])
+        try Gemm.withSettings(threadCount: threads) {
+          for _ in 0..<3 {
+            optimizer.zeroGrad()
+            try (w * w * w).sum().backward()
+            optimizer.step()
+          }
+        }
+        return w.scalars
+      }
+      #expect(try run(threads: 1).map(\.bitPattern) == run(threads: 2).map(\.bitPattern), "\(name)")
     }
   }
 

@@ -1,3 +1,4 @@
+import BackpropKernels
 import RealModule
 
 /// Binary elementwise functions. Comparisons return 1 or 0 and are not differentiable.
@@ -92,35 +93,45 @@ func apply<T: TensorScalar>(_ kind: BinaryKernel, _ x: T, _ y: T) -> T {
 }
 
 /// Runs `kind` over the contiguous ranges of the plan; the switch on `kind` is hoisted out of the
-/// element loops for the common arithmetic ops.
+/// element loops for the common arithmetic ops. Same-shape and number-operand cases of large
+/// tensors are split across the kernel threads (`Parallel`); broadcasting ones run serially.
 func binaryLoop<T: TensorScalar>(_ kind: BinaryKernel, _ a: UnsafeBufferPointer<T>, _ b: UnsafeBufferPointer<T>,
                                  _ out: UnsafeMutableBufferPointer<T>, _ plan: BroadcastPlan) {
   guard let ap = a.baseAddress, let bp = b.baseAddress, let op = out.baseAddress, out.count > 0 else { return }
   let n = out.count
   switch plan.kind {
   case .sameShape:
-    switch kind {
-    case .add: for i in 0..<n { op[i] = ap[i] + bp[i] }
-    case .subtract: for i in 0..<n { op[i] = ap[i] - bp[i] }
-    case .multiply: for i in 0..<n { op[i] = ap[i] * bp[i] }
-    case .divide: for i in 0..<n { op[i] = ap[i] / bp[i] }
-    default: for i in 0..<n { op[i] = apply(kind, ap[i], bp[i]) }
+    Parallel.forEachChunk(count: n) { r in
+      let (ap, bp, op, n) = (ap + r.lowerBound, bp + r.lowerBound, op + r.lowerBound, r.count)
+      switch kind {
+      case .add: for i in 0..<n { op[i] = ap[i] + bp[i] }
+      case .subtract: for i in 0..<n { op[i] = ap[i] - bp[i] }
+      case .multiply: for i in 0..<n { op[i] = ap[i] * bp[i] }
+      case .divide: for i in 0..<n { op[i] = ap[i] / bp[i] }
+      default: for i in 0..<n { op[i] = apply(kind, ap[i], bp[i]) }
+      }
     }
   case .scalarA:
     let s = ap[0]
-    switch kind {
-    case .add: for i in 0..<n { op[i] = s + bp[i] }
-    case .multiply: for i in 0..<n { op[i] = s * bp[i] }
-    default: for i in 0..<n { op[i] = apply(kind, s, bp[i]) }
+    Parallel.forEachChunk(count: n) { r in
+      let (bp, op, n) = (bp + r.lowerBound, op + r.lowerBound, r.count)
+      switch kind {
+      case .add: for i in 0..<n { op[i] = s + bp[i] }
+      case .multiply: for i in 0..<n { op[i] = s * bp[i] }
+      default: for i in 0..<n { op[i] = apply(kind, s, bp[i]) }
+      }
     }
   case .scalarB:
     let s = bp[0]
-    switch kind {
-    case .add: for i in 0..<n { op[i] = ap[i] + s }
-    case .subtract: for i in 0..<n { op[i] = ap[i] - s }
-    case .multiply: for i in 0..<n { op[i] = ap[i] * s }
-    case .divide: for i in 0..<n { op[i] = ap[i] / s }
-    default: for i in 0..<n { op[i] = apply(kind, ap[i], s) }
+    Parallel.forEachChunk(count: n) { r in
+      let (ap, op, n) = (ap + r.lowerBound, op + r.lowerBound, r.count)
+      switch kind {
+      case .add: for i in 0..<n { op[i] = ap[i] + s }
+      case .subtract: for i in 0..<n { op[i] = ap[i] - s }
+      case .multiply: for i in 0..<n { op[i] = ap[i] * s }
+      case .divide: for i in 0..<n { op[i] = ap[i] / s }
+      default: for i in 0..<n { op[i] = apply(kind, ap[i], s) }
+      }
     }
   case .general:
     // Odometer over all dimensions but the last; the last is a strided inner loop.

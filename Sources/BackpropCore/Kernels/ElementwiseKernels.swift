@@ -1,3 +1,4 @@
+import BackpropKernels
 import RealModule
 
 /// The elementwise functions with a kernel of their own. Forward-only: derivatives live in `Ops/`.
@@ -15,9 +16,15 @@ func stableSigmoid<T: TensorScalar>(_ x: T) -> T {
   return e / (1 + e)
 }
 
+/// `y = f(x)` elementwise; large tensors are split across the kernel threads (`Parallel`).
 func unaryLoop<T: TensorScalar>(_ kind: UnaryKernel, _ x: UnsafeBufferPointer<T>, _ y: UnsafeMutableBufferPointer<T>) {
-  let n = x.count
-  guard n > 0, let xp = x.baseAddress, let yp = y.baseAddress else { return }
+  guard x.count > 0, let xp = x.baseAddress, let yp = y.baseAddress else { return }
+  Parallel.forEachChunk(count: x.count) { r in unaryRange(kind, xp + r.lowerBound, yp + r.lowerBound, r.count) }
+}
+
+/// `y[i] = f(x[i])` for `i < n`.
+@inline(__always)
+func unaryRange<T: TensorScalar>(_ kind: UnaryKernel, _ xp: UnsafePointer<T>, _ yp: UnsafeMutablePointer<T>, _ n: Int) {
   switch kind {
   case .negate: for i in 0..<n { yp[i] = -xp[i] }
   case .exp: for i in 0..<n { yp[i] = T.exp(xp[i]) }
