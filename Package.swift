@@ -29,7 +29,7 @@ let package = Package(
     /// Umbrella: `import Backprop` re-exports every module above.
     .target(
       name: "Backprop",
-      dependencies: ["BackpropCore", "BackpropNN", "BackpropOptim", "BackpropData", "BackpropViz"]),
+      dependencies: ["BackpropCore", "BackpropNN", "BackpropOptim", "BackpropData", "BackpropViz", "BackpropKernels"]),
     /// The command-line tool.
     .executableTarget(
       name: "backprop",
@@ -59,7 +59,7 @@ let package = Package(
       dependencies: ["BackpropNN", "BackpropOptim", "BackpropData", "BackpropKernels", "_BackpropTestSupport"],
       resources: [.copy("Fixtures")]),
     .testTarget(name: "BackpropDataTests", dependencies: ["BackpropData", "BackpropCore"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "BackpropCLITests", dependencies: ["Backprop"]),
+    .testTarget(name: "BackpropCLITests", dependencies: ["Backprop", "BackpropBenchmarks"]),
     .testTarget(name: "RobustnessTests", dependencies: ["Backprop", "checkpoint-writer"]),
     .testTarget(name: "BackpropVizTests", dependencies: ["BackpropViz", "_BackpropTestSupport"]),
   ],

@@ -5,7 +5,7 @@ import BackpropKernels
 /// Runs the named workload and returns its figures (the `bench` command prints them).
 public enum BenchmarkSuite {
   /// - Parameters:
-  ///   - workload: "W1" … "W5".
+  ///   - workload: "W1" … "W5", or "E1" (elementwise ops on 1 vs 2 threads).
   ///   - threads: kernel threads (already applied by the caller; recorded in each result).
   public static func run(_ workload: String, threads: Int, runs: Int, epochs: Int, dataDirectory: String?) throws -> [BenchmarkResult] {
     switch workload {
@@ -56,8 +56,10 @@ public enum BenchmarkSuite {
         BenchmarkResult(workload: "W5", case: "hessian", threads: threads, metric: "milliseconds",
                         value: try JacobianBenchmark.hessianMilliseconds(runs: runs), unit: "ms", lowerIsBetter: true),
       ]
+    case "E1":
+      return try ElementwiseBenchmark.run(runs: runs)
     default:
-      throw TensorError.invalidArgument(op: "bench", message: "unknown workload \(workload); use W1…W5")
+      throw TensorError.invalidArgument(op: "bench", message: "unknown workload \(workload); use W1…W5 or E1")
     }
   }
 }

@@ -101,7 +101,7 @@ func binaryLoop<T: TensorScalar>(_ kind: BinaryKernel, _ a: UnsafeBufferPointer<
   let n = out.count
   switch plan.kind {
   case .sameShape:
-    Parallel.forEachChunk(count: n) { r in
+    Parallel.forEachChunk(count: n, minimumChunk: kind == .power ? 2_048 : 32_768) { r in
       let (ap, bp, op, n) = (ap + r.lowerBound, bp + r.lowerBound, op + r.lowerBound, r.count)
       switch kind {
       case .add: for i in 0..<n { op[i] = ap[i] + bp[i] }
@@ -113,7 +113,7 @@ func binaryLoop<T: TensorScalar>(_ kind: BinaryKernel, _ a: UnsafeBufferPointer<
     }
   case .scalarA:
     let s = ap[0]
-    Parallel.forEachChunk(count: n) { r in
+    Parallel.forEachChunk(count: n, minimumChunk: kind == .power ? 2_048 : 32_768) { r in
       let (bp, op, n) = (bp + r.lowerBound, op + r.lowerBound, r.count)
       switch kind {
       case .add: for i in 0..<n { op[i] = s + bp[i] }
@@ -123,7 +123,7 @@ func binaryLoop<T: TensorScalar>(_ kind: BinaryKernel, _ a: UnsafeBufferPointer<
     }
   case .scalarB:
     let s = bp[0]
-    Parallel.forEachChunk(count: n) { r in
+    Parallel.forEachChunk(count: n, minimumChunk: kind == .power ? 2_048 : 32_768) { r in
       let (ap, op, n) = (ap + r.lowerBound, op + r.lowerBound, r.count)
       switch kind {
       case .add: for i in 0..<n { op[i] = ap[i] + s }

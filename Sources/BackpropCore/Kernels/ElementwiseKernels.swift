@@ -19,7 +19,20 @@ func stableSigmoid<T: TensorScalar>(_ x: T) -> T {
 /// `y = f(x)` elementwise; large tensors are split across the kernel threads (`Parallel`).
 func unaryLoop<T: TensorScalar>(_ kind: UnaryKernel, _ x: UnsafeBufferPointer<T>, _ y: UnsafeMutableBufferPointer<T>) {
   guard x.count > 0, let xp = x.baseAddress, let yp = y.baseAddress else { return }
-  Parallel.forEachChunk(count: x.count) { r in unaryRange(kind, xp + r.lowerBound, yp + r.lowerBound, r.count) }
+  Parallel.forEachChunk(count: x.count, minimumChunk: kind.isTranscendental ? 2_048 : 32_768) { r in
+    unaryRange(kind, xp + r.lowerBound, yp + r.lowerBound, r.count)
+  }
+}
+
+extension UnaryKernel {
+  /// Whether each element costs a libm call (≈ 10 ns): then 2,048 elements already pay for
+  /// handing half to another core, against 32,768 for the one-instruction ops.
+  var isTranscendental: Bool {
+    switch self {
+    case .exp, .log, .sin, .cos, .tanh, .sigmoid: return true
+    case .negate, .sqrt, .relu, .abs, .sign, .square, .reciprocal, .positiveMask: return false
+    }
+  }
 }
 
 /// `y[i] = f(x[i])` for `i < n`.
