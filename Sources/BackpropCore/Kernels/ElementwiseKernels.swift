@@ -19,14 +19,26 @@ func stableSigmoid<T: TensorScalar>(_ x: T) -> T {
 /// `y = f(x)` elementwise; large tensors are split across the kernel threads (`Parallel`).
 func unaryLoop<T: TensorScalar>(_ kind: UnaryKernel, _ x: UnsafeBufferPointer<T>, _ y: UnsafeMutableBufferPointer<T>) {
   guard x.count > 0, let xp = x.baseAddress, let yp = y.baseAddress else { return }
-  Parallel.forEachChunk(count: x.count, minimumChunk: kind.isTranscendental ? 2_048 : 32_768) { r in
+  let vectorised = T.self == Float.self && kind.vectorisedFloatFunction != nil  // ≈ 0.4 ns per element
+  Parallel.forEachChunk(count: x.count, minimumChunk: kind.isTranscendental && !vectorised ? 2_048 : 32_768) { r in
     unaryRange(kind, xp + r.lowerBound, yp + r.lowerBound, r.count)
   }
 }
 
 extension UnaryKernel {
+  /// The vectorised `Float` function for this kernel, if there is one.
+  var vectorisedFloatFunction: Transcendental.Function? {
+    switch self {
+    case .exp: return .exp
+    case .tanh: return .tanh
+    case .sigmoid: return .sigmoid
+    default: return nil
+    }
+  }
+
   /// Whether each element costs a libm call (≈ 10 ns): then 2,048 elements already pay for
-  /// handing half to another core, against 32,768 for the one-instruction ops.
+  /// handing half to another core, against 32,768 for the one-instruction ops and for the
+  /// vectorised `Float` exp/tanh/sigmoid.
   var isTranscendental: Bool {
     switch self {
     case .exp, .log, .sin, .cos, .tanh, .sigmoid: return true
@@ -38,6 +50,12 @@ extension UnaryKernel {
 /// `y[i] = f(x[i])` for `i < n`.
 @inline(__always)
 func unaryRange<T: TensorScalar>(_ kind: UnaryKernel, _ xp: UnsafePointer<T>, _ yp: UnsafeMutablePointer<T>, _ n: Int) {
+  // Float exp/tanh/sigmoid: the vectorised versions (≤ 2–3 ulp) instead of a libm call each.
+  if T.self == Float.self, let function = kind.vectorisedFloatFunction {
+    Transcendental.apply(function, UnsafeRawPointer(xp).assumingMemoryBound(to: Float.self),
+                         UnsafeMutableRawPointer(yp).assumingMemoryBound(to: Float.self), count: n)
+    return
+  }
   switch kind {
   case .negate: for i in 0..<n { yp[i] = -xp[i] }
   case .exp: for i in 0..<n { yp[i] = T.exp(xp[i]) }

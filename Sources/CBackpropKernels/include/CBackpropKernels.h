@@ -44,6 +44,15 @@ void bp_u8_to_f32_divided(const unsigned char *src, long n, float divisor, float
 void bp_u8_rows_to_f32_divided(const unsigned char *src, long columns, const long *rows, long count,
                                float divisor, float *dst, int isa);
 
+// MARK: - Vectorised float transcendentals (transcendental.c)
+
+/// y[i] = e^x[i], ≤ 2 ulp, libm's behaviour at NaN/±∞/overflow/underflow; `isa` as above.
+void bp_vexpf(const float *x, float *y, long n, int isa);
+/// y[i] = tanh(x[i]), ≤ 2 ulp.
+void bp_vtanhf(const float *x, float *y, long n, int isa);
+/// y[i] = 1 / (1 + e^−x[i]) without overflow, ≤ 3 ulp.
+void bp_vsigmoidf(const float *x, float *y, long n, int isa);
+
 // MARK: - BLAS found at run time (dlopen)
 
 /// Backends, in the numbering used by `bp_backend_override`.
