@@ -138,7 +138,7 @@ fi
 
 # --- references -------------------------------------------------------------------------------
 declare -A fw_module=([pytorch]=torch [jax]=jax [numpy]=numpy [micrograd]=micrograd)
-declare -A fw_workloads=([pytorch]="W1 W2 W3 W4 W5" [jax]="W1 W2 W3 W4 W5" [numpy]="W1 W2" [micrograd]="W3")
+declare -A fw_workloads=([pytorch]="W1 W2 W3 W4 W5" [jax]="W1 W2 W3 W4 W5" [numpy]="W1 W2 E1" [micrograd]="W3")
 available=""
 if [ $reference -eq 1 ]; then
   if ! command -v "$python" > /dev/null 2>&1; then

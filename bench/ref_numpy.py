@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""NumPy reference for Backprop's benchmark: W1 (sgemm through NumPy's OpenBLAS) and W2 (an MLP
-with a hand-written float32 forward/backward). W3–W5 need autodiff: NumPy has none, so it emits
+"""NumPy reference for Backprop's benchmark: W1 (sgemm through NumPy's OpenBLAS), W2 (an MLP
+with a hand-written float32 forward/backward) and E1 (elementwise tanh, relu, add, pow). W3–W5 need autodiff: NumPy has none, so it emits
 no rows for them.
 
     python3 bench/ref_numpy.py --workload W1|W2|all --threads 1|2 [--full]
@@ -98,12 +98,29 @@ def w2():
     C.w2_rows(FW, ARGS.threads, epoch_times, n, acc, **blas_fields())
 
 
+def e1():
+    """Elementwise float32 ops (NumPy's own SIMD loops, one thread), the cases of Backprop's E1."""
+    rng = np.random.default_rng(3)
+    for n in (4096, 32768, 131072, 1048576):
+        a = (rng.random(n, dtype=np.float32) + 0.5)
+        b = rng.random(n, dtype=np.float32)
+        out = np.empty(n, dtype=np.float32)
+        ops = [("tanh", lambda: np.tanh(a, out=out)), ("relu", lambda: np.maximum(a, 0, out=out)),
+               ("add", lambda: np.add(a, b, out=out)), ("pow", lambda: np.power(a, b, out=out))]
+        for name, op in ops:
+            times = C.time_calls(op, repeats=20, warmup=3)
+            C.emit(FW, "E1", f"{name} n={n}", ARGS.threads, "microseconds", C.median(times) * 1e6, "µs", True,
+                   **C.summary(times))
+
+
 def main():
     for w in ARGS.workloads:
         if w == "W1":
             w1()
         elif w == "W2":
             w2()
+        elif w == "E1":
+            e1()
         else:
             C.note(f"numpy: {w} needs automatic differentiation; no NumPy reference (no rows)")
 
