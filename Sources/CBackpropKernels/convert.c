@@ -6,27 +6,19 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-__attribute__((target("avx512f")))
-static void u8_divide_avx512(const unsigned char *src, long n, float divisor, float *dst) {
-  const __m512 d = _mm512_set1_ps(divisor);
-  long i = 0;
-  for (; i + 16 <= n; i += 16) {
-    __m128i bytes = _mm_loadu_si128((const __m128i *)(src + i));
-    _mm512_storeu_ps(dst + i, _mm512_div_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(bytes)), d));
+// One loop for both widths: load LANES bytes, widen to 32-bit integers, convert, divide, store.
+#define DEFINE_U8_DIVIDE(NAME, TARGET, LANES, V, SET1, LOAD_BYTES, WIDEN, TO_FLOAT, DIVIDE, STORE) \
+  __attribute__((target(TARGET))) static void NAME(const unsigned char *src, long n, float divisor, float *dst) { \
+    const V d = SET1(divisor);                                                                     \
+    long i = 0;                                                                                    \
+    for (; i + LANES <= n; i += LANES)                                                             \
+      STORE(dst + i, DIVIDE(TO_FLOAT(WIDEN(LOAD_BYTES((const __m128i *)(src + i)))), d));          \
+    for (; i < n; ++i) dst[i] = (float)src[i] / divisor;                                           \
   }
-  for (; i < n; ++i) dst[i] = (float)src[i] / divisor;
-}
-
-__attribute__((target("avx2")))
-static void u8_divide_avx2(const unsigned char *src, long n, float divisor, float *dst) {
-  const __m256 d = _mm256_set1_ps(divisor);
-  long i = 0;
-  for (; i + 8 <= n; i += 8) {
-    __m128i bytes = _mm_loadl_epi64((const __m128i *)(src + i));
-    _mm256_storeu_ps(dst + i, _mm256_div_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(bytes)), d));
-  }
-  for (; i < n; ++i) dst[i] = (float)src[i] / divisor;
-}
+DEFINE_U8_DIVIDE(u8_divide_avx512, "avx512f", 16, __m512, _mm512_set1_ps, _mm_loadu_si128, _mm512_cvtepu8_epi32,
+                 _mm512_cvtepi32_ps, _mm512_div_ps, _mm512_storeu_ps)
+DEFINE_U8_DIVIDE(u8_divide_avx2, "avx2", 8, __m256, _mm256_set1_ps, _mm_loadl_epi64, _mm256_cvtepu8_epi32,
+                 _mm256_cvtepi32_ps, _mm256_div_ps, _mm256_storeu_ps)
 #endif
 
 static void u8_divide_portable(const unsigned char *src, long n, float divisor, float *dst) {

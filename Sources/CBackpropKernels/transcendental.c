@@ -79,147 +79,113 @@ static void sigmoid_portable(const float *x, float *y, long n) { for (long i = 0
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-// MARK: - AVX-512 (16 lanes)
+// MARK: - AVX-512 (16 lanes): comparisons give lane masks
 
-#define A512 __attribute__((target("avx512f")))
-
-A512 static inline __m512 exp16(__m512 x) {
-  __m512 xc = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(EXP_LO)), _mm512_set1_ps(EXP_HI));
-  __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(xc, _mm512_set1_ps(LOG2E)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(LN2_HI), xc);
-  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(LN2_LO), r);
-  __m512 p = _mm512_fmadd_ps(_mm512_set1_ps(P0), r, _mm512_set1_ps(P1));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(P2));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(P3));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(P4));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(P5));
-  __m512 y = _mm512_fmadd_ps(_mm512_mul_ps(p, r), r, _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
-  __m512i k = _mm512_cvtps_epi32(n);
-  __m512i k1 = _mm512_srai_epi32(k, 1), k2 = _mm512_sub_epi32(k, k1);
-  __m512i bias = _mm512_set1_epi32(127);
-  __m512 s1 = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(k1, bias), 23));
-  __m512 s2 = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(k2, bias), 23));
-  y = _mm512_mul_ps(_mm512_mul_ps(y, s1), s2);
-  __mmask16 over = _mm512_cmp_ps_mask(x, _mm512_set1_ps(EXP_HI), _CMP_GT_OQ);
-  __mmask16 under = _mm512_cmp_ps_mask(x, _mm512_set1_ps(EXP_LO), _CMP_LT_OQ);
-  __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
-  y = _mm512_mask_mov_ps(y, over, _mm512_set1_ps(INFINITY));
-  y = _mm512_mask_mov_ps(y, under, _mm512_setzero_ps());
-  return _mm512_mask_mov_ps(y, nan, x);
-}
-
-A512 static inline __m512 abs16(__m512 x) {
-  return _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32(0x7fffffff)));
-}
-
-A512 static inline __m512 copysign16(__m512 magnitude, __m512 sign) {
-  __m512i s = _mm512_and_si512(_mm512_castps_si512(sign), _mm512_set1_epi32((int)0x80000000u));
-  return _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(magnitude), s));
-}
-
-A512 static inline __m512 tanh16(__m512 x) {
-  __m512 a = abs16(x);
-  __m512 z = _mm512_mul_ps(x, x);
-  __m512 q = _mm512_fmadd_ps(_mm512_set1_ps(T0), z, _mm512_set1_ps(T1));
-  q = _mm512_fmadd_ps(q, z, _mm512_set1_ps(T2));
-  q = _mm512_fmadd_ps(q, z, _mm512_set1_ps(T3));
-  q = _mm512_fmadd_ps(q, z, _mm512_set1_ps(T4));
-  __m512 small = _mm512_fmadd_ps(_mm512_mul_ps(q, z), x, x);
-  __m512 e = exp16(_mm512_mul_ps(_mm512_set1_ps(2.0f), _mm512_min_ps(a, _mm512_set1_ps(9.0f))));
-  __m512 t = _mm512_sub_ps(_mm512_set1_ps(1.0f), _mm512_div_ps(_mm512_set1_ps(2.0f), _mm512_add_ps(e, _mm512_set1_ps(1.0f))));
-  __m512 large = copysign16(t, x);
-  __mmask16 isSmall = _mm512_cmp_ps_mask(a, _mm512_set1_ps(0.625f), _CMP_LT_OQ);
-  __mmask16 isHuge = _mm512_cmp_ps_mask(a, _mm512_set1_ps(9.0f), _CMP_GT_OQ);
-  __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
-  __m512 y = _mm512_mask_mov_ps(large, isSmall, small);
-  y = _mm512_mask_mov_ps(y, isHuge, copysign16(_mm512_set1_ps(1.0f), x));
-  return _mm512_mask_mov_ps(y, nan, x);
-}
-
-A512 static inline __m512 sigmoid16(__m512 x) {
-  __m512 e = exp16(_mm512_sub_ps(_mm512_setzero_ps(), abs16(x)));
-  __m512 s = _mm512_div_ps(_mm512_set1_ps(1.0f), _mm512_add_ps(_mm512_set1_ps(1.0f), e));
-  __mmask16 negative = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
-  __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
-  __m512 y = _mm512_mask_mov_ps(s, negative, _mm512_mul_ps(e, s));
-  return _mm512_mask_mov_ps(y, nan, x);
-}
-
-#define DEFINE_512(NAME, F, SCALAR)                                                     \
-  A512 static void NAME(const float *x, float *y, long n) {                            \
-    long i = 0;                                                                         \
-    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, F(_mm512_loadu_ps(x + i)));     \
-    if (i < n) {                                                                        \
-      __mmask16 m = (__mmask16)((1u << (n - i)) - 1);                                   \
-      _mm512_mask_storeu_ps(y + i, m, F(_mm512_maskz_loadu_ps(m, x + i)));              \
-    }                                                                                   \
+#define V __m512
+#define I __m512i
+#define TARGET __attribute__((target("avx512f")))
+#define FN(name) name##_avx512
+#define LANES 16
+#define SET1 _mm512_set1_ps
+#define ADD _mm512_add_ps
+#define SUB _mm512_sub_ps
+#define MUL _mm512_mul_ps
+#define DIV _mm512_div_ps
+#define MIN _mm512_min_ps
+#define MAX _mm512_max_ps
+#define FMADD _mm512_fmadd_ps
+#define FNMADD _mm512_fnmadd_ps
+#define ROUND(a) _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+#define LOAD _mm512_loadu_ps
+#define STORE _mm512_storeu_ps
+#define TOI _mm512_cvtps_epi32
+#define SRAI _mm512_srai_epi32
+#define ISUB _mm512_sub_epi32
+#define IADD _mm512_add_epi32
+#define ISET1 _mm512_set1_epi32
+#define SLLI _mm512_slli_epi32
+#define CASTI _mm512_castps_si512
+#define CASTF _mm512_castsi512_ps
+#define ANDI _mm512_and_si512
+#define ORI _mm512_or_si512
+#define LT(a, b) _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ)
+#define GT(a, b) _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ)
+#define UNORD(a) _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q)
+#define SELECT(c, a, b) _mm512_mask_mov_ps(a, c, b)
+#define TAIL(x, y, rest, F, SCALAR)                                              \
+  if (rest > 0) {                                                                 \
+    __mmask16 m = (__mmask16)((1u << (rest)) - 1);                                \
+    _mm512_mask_storeu_ps(y, m, F(_mm512_maskz_loadu_ps(m, x)));                  \
   }
-DEFINE_512(exp_avx512, exp16, exp_scalar)
-DEFINE_512(tanh_avx512, tanh16, tanh_scalar)
-DEFINE_512(sigmoid_avx512, sigmoid16, sigmoid_scalar)
+#include "transcendental_template.h"
+#undef V
+#undef I
+#undef TARGET
+#undef FN
+#undef LANES
+#undef SET1
+#undef ADD
+#undef SUB
+#undef MUL
+#undef DIV
+#undef MIN
+#undef MAX
+#undef FMADD
+#undef FNMADD
+#undef ROUND
+#undef LOAD
+#undef STORE
+#undef TOI
+#undef SRAI
+#undef ISUB
+#undef IADD
+#undef ISET1
+#undef SLLI
+#undef CASTI
+#undef CASTF
+#undef ANDI
+#undef ORI
+#undef LT
+#undef GT
+#undef UNORD
+#undef SELECT
+#undef TAIL
 
-// MARK: - AVX2 + FMA (8 lanes)
+// MARK: - AVX2 + FMA (8 lanes): comparisons give all-ones lanes, selected with blendv
 
-#define A256 __attribute__((target("avx2,fma")))
-
-A256 static inline __m256 exp8(__m256 x) {
-  __m256 xc = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(EXP_LO)), _mm256_set1_ps(EXP_HI));
-  __m256 n = _mm256_round_ps(_mm256_mul_ps(xc, _mm256_set1_ps(LOG2E)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(LN2_HI), xc);
-  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(LN2_LO), r);
-  __m256 p = _mm256_fmadd_ps(_mm256_set1_ps(P0), r, _mm256_set1_ps(P1));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(P2));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(P3));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(P4));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(P5));
-  __m256 y = _mm256_fmadd_ps(_mm256_mul_ps(p, r), r, _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
-  __m256i k = _mm256_cvtps_epi32(n);
-  __m256i k1 = _mm256_srai_epi32(k, 1), k2 = _mm256_sub_epi32(k, k1);
-  __m256i bias = _mm256_set1_epi32(127);
-  __m256 s1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(k1, bias), 23));
-  __m256 s2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(k2, bias), 23));
-  y = _mm256_mul_ps(_mm256_mul_ps(y, s1), s2);
-  y = _mm256_blendv_ps(y, _mm256_set1_ps(INFINITY), _mm256_cmp_ps(x, _mm256_set1_ps(EXP_HI), _CMP_GT_OQ));
-  y = _mm256_blendv_ps(y, _mm256_setzero_ps(), _mm256_cmp_ps(x, _mm256_set1_ps(EXP_LO), _CMP_LT_OQ));
-  return _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
-}
-
-A256 static inline __m256 abs8(__m256 x) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x); }
-A256 static inline __m256 copysign8(__m256 magnitude, __m256 sign) {
-  return _mm256_or_ps(magnitude, _mm256_and_ps(sign, _mm256_set1_ps(-0.0f)));
-}
-
-A256 static inline __m256 tanh8(__m256 x) {
-  __m256 a = abs8(x);
-  __m256 z = _mm256_mul_ps(x, x);
-  __m256 q = _mm256_fmadd_ps(_mm256_set1_ps(T0), z, _mm256_set1_ps(T1));
-  q = _mm256_fmadd_ps(q, z, _mm256_set1_ps(T2));
-  q = _mm256_fmadd_ps(q, z, _mm256_set1_ps(T3));
-  q = _mm256_fmadd_ps(q, z, _mm256_set1_ps(T4));
-  __m256 small = _mm256_fmadd_ps(_mm256_mul_ps(q, z), x, x);
-  __m256 e = exp8(_mm256_mul_ps(_mm256_set1_ps(2.0f), _mm256_min_ps(a, _mm256_set1_ps(9.0f))));
-  __m256 t = _mm256_sub_ps(_mm256_set1_ps(1.0f), _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(e, _mm256_set1_ps(1.0f))));
-  __m256 y = _mm256_blendv_ps(copysign8(t, x), small, _mm256_cmp_ps(a, _mm256_set1_ps(0.625f), _CMP_LT_OQ));
-  y = _mm256_blendv_ps(y, copysign8(_mm256_set1_ps(1.0f), x), _mm256_cmp_ps(a, _mm256_set1_ps(9.0f), _CMP_GT_OQ));
-  return _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
-}
-
-A256 static inline __m256 sigmoid8(__m256 x) {
-  __m256 e = exp8(_mm256_sub_ps(_mm256_setzero_ps(), abs8(x)));
-  __m256 s = _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_add_ps(_mm256_set1_ps(1.0f), e));
-  __m256 y = _mm256_blendv_ps(s, _mm256_mul_ps(e, s), _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ));
-  return _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
-}
-
-#define DEFINE_256(NAME, F, SCALAR)                                                     \
-  A256 static void NAME(const float *x, float *y, long n) {                            \
-    long i = 0;                                                                         \
-    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, F(_mm256_loadu_ps(x + i)));       \
-    for (; i < n; ++i) y[i] = SCALAR(x[i]);                                             \
-  }
-DEFINE_256(exp_avx2, exp8, exp_scalar)
-DEFINE_256(tanh_avx2, tanh8, tanh_scalar)
-DEFINE_256(sigmoid_avx2, sigmoid8, sigmoid_scalar)
+#define V __m256
+#define I __m256i
+#define TARGET __attribute__((target("avx2,fma")))
+#define FN(name) name##_avx2
+#define LANES 8
+#define SET1 _mm256_set1_ps
+#define ADD _mm256_add_ps
+#define SUB _mm256_sub_ps
+#define MUL _mm256_mul_ps
+#define DIV _mm256_div_ps
+#define MIN _mm256_min_ps
+#define MAX _mm256_max_ps
+#define FMADD _mm256_fmadd_ps
+#define FNMADD _mm256_fnmadd_ps
+#define ROUND(a) _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+#define LOAD _mm256_loadu_ps
+#define STORE _mm256_storeu_ps
+#define TOI _mm256_cvtps_epi32
+#define SRAI _mm256_srai_epi32
+#define ISUB _mm256_sub_epi32
+#define IADD _mm256_add_epi32
+#define ISET1 _mm256_set1_epi32
+#define SLLI _mm256_slli_epi32
+#define CASTI _mm256_castps_si256
+#define CASTF _mm256_castsi256_ps
+#define ANDI _mm256_and_si256
+#define ORI _mm256_or_si256
+#define LT(a, b) _mm256_cmp_ps(a, b, _CMP_LT_OQ)
+#define GT(a, b) _mm256_cmp_ps(a, b, _CMP_GT_OQ)
+#define UNORD(a) _mm256_cmp_ps(a, a, _CMP_UNORD_Q)
+#define SELECT(c, a, b) _mm256_blendv_ps(a, b, c)
+#define TAIL(x, y, rest, F, SCALAR) for (long j = 0; j < (rest); ++j) (y)[j] = SCALAR((x)[j]);
+#include "transcendental_template.h"
 #endif
 
 typedef void (*unary_fn)(const float *, float *, long);
@@ -232,14 +198,16 @@ static void run(unary_fn avx512, unary_fn avx2, unary_fn portable, const float *
 }
 
 #if !defined(__x86_64__)
-#define exp_avx512 exp_portable
-#define tanh_avx512 tanh_portable
-#define sigmoid_avx512 sigmoid_portable
-#define exp_avx2 exp_portable
-#define tanh_avx2 tanh_portable
-#define sigmoid_avx2 sigmoid_portable
+#define exp_array_avx512 exp_portable
+#define tanh_array_avx512 tanh_portable
+#define sigmoid_array_avx512 sigmoid_portable
+#define exp_array_avx2 exp_portable
+#define tanh_array_avx2 tanh_portable
+#define sigmoid_array_avx2 sigmoid_portable
 #endif
 
-void bp_vexpf(const float *x, float *y, long n, int isa) { run(exp_avx512, exp_avx2, exp_portable, x, y, n, isa); }
-void bp_vtanhf(const float *x, float *y, long n, int isa) { run(tanh_avx512, tanh_avx2, tanh_portable, x, y, n, isa); }
-void bp_vsigmoidf(const float *x, float *y, long n, int isa) { run(sigmoid_avx512, sigmoid_avx2, sigmoid_portable, x, y, n, isa); }
+void bp_vexpf(const float *x, float *y, long n, int isa) { run(exp_array_avx512, exp_array_avx2, exp_portable, x, y, n, isa); }
+void bp_vtanhf(const float *x, float *y, long n, int isa) { run(tanh_array_avx512, tanh_array_avx2, tanh_portable, x, y, n, isa); }
+void bp_vsigmoidf(const float *x, float *y, long n, int isa) {
+  run(sigmoid_array_avx512, sigmoid_array_avx2, sigmoid_portable, x, y, n, isa);
+}
