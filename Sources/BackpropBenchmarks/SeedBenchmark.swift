@@ -19,6 +19,24 @@ public enum SeedBenchmark {
     return seconds / Double(calls) * 1e6
   }
 
+  /// The same chain-rule example on `Value`s: a fresh `ScalarTape` per call (as fresh leaves are
+  /// for the `Tensor` version), forward, backward, both gradients read.
+  public static func chainRuleOnValuesMicroseconds(calls: Int = 200_000) -> Double {
+    var sink = 0.0
+    let seconds = Stopwatch.median(warmup: 1, runs: 5) {
+      for _ in 0..<calls {
+        let tape = ScalarTape<Double>(reservingCapacity: 16)
+        let s = tape.variable(0.5), t = tape.variable(1.2)
+        let x = s - t.sin(), y = s.exp() + t.cos()
+        let z = x * x - y * y
+        z.backward()
+        sink += s.grad + t.grad
+      }
+    }
+    precondition(sink.isFinite)
+    return seconds / Double(calls) * 1e6
+  }
+
   /// Microseconds per call of the vector example (n = 4): x = s ⊙ t, y = s − t, z = mean(x + y).
   public static func vectorChainRuleMicroseconds(calls: Int = 20_000) throws -> Double {
     var sink = 0.0

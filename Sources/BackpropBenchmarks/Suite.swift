@@ -45,7 +45,11 @@ public enum BenchmarkSuite {
     case "W4":
       return [
         BenchmarkResult(workload: "W4", case: "chain_rule", threads: threads, metric: "microseconds",
-                        value: try SeedBenchmark.chainRuleMicroseconds(), unit: "µs", lowerIsBetter: true),
+                        value: SeedBenchmark.chainRuleOnValuesMicroseconds(), unit: "µs", lowerIsBetter: true,
+                        extra: ["variant": "value"]),
+        BenchmarkResult(workload: "W4", case: "chain_rule", threads: threads, metric: "microseconds",
+                        value: try SeedBenchmark.chainRuleMicroseconds(), unit: "µs", lowerIsBetter: true,
+                        extra: ["variant": "tensor"]),
         BenchmarkResult(workload: "W4", case: "vector_chain_rule", threads: threads, metric: "microseconds",
                         value: try SeedBenchmark.vectorChainRuleMicroseconds(), unit: "µs", lowerIsBetter: true),
       ]
