@@ -102,8 +102,7 @@ extension Tensor {
 
   /// A tensor filled with `value`.
   public convenience init(repeating value: Scalar, shape: [Int], requiresGrad: Bool = false) {
-    self.init(uncheckedShape: shape, scalars: [Scalar](repeating: value, count: shape.reduce(1, *)),
-              requiresGrad: requiresGrad)
+    self.init(uncheckedShape: shape, scalars: Scalar._filled(value, count: shape.reduce(1, *)), requiresGrad: requiresGrad)
   }
 
   /// Zeros of the given shape.
@@ -117,6 +116,8 @@ extension Tensor {
   }
 
   /// Samples from N(mean, std²), reproducibly from `generator`.
+  @_specialize(exported: true, where Scalar == Float)
+  @_specialize(exported: true, where Scalar == Double)
   public static func randomNormal(
     _ shape: [Int], mean: Scalar = 0, standardDeviation: Scalar = 1,
     using generator: inout SeededGenerator, requiresGrad: Bool = false
@@ -128,6 +129,8 @@ extension Tensor {
   }
 
   /// Samples from U[low, high), reproducibly from `generator`.
+  @_specialize(exported: true, where Scalar == Float)
+  @_specialize(exported: true, where Scalar == Double)
   public static func randomUniform(
     _ shape: [Int], low: Scalar = 0, high: Scalar = 1,
     using generator: inout SeededGenerator, requiresGrad: Bool = false
@@ -139,8 +142,10 @@ extension Tensor {
   }
 
   /// The `n × n` identity matrix.
+  @_specialize(exported: true, where Scalar == Float)
+  @_specialize(exported: true, where Scalar == Double)
   public static func identity(_ n: Int) -> Tensor {
-    var values = [Scalar](repeating: 0, count: n * n)
+    var values = Scalar._filled(0, count: n * n)
     for i in 0..<n { values[i * n + i] = 1 }
     return Tensor(uncheckedShape: [n, n], scalars: values)
   }

@@ -25,6 +25,9 @@ where Magnitude == Self {
                     beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
   /// `y[i] += alpha * x[i]` (in place), the building block of optimizer updates.
   static func _axpy(_ alpha: Self, _ x: UnsafeBufferPointer<Self>, _ y: UnsafeMutableBufferPointer<Self>)
+  /// `count` copies of `value` (a memset-speed fill; `[Self](repeating:count:)` in unspecialised
+  /// generic code copies element by element through the type's value witness).
+  static func _filled(_ value: Self, count: Int) -> [Self]
 }
 
 extension Float: TensorScalar {
@@ -49,6 +52,7 @@ extension Float: TensorScalar {
   public static func _axpy(_ alpha: Float, _ x: UnsafeBufferPointer<Float>, _ y: UnsafeMutableBufferPointer<Float>) {
     axpyLoop(alpha, x, y)
   }
+  public static func _filled(_ value: Float, count: Int) -> [Float] { [Float](repeating: value, count: count) }
 }
 
 extension Double: TensorScalar {
@@ -73,4 +77,5 @@ extension Double: TensorScalar {
   public static func _axpy(_ alpha: Double, _ x: UnsafeBufferPointer<Double>, _ y: UnsafeMutableBufferPointer<Double>) {
     axpyLoop(alpha, x, y)
   }
+  public static func _filled(_ value: Double, count: Int) -> [Double] { [Double](repeating: value, count: count) }
 }
