@@ -99,6 +99,16 @@ func binaryLoop<T: TensorScalar>(_ kind: BinaryKernel, _ a: UnsafeBufferPointer<
                                  _ out: UnsafeMutableBufferPointer<T>, _ plan: BroadcastPlan) {
   guard let ap = a.baseAddress, let bp = b.baseAddress, let op = out.baseAddress, out.count > 0 else { return }
   let n = out.count
+  // Float + − × ÷ without broadcasting: the vector-width C loops (same bits as the loops below).
+  if T.self == Float.self, let operation = kind.arithmetic, let operands = plan.kind.arithmeticOperands {
+    let (fa, fb) = (UnsafeRawPointer(ap).assumingMemoryBound(to: Float.self), UnsafeRawPointer(bp).assumingMemoryBound(to: Float.self))
+    let fo = UnsafeMutableRawPointer(op).assumingMemoryBound(to: Float.self)
+    Parallel.forEachChunk(count: n) { r in
+      let first = operands == .numberFirst ? fa : fa + r.lowerBound, second = operands == .numberSecond ? fb : fb + r.lowerBound
+      Arithmetic.apply(operation, first, second, fo + r.lowerBound, count: r.count, operands: operands)
+    }
+    return
+  }
   switch plan.kind {
   case .sameShape:
     Parallel.forEachChunk(count: n, minimumChunk: kind == .power ? 2_048 : 32_768) { r in
@@ -169,4 +179,29 @@ func binaryLoop<T: TensorScalar>(_ kind: BinaryKernel, _ a: UnsafeBufferPointer<
 func powScalar<T: TensorScalar>(_ x: T, _ y: T) -> T {
   if y == y.rounded(), Swift.abs(y) < 16_777_216 { return T.pow(x, Int(y)) }
   return T.pow(x, y)
+}
+
+extension BinaryKernel {
+  /// The vector-width `Float` operation for this kernel, if there is one.
+  var arithmetic: Arithmetic.Operation? {
+    switch self {
+    case .add: return .add
+    case .subtract: return .subtract
+    case .multiply: return .multiply
+    case .divide: return .divide
+    default: return nil
+    }
+  }
+}
+
+extension BroadcastPlan.Kind {
+  /// The operand layout of the vector-width loops, for the plans without broadcasting strides.
+  var arithmeticOperands: Arithmetic.Operands? {
+    switch self {
+    case .sameShape: return .sameShape
+    case .scalarA: return .numberFirst
+    case .scalarB: return .numberSecond
+    case .general: return nil
+    }
+  }
 }

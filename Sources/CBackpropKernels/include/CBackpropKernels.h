@@ -44,6 +44,15 @@ void bp_u8_to_f32_divided(const unsigned char *src, long n, float divisor, float
 void bp_u8_rows_to_f32_divided(const unsigned char *src, long columns, const long *rows, long count,
                                float divisor, float *dst, int isa);
 
+// MARK: - Float arithmetic (arithmetic.c)
+
+/// The four elementwise operations of `bp_f32_arithmetic`.
+enum bp_arithmetic { BP_ARITH_ADD = 0, BP_ARITH_SUBTRACT = 1, BP_ARITH_MULTIPLY = 2, BP_ARITH_DIVIDE = 3 };
+/// out[i] = a op b for i < n, where a is a[i] (or a[0] when mode == 1) and b is b[i] (or b[0]
+/// when mode == 2); vector width from `isa` (capped at the CPU's best). Bit-identical to the
+/// scalar loop at every width.
+void bp_f32_arithmetic(int op, const float *a, const float *b, float *out, long n, int mode, int isa);
+
 // MARK: - Vectorised float transcendentals (transcendental.c)
 
 /// y[i] = e^x[i], ≤ 2 ulp, libm's behaviour at NaN/±∞/overflow/underflow; `isa` as above.
