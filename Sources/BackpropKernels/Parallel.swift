@@ -8,13 +8,20 @@ import CBackpropKernels
 /// each element is computed exactly as in the serial loop, so results do not depend on the
 /// thread count.
 public enum Parallel {
+  /// `minimumChunk` for one-instruction elementwise ops (add, relu, an optimizer update):
+  /// below 2 × 32,768 elements the hand-off to another core costs more than it saves.
+  public static let cheapOpChunk = 32_768
+  /// `minimumChunk` for ops that cost a libm call per element (≈ 10 ns): 2 × 2,048 elements
+  /// already pay for the hand-off.
+  public static let libmOpChunk = 2_048
+
   /// Calls `body` on contiguous ranges covering `0..<count` exactly once, on up to
   /// `Gemm.threadCount` threads (the caller's included). Runs `body(0..<count)` on the calling
   /// thread when there is one thread, when `count < 2 × minimumChunk`, or when the pool is busy
   /// (another thread's GEMM): small loops stay on one core.
   ///
   /// `body` must only write what its range owns (the ranges run concurrently).
-  public static func forEachChunk(count: Int, minimumChunk: Int = 32_768, _ body: (Range<Int>) -> Void) {
+  public static func forEachChunk(count: Int, minimumChunk: Int = cheapOpChunk, _ body: (Range<Int>) -> Void) {
     let threads = Gemm.threadCount
     let chunkSize = Swift.max(minimumChunk, 1)
     guard threads > 1, count >= 2 * chunkSize else {

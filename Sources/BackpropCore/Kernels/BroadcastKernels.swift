@@ -103,46 +103,15 @@ func binaryLoop<T: TensorScalar>(_ kind: BinaryKernel, _ a: UnsafeBufferPointer<
   if T.self == Float.self, let operation = kind.arithmetic, let operands = plan.kind.arithmeticOperands {
     let (fa, fb) = (UnsafeRawPointer(ap).assumingMemoryBound(to: Float.self), UnsafeRawPointer(bp).assumingMemoryBound(to: Float.self))
     let fo = UnsafeMutableRawPointer(op).assumingMemoryBound(to: Float.self)
-    Parallel.forEachChunk(count: n) { r in
+    Parallel.forEachChunk(count: n, minimumChunk: kind.parallelChunk) { r in
       let first = operands == .numberFirst ? fa : fa + r.lowerBound, second = operands == .numberSecond ? fb : fb + r.lowerBound
       Arithmetic.apply(operation, first, second, fo + r.lowerBound, count: r.count, operands: operands)
     }
     return
   }
   switch plan.kind {
-  case .sameShape:
-    Parallel.forEachChunk(count: n, minimumChunk: kind == .power ? 2_048 : 32_768) { r in
-      let (ap, bp, op, n) = (ap + r.lowerBound, bp + r.lowerBound, op + r.lowerBound, r.count)
-      switch kind {
-      case .add: for i in 0..<n { op[i] = ap[i] + bp[i] }
-      case .subtract: for i in 0..<n { op[i] = ap[i] - bp[i] }
-      case .multiply: for i in 0..<n { op[i] = ap[i] * bp[i] }
-      case .divide: for i in 0..<n { op[i] = ap[i] / bp[i] }
-      default: for i in 0..<n { op[i] = apply(kind, ap[i], bp[i]) }
-      }
-    }
-  case .scalarA:
-    let s = ap[0]
-    Parallel.forEachChunk(count: n, minimumChunk: kind == .power ? 2_048 : 32_768) { r in
-      let (bp, op, n) = (bp + r.lowerBound, op + r.lowerBound, r.count)
-      switch kind {
-      case .add: for i in 0..<n { op[i] = s + bp[i] }
-      case .multiply: for i in 0..<n { op[i] = s * bp[i] }
-      default: for i in 0..<n { op[i] = apply(kind, s, bp[i]) }
-      }
-    }
-  case .scalarB:
-    let s = bp[0]
-    Parallel.forEachChunk(count: n, minimumChunk: kind == .power ? 2_048 : 32_768) { r in
-      let (ap, op, n) = (ap + r.lowerBound, op + r.lowerBound, r.count)
-      switch kind {
-      case .add: for i in 0..<n { op[i] = ap[i] + s }
-      case .subtract: for i in 0..<n { op[i] = ap[i] - s }
-      case .multiply: for i in 0..<n { op[i] = ap[i] * s }
-      case .divide: for i in 0..<n { op[i] = ap[i] / s }
-      default: for i in 0..<n { op[i] = apply(kind, ap[i], s) }
-      }
-    }
+  case .sameShape, .scalarA, .scalarB:
+    Parallel.forEachChunk(count: n, minimumChunk: kind.parallelChunk) { r in contiguousRange(kind, plan.kind, ap, bp, op, r) }
   case .general:
     // Odometer over all dimensions but the last; the last is a strided inner loop.
     let shape = plan.shape, rank = shape.count
@@ -172,6 +141,43 @@ func binaryLoop<T: TensorScalar>(_ kind: BinaryKernel, _ a: UnsafeBufferPointer<
   }
 }
 
+/// Elements `r` of a binary op without broadcasting strides (`plan` is `.sameShape`, `.scalarA`
+/// or `.scalarB`); the switch on `kind` is hoisted out of the element loops for the common ops.
+@inline(__always)
+func contiguousRange<T: TensorScalar>(
+  _ kind: BinaryKernel, _ plan: BroadcastPlan.Kind, _ a: UnsafePointer<T>, _ b: UnsafePointer<T>,
+  _ out: UnsafeMutablePointer<T>, _ r: Range<Int>
+) {
+  let (op, n) = (out + r.lowerBound, r.count)
+  switch plan {
+  case .scalarA:
+    let (s, bp) = (a[0], b + r.lowerBound)
+    switch kind {
+    case .add: for i in 0..<n { op[i] = s + bp[i] }
+    case .multiply: for i in 0..<n { op[i] = s * bp[i] }
+    default: for i in 0..<n { op[i] = apply(kind, s, bp[i]) }
+    }
+  case .scalarB:
+    let (ap, s) = (a + r.lowerBound, b[0])
+    switch kind {
+    case .add: for i in 0..<n { op[i] = ap[i] + s }
+    case .subtract: for i in 0..<n { op[i] = ap[i] - s }
+    case .multiply: for i in 0..<n { op[i] = ap[i] * s }
+    case .divide: for i in 0..<n { op[i] = ap[i] / s }
+    default: for i in 0..<n { op[i] = apply(kind, ap[i], s) }
+    }
+  default:
+    let (ap, bp) = (a + r.lowerBound, b + r.lowerBound)
+    switch kind {
+    case .add: for i in 0..<n { op[i] = ap[i] + bp[i] }
+    case .subtract: for i in 0..<n { op[i] = ap[i] - bp[i] }
+    case .multiply: for i in 0..<n { op[i] = ap[i] * bp[i] }
+    case .divide: for i in 0..<n { op[i] = ap[i] / bp[i] }
+    default: for i in 0..<n { op[i] = apply(kind, ap[i], bp[i]) }
+    }
+  }
+}
+
 /// xʸ that is defined for negative x when y is an integer (RealModule's `pow(x, y)` is NaN for
 /// any negative x, but (−2)² = 4).
 @inline(__always)
@@ -182,6 +188,9 @@ func powScalar<T: TensorScalar>(_ x: T, _ y: T) -> T {
 }
 
 extension BinaryKernel {
+  /// Elements per piece before `Parallel` splits this op: pow calls libm per element.
+  var parallelChunk: Int { self == .power ? Parallel.libmOpChunk : Parallel.cheapOpChunk }
+
   /// The vector-width `Float` operation for this kernel, if there is one.
   var arithmetic: Arithmetic.Operation? {
     switch self {

@@ -19,8 +19,10 @@ func stableSigmoid<T: TensorScalar>(_ x: T) -> T {
 /// `y = f(x)` elementwise; large tensors are split across the kernel threads (`Parallel`).
 func unaryLoop<T: TensorScalar>(_ kind: UnaryKernel, _ x: UnsafeBufferPointer<T>, _ y: UnsafeMutableBufferPointer<T>) {
   guard x.count > 0, let xp = x.baseAddress, let yp = y.baseAddress else { return }
-  let vectorised = T.self == Float.self && kind.vectorisedFloatFunction != nil  // ≈ 0.4 ns per element
-  Parallel.forEachChunk(count: x.count, minimumChunk: kind.isTranscendental && !vectorised ? 2_048 : 32_768) { r in
+  // A libm call per element (≈ 10 ns) is worth splitting sooner than the vectorised Float
+  // exp/tanh/sigmoid (≈ 0.4 ns) or a one-instruction op.
+  let libm = kind.isTranscendental && !(T.self == Float.self && kind.vectorisedFloatFunction != nil)
+  Parallel.forEachChunk(count: x.count, minimumChunk: libm ? Parallel.libmOpChunk : Parallel.cheapOpChunk) { r in
     unaryRange(kind, xp + r.lowerBound, yp + r.lowerBound, r.count)
   }
 }
@@ -36,9 +38,7 @@ extension UnaryKernel {
     }
   }
 
-  /// Whether each element costs a libm call (≈ 10 ns): then 2,048 elements already pay for
-  /// handing half to another core, against 32,768 for the one-instruction ops and for the
-  /// vectorised `Float` exp/tanh/sigmoid.
+  /// Whether the generic loop calls libm for each element.
   var isTranscendental: Bool {
     switch self {
     case .exp, .log, .sin, .cos, .tanh, .sigmoid: return true
