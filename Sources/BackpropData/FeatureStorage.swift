@@ -49,33 +49,27 @@ enum FeatureStorage: Sendable {
   /// out-of-range array subscript does.
   func gather<C: Collection>(rows: C, columns: Int, rowCount: Int, into destination: UnsafeMutableBufferPointer<Float>)
   where C.Element == Int {
-    guard var out = destination.baseAddress else { return }  // no room: no rows (capacity is rows × columns)
+    guard let base = destination.baseAddress else { return }  // no room: no rows (capacity is rows × columns)
     precondition(destination.count >= rows.count * columns)
     switch self {
     case let .floats(values):
-      values.withUnsafeBufferPointer { source in
-        for i in rows {
-          precondition((0..<rowCount).contains(i), "batch index \(i) is outside 0..<\(rowCount)")
-          out.update(from: source.baseAddress! + i * columns, count: columns)
-          out += columns
-        }
-      }
+      values.withUnsafeBufferPointer { copyRows(rows, columns: columns, rowCount: rowCount, from: $0, into: base) }
     case let .bytes(bytes, decoder):
       if let divisor = decoder.divisor, rowCount * columns == bytes.count {
         // Pixels / divisor: a C loop that prefetches the rows (see `Conversion.gatherRows`), the
         // rows split across the kernel threads when there are enough of them.
         let indices = Array(rows)
-        let destination = out
         bytes.withUnsafeBufferPointer { source in
           indices.withUnsafeBufferPointer { all in
             Parallel.forEachChunk(count: all.count, minimumChunk: Swift.max(1, 16_384 / columns)) { r in
               Conversion.gatherRows(source, columns: columns, rows: UnsafeBufferPointer(rebasing: all[r]), dividedBy: divisor,
-                                    into: destination + r.lowerBound * columns)
+                                    into: base + r.lowerBound * columns)
             }
           }
         }
         return
       }
+      var out = base
       bytes.withUnsafeBufferPointer { source in
         for i in rows {
           precondition((0..<rowCount).contains(i), "batch index \(i) is outside 0..<\(rowCount)")
@@ -97,13 +91,8 @@ enum FeatureStorage: Sendable {
         })
     case let .bytes(bytes, decoder):
       let gathered = [UInt8](unsafeUninitializedCapacity: rows.count * columns) { out, initialized in
-        bytes.withUnsafeBufferPointer { source in
-          guard var target = out.baseAddress else { return }
-          for i in rows {
-            precondition((0..<rowCount).contains(i), "index \(i) is outside 0..<\(rowCount)")
-            target.update(from: source.baseAddress! + i * columns, count: columns)
-            target += columns
-          }
+        if let target = out.baseAddress {
+          bytes.withUnsafeBufferPointer { copyRows(rows, columns: columns, rowCount: rowCount, from: $0, into: target) }
         }
         initialized = rows.count * columns
       }
@@ -158,5 +147,18 @@ extension FeatureStorage: Equatable {
   private var perColumnWidth: Int? {
     if case let .bytes(_, decoder) = self, decoder.isPerColumn { return decoder.columns }
     return nil
+  }
+}
+
+/// Copies rows `rows` (each `columns` elements of `source`) one after another to `destination`.
+/// An index outside `0..<rowCount` stops the program, as an out-of-range subscript does.
+private func copyRows<C: Collection, Element>(
+  _ rows: C, columns: Int, rowCount: Int, from source: UnsafeBufferPointer<Element>, into destination: UnsafeMutablePointer<Element>
+) where C.Element == Int {
+  var target = destination
+  for i in rows {
+    precondition((0..<rowCount).contains(i), "row index \(i) is outside 0..<\(rowCount)")
+    target.update(from: source.baseAddress! + i * columns, count: columns)
+    target += columns
   }
 }
