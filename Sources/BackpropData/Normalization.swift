@@ -98,10 +98,7 @@ public struct FeatureScaler: Sendable, Equatable, Codable {
   /// - Throws: `TensorError.invalidArgument` when `values.count` is not a multiple of `columnCount`.
   public func transform(_ values: [Float]) throws -> [Float] {
     try checkLengths(op: "FeatureScaler.transform")
-    guard columnCount > 0, values.count % columnCount == 0 else {
-      throw TensorError.invalidArgument(
-        op: "FeatureScaler.transform", message: "\(values.count) values do not form rows of \(columnCount)")
-    }
+    try requireRows(values.count, columns: columnCount, op: "FeatureScaler.transform")
     var out = values
     // Divide rather than multiply by 1/scale, so that dividing(by: 255) gives exactly x / 255.
     for row in stride(from: 0, to: out.count, by: columnCount) {
@@ -113,10 +110,7 @@ public struct FeatureScaler: Sendable, Equatable, Codable {
   /// Undoes `transform` (for example to report regression predictions in original units).
   public func inverseTransform(_ values: [Float]) throws -> [Float] {
     try checkLengths(op: "FeatureScaler.inverseTransform")
-    guard columnCount > 0, values.count % columnCount == 0 else {
-      throw TensorError.invalidArgument(
-        op: "FeatureScaler.inverseTransform", message: "\(values.count) values do not form rows of \(columnCount)")
-    }
+    try requireRows(values.count, columns: columnCount, op: "FeatureScaler.inverseTransform")
     var out = values
     for row in stride(from: 0, to: out.count, by: columnCount) {
       for j in 0..<columnCount { out[row + j] = out[row + j] * scale[j] + offset[j] }
@@ -169,10 +163,15 @@ public struct FeatureScaler: Sendable, Equatable, Codable {
 
 /// Checks that `values` form rows of `columns` and wraps them as storage for `columnStatistics`.
 private func checkedRows(_ values: [Float], columns: Int) throws -> FeatureStorage {
-  guard columns > 0, values.count % columns == 0 else {
-    throw TensorError.invalidArgument(op: "FeatureScaler", message: "\(values.count) values do not form rows of \(columns)")
-  }
+  try requireRows(values.count, columns: columns, op: "FeatureScaler")
   return .floats(values)
+}
+
+/// Throws unless `count` values form whole rows of `columns` (> 0).
+private func requireRows(_ count: Int, columns: Int, op: String) throws {
+  guard columns > 0, count % columns == 0 else {
+    throw TensorError.invalidArgument(op: op, message: "\(count) values do not form rows of \(columns)")
+  }
 }
 
 /// Per-column mean, population variance, minimum and maximum (zeros for an empty matrix), read
