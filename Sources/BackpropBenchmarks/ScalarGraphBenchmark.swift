@@ -7,39 +7,12 @@ public enum ScalarGraphBenchmark {
   /// points with the max-margin loss mean(relu(1 − y·score)) + 1e-4·Σp². Returns the median
   /// seconds of one forward + backward step and the node count of the graph.
   public static func microgradMLP(runs: Int = 5) throws -> (seconds: Double, nodes: Int) {
-    let data = try Dataset.twoMoons(count: 100, noise: 0.1, seed: 1)
-    var rng = SeededGenerator(seed: 1337)
-    // micrograd's Neuron: w ~ U(-1, 1), b = 0; ReLU on hidden layers, linear output.
-    let sizes = [2, 16, 16, 1]
-    var layers: [[(w: [Tensor<Double>], b: Tensor<Double>)]] = []
-    for (fanIn, fanOut) in zip(sizes, sizes.dropFirst()) {
-      layers.append((0..<fanOut).map { _ in
-        ((0..<fanIn).map { _ in Tensor<Double>(rng.nextUniform() * 2 - 1, requiresGrad: true) }, Tensor<Double>(0, requiresGrad: true))
-      })
-    }
-    let parameters = layers.flatMap { $0.flatMap { $0.w + [$0.b] } }
-    let inputs = (0..<data.count).map { i in data.features(at: i).map { Tensor<Double>(Double($0)) } }
-    let targets = data.labels.map { Double($0 * 2 - 1) }
+    // micrograd's initial weights (U(−1, 1), biases 0), each its own 0-dim tensor.
+    let demo = try MicrogradDemo<Double>()
+    let parameters = demo.model.parameters.map { Tensor<Double>($0.value, requiresGrad: true) }
     var nodes = 0
     func step() throws {
-      var losses: [Tensor<Double>] = []
-      for (x, y) in zip(inputs, targets) {
-        var activations = x
-        for (l, layer) in layers.enumerated() {
-          activations = try layer.map { neuron in
-            var sum = neuron.b
-            for (w, a) in zip(neuron.w, activations) { sum = try sum + w * a }
-            return l == layers.count - 1 ? sum : sum.relu()
-          }
-        }
-        losses.append((1 - activations[0] * y).relu())
-      }
-      var dataLoss = Tensor<Double>(0)
-      for l in losses { dataLoss = try dataLoss + l }
-      dataLoss = dataLoss * (1 / Double(losses.count))
-      var reg = Tensor<Double>(0)
-      for p in parameters { reg = try reg + p * p }
-      let total = try dataLoss + reg * 1e-4
+      let total = try demo.lossOnTensors(parameters)
       if nodes == 0 { nodes = total.graphNodeCount() }  // once, outside the timed runs' cost
       for p in parameters { p.zeroGrad() }
       try total.backward()

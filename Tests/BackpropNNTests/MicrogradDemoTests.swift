@@ -6,34 +6,10 @@ import _BackpropTestSupport
 
 @Suite("micrograd demo on Value")
 struct MicrogradDemoTests {
-  /// The demo's loss written with 0-dim `Tensor<Double>`s at the same parameter values.
+  /// The demo's loss on 0-dim `Tensor<Double>`s at the same parameter values, and its gradients.
   func tensorLossAndGradients(_ demo: MicrogradDemo<Double>) throws -> (loss: Double, gradients: [Double]) {
     let parameters = demo.model.parameters.map { Tensor<Double>($0.value, requiresGrad: true) }
-    var offset = 0
-    let layers: [[(w: [Tensor<Double>], b: Tensor<Double>)]] = demo.model.layers.map { layer in
-      layer.map { neuron in
-        let w = Array(parameters[offset..<offset + neuron.weights.count])
-        let b = parameters[offset + neuron.weights.count]
-        offset += neuron.weights.count + 1
-        return (w, b)
-      }
-    }
-    var dataLoss = Tensor<Double>(0)
-    for (x, y) in zip(demo.points, demo.labels) {
-      var activations = x.map { Tensor<Double>($0) }
-      for (l, layer) in layers.enumerated() {
-        activations = try layer.map { neuron in
-          var sum = neuron.b
-          for (w, a) in zip(neuron.w, activations) { sum = try sum + w * a }
-          return l == layers.count - 1 ? sum : sum.relu()
-        }
-      }
-      dataLoss = try dataLoss + (1 - activations[0] * y).relu()
-    }
-    dataLoss = dataLoss * (1 / Double(demo.points.count))
-    var reg = Tensor<Double>(0)
-    for p in parameters { reg = try reg + p * p }
-    let total = try dataLoss + reg * 1e-4
+    let total = try demo.lossOnTensors(parameters)
     try total.backward()
     return (total.item, parameters.map { $0.grad?.item ?? 0 })
   }
@@ -71,5 +47,6 @@ struct MicrogradDemoTests {
     let mlp = try ScalarMLP<Double>(sizes: [2, 3, 1])
     #expect(mlp.parameters.count == 2 * 3 + 3 + 3 * 1 + 1)
     #expect(throws: TensorError.self) { try mlp([Value(1)]) }
+    #expect(throws: TensorError.self) { try MicrogradDemo<Double>(count: 10).lossOnTensors([]) }
   }
 }

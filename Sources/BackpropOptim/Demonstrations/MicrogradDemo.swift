@@ -76,6 +76,10 @@ public final class MicrogradDemo<T: TensorScalar> {
   public let alpha: T = 1e-4
   /// Steps taken so far (k in the learning rate).
   public private(set) var stepCount = 0
+  /// `model.parameters`, recorded once before `afterParameters`, so they survive every rewind.
+  private let parameters: [Value<T>]
+  /// The points as constant `Value`s, made once.
+  private let inputs: [[Value<T>]]
   private let afterParameters: ScalarTape<T>.Mark
 
   /// Two moons of `count` points (noise 0.1, `dataSeed`) and a fresh model (`modelSeed`).
@@ -84,6 +88,8 @@ public final class MicrogradDemo<T: TensorScalar> {
     points = (0..<data.count).map { data.features(at: $0).map { T($0) } }
     labels = data.labels.map { T($0 * 2 - 1) }
     model = try ScalarMLP(sizes: sizes, tape: ScalarTape(reservingCapacity: 80_000), seed: modelSeed)
+    parameters = model.parameters
+    inputs = points.map { $0.map { Value($0) } }
     afterParameters = model.tape.mark()
   }
 
@@ -95,15 +101,50 @@ public final class MicrogradDemo<T: TensorScalar> {
     model.tape.rewind(to: afterParameters)
     var dataLoss = Value<T>(0)
     var correct = 0
-    for (x, y) in zip(points, labels) {
-      let score = try model(x.map { Value($0) })[0]
+    for (x, y) in zip(inputs, labels) {
+      let score = try model(x)[0]
       if (score.value > 0) == (y > 0) { correct += 1 }
       dataLoss = dataLoss + (1 - score * y).relu()
     }
     dataLoss = dataLoss * (1 / T(points.count))
     var regularization = Value<T>(0)
-    for p in model.parameters { regularization = regularization + p * p }
+    for p in parameters { regularization = regularization + p * p }
     return (dataLoss + regularization * alpha, Double(correct) / Double(points.count))
+  }
+
+  /// The same loss recorded with 0-dim `Tensor`s, one per scalar, at the given parameter
+  /// values (in `model.parameters` order, e.g. `model.parameters.map { Tensor($0.value,
+  /// requiresGrad: true) }`): the `Tensor` counterpart that the tests compare with and that W3
+  /// times beside the `Value` version.
+  ///
+  /// - Throws: `TensorError.invalidArgument` when the parameter count does not match the model.
+  public func lossOnTensors(_ tensors: [Tensor<T>]) throws -> Tensor<T> {
+    guard tensors.count == parameters.count else {
+      throw TensorError.invalidArgument(op: "MicrogradDemo.lossOnTensors", message: "expected \(parameters.count) parameters, got \(tensors.count)")
+    }
+    var offset = 0
+    let layers: [[(w: [Tensor<T>], b: Tensor<T>)]] = model.layers.map { layer in
+      layer.map { neuron in
+        defer { offset += neuron.weights.count + 1 }
+        return (Array(tensors[offset..<offset + neuron.weights.count]), tensors[offset + neuron.weights.count])
+      }
+    }
+    var dataLoss = Tensor<T>(0)
+    for (x, y) in zip(points, labels) {
+      var activations = x.map { Tensor<T>($0) }
+      for (l, layer) in layers.enumerated() {
+        activations = try layer.map { neuron in
+          var sum = neuron.b
+          for (w, a) in zip(neuron.w, activations) { sum = try sum + w * a }
+          return l == layers.count - 1 ? sum : sum.relu()
+        }
+      }
+      dataLoss = try dataLoss + (1 - activations[0] * y).relu()
+    }
+    dataLoss = dataLoss * (1 / T(points.count))
+    var regularization = Tensor<T>(0)
+    for p in tensors { regularization = try regularization + p * p }
+    return try dataLoss + regularization * alpha
   }
 
   /// One step: loss, backward, SGD update. Returns the loss before the update and the accuracy.
@@ -114,7 +155,7 @@ public final class MicrogradDemo<T: TensorScalar> {
     let (loss, accuracy) = try self.loss()
     loss.backward()
     let learningRate = 1 - 0.9 * T(stepCount) / 100
-    for p in model.parameters { p.value -= learningRate * p.grad }
+    for p in parameters { p.value -= learningRate * p.grad }
     stepCount += 1
     return (loss.value, accuracy)
   }
