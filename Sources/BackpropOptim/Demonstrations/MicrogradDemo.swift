@@ -118,6 +118,8 @@ public final class MicrogradDemo<T: TensorScalar> {
   /// times beside the `Value` version.
   ///
   /// - Throws: `TensorError.invalidArgument` when the parameter count does not match the model.
+  @_specialize(exported: true, where T == Float)
+  @_specialize(exported: true, where T == Double)
   public func lossOnTensors(_ tensors: [Tensor<T>]) throws -> Tensor<T> {
     guard tensors.count == parameters.count else {
       throw TensorError.invalidArgument(op: "MicrogradDemo.lossOnTensors", message: "expected \(parameters.count) parameters, got \(tensors.count)")
