@@ -64,3 +64,35 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable {
 import RealModule
 @inline(__always) private func _log(_ x: Double) -> Double { Double.log(x) }
 @inline(__always) private func _cos(_ x: Double) -> Double { Double.cos(x) }
+
+import Synchronization
+
+/// The library's global random generator, used wherever no `using:` generator is passed
+/// (`Tensor.randomNormal(_:)`, `Linear(3, 4)`, dropout masks), like `torch.manual_seed`.
+///
+/// ```swift
+/// Random.seed(0)                                   // every run now draws the same numbers
+/// let x = Tensor<Float>.randomNormal([256, 3])
+/// ```
+/// Explicit generators (`using: &rng`) keep working and never touch this one. The generator is
+/// shared by all threads behind a lock: seed it once, before work that must be reproducible.
+public enum Random {
+  private static let global = Mutex(SeededGenerator(seed: 0))
+
+  /// Restarts the global generator from `value`.
+  public static func seed(_ value: UInt64) {
+    global.withLock { $0 = SeededGenerator(seed: value) }
+  }
+
+  /// Runs `body` with exclusive access to the global generator (what the `using:`-less
+  /// initialisers call).
+  public static func withGlobalGenerator<R>(_ body: (inout SeededGenerator) throws -> R) rethrows -> R {
+    try global.withLock { try body(&$0) }
+  }
+
+  /// The global generator's current state, e.g. to store it in a checkpoint.
+  public static var state: SeededGenerator {
+    get { global.withLock { $0 } }
+    set { global.withLock { $0 = newValue } }
+  }
+}

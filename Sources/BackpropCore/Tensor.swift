@@ -141,6 +141,20 @@ extension Tensor {
     return Tensor(uncheckedShape: shape, scalars: values, requiresGrad: requiresGrad)
   }
 
+  /// Samples from N(mean, std²) drawn from the global generator (`Random.seed(_:)`).
+  public static func randomNormal(
+    _ shape: [Int], mean: Scalar = 0, standardDeviation: Scalar = 1, requiresGrad: Bool = false
+  ) -> Tensor {
+    Random.withGlobalGenerator {
+      randomNormal(shape, mean: mean, standardDeviation: standardDeviation, using: &$0, requiresGrad: requiresGrad)
+    }
+  }
+
+  /// Samples from U[low, high) drawn from the global generator (`Random.seed(_:)`).
+  public static func randomUniform(_ shape: [Int], low: Scalar = 0, high: Scalar = 1, requiresGrad: Bool = false) -> Tensor {
+    Random.withGlobalGenerator { randomUniform(shape, low: low, high: high, using: &$0, requiresGrad: requiresGrad) }
+  }
+
   /// The `n × n` identity matrix.
   @_specialize(exported: true, where Scalar == Float)
   @_specialize(exported: true, where Scalar == Double)
