@@ -1,9 +1,19 @@
 extension Tensor: CustomStringConvertible {
-  /// The values as nested brackets, row-major, like NumPy and PyTorch print them; tensors with
+  /// The element type, shape and the op that made it (PyTorch's `grad_fn`), then the values:
+  ///
+  ///     Tensor<Float>(shape: [1, 1], op: linear) [[0.41827]]
+  ///     Tensor<Double>(shape: [2], requiresGrad) [151.0, -50.0]
+  public var description: String {
+    var header = "Tensor<\(Scalar.self)>(shape: \(shape)"
+    if let op { header += ", op: \(op.description)" } else if requiresGrad { header += ", requiresGrad" }
+    return header + ") " + valuesDescription
+  }
+
+  /// The values as nested brackets, row-major, as NumPy and PyTorch print them; tensors with
   /// more than 1,000 elements show the first and last three entries of each dimension.
   ///
-  ///     Tensor<Double>(shape: [2, 2], scalars: [1, 2, 3, 4])   →   [[1.0, 2.0], [3.0, 4.0]]
-  public var description: String {
+  ///     Tensor<Double>(shape: [2, 2], scalars: [1, 2, 3, 4]).valuesDescription  →  [[1.0, 2.0], [3.0, 4.0]]
+  public var valuesDescription: String {
     let summarise = count > 1000
     var text = ""
     func emit(_ dimension: Int, _ offset: Int) {
@@ -24,4 +34,14 @@ extension Tensor: CustomStringConvertible {
     emit(0, 0)
     return text
   }
+}
+
+extension Float {
+  /// The single element of a one-element tensor (`Float(loss)`), converted if need be.
+  public init<S: TensorScalar>(_ tensor: Tensor<S>) { self.init(Double(tensor.item)) }
+}
+
+extension Double {
+  /// The single element of a one-element tensor (`Double(loss)`).
+  public init<S: TensorScalar>(_ tensor: Tensor<S>) { self.init(tensor.item) }
 }

@@ -65,22 +65,17 @@ public final class Tensor<Scalar: TensorScalar> {
 // MARK: - Creating tensors
 
 extension Tensor {
-  /// A tensor of the given shape and row-major elements.
-  /// - Throws: `TensorError.invalidArgument` if the element count is not the product of the shape
-  ///   or a dimension is negative.
-  public convenience init(shape: [Int], scalars: [Scalar], requiresGrad: Bool = false) throws {
-    guard shape.allSatisfy({ $0 >= 0 }) else {
-      throw TensorError.invalidArgument(op: "Tensor(shape:scalars:)", message: "negative dimension in shape \(shape)")
-    }
-    let count = shape.reduce(1, *)
-    guard count == scalars.count else {
-      throw TensorError.invalidArgument(
-        op: "Tensor(shape:scalars:)", message: "shape \(shape) holds \(count) elements but \(scalars.count) were given")
-    }
+  /// A tensor of the given shape and row-major elements. The element count must be the product
+  /// of the shape (a programmer error otherwise, like a bad array index: data read from files
+  /// is validated where it is read).
+  public convenience init(shape: [Int], scalars: [Scalar], requiresGrad: Bool = false) {
+    require(shape.allSatisfy({ $0 >= 0 }), "Tensor(shape:scalars:)", "negative dimension in shape \(shape)")
+    require(shape.reduce(1, *) == scalars.count, "Tensor(shape:scalars:)",
+            "shape \(shape) holds \(shape.reduce(1, *)) elements but \(scalars.count) were given")
     self.init(uncheckedShape: shape, scalars: scalars, requiresGrad: requiresGrad)
   }
 
-  /// A rank-1 tensor (a vector).
+  /// A rank-1 tensor (a vector): `Tensor([1, 2, 3])`.
   public convenience init(_ scalars: [Scalar], requiresGrad: Bool = false) {
     self.init(uncheckedShape: [scalars.count], scalars: scalars, requiresGrad: requiresGrad)
   }
@@ -90,14 +85,25 @@ extension Tensor {
     self.init(uncheckedShape: [], scalars: [value], requiresGrad: requiresGrad)
   }
 
-  /// A rank-2 tensor from rows of equal length.
-  /// - Throws: `TensorError.invalidArgument` for ragged rows.
-  public convenience init(rows: [[Scalar]], requiresGrad: Bool = false) throws {
+  /// A rank-2 tensor (a matrix) from rows of equal length: `Tensor([[1, 2], [3, 4]])`.
+  public convenience init(_ rows: [[Scalar]], requiresGrad: Bool = false) {
+    self.init(rows: rows, requiresGrad: requiresGrad)
+  }
+
+  /// A rank-2 tensor from rows of equal length (ragged rows are a programmer error).
+  public convenience init(rows: [[Scalar]], requiresGrad: Bool = false) {
     let columns = rows.first?.count ?? 0
-    guard rows.allSatisfy({ $0.count == columns }) else {
-      throw TensorError.invalidArgument(op: "Tensor(rows:)", message: "rows have different lengths \(rows.map(\.count))")
-    }
+    require(rows.allSatisfy({ $0.count == columns }), "Tensor(rows:)", "rows have different lengths \(rows.map(\.count))")
     self.init(uncheckedShape: [rows.count, columns], scalars: rows.flatMap { $0 }, requiresGrad: requiresGrad)
+  }
+
+  /// A rank-3 tensor from equal-sized matrices: `Tensor([[[1, 2]], [[3, 4]]])`.
+  public convenience init(_ matrices: [[[Scalar]]], requiresGrad: Bool = false) {
+    let rows = matrices.first?.count ?? 0, columns = matrices.first?.first?.count ?? 0
+    require(matrices.allSatisfy { $0.count == rows && $0.allSatisfy { $0.count == columns } }, "Tensor(_:)",
+            "the nested arrays are ragged")
+    self.init(uncheckedShape: [matrices.count, rows, columns], scalars: matrices.flatMap { $0.flatMap { $0 } },
+              requiresGrad: requiresGrad)
   }
 
   /// A tensor filled with `value`.
@@ -179,8 +185,11 @@ extension Tensor {
   }
   /// Whether this tensor was made by the user rather than by an op (PyTorch's `is_leaf`).
   public var isLeaf: Bool { gradFn == nil }
+  /// The op value (with its parameters) that produced this tensor, or `nil` for a leaf — what
+  /// PyTorch shows as `grad_fn`.
+  public var op: (any Op)? { gradFn?.op }
   /// The name of the op that produced this tensor, or `nil` for a leaf.
-  public var opName: String? { gradFn.map { $0.op } }
+  public var opName: String? { gradFn?.op.name }
   /// The tensors this one was computed from (empty for leaves or after the graph is released).
   public var graphInputs: [Tensor] { gradFn?.inputs ?? [] }
 
@@ -219,12 +228,11 @@ public enum Shape {
     return s
   }
   /// Normalises a possibly negative axis (`-1` is the last) and checks its range.
-  public static func normalize(axis: Int, rank: Int, op: String) throws -> Int {
+  /// Stops with a message naming `op` when the axis is out of range.
+  public static func normalize(axis: Int, rank: Int, op: String) -> Int {
     let a = axis < 0 ? axis + rank : axis
     // A scalar has no axes: accepting axis 0 at rank 0 let slice/pad/sum/argmax index shape[0].
-    guard a >= 0 && a < rank else {
-      throw TensorError.invalidArgument(op: op, message: "axis \(axis) is out of range for rank \(rank)")
-    }
+    require(a >= 0 && a < rank, op, "axis \(axis) is out of range for rank \(rank)")
     return a
   }
 }

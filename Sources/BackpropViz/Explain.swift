@@ -22,8 +22,10 @@ public struct ExplainedStep: Codable, Sendable {
   public var index: Int
   /// The node's name (its label, a parameter name, or e.g. `linear2`).
   public var node: String
-  /// The op that produced the node.
+  /// The name of the op that produced the node ("matmul", "pow").
   public var op: String
+  /// The op with its parameters ("pow(exponent: 3)", "matmul(transposeB: true)").
+  public var operation: String
   /// The op's inputs by name, in order.
   public var inputs: [String]
   /// The node's shape (also the shape of δ).
@@ -32,7 +34,7 @@ public struct ExplainedStep: Codable, Sendable {
   public var upstream: [Double]?
   /// Statistics of δ.
   public var upstreamSummary: ValueSummary
-  /// The op's VJP as the tape records it, in its own notation (`g` for δ).
+  /// The node's forward formula and its VJP, from the op value: "y = exp(x); VJP: δ ⊙ exp(x)".
   public var tapeFormula: String
   /// One entry per input that received a gradient.
   public var gradients: [ExplainedGradient]
@@ -68,49 +70,7 @@ public struct ExplainedGradient: Codable, Sendable {
   public var sentSummary: ValueSummary
 }
 
-/// How a vector–Jacobian product combines δ with the local derivative.
-public enum ProductKind: String, Codable, Sendable {
-  /// Element by element (⊙): the Jacobian is diagonal.
-  case hadamard
-  /// A matrix product (·): matmul and linear layers.
-  case matrix
-  /// δ times one number (scalars, or a scalar factor).
-  case scale
-  /// δ passed on unchanged (add, the first input of subtract).
-  case identity
-  /// δ summed over axes (undoing a broadcast, or the bias of a linear layer).
-  case sum
-  /// δ copied over axes (undoing a sum).
-  case broadcast
-  /// δ's elements moved, selected or padded (reshape, permute, slice, gather).
-  case rearrange
-  /// Something else; see the tape's formula.
-  case other
-}
-
-/// The structure of a local Jacobian ∂y/∂x, flattened to |y| × |x|.
-public enum JacobianStructure: String, Codable, Sendable {
-  /// Elementwise op, same shapes: only the diagonal is non-zero.
-  case diagonal
-  /// Elementwise op on a broadcast input: one non-zero per row, repeated along broadcast axes.
-  case broadcastDiagonal
-  /// A one-element output: the Jacobian is a single 1×n row (the gradient itself).
-  case row
-  /// Matrix product: dense but Kronecker-structured (I ⊗ Bᵀ and the like).
-  case kronecker
-  /// A sum over axes: rows of ones.
-  case reduction
-  /// Copies over axes: columns of ones.
-  case expansion
-  /// A permutation matrix (reshape, permute).
-  case permutation
-  /// A 0/1 selection (slice, pad, gather, concatenate).
-  case selection
-  /// Dense, no structure used.
-  case dense
-}
-
-/// Runs `root.backward(seed:)` and explains it step by step. Like `backward()`, it **adds** to
+/// Runs `root.backward(gradient:)` and explains it step by step. Like `backward()`, it **adds** to
 /// the leaves' `.grad`, so it can stand in for the `backward()` call of a training step.
 ///
 /// ```swift
@@ -118,10 +78,9 @@ public enum JacobianStructure: String, Codable, Sendable {
 /// let explanation = try explain(loss, parameterNames: model.namedParameters)
 /// print(explanation.text)   // "∂L/∂0.weight = δᵀ·x  [256×784] = [256×128]·[128×784]" …
 /// ```
-/// - Throws: whatever `backward()` throws.
-public func explain<Scalar>(_ root: Tensor<Scalar>, seed: Tensor<Scalar>? = nil,
-                            parameterNames: [(String, Tensor<Scalar>)] = []) throws -> BackwardExplanation {
-  try BackwardTrace.run(root, seed: seed, parameterNames: parameterNames).explanation
+public func explain<Scalar>(_ root: Tensor<Scalar>, gradient: Tensor<Scalar>? = nil,
+                            parameterNames: [(String, Tensor<Scalar>)] = []) -> BackwardExplanation {
+  BackwardTrace.run(root, gradient: gradient, parameterNames: parameterNames).explanation
 }
 
 /// The graph and the explanation of one backward pass, recorded together.
@@ -131,16 +90,15 @@ public struct BackwardTrace: Sendable {
   /// The step-by-step explanation.
   public var explanation: BackwardExplanation
 
-  /// Runs `root.backward(seed:retainGraph:)` with an observer and records both views.
-  /// - Throws: whatever `backward()` throws.
-  public static func run<Scalar>(_ root: Tensor<Scalar>, seed: Tensor<Scalar>? = nil,
+  /// Runs `root.backward(gradient:retainGraph:)` with an observer and records both views.
+  public static func run<Scalar>(_ root: Tensor<Scalar>, gradient: Tensor<Scalar>? = nil,
                                  parameterNames: [(String, Tensor<Scalar>)] = [],
-                                 retainGraph: Bool = false) throws -> BackwardTrace {
+                                 retainGraph: Bool = false) -> BackwardTrace {
     let walk = GraphWalk(root: root, parameterNames: parameterNames)
     var traced: [Int: TracedValue] = [:]
     var edges: [EdgeKey: TracedEdge] = [:]
     var steps: [ExplainedStep] = []
-    try root.backward(seed: seed, retainGraph: retainGraph) { step in
+    root.backward(gradient: gradient, retainGraph: retainGraph) { step in
       guard let id = walk.ids[ObjectIdentifier(step.output)] else { return }
       traced[id] = TracedValue(step.upstream)
       for (k, sent) in step.sent.enumerated() {

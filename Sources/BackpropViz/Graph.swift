@@ -19,8 +19,10 @@ public struct Graph: Codable, Sendable {
     public var id: Int
     /// The tensor's `label`, a parameter name, or a generated name such as `linear1`.
     public var name: String
-    /// The op that produced the tensor; `nil` for a leaf.
+    /// The name of the op that produced the tensor; `nil` for a leaf.
     public var op: String?
+    /// The op with its parameters, from the op value in the node: `pow(exponent: 3)`.
+    public var operation: String?
     /// The tensor's shape.
     public var shape: [Int]
     /// Whether gradients flow into this tensor.
@@ -73,12 +75,11 @@ public struct Graph: Codable, Sendable {
     self = walk.snapshot()
   }
 
-  /// Runs `root.backward(seed:)` and returns the graph with every node's gradient and every
+  /// Runs `root.backward(gradient:)` and returns the graph with every node's gradient and every
   /// edge's sent gradient. Like `backward()`, it **adds** to the leaves' `.grad`.
-  /// - Throws: whatever `backward()` throws.
-  public init<Scalar>(tracingBackwardOf root: Tensor<Scalar>, seed: Tensor<Scalar>? = nil,
-                      parameterNames: [(String, Tensor<Scalar>)] = []) throws {
-    self = try BackwardTrace.run(root, seed: seed, parameterNames: parameterNames).graph
+  public init<Scalar>(tracingBackwardOf root: Tensor<Scalar>, gradient: Tensor<Scalar>? = nil,
+                      parameterNames: [(String, Tensor<Scalar>)] = []) {
+    self = BackwardTrace.run(root, gradient: gradient, parameterNames: parameterNames).graph
   }
 
   /// The node called `name`, if any.
@@ -162,7 +163,7 @@ final class GraphWalk<Scalar: TensorScalar> {
       let value = TracedValue(t)
       let grad = traced[i] ?? t.grad.map(TracedValue.init)
       nodes.append(Graph.Node(
-        id: i, name: names[i], op: t.opName, shape: t.shape, requiresGrad: t.requiresGrad,
+        id: i, name: names[i], op: t.opName, operation: t.op?.description, shape: t.shape, requiresGrad: t.requiresGrad,
         values: value.small, summary: value.summary, gradient: grad?.small, gradientSummary: grad?.summary))
       for (k, x) in inputs[i].enumerated() {
         let info = tracedEdges[EdgeKey(to: i, input: k)]

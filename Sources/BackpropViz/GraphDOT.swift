@@ -41,7 +41,7 @@ extension Graph {
   /// The node's table: a header row, then shape, value and gradient rows.
   private func htmlLabel(_ node: Node) -> String {
     let fill = node.id == rootID ? "#fff4e0" : node.isLeaf ? (node.requiresGrad ? "#e8f1fa" : "#eeeeee") : "#ffffff"
-    let header = node.op.map { "<b>\(escapeXML(node.name))</b> = \(escapeXML($0))" } ?? "<b>\(escapeXML(node.name))</b>"
+    let header = (node.operation ?? node.op).map { "<b>\(escapeXML(node.name))</b> = \(escapeXML($0))" } ?? "<b>\(escapeXML(node.name))</b>"
     var rows = ["<tr><td bgcolor=\"\(fill)\">\(header)</td></tr>",
                 "<tr><td>shape \(escapeXML(formatShape(node.shape)))</td></tr>",
                 "<tr><td>value \(escapeXML(valueText(node.values, node.summary)))</td></tr>"]

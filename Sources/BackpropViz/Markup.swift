@@ -37,11 +37,6 @@ func svgNumber(_ x: Double) -> String {
   return r == r.rounded() ? String(Int(r)) : String(format: "%.2f", r)
 }
 
-/// A shape as people write it: `[128×256]`, `[5]`, or `scalar` for rank 0.
-public func formatShape(_ shape: [Int]) -> String {
-  shape.isEmpty ? "scalar" : "[" + shape.map(String.init).joined(separator: "×") + "]"
-}
-
 /// A short list of values (`[0.5, −1, 2]`), or its first few followed by `…`.
 func formatValues(_ values: [Double], limit: Int = 6, digits: Int = 4) -> String {
   let shown = values.prefix(limit).map { formatNumber($0, digits: digits) }

@@ -76,7 +76,7 @@ func train(out: String, seed: UInt64) throws {
   let x = Tensor<Float>.randomNormal([n, features], using: &g)
   let w = Tensor<Float>.randomNormal([features, classes], using: &g)
   let logits = try x.matmul(w)
-  let labels = try logits.argmax(axis: 1)
+  let labels = try logits.argmax(alongAxis: 1)
   let data = try Dataset(name: "synthetic", features: x.scalars, featureCount: features, labels: labels, classCount: classes)
   var config = TrainingConfiguration()
   (config.epochs, config.batchSize, config.optimizer, config.learningRate, config.seed) = (3, 64, .momentum, 0.05, seed)

@@ -86,7 +86,7 @@ import _BackpropTestSupport
 
   @Test func argmaxPicksTheFirstMaximumPerRow() throws {
     let x = try Tensor<Double>(rows: [[1, 5, 5], [7, 0, 2]])
-    #expect(try x.argmax(axis: 1) == [1, 0])
-    #expect(try x.argmax(axis: 0) == [1, 0, 0])
+    #expect(try x.argmax(alongAxis: 1) == [1, 0])
+    #expect(try x.argmax(alongAxis: 0) == [1, 0, 0])
   }
 }

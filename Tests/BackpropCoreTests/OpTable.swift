@@ -260,5 +260,5 @@ let nonDifferentiableOps: [String: String] = [
   "less(_:)": "comparison: 0/1 constant", "lessEqual(_:)": "comparison: 0/1 constant",
   "equal(_:)": "comparison: 0/1 constant", "notEqual(_:)": "comparison: 0/1 constant",
   "sign()": "piecewise constant: derivative 0 a.e., returned as a constant",
-  "argmax(axis:)": "returns [Int] indices",
+  "argmax(alongAxis:)": "returns [Int] indices",
 ]

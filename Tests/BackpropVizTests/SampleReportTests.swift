@@ -31,7 +31,7 @@ struct SampleReportTests {
       let all = Array(0..<d.count)
       let logits = try withoutGradient { try model(tensor(d, all)) }
       let loss = try softmaxCrossEntropy(logits: logits, labels: d.labels)
-      let correct = try zip(logits.argmax(axis: 1), d.labels).filter { $0.0 == $0.1 }.count
+      let correct = try zip(logits.argmax(alongAxis: 1), d.labels).filter { $0.0 == $0.1 }.count
       return (Double(loss.item), Double(correct) / Double(d.count))
     }
     var rng = SeededGenerator(seed: seed)

@@ -5,10 +5,8 @@ import Synchronization
 public struct BackwardStep<Scalar: TensorScalar> {
   /// The tensor whose node ran (the op's output).
   public let output: Tensor<Scalar>
-  /// The op's name ("multiply", "matmul", …).
-  public let op: String
-  /// A one-line formula of the VJP, e.g. "g ⊙ exp(x)".
-  public let formula: String
+  /// The op value that made the output, with its parameters (`op.name` is "multiply", "matmul"…).
+  public let op: any Op
   /// The op's inputs.
   public let inputs: [Tensor<Scalar>]
   /// ∂L/∂output: the gradient that arrived from above (already summed over all paths).
@@ -36,20 +34,23 @@ extension Tensor {
   /// paths, the contributions are summed.
   ///
   /// - Parameters:
-  ///   - seed: ∂L/∂self; defaults to 1 for a one-element tensor (required otherwise).
+  ///   - gradient: ∂L/∂self (PyTorch's `gradient=`); defaults to 1 for a one-element tensor
+  ///     (required otherwise).
   ///   - retainGraph: keep the graph so that `backward()` can run through it again.
   ///   - createGraph: record the backward computation itself, so that gradients can be
   ///     differentiated again (Hessians, gradient penalties). Implies `retainGraph`.
   ///   - observer: called once per node, in backward order, with what the node received and
   ///     sent (for traces and explanations; costs nothing when `nil`).
-  /// - Throws: `TensorError.noGradient` if nothing requires a gradient or a non-scalar has no
-  ///   seed, `.graphReleased` on a second pass through a released graph, `.nonFinite` in
-  ///   anomaly mode.
+  ///
+  /// Misuse stops the program with a message, as PyTorch raises: calling it on a tensor that
+  /// does not require a gradient, a non-scalar without `gradient`, a gradient of the wrong
+  /// shape, or a second pass through a released graph. In anomaly mode a NaN/∞ gradient stops
+  /// the pass and is thrown at the end of `withAnomalyDetection { }`.
   @_specialize(exported: true, where Scalar == Float)
   @_specialize(exported: true, where Scalar == Double)
-  public func backward(seed: Tensor? = nil, retainGraph: Bool = false, createGraph: Bool = false,
-                       observer: ((BackwardStep<Scalar>) -> Void)? = nil) throws {
-    try backward(seed: seed, batchRank: 0, retainGraph: retainGraph, createGraph: createGraph, observer: observer)
+  public func backward(gradient: Tensor? = nil, retainGraph: Bool = false, createGraph: Bool = false,
+                       observer: ((BackwardStep<Scalar>) -> Void)? = nil) {
+    backward(seed: gradient, batchRank: 0, retainGraph: retainGraph, createGraph: createGraph, observer: observer)
   }
 
   /// Runs k backward passes at once (PyTorch's `is_grads_batched`): `batchedSeed` has shape
@@ -59,38 +60,30 @@ extension Tensor {
   /// products. Custom ops must use `BackwardContext.batchShape` to take part.
   @_specialize(exported: true, where Scalar == Float)
   @_specialize(exported: true, where Scalar == Double)
-  public func backward(batchedSeed: Tensor, retainGraph: Bool = false, createGraph: Bool = false) throws {
-    guard batchedSeed.rank == rank + 1, Array(batchedSeed.shape.dropFirst()) == shape else {
-      throw TensorError.shapeMismatch(op: "backward(batchedSeed:)", lhs: shape, rhs: batchedSeed.shape,
-                                      reason: "the batched seed must have shape [k] + the output's shape")
-    }
-    try backward(seed: batchedSeed, batchRank: 1, retainGraph: retainGraph, createGraph: createGraph, observer: nil)
+  public func backward(batchedGradient: Tensor, retainGraph: Bool = false, createGraph: Bool = false) {
+    require(batchedGradient.rank == rank + 1 && Array(batchedGradient.shape.dropFirst()) == shape,
+            "backward(batchedGradient:)",
+            "the batched gradient has shape \(batchedGradient.shape); it must be [k] + the output's shape \(shape)")
+    backward(seed: batchedGradient, batchRank: 1, retainGraph: retainGraph, createGraph: createGraph, observer: nil)
   }
 
   private func backward(seed: Tensor?, batchRank: Int, retainGraph: Bool, createGraph: Bool,
-                        observer: ((BackwardStep<Scalar>) -> Void)?) throws {
-    guard requiresGrad else {
-      throw TensorError.noGradient(message: "backward(): tensor of shape \(shape) does not require a gradient "
-        + "(no input had requiresGrad = true, or it was computed inside withoutGradient)")
-    }
+                        observer: ((BackwardStep<Scalar>) -> Void)?) {
+    require(requiresGrad, "backward()", "the tensor of shape \(shape) does not require a gradient "
+      + "(no input had requiresGrad = true, or it was computed inside withoutGradient)")
     let seedTensor: Tensor
     if let seed, batchRank > 0 {
       seedTensor = seed
     } else if let seed {
-      guard seed.shape == shape else {
-        throw TensorError.shapeMismatch(op: "backward(seed:)", lhs: shape, rhs: seed.shape,
-                                        reason: "the seed must have the output's shape")
-      }
+      require(seed.shape == shape, "backward(gradient:)",
+              "the gradient has shape \(seed.shape); it must have the output's shape \(shape)")
       seedTensor = seed
     } else {
-      guard count == 1 else {
-        throw TensorError.noGradient(message: "backward(): output has shape \(shape); "
-          + "pass backward(seed:) for a non-scalar output")
-      }
+      require(count == 1, "backward()", "the output has shape \(shape); pass backward(gradient:) for a non-scalar output")
       seedTensor = Tensor(uncheckedShape: shape, scalars: [1])
     }
     let state = ThreadState.current
-    if state.anomalyDetection, let anomaly = state.firstAnomaly { throw anomaly }
+    if state.anomalyDetection, state.firstAnomaly != nil { return }
     let order = topologicalOrder()
     let savedGrad = state.gradEnabled, savedFirst = state.inFirstOrderBackward
     state.gradEnabled = createGraph
@@ -108,38 +101,37 @@ extension Tensor {
       let isLeaf = t.gradFn == nil
       if isLeaf || t.retainsGrad { t.accumulateGrad(g, createGraph: createGraph) }
       if isLeaf { continue }
-      guard let pullback = t.gradFn!.pullback else { throw TensorError.graphReleased(op: t.gradFn!.op) }
+      let op = t.gradFn!.op
+      guard let pullback = t.gradFn!.pullback else {
+        opFailure("backward()", "second pass through '\(op.name)': its graph was already released. "
+          + "Pass retainGraph: true to the first backward() to keep it.")
+      }
       let inputs = t.gradFn!.inputs
       var context = BackwardContext(inputs: inputs, output: t)
       if batchRank > 0 { context.batchShape = batchShape }
-      let grads = try pullback(g, context)
+      let grads = pullback(g, context)
       if let observer {
-        let local = t.count == 1 ? try pullback(Tensor(uncheckedShape: t.shape, scalars: [1]), context) : nil
-        observer(BackwardStep(output: t, op: t.gradFn!.op, formula: "\(t.gradFn!.formula)", inputs: inputs, upstream: g,
-                              sent: grads, localDerivatives: local))
+        let local = t.count == 1 ? pullback(Tensor(uncheckedShape: t.shape, scalars: [1]), context) : nil
+        observer(BackwardStep(output: t, op: op, inputs: inputs, upstream: g, sent: grads, localDerivatives: local))
       }
-      if state.anomalyDetection {
-        for case let gi? in grads where !gi.scalars.allSatisfy({ $0.isFinite }) {
-          throw TensorError.nonFinite(op: t.gradFn!.op, phase: "backward", location: t.gradFn!.site?.description ?? "unknown location",
-                                      inputShapes: inputs.map(\.shape))
-        }
+      if state.anomalyDetection, grads.contains(where: { $0.map { !$0.scalars.allSatisfy(\.isFinite) } ?? false }) {
+        state.firstAnomaly = TensorError.nonFinite(
+          op: op.description, phase: "backward", location: t.gradFn!.site?.description ?? "unknown location",
+          inputShapes: inputs.map(\.shape))
+        return
       }
       // A custom op's pullback can get these wrong; built-in ones cannot. Fail loudly rather
       // than drop a gradient or accumulate one of the wrong shape.
-      guard grads.count == inputs.count else {
-        throw TensorError.invalidArgument(
-          op: t.gradFn!.op, message: "the pullback returned \(grads.count) gradients for \(inputs.count) inputs")
-      }
-      for i in 0..<Swift.min(inputs.count, grads.count) {
+      require(grads.count == inputs.count, op.name,
+              "the pullback returned \(grads.count) gradients for \(inputs.count) inputs")
+      for i in 0..<inputs.count {
         guard let gi = grads[i] else { continue }
         let x = inputs[i]
         guard x.requiresGrad else { continue }
-        guard batchRank == 0 ? gi.shape == x.shape : gi.shape == batchShape + x.shape else {
-          throw TensorError.shapeMismatch(op: t.gradFn!.op, lhs: x.shape, rhs: gi.shape,
-                                          reason: "the pullback returned a gradient whose shape differs from its input's")
-        }
+        require(batchRank == 0 ? gi.shape == x.shape : gi.shape == batchShape + x.shape, op.name,
+                "the pullback returned a gradient of shape \(gi.shape) for input \(i) of shape \(x.shape)")
         if let existing = x.pendingGrad {
-          x.pendingGrad = try existing + gi
+          x.pendingGrad = existing + gi
         } else {
           x.pendingGrad = gi
         }
@@ -155,7 +147,7 @@ extension Tensor {
   private func accumulateGrad(_ g: Tensor, createGraph: Bool) {
     if let existing = grad {
       if createGraph {
-        grad = try! existing + g  // shapes equal by construction
+        grad = existing + g
       } else {
         let result = existing.scalars.count == g.scalars.count ? existing : existing.detached()
         result.scalars.withUnsafeMutableBufferPointer { y in

@@ -46,7 +46,7 @@ public var isGradientRecordingEnabled: Bool { ThreadState.current.gradEnabled }
 /// Runs `body` without recording any graph (PyTorch's `torch.no_grad()`): use it for evaluation
 /// and for in-place parameter updates. Results of ops inside do not require gradients.
 @discardableResult
-public func withoutGradient<R>(_ body: () throws -> R) rethrows -> R {
+public func withoutGradient<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
   let state = ThreadState.current
   let saved = state.gradEnabled
   state.gradEnabled = false
@@ -56,7 +56,7 @@ public func withoutGradient<R>(_ body: () throws -> R) rethrows -> R {
 
 /// Runs `body` with graph recording switched on, even inside a `withoutGradient` scope.
 @discardableResult
-public func withGradient<R>(_ body: () throws -> R) rethrows -> R {
+public func withGradient<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
   let state = ThreadState.current
   let saved = state.gradEnabled
   state.gradEnabled = true
@@ -65,8 +65,9 @@ public func withGradient<R>(_ body: () throws -> R) rethrows -> R {
 }
 
 /// Runs `body` with anomaly detection (PyTorch's `detect_anomaly`): every op's forward result and
-/// every gradient is checked for NaN and infinity, and the first one found throws
-/// `TensorError.nonFinite`, naming the op, where it was recorded and its input shapes.
+/// every gradient is checked for NaN and infinity. The first one found is thrown as
+/// `TensorError.nonFinite` when `body` returns, naming the op (with its parameters), where it
+/// was recorded and its input shapes; a `backward()` that meets one stops there.
 /// It is slower (one extra pass over each result), so it is off by default.
 @discardableResult
 public func withAnomalyDetection<R>(_ body: () throws -> R) throws -> R {

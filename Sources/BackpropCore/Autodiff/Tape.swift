@@ -22,47 +22,64 @@ public struct BackwardContext<Scalar: TensorScalar> {
 
   /// Sums `g` (shaped like the output, plus batch dimensions) back to input `i`'s shape: the one
   /// place where broadcasting is undone (PyTorch's `sum_to`).
-  public func unbroadcast(_ g: Tensor<Scalar>, toInput i: Int) throws -> Tensor<Scalar> {
+  public func unbroadcast(_ g: Tensor<Scalar>, toInput i: Int) -> Tensor<Scalar> {
     let x = inputs[i].shape
-    if batchShape.isEmpty { return try g.sum(toShape: x) }
+    if batchShape.isEmpty { return g.sum(toShape: x) }
     let padded = batchShape + [Int](repeating: 1, count: Swift.max(0, g.rank - batchShape.count - x.count)) + x
-    return try g.sum(toShape: padded).reshaped(to: batchShape + x)
+    return g.sum(toShape: padded).reshaped(to: batchShape + x)
   }
 }
 
 /// A vector–Jacobian product: upstream gradient `g` (shape of the output) → one gradient per
 /// input (shape of that input), `nil` where an input gets none.
 public typealias Pullback<Scalar: TensorScalar> =
-  (_ g: Tensor<Scalar>, _ context: BackwardContext<Scalar>) throws -> [Tensor<Scalar>?]
+  (_ g: Tensor<Scalar>, _ context: BackwardContext<Scalar>) -> [Tensor<Scalar>?]
 
 /// A Jacobian–vector product for forward mode: the inputs' tangents (`nil` = zero) → the output's.
 public typealias Pushforward<Scalar: TensorScalar> =
-  (_ tangents: [Tensor<Scalar>?], _ context: BackwardContext<Scalar>) throws -> Tensor<Scalar>
+  (_ tangents: [Tensor<Scalar>?], _ context: BackwardContext<Scalar>) -> Tensor<Scalar>
 
-/// The node of the graph stored in an op's output: its inputs and how to send a gradient to them.
+/// The node of the graph stored in an op's output: the op value that made it (with its
+/// parameters), its inputs, and its VJP bound to that value.
 struct GradFn<Scalar: TensorScalar> {
-  var op: String
+  var op: any Op
   var inputs: [Tensor<Scalar>]
+  /// `op.vjp`, bound when the node was recorded (in code specialised for `Scalar`); `nil` once
+  /// the graph is released.
   var pullback: Pullback<Scalar>?
-  /// A one-line description of the VJP for `explain()`, e.g. "g ⊙ y".
-  var formula: StaticString
   /// Where the op was recorded (a raw backtrace, symbolicated only if reported); anomaly mode only.
   var site: CreationSite? = nil
 }
 
 extension Tensor {
+  /// Runs `op`'s forward kernel on `inputs` and records the result in the graph.
+  ///
+  /// Every built-in op's public method ends here: `x.exp()` is `Tensor.apply(Exp(), to: [x])`.
+  @inline(__always)
+  public static func apply<O: Op>(_ op: O, to inputs: [Tensor]) -> Tensor {
+    let (shape, scalars) = op.forward(inputs)
+    return record(op, shape: shape, scalars: scalars, inputs: inputs)
+  }
+
+  /// Records an already computed forward result of `op` (for ops whose public method computes
+  /// the values itself, e.g. to reuse a buffer).
+  @inline(__always)
+  static func record<O: Op>(_ op: O, shape: [Int], scalars: [Scalar], inputs: [Tensor]) -> Tensor {
+    recordNode(op, shape: shape, scalars: scalars, inputs: inputs,
+               pullback: { g, c in op.vjp(g, c) }, pushforward: { t, c in op.jvp(t, c) })
+  }
+
   /// Wraps a freshly computed forward result and, when needed, records it in the graph.
   ///
-  /// Every op ends by calling this: it sets `requiresGrad` and the pullback when gradient
-  /// recording is on and some input requires a gradient; it computes the forward-mode tangent
-  /// when some input carries one; and in anomaly mode it checks the result for NaN/∞.
-  /// Public so that users can define their own differentiable ops (see `customOp`).
+  /// It sets `requiresGrad` and the node when gradient recording is on and some input requires
+  /// a gradient; it computes the forward-mode tangent when some input carries one; and in
+  /// anomaly mode it checks the result for NaN/∞.
   @_specialize(exported: true, where Scalar == Float)
   @_specialize(exported: true, where Scalar == Double)
-  public static func recordResult(
-    _ op: String, shape: [Int], scalars: [Scalar], inputs: [Tensor], formula: StaticString = "",
-    pullback: @escaping Pullback<Scalar>, pushforward: Pushforward<Scalar>? = nil
-  ) throws -> Tensor {
+  static func recordNode(
+    _ op: any Op, shape: [Int], scalars: [Scalar], inputs: [Tensor],
+    pullback: @escaping Pullback<Scalar>, pushforward: Pushforward<Scalar>
+  ) -> Tensor {
     let out = Tensor(uncheckedShape: shape, scalars: scalars)
     let state = ThreadState.current
     if state.gradEnabled {
@@ -70,57 +87,71 @@ extension Tensor {
       for x in inputs where x.requiresGrad { needs = true; break }
       if needs {
         out.requiresGrad = true
-        out.gradFn = GradFn(op: op, inputs: inputs, pullback: pullback, formula: formula,
+        out.gradFn = GradFn(op: op, inputs: inputs, pullback: pullback,
                             site: state.anomalyDetection ? CreationSite.capture() : nil)
       }
     }
     var hasTangent = false
     if state.tangentsEnabled { for x in inputs where x.tangent != nil { hasTangent = true; break } }
     if hasTangent {
-      guard let pushforward else {
-        throw TensorError.invalidArgument(op: op, message: "has no forward-mode (JVP) rule")
-      }
       let context = BackwardContext(inputs: inputs, output: out)
       state.tangentsEnabled = false
       defer { state.tangentsEnabled = true }
-      out.tangent = try withoutGradient { try pushforward(inputs.map { $0.tangent }, context) }
+      out.tangent = withoutGradient { pushforward(inputs.map { $0.tangent }, context) }
     }
     if state.anomalyDetection, state.firstAnomaly == nil, !scalars.allSatisfy({ $0.isFinite }) {
-      // Ops do not throw for this (most cannot fail otherwise); the first anomaly is kept and
-      // thrown by `backward()` and at the end of `withAnomalyDetection { }`.
+      // Ops do not throw for this; the first anomaly is kept and thrown at the end of
+      // `withAnomalyDetection { }` (and `backward()` does nothing while one is pending).
       state.firstAnomaly = TensorError.nonFinite(
-        op: op, phase: "forward", location: CreationSite.capture().description, inputShapes: inputs.map(\.shape))
+        op: op.description, phase: "forward", location: CreationSite.capture().description, inputShapes: inputs.map(\.shape))
     }
     return out
   }
 
-  /// `recordResult` for built-in ops whose pushforward cannot fail (their shapes agree by
-  /// construction), so that ops like `exp()` need no `try`.
-  static func record(
-    _ op: String, shape: [Int], scalars: [Scalar], inputs: [Tensor], formula: StaticString = "",
-    pullback: @escaping Pullback<Scalar>, pushforward: @escaping Pushforward<Scalar>
-  ) -> Tensor {
-    // swiftlint:disable:next force_try
-    try! recordResult(op, shape: shape, scalars: scalars, inputs: inputs, formula: formula,
-                      pullback: pullback, pushforward: pushforward)
-  }
-
-  /// Defines a differentiable op from a forward function and its VJP (and optionally its JVP).
+  /// Defines a differentiable op from a forward function and its VJP (and optionally its JVP),
+  /// for code outside Backprop; built-in ops are `Op` values (see `CONTRIBUTING.md`).
   ///
   /// ```swift
   /// // softplus(x) = log(1 + eˣ),  d/dx = σ(x)
-  /// let y = try Tensor.customOp("softplus", inputs: [x],
+  /// let y = Tensor.customOp("mySoftplus", inputs: [x],
   ///   forward: { xs in (xs[0].exp() + 1).log() },
   ///   pullback: { g, ctx in [g * ctx.inputs[0].sigmoid()] })
   /// ```
   /// `forward` runs without recording; the pullback is written with tensor ops, so it is itself
-  /// differentiable when `backward(createGraph: true)` is used.
+  /// differentiable when `backward(createGraph: true)` is used. Without a `pushforward`, forward
+  /// mode through this op stops with a message.
   public static func customOp(
-    _ name: String, inputs: [Tensor], forward: ([Tensor]) throws -> Tensor,
+    _ name: String, inputs: [Tensor], formula: String = "", forward: ([Tensor]) throws -> Tensor,
     pullback: @escaping Pullback<Scalar>, pushforward: Pushforward<Scalar>? = nil
-  ) throws -> Tensor {
+  ) rethrows -> Tensor {
     let value = try withoutGradient { try forward(inputs.map { $0.detached() }) }
-    return try recordResult(name, shape: value.shape, scalars: value.scalars, inputs: inputs,
-                            pullback: pullback, pushforward: pushforward)
+    let op = CustomOp(name: name, formula: formula, hasJVP: pushforward != nil)
+    return recordNode(op, shape: value.shape, scalars: value.scalars, inputs: inputs, pullback: pullback,
+      pushforward: { t, c in
+        guard let pushforward else { opFailure(name, "this custom op has no forward-mode (JVP) rule; pass pushforward:") }
+        return pushforward(t, c)
+      })
+  }
+}
+
+/// The op value of a `Tensor.customOp`: a name and a written formula; its rules are the
+/// closures given to `customOp`, bound in the node.
+public struct CustomOp: Op {
+  public let name: String
+  /// The VJP as the user wrote it (shown by `explain()`), or empty.
+  public let formula: String
+  let hasJVP: Bool
+
+  public func forward<Scalar>(_ inputs: [Tensor<Scalar>]) -> (shape: [Int], scalars: [Scalar]) {
+    opFailure(name, "a custom op's forward runs through Tensor.customOp")
+  }
+  public func vjp<Scalar>(_ g: Tensor<Scalar>, _ context: BackwardContext<Scalar>) -> [Tensor<Scalar>?] {
+    opFailure(name, "a custom op's VJP is the closure bound in its node")
+  }
+  public func jvp<Scalar>(_ tangents: [Tensor<Scalar>?], _ context: BackwardContext<Scalar>) -> Tensor<Scalar> {
+    opFailure(name, "a custom op's JVP is the closure bound in its node")
+  }
+  public func gradientFormula(input k: Int, _ context: FormulaContext) -> GradientFormula {
+    GradientFormula(formula.isEmpty ? "VJP of \(name)" : formula, .other, .dense)
   }
 }

@@ -16,12 +16,10 @@ extension Tensor {
     Tensor(uncheckedShape: shape, scalars: mapKernel(kind))
   }
 
-  /// Runs a broadcasting binary kernel; throws a shape error naming `op`.
-  static func zipKernel(_ kind: BinaryKernel, _ a: Tensor, _ b: Tensor, op: String) throws -> (shape: [Int], scalars: [Scalar]) {
-    guard let plan = BroadcastPlan(a.shape, b.shape) else {
-      throw TensorError.shapeMismatch(op: op, lhs: a.shape, rhs: b.shape,
-                                      reason: "they cannot be broadcast together (NumPy rules: trailing dimensions must be equal or 1)")
-    }
+  /// Runs a broadcasting binary kernel; stops with a shape message naming `op` when the shapes
+  /// do not broadcast.
+  static func zipKernel(_ kind: BinaryKernel, _ a: Tensor, _ b: Tensor, op: String) -> (shape: [Int], scalars: [Scalar]) {
+    guard let plan = BroadcastPlan(a.shape, b.shape) else { broadcastFailure(op, a.shape, b.shape) }
     let n = plan.shape.reduce(1, *)
     let values = [Scalar](unsafeUninitializedCapacity: n) { buffer, initialized in
       a.scalars.withUnsafeBufferPointer { ap in
@@ -33,22 +31,34 @@ extension Tensor {
   }
 
   /// A constant (non-differentiable) result of a binary kernel, e.g. a comparison mask.
-  static func constant(_ kind: BinaryKernel, _ a: Tensor, _ b: Tensor, op: String) throws -> Tensor {
-    let (shape, values) = try zipKernel(kind, a, b, op: op)
+  static func constant(_ kind: BinaryKernel, _ a: Tensor, _ b: Tensor, op: String) -> Tensor {
+    let (shape, values) = zipKernel(kind, a, b, op: op)
     return Tensor(uncheckedShape: shape, scalars: values)
-  }
-
-  /// Records a unary elementwise op whose forward is one kernel.
-  @inline(__always)
-  func unary(_ op: String, _ kind: UnaryKernel, formula: StaticString,
-             pullback: @escaping Pullback<Scalar>, pushforward: @escaping Pushforward<Scalar>) -> Tensor {
-    Tensor.record(op, shape: shape, scalars: mapKernel(kind), inputs: [self], formula: formula,
-                  pullback: pullback, pushforward: pushforward)
   }
 }
 
-/// `try` for rules whose shapes agree by construction (a failure there is a bug in Backprop).
-@inline(__always)
-func must<T>(_ body: () throws -> T) -> T {
-  do { return try body() } catch { preconditionFailure("internal shape error in a derivative rule: \(error)") }
+/// Stops with the message for two shapes that do not broadcast.
+func broadcastFailure(_ op: String, _ a: [Int], _ b: [Int]) -> Never {
+  opFailure(op, "shapes \(a) and \(b) cannot be broadcast together (NumPy rules: trailing dimensions must be equal or 1)")
+}
+
+/// ȧ + ḃ where either may be absent (zero), broadcast to the output's shape.
+func tangentSum<S>(_ a: Tensor<S>?, _ b: Tensor<S>?, like y: Tensor<S>) -> Tensor<S> {
+  switch (a, b) {
+  case let (a?, b?): return (a + b).broadcast(to: y.shape)
+  case let (a?, nil): return a.broadcast(to: y.shape)
+  case let (nil, b?): return b.broadcast(to: y.shape)
+  default: return Tensor<S>.zeros(y.shape)
+  }
+}
+
+/// An elementwise op of one input whose forward is one kernel.
+protocol KernelElementwiseOp: ElementwiseOp {
+  var kernel: UnaryKernel { get }
+}
+
+extension KernelElementwiseOp {
+  func forward<Scalar>(_ inputs: [Tensor<Scalar>]) -> (shape: [Int], scalars: [Scalar]) {
+    (inputs[0].shape, inputs[0].mapKernel(kernel))
+  }
 }

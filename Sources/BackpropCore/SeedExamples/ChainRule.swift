@@ -82,7 +82,7 @@ extension ChainRuleReport {
                           localDerivative: step.localDerivatives?[i]?.item ?? .nan, sent: sent.item))
         if input.isLeaf { received[ObjectIdentifier(input), default: []].append(sent.item) }
       }
-      trace.append(TraceEntry(node: step.output.label ?? step.op, op: step.op, upstream: step.upstream.item, edges: edges))
+      trace.append(TraceEntry(node: step.output.label ?? step.op.name, op: step.op.name, upstream: step.upstream.item, edges: edges))
     }
     let (xv, yv) = (x.item, y.item)
     let closed = ClosedForm(

@@ -28,20 +28,20 @@ public struct GradientCheckResult: Sendable, CustomStringConvertible {
 /// Inputs with more than `elementLimit` elements are checked along `randomDirections` random
 /// directions instead (JAX's `check_vjp` idea: ⟨∇L, v⟩ against the directional difference),
 /// which keeps large shapes cheap.
-public func checkGradients(
-  of f: ([Tensor<Double>]) throws -> Tensor<Double>, at inputs: [Tensor<Double>],
+public func checkGradients<E: Error>(
+  of f: ([Tensor<Double>]) throws(E) -> Tensor<Double>, at inputs: [Tensor<Double>],
   eps: Double = 1e-6, atol: Double = 1e-5, rtol: Double = 1e-3,
   elementLimit: Int = 4096, randomDirections: Int = 4, seed: UInt64 = 0
-) throws -> GradientCheckResult {
+) throws(E) -> GradientCheckResult {
   var generator = SeededGenerator(seed: seed)
-  let probe = try withoutGradient { try f(inputs.map { $0.detached() }) }
+  let probe = try withoutGradient { () throws(E) in try f(inputs.map { $0.detached() }) }
   let u = Tensor<Double>.randomUniform(probe.shape, low: 0.5, high: 1.5, using: &generator)
-  func loss(_ xs: [Tensor<Double>]) throws -> Double {
-    try withoutGradient { try (f(xs) * u).sum().item }
+  func loss(_ xs: [Tensor<Double>]) throws(E) -> Double {
+    try withoutGradient { () throws(E) in try (f(xs) * u).sum().item }
   }
   let leaves = inputs.map { Tensor<Double>(uncheckedShape: $0.shape, scalars: $0.scalars, requiresGrad: true) }
-  let y = try withGradient { try f(leaves) }
-  if y.requiresGrad { try y.backward(seed: u) }
+  let y = try withGradient { () throws(E) in try f(leaves) }
+  if y.requiresGrad { y.backward(gradient: u) }
   let analytic = leaves.map { $0.grad?.scalars ?? [Double](repeating: 0, count: $0.count) }
 
   var result = GradientCheckResult(passed: true, comparisons: 0, maxAbsoluteError: 0, worstInput: 0, worstElement: 0,
@@ -90,29 +90,29 @@ public func checkGradients(
 
 /// Second-order check: the gradient of `⟨∇L(x), w⟩` (computed with `createGraph`) against
 /// finite differences, for fixed random `w` — i.e. Hessian–vector products are verified.
-public func checkSecondOrderGradients(
-  of f: ([Tensor<Double>]) throws -> Tensor<Double>, at inputs: [Tensor<Double>],
+public func checkSecondOrderGradients<E: Error>(
+  of f: ([Tensor<Double>]) throws(E) -> Tensor<Double>, at inputs: [Tensor<Double>],
   eps: Double = 1e-6, atol: Double = 1e-5, rtol: Double = 1e-3, seed: UInt64 = 1
-) throws -> GradientCheckResult {
+) throws(E) -> GradientCheckResult {
   var generator = SeededGenerator(seed: seed)
-  let probe = try withoutGradient { try f(inputs.map { $0.detached() }) }
+  let probe = try withoutGradient { () throws(E) in try f(inputs.map { $0.detached() }) }
   let u = Tensor<Double>.randomUniform(probe.shape, low: 0.5, high: 1.5, using: &generator)
   let ws = inputs.map { Tensor<Double>.randomUniform($0.shape, low: -1, high: 1, using: &generator) }
-  func firstOrder(_ xs: [Tensor<Double>]) throws -> Tensor<Double> {
-    try withGradient {
+  func firstOrder(_ xs: [Tensor<Double>]) throws(E) -> Tensor<Double> {
+    try withGradient { () throws(E) in
       let y = try (f(xs) * u).sum()
       let needs = xs.filter(\.requiresGrad)
       guard y.requiresGrad, !needs.isEmpty else { return Tensor<Double>(0) }
       for x in needs { x.grad = nil }
-      try y.backward(createGraph: true)
+      y.backward(createGraph: true)
       var total = Tensor<Double>(0)
-      for (x, w) in zip(xs, ws) { if let g = x.grad { total = try total + (g * w).sum() } }
+      for (x, w) in zip(xs, ws) { if let g = x.grad { total = total + (g * w).sum() } }
       for x in needs { x.grad = nil }
       return total
     }
   }
   // Finite differences need the inner backward even on non-leaf copies: make them leaves.
-  return try checkGradients(of: { xs in
+  return try checkGradients(of: { xs throws(E) in
     try firstOrder(xs.map { $0.requiresGrad ? $0 : Tensor<Double>(uncheckedShape: $0.shape, scalars: $0.scalars, requiresGrad: true) })
   }, at: inputs, eps: eps, atol: atol, rtol: rtol, seed: seed)
 }

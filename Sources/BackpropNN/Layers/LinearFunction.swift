@@ -1,31 +1,16 @@
-extension Tensor {
-  /// The affine map of a fully connected layer, `y = x · Wᵀ + b`, as one recorded op.
-  ///
-  /// `x` is `[batch, in]` (or `[in]`, or `[…, in]`: leading axes are flattened and restored),
-  /// `weight` is `(out, in)` as in PyTorch, `bias` is `[out]`. The forward pass is a single GEMM
-  /// that accumulates onto the broadcast bias (no separate add).
-  ///
-  /// VJP (G = ∂L/∂y, rows are samples):
-  /// `∂L/∂x = G · W`, `∂L/∂W = Gᵀ · x`, `∂L/∂b = Σ_rows G`.
-  /// JVP: `ẏ = ẋ · Wᵀ + x · Ẇᵀ + ḃ`.
-  /// The backward formulas are written with tensor ops, so they are differentiable again.
-  /// - Throws: `TensorError.shapeMismatch` when the sizes disagree.
-  public static func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) throws -> Tensor {
-    guard weight.rank == 2 else {
-      throw TensorError.shapeMismatch(op: "linear", lhs: x.shape, rhs: weight.shape, reason: "the weight must be (out, in)")
-    }
+/// The affine map of a fully connected layer, `y = x · Wᵀ + b`, as one op: x `[batch, in]`,
+/// W `(out, in)` as in PyTorch, b `[out]` (optional). The forward pass is a single GEMM that
+/// accumulates onto the broadcast bias (no separate add).
+///
+/// VJP (G = ∂L/∂y, rows are samples): `∂L/∂x = G · W`, `∂L/∂W = Gᵀ · x`, `∂L/∂b = Σ_rows G`.
+/// JVP: `ẏ = ẋ · Wᵀ + x · Ẇᵀ + ḃ`. The backward formulas are written with tensor ops, so they
+/// are differentiable again.
+struct LinearOp: Op {
+  let name = "linear"
+
+  func forward<Scalar>(_ inputs: [Tensor<Scalar>]) -> (shape: [Int], scalars: [Scalar]) {
+    let (x, weight, bias) = (inputs[0], inputs[1], inputs.count > 2 ? inputs[2] : nil)
     let (outFeatures, inFeatures) = (weight.shape[0], weight.shape[1])
-    guard x.rank >= 1, x.shape[x.rank - 1] == inFeatures else {
-      throw TensorError.shapeMismatch(op: "linear", lhs: x.shape, rhs: weight.shape,
-                                      reason: "the input's last axis must equal the weight's in-features \(inFeatures)")
-    }
-    if let bias, bias.shape != [outFeatures] {
-      throw TensorError.shapeMismatch(op: "linear", lhs: weight.shape, rhs: bias.shape, reason: "the bias must be [\(outFeatures)]")
-    }
-    if x.rank != 2 {
-      let y = try linear(x.reshaped(to: [-1, inFeatures]), weight: weight, bias: bias)
-      return try y.reshaped(to: Array(x.shape.dropLast()) + [outFeatures])
-    }
     let rows = x.shape[0]
     let values = [Scalar](unsafeUninitializedCapacity: rows * outFeatures) { out, initialized in
       let c = out.baseAddress!
@@ -45,23 +30,59 @@ extension Tensor {
       }
       initialized = rows * outFeatures
     }
-    let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
-    return try recordResult("linear", shape: [rows, outFeatures], scalars: values, inputs: inputs,
-      formula: "G·W, Gᵀ·x, Σ G",
-      pullback: { g, c in
-        let (x, w) = (c.inputs[0], c.inputs[1])
-        let dx = c.needsGradient(0) ? try matmul(g, w) : nil
-        let dw = c.needsGradient(1) ? try matmul(g, x, transposeA: true) : nil
-        let db = c.inputs.count > 2 && c.needsGradient(2) ? try g.sum(alongAxes: [0]) : nil
-        return c.inputs.count > 2 ? [dx, dw, db] : [dx, dw]
-      },
-      pushforward: { t, c in
-        let (x, w) = (c.inputs[0], c.inputs[1])
-        var y = Tensor.zeros(c.output.shape)
-        if let dx = t[0] { y = try y + matmul(dx, w, transposeB: true) }
-        if let dw = t[1] { y = try y + matmul(x, dw, transposeB: true) }
-        if t.count > 2, let db = t[2] { y = try y + db }
-        return y
-      })
+    return ([rows, outFeatures], values)
+  }
+
+  func vjp<Scalar>(_ g: Tensor<Scalar>, _ c: BackwardContext<Scalar>) -> [Tensor<Scalar>?] {
+    let (x, w) = (c.inputs[0], c.inputs[1])
+    let dx = c.needsGradient(0) ? Tensor.matmul(g, w) : nil
+    let dw = c.needsGradient(1) ? Tensor.matmul(g, x, transposeA: true) : nil
+    let db = c.inputs.count > 2 && c.needsGradient(2) ? g.sum(alongAxes: [0]) : nil
+    return c.inputs.count > 2 ? [dx, dw, db] : [dx, dw]
+  }
+
+  func jvp<Scalar>(_ t: [Tensor<Scalar>?], _ c: BackwardContext<Scalar>) -> Tensor<Scalar> {
+    let (x, w) = (c.inputs[0], c.inputs[1])
+    var y = Tensor<Scalar>.zeros(c.output.shape)
+    if let dx = t[0] { y = y + Tensor.matmul(dx, w, transposeB: true) }
+    if let dw = t[1] { y = y + Tensor.matmul(x, dw, transposeB: true) }
+    if t.count > 2, let db = t[2] { y = y + db }
+    return y
+  }
+
+  func forwardFormula(_ n: [String]) -> String { "\(n[0])·\(n[1])ᵀ" + (n.count > 2 ? " + \(n[2])" : "") }
+
+  /// y = x·Wᵀ + b with x [batch×in], W [out×in], b [out].
+  func gradientFormula(input k: Int, _ c: FormulaContext) -> GradientFormula {
+    let x = c.inputShapes[0], w = c.inputShapes[1]
+    let (batch, input, output) = (x[0], w[1], w[0])
+    switch k {
+    case 0: return GradientFormula("δ·\(c.inputNames[1])", .matrix, .kronecker, operandShapes: [[batch, output], [output, input]])
+    case 1: return GradientFormula("δᵀ·\(c.inputNames[0])", .matrix, .kronecker, operandShapes: [[output, batch], [batch, input]])
+    default: return GradientFormula("Σ_rows δ", .sum, .reduction, summedAxes: [0])
+    }
+  }
+}
+
+extension Tensor {
+  /// The affine map of a fully connected layer, `y = x · Wᵀ + b`, as one recorded op.
+  ///
+  /// `x` is `[batch, in]` (or `[in]`, or `[…, in]`: leading axes are flattened and restored),
+  /// `weight` is `(out, in)` as in PyTorch, `bias` is `[out]`. Sizes that disagree stop with a
+  /// message naming the shapes (a model that does not fit its data is caught where the data
+  /// enters, before any op runs). VJP: `G·W`, `Gᵀ·x`, `Σ_rows G`.
+  public static func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+    require(weight.rank == 2, "linear", "the weight must be (out, in), got shape \(weight.shape)")
+    let (outFeatures, inFeatures) = (weight.shape[0], weight.shape[1])
+    require(x.rank >= 1 && x.shape[x.rank - 1] == inFeatures, "linear",
+            "the input's last axis must equal the weight's in-features \(inFeatures): input \(x.shape), weight \(weight.shape)")
+    if let bias {
+      require(bias.shape == [outFeatures], "linear", "the bias must be [\(outFeatures)], got \(bias.shape)")
+    }
+    if x.rank != 2 {
+      let y = linear(x.reshaped(to: [-1, inFeatures]), weight: weight, bias: bias)
+      return y.reshaped(to: Array(x.shape.dropLast()) + [outFeatures])
+    }
+    return apply(LinearOp(), to: bias.map { [x, weight, $0] } ?? [x, weight])
   }
 }

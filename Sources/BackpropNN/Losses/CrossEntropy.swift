@@ -16,49 +16,85 @@ import RealModule
 /// - Parameters:
 ///   - logits: `[batch, classes]` unnormalised scores.
 ///   - labels: `batch` class indices in `0..<classes`.
-/// - Throws: `TensorError.invalidArgument` for a wrong shape or a label out of range.
+/// A wrong shape or a label out of range is a programmer error (labels are checked when a data
+/// set is loaded) and stops with a message naming both.
 public func softmaxCrossEntropy<Scalar>(
   logits: Tensor<Scalar>, labels: [Int], reduction: LossReduction = .mean
-) throws -> Tensor<Scalar> {
-  guard logits.rank == 2, logits.shape[0] == labels.count, logits.shape[0] > 0, logits.shape[1] > 0 else {
-    throw TensorError.invalidArgument(op: "softmaxCrossEntropy",
-      message: "needs logits [batch, classes] and one label per row, got logits \(logits.shape) and \(labels.count) labels")
-  }
-  let (n, k) = (logits.shape[0], logits.shape[1])
+) -> Tensor<Scalar> {
+  require(logits.rank == 2 && logits.shape[0] == labels.count && logits.shape[0] > 0 && logits.shape[1] > 0,
+          "softmaxCrossEntropy",
+          "needs logits [batch, classes] and one label per row, got logits \(logits.shape) and \(labels.count) labels")
+  let k = logits.shape[1]
   if let bad = labels.first(where: { $0 < 0 || $0 >= k }) {
-    throw TensorError.invalidArgument(op: "softmaxCrossEntropy", message: "label \(bad) is outside 0..<\(k)")
+    opFailure("softmaxCrossEntropy", "label \(bad) is outside 0..<\(k)")
   }
-  let scale = reduction == .mean ? 1 / Scalar(n) : 1
-  // Forward: per-row log-sum-exp and the softmax (kept for the backward pass).
-  var probabilities = [Scalar](repeating: 0, count: n * k)
-  let total = logits.scalars.withUnsafeBufferPointer { z in
-    labels.withUnsafeBufferPointer { y in
-      probabilities.withUnsafeMutableBufferPointer { p in
-        softmaxCrossEntropyRows(z.baseAddress!, labels: y.baseAddress!, rows: n, classes: k, probabilities: p.baseAddress!)
-      }
-    }
-  }
-  return try Tensor.recordResult("softmaxCrossEntropy", shape: [], scalars: [total * scale], inputs: [logits],
-    formula: "g ⊙ (softmax(z) − onehot(y)) / N",
-    pullback: { g, c in
-      if isGradientRecordingEnabled {
-        // createGraph: the same formula from differentiable ops.
-        let onehot = Tensor<Scalar>.oneHot(labels, classCount: k)
-        return [try (c.inputs[0].softmax(alongAxis: 1) - onehot) * (g * scale)]
-      }
-      var d = probabilities
-      d.withUnsafeMutableBufferPointer { p in
-        labels.withUnsafeBufferPointer { y in
-          crossEntropyGradient(p.baseAddress!, labels: y.baseAddress!, rows: n, classes: k, scale: g.item * scale)
+  return Tensor.apply(SoftmaxCrossEntropy<Scalar>(labels: labels, reduction: reduction), to: [logits])
+}
+
+/// The fused softmax cross-entropy op. Its parameters are the labels and the reduction; the
+/// softmax computed by the forward pass is kept for the backward pass.
+///
+/// VJP: `∂L/∂z = g · (softmax(z) − onehot(y)) / N` (N = rows for `.mean`, 1 for `.sum`).
+/// JVP: `L̇ = Σᵢ (softmax(zᵢ) − onehot(yᵢ)) · żᵢ / N`.
+final class SoftmaxCrossEntropy<T: TensorScalar>: Op {
+  let name = "softmaxCrossEntropy"
+  let labels: [Int]
+  let reduction: LossReduction
+  /// The forward pass's softmax, row-major `[N, classes]`.
+  private var probabilities: [T] = []
+
+  init(labels: [Int], reduction: LossReduction) { self.labels = labels; self.reduction = reduction }
+
+  var parameters: [(name: String, value: String)] { [("labels", "\(labels.count)"), ("reduction", "\(reduction)")] }
+
+  func scale<S: TensorScalar>(_ n: Int) -> S { reduction == .mean ? 1 / S(n) : 1 }
+
+  func forward<S>(_ inputs: [Tensor<S>]) -> (shape: [Int], scalars: [S]) {
+    let logits = inputs[0]
+    let (n, k) = (logits.shape[0], logits.shape[1])
+    // Forward: per-row log-sum-exp and the softmax (kept for the backward pass).
+    var probabilities = [S](repeating: 0, count: n * k)
+    let total = logits.scalars.withUnsafeBufferPointer { z in
+      labels.withUnsafeBufferPointer { y in
+        probabilities.withUnsafeMutableBufferPointer { p in
+          softmaxCrossEntropyRows(z.baseAddress!, labels: y.baseAddress!, rows: n, classes: k, probabilities: p.baseAddress!)
         }
       }
-      return [try Tensor(shape: [n, k], scalars: d)]
-    },
-    pushforward: { t, c in
-      // d/dε L(z + εż) = scale · Σᵢ (softmax(zᵢ) − onehot(yᵢ)) · żᵢ
-      let onehot = Tensor<Scalar>.oneHot(labels, classCount: k)
-      return try ((c.inputs[0].softmax(alongAxis: 1) - onehot) * t[0]!).sum() * scale
-    })
+    }
+    self.probabilities = probabilities as! [T]
+    return ([], [total * scale(n)])
+  }
+
+  func vjp<S>(_ g: Tensor<S>, _ c: BackwardContext<S>) -> [Tensor<S>?] {
+    let (n, k) = (c.inputs[0].shape[0], c.inputs[0].shape[1])
+    let scale: S = scale(n)
+    if isGradientRecordingEnabled || c.batchRank > 0 {
+      // createGraph (or batched cotangents): the same formula from differentiable ops.
+      let onehot = Tensor<S>.oneHot(labels, classCount: k)
+      let d = c.inputs[0].softmax(alongAxis: 1) - onehot
+      return [c.batchRank > 0 ? d * (g * scale).reshaped(to: c.batched([1, 1])) : d * (g * scale)]
+    }
+    var d = probabilities as! [S]
+    d.withUnsafeMutableBufferPointer { p in
+      labels.withUnsafeBufferPointer { y in
+        crossEntropyGradient(p.baseAddress!, labels: y.baseAddress!, rows: n, classes: k, scale: g.item * scale)
+      }
+    }
+    return [Tensor(shape: [n, k], scalars: d)]
+  }
+
+  func jvp<S>(_ t: [Tensor<S>?], _ c: BackwardContext<S>) -> Tensor<S> {
+    // d/dε L(z + εż) = scale · Σᵢ (softmax(zᵢ) − onehot(yᵢ)) · żᵢ
+    let onehot = Tensor<S>.oneHot(labels, classCount: c.inputs[0].shape[1])
+    return ((c.inputs[0].softmax(alongAxis: 1) - onehot) * t[0]!).sum() * scale(c.inputs[0].shape[0])
+  }
+
+  func forwardFormula(_ names: [String]) -> String { "−mean log softmax(\(names[0]))[y]" }
+
+  func gradientFormula(input k: Int, _ c: FormulaContext) -> GradientFormula {
+    let n = c.inputShapes[k].first ?? 1
+    return GradientFormula("δ · (softmax(\(c.inputNames[k])) − onehot(y)) / \(reduction == .mean ? n : 1)", .scale, .row)
+  }
 }
 
 extension Tensor {
@@ -70,7 +106,6 @@ extension Tensor {
       precondition(y >= 0 && y < classCount, "label \(y) is outside 0..<\(classCount)")
       values[i * classCount + y] = 1
     }
-    // swiftlint:disable:next force_try
-    return try! Tensor(shape: [labels.count, classCount], scalars: values)
+    return Tensor(shape: [labels.count, classCount], scalars: values)
   }
 }

@@ -136,7 +136,7 @@ public func batchLoss(_ output: Tensor<Float>, _ batch: Batch, kind: LossKind) t
 func correctCount(_ output: Tensor<Float>, _ batch: Batch, kind: LossKind) throws -> Int {
   switch kind {
   case .crossEntropy:
-    return zip(try output.argmax(axis: 1), batch.labels).reduce(0) { $0 + ($1.0 == $1.1 ? 1 : 0) }
+    return zip(try output.argmax(alongAxis: 1), batch.labels).reduce(0) { $0 + ($1.0 == $1.1 ? 1 : 0) }
   case .binaryCrossEntropy:
     return zip(output.scalars, batch.labels).reduce(0) { $0 + (($1.0 > 0 ? 1 : 0) == $1.1 ? 1 : 0) }
   case .meanSquaredError:

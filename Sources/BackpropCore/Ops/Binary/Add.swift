@@ -1,27 +1,33 @@
-extension Tensor {
-  /// Elementwise a + b with NumPy broadcasting.
-  ///
-  /// VJP: `∂L/∂a = sumToShape(g, a)`, `∂L/∂b = sumToShape(g, b)`. JVP: `ȧ + ḃ`.
-  /// - Throws: `TensorError.shapeMismatch` if the shapes do not broadcast.
-  @_specialize(exported: true, where Scalar == Float)
-  @_specialize(exported: true, where Scalar == Double)
-  public static func + (a: Tensor, b: Tensor) throws -> Tensor {
-    let (shape, values) = try zipKernel(.add, a, b, op: "add")
-    return record("add", shape: shape, scalars: values, inputs: [a, b], formula: "g (summed over broadcast axes)",
-      pullback: { g, c in
-        [c.needsGradient(0) ? must { try c.unbroadcast(g, toInput: 0) } : nil,
-         c.needsGradient(1) ? must { try c.unbroadcast(g, toInput: 1) } : nil]
-      },
-      pushforward: { t, c in must { try tangentSum(t[0], t[1], like: c.output) } })
+/// Elementwise a + b with NumPy broadcasting.
+///
+/// VJP: `∂L/∂a = sumToShape(g, a)`, `∂L/∂b = sumToShape(g, b)`. JVP: `ȧ + ḃ`.
+struct Add: BroadcastingBinaryOp {
+  let name = "add"
+  let kernel = BinaryKernel.add
+  func vjp<S>(_ g: Tensor<S>, _ c: BackwardContext<S>) -> [Tensor<S>?] {
+    [c.needsGradient(0) ? c.unbroadcast(g, toInput: 0) : nil, c.needsGradient(1) ? c.unbroadcast(g, toInput: 1) : nil]
+  }
+  func jvp<S>(_ t: [Tensor<S>?], _ c: BackwardContext<S>) -> Tensor<S> { tangentSum(t[0], t[1], like: c.output) }
+  func forwardFormula(_ n: [String]) -> String { "\(n[0]) + \(n[1])" }
+  func gradientFormula(input k: Int, _ c: FormulaContext) -> GradientFormula {
+    GradientFormula("δ", .identity, c.elementwise(k), summedAxes: c.broadcastAxes(k))
   }
 }
 
-/// ȧ + ḃ where either may be absent (zero), broadcast to the output's shape.
-func tangentSum<S>(_ a: Tensor<S>?, _ b: Tensor<S>?, like y: Tensor<S>) throws -> Tensor<S> {
-  switch (a, b) {
-  case let (a?, b?): return try (a + b).broadcast(to: y.shape)
-  case let (a?, nil): return try a.broadcast(to: y.shape)
-  case let (nil, b?): return try b.broadcast(to: y.shape)
-  default: return Tensor<S>.zeros(y.shape)
+extension Tensor {
+  /// Elementwise a + b with NumPy broadcasting. VJP: `g` to each input, summed over broadcast axes.
+  @_specialize(exported: true, where Scalar == Float)
+  @_specialize(exported: true, where Scalar == Double)
+  public static func + (a: Tensor, b: Tensor) -> Tensor { apply(Add(), to: [a, b]) }
+}
+
+/// A binary elementwise op with NumPy broadcasting whose forward is one kernel.
+protocol BroadcastingBinaryOp: Op {
+  var kernel: BinaryKernel { get }
+}
+
+extension BroadcastingBinaryOp {
+  func forward<S>(_ inputs: [Tensor<S>]) -> (shape: [Int], scalars: [S]) {
+    Tensor.zipKernel(kernel, inputs[0], inputs[1], op: name)
   }
 }

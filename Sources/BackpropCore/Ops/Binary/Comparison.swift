@@ -3,15 +3,15 @@
 
 extension Tensor {
   /// 1 where a > b (broadcasting), else 0.
-  public func greater(_ b: Tensor) throws -> Tensor { try Tensor.constant(.greater, self, b, op: "greater") }
+  public func greater(_ b: Tensor) -> Tensor { Tensor.constant(.greater, self, b, op: "greater") }
   /// 1 where a ≥ b, else 0.
-  public func greaterEqual(_ b: Tensor) throws -> Tensor { try Tensor.constant(.greaterEqual, self, b, op: "greaterEqual") }
+  public func greaterEqual(_ b: Tensor) -> Tensor { Tensor.constant(.greaterEqual, self, b, op: "greaterEqual") }
   /// 1 where a < b, else 0.
-  public func less(_ b: Tensor) throws -> Tensor { try Tensor.constant(.less, self, b, op: "less") }
+  public func less(_ b: Tensor) -> Tensor { Tensor.constant(.less, self, b, op: "less") }
   /// 1 where a ≤ b, else 0.
-  public func lessEqual(_ b: Tensor) throws -> Tensor { try Tensor.constant(.lessEqual, self, b, op: "lessEqual") }
+  public func lessEqual(_ b: Tensor) -> Tensor { Tensor.constant(.lessEqual, self, b, op: "lessEqual") }
   /// 1 where a == b, else 0.
-  public func equal(_ b: Tensor) throws -> Tensor { try Tensor.constant(.equal, self, b, op: "equal") }
+  public func equal(_ b: Tensor) -> Tensor { Tensor.constant(.equal, self, b, op: "equal") }
   /// 1 where a ≠ b, else 0.
-  public func notEqual(_ b: Tensor) throws -> Tensor { try Tensor.constant(.notEqual, self, b, op: "notEqual") }
+  public func notEqual(_ b: Tensor) -> Tensor { Tensor.constant(.notEqual, self, b, op: "notEqual") }
 }

@@ -5,26 +5,31 @@ extension Tensor {
   /// (m is held constant: the result does not depend on it, so neither does the gradient).
   ///
   /// Gradient: `∂/∂x = softmax(x)`.
-  public func logSumExp(alongAxes axes: [Int]? = nil, keepingDims: Bool = false) throws -> Tensor {
-    let axes = try reductionAxes(axes, op: "logSumExp")
-    let m = try max(alongAxes: axes, keepingDims: true).detached()
-    let lse = try (self - m).exp().sum(alongAxes: axes, keepingDims: true).log() + m
-    return keepingDims ? lse : try lse.squeezingShape(at: axes)
+  public func logSumExp(alongAxes axes: [Int]? = nil, keepingDims: Bool = false) -> Tensor {
+    let axes = reductionAxes(axes, op: "logSumExp")
+    let m = max(alongAxes: axes, keepingDims: true).detached()
+    let lse = (self - m).exp().sum(alongAxes: axes, keepingDims: true).log() + m
+    return keepingDims ? lse : lse.squeezingShape(at: axes)
+  }
+
+  /// log Σ exp(x) along one axis.
+  public func logSumExp(alongAxis axis: Int, keepingDims: Bool = false) -> Tensor {
+    logSumExp(alongAxes: [axis], keepingDims: keepingDims)
   }
 
   /// softmax(x)ᵢ = exp(xᵢ − max x) / Σⱼ exp(xⱼ − max x) along `axis` (default: the last).
   ///
   /// Jacobian: `diag(s) − s sᵀ`; its VJP is `s ⊙ (g − Σ g ⊙ s)`, found here by the chain rule.
-  public func softmax(alongAxis axis: Int = -1) throws -> Tensor {
-    _ = try Shape.normalize(axis: axis, rank: rank, op: "softmax")
-    let m = try max(alongAxes: [axis], keepingDims: true).detached()
-    let e = try (self - m).exp()
-    return try e / e.sum(alongAxes: [axis], keepingDims: true)
+  public func softmax(alongAxis axis: Int = -1) -> Tensor {
+    _ = Shape.normalize(axis: axis, rank: rank, op: "softmax")
+    let m = max(alongAxes: [axis], keepingDims: true).detached()
+    let e = (self - m).exp()
+    return e / e.sum(alongAxes: [axis], keepingDims: true)
   }
 
   /// log softmax(x) = x − logSumExp(x) along `axis`, stable for large logits.
-  public func logSoftmax(alongAxis axis: Int = -1) throws -> Tensor {
-    _ = try Shape.normalize(axis: axis, rank: rank, op: "logSoftmax")
-    return try self - logSumExp(alongAxes: [axis], keepingDims: true)
+  public func logSoftmax(alongAxis axis: Int = -1) -> Tensor {
+    _ = Shape.normalize(axis: axis, rank: rank, op: "logSoftmax")
+    return self - logSumExp(alongAxes: [axis], keepingDims: true)
   }
 }

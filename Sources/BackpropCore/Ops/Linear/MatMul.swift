@@ -1,70 +1,103 @@
+/// Matrix product `op(A) · op(B)` of two operands of rank ≥ 2, where `op` transposes the last
+/// two axes when its flag (a parameter of the op) is set; leading batch dimensions broadcast.
+///
+/// VJP (C = A·B): `∂L/∂A = G·Bᵀ`, `∂L/∂B = Aᵀ·G` — Jacobians compose (m,k)(k,n) → (m,n)
+/// without ever being built. With transposes the same formulas are written with the flags, so
+/// no transposed copy is made. JVP: `Ċ = Ȧ·B + A·Ḃ`.
+struct MatMul: Op {
+  let name = "matmul"
+  let transposeA: Bool
+  let transposeB: Bool
+  var parameters: [(name: String, value: String)] {
+    (transposeA ? [("transposeA", "true")] : []) + (transposeB ? [("transposeB", "true")] : [])
+  }
+
+  func forward<S>(_ inputs: [Tensor<S>]) -> (shape: [Int], scalars: [S]) {
+    let (a, b) = (inputs[0], inputs[1])
+    let (m, k) = transposeA ? (a.shape[a.rank - 1], a.shape[a.rank - 2]) : (a.shape[a.rank - 2], a.shape[a.rank - 1])
+    let (k2, n) = transposeB ? (b.shape[b.rank - 1], b.shape[b.rank - 2]) : (b.shape[b.rank - 2], b.shape[b.rank - 1])
+    require(k == k2, "matmul", "shapes \(a.shape) and \(b.shape) do not match: inner dimensions differ: "
+      + "(\(m)×\(k)) · (\(k2)×\(n))\(transposeA || transposeB ? " after transposes" : "")")
+    guard let batch = broadcastShapes(Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2))) else {
+      opFailure("matmul", "shapes \(a.shape) and \(b.shape) do not match: batch dimensions do not broadcast")
+    }
+    return (batch + [m, n], Tensor.multiplyBatches(a, b, batch: batch, m: m, n: n, k: k,
+                                                   transposeA: transposeA, transposeB: transposeB))
+  }
+  func vjp<S>(_ g: Tensor<S>, _ c: BackwardContext<S>) -> [Tensor<S>?] {
+    let (a, b) = (c.inputs[0], c.inputs[1])
+    let da = !c.needsGradient(0) ? nil
+      : c.unbroadcast(transposeA ? Tensor.matmul(b, g, transposeA: transposeB, transposeB: true)
+                                 : Tensor.matmul(g, b, transposeA: false, transposeB: !transposeB), toInput: 0)
+    let db = !c.needsGradient(1) ? nil
+      : c.unbroadcast(transposeB ? Tensor.matmul(g, a, transposeA: true, transposeB: transposeA)
+                                 : Tensor.matmul(a, g, transposeA: !transposeA, transposeB: false), toInput: 1)
+    return [da, db]
+  }
+  func jvp<S>(_ t: [Tensor<S>?], _ c: BackwardContext<S>) -> Tensor<S> {
+    let (a, b) = (c.inputs[0], c.inputs[1])
+    return tangentSum(t[0].map { Tensor.matmul($0, b, transposeA: transposeA, transposeB: transposeB) },
+                      t[1].map { Tensor.matmul(a, $0, transposeA: transposeA, transposeB: transposeB) }, like: c.output)
+  }
+  func forwardFormula(_ n: [String]) -> String {
+    "\(n[0])\(transposeA ? "ᵀ" : "")·\(n[1])\(transposeB ? "ᵀ" : "")"
+  }
+  /// The written VJP uses the transpose flags themselves (nothing is guessed from shapes).
+  func gradientFormula(input k: Int, _ c: FormulaContext) -> GradientFormula {
+    let (a, b, out) = (c.inputShapes[0], c.inputShapes[1], c.outputShape)
+    let (m, n) = (out[out.count - 2], out[out.count - 1])
+    let kk = transposeA ? a[a.count - 2] : a[a.count - 1]
+    let (A, B) = (c.inputNames[0], c.inputNames[1])
+    let desc: (String, [[Int]])
+    switch (k, transposeA, transposeB) {
+    case (0, false, false): desc = ("δ·\(B)ᵀ", [[m, n], [n, kk]])
+    case (0, false, true): desc = ("δ·\(B)", [[m, n], [n, kk]])
+    case (0, true, false): desc = ("\(B)·δᵀ", [[kk, n], [n, m]])
+    case (0, true, true): desc = ("\(B)ᵀ·δᵀ", [[kk, n], [n, m]])
+    case (_, false, false): desc = ("\(A)ᵀ·δ", [[kk, m], [m, n]])
+    case (_, true, false): desc = ("\(A)·δ", [[kk, m], [m, n]])
+    case (_, false, true): desc = ("δᵀ·\(A)", [[n, m], [m, kk]])
+    default: desc = ("δᵀ·\(A)ᵀ", [[n, m], [m, kk]])
+    }
+    // Only batch axes can broadcast in a matmul.
+    let input = c.inputShapes[k], lead = out.count - input.count
+    let summed = Array(0..<Swift.max(lead, 0)) + (0..<Swift.max(input.count - 2, 0)).compactMap { i in
+      input[i] == 1 && out[lead + i] != 1 ? lead + i : nil
+    }
+    return GradientFormula((out.count > 2 ? "batched " : "") + desc.0, .matrix, .kronecker,
+                           operandShapes: desc.1, summedAxes: summed)
+  }
+}
+
 extension Tensor {
   /// Matrix product `op(a) · op(b)`, where `op` optionally transposes the last two axes.
   ///
   /// Rank-2 operands multiply as matrices; higher ranks are batches of matrices whose leading
   /// dimensions broadcast (NumPy `matmul`). A rank-1 `a` is a row vector and a rank-1 `b` a
   /// column vector; their added dimension is removed from the result.
-  ///
-  /// VJP (C = A·B): `∂L/∂A = G·Bᵀ`, `∂L/∂B = Aᵀ·G` — Jacobians compose (m,k)(k,n) → (m,n)
-  /// without ever being built. With transposes the same formulas are written with the flags,
-  /// so no transposed copy is made. JVP: `Ċ = Ȧ·B + A·Ḃ`.
-  /// - Throws: `TensorError.shapeMismatch` when the inner dimensions differ or batches do not broadcast.
-  public static func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) throws -> Tensor {
+  /// VJP: `G·Bᵀ`, `Aᵀ·G`. Mismatched inner dimensions stop with a message naming both shapes.
+  public static func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
     if a.rank == 1 || b.rank == 1 {
-      guard a.rank >= 1, b.rank >= 1 else {
-        throw TensorError.shapeMismatch(op: "matmul", lhs: a.shape, rhs: b.shape, reason: "scalars cannot be matrix-multiplied")
-      }
-      let a2 = a.rank == 1 ? try a.reshaped(to: [1, a.count]) : a
-      let b2 = b.rank == 1 ? try b.reshaped(to: [b.count, 1]) : b
-      let result: Tensor
-      do {
-        result = try matmul(a2, b2, transposeA: a.rank == 1 ? false : transposeA, transposeB: b.rank == 1 ? false : transposeB)
-      } catch let TensorError.shapeMismatch(op, _, _, reason) {
-        // Report the shapes the caller passed, not the reshaped matrices.
-        throw TensorError.shapeMismatch(op: op, lhs: a.shape, rhs: b.shape, reason: reason)
-      }
+      require(a.rank >= 1 && b.rank >= 1, "matmul", "scalars cannot be matrix-multiplied (shapes \(a.shape) and \(b.shape))")
+      let aInner = a.rank == 1 ? a.count : (transposeA ? a.shape[a.rank - 2] : a.shape[a.rank - 1])
+      let bInner = b.rank == 1 ? b.count : (transposeB ? b.shape[b.rank - 1] : b.shape[b.rank - 2])
+      // Report the shapes the caller passed, not the reshaped matrices.
+      require(aInner == bInner, "matmul", "shapes \(a.shape) and \(b.shape) do not match: inner dimensions differ")
+      let a2 = a.rank == 1 ? a.reshaped(to: [1, a.count]) : a
+      let b2 = b.rank == 1 ? b.reshaped(to: [b.count, 1]) : b
+      let result = matmul(a2, b2, transposeA: a.rank == 1 ? false : transposeA, transposeB: b.rank == 1 ? false : transposeB)
       // Drop the added dimensions in one call: squeezing −1 first would leave a vector·vector
       // result of rank 1, where −2 no longer exists.
-      return try result.squeezingShape(at: (a.rank == 1 ? [-2] : []) + (b.rank == 1 ? [-1] : []))
+      return result.squeezingShape(at: (a.rank == 1 ? [-2] : []) + (b.rank == 1 ? [-1] : []))
     }
-    let (m, k) = transposeA ? (a.shape[a.rank - 1], a.shape[a.rank - 2]) : (a.shape[a.rank - 2], a.shape[a.rank - 1])
-    let (k2, n) = transposeB ? (b.shape[b.rank - 1], b.shape[b.rank - 2]) : (b.shape[b.rank - 2], b.shape[b.rank - 1])
-    guard k == k2 else {
-      throw TensorError.shapeMismatch(op: "matmul", lhs: a.shape, rhs: b.shape,
-        reason: "inner dimensions differ: (\(m)×\(k)) · (\(k2)×\(n))\(transposeA || transposeB ? " after transposes" : "")")
-    }
-    let aBatch = Array(a.shape.dropLast(2)), bBatch = Array(b.shape.dropLast(2))
-    guard let batch = broadcastShapes(aBatch, bBatch) else {
-      throw TensorError.shapeMismatch(op: "matmul", lhs: a.shape, rhs: b.shape, reason: "batch dimensions do not broadcast")
-    }
-    let values = multiplyBatches(a, b, batch: batch, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
-    return record("matmul", shape: batch + [m, n], scalars: values, inputs: [a, b], formula: "G·Bᵀ, Aᵀ·G",
-      pullback: { g, c in
-        let (a, b) = (c.inputs[0], c.inputs[1])
-        let da = !c.needsGradient(0) ? nil : must {
-          try c.unbroadcast(transposeA ? matmul(b, g, transposeA: transposeB, transposeB: true)
-                                       : matmul(g, b, transposeA: false, transposeB: !transposeB), toInput: 0)
-        }
-        let db = !c.needsGradient(1) ? nil : must {
-          try c.unbroadcast(transposeB ? matmul(g, a, transposeA: true, transposeB: transposeA)
-                                       : matmul(a, g, transposeA: !transposeA, transposeB: false), toInput: 1)
-        }
-        return [da, db]
-      },
-      pushforward: { t, c in
-        let (a, b) = (c.inputs[0], c.inputs[1])
-        return must {
-          try tangentSum(t[0].map { try matmul($0, b, transposeA: transposeA, transposeB: transposeB) },
-                         t[1].map { try matmul(a, $0, transposeA: transposeA, transposeB: transposeB) }, like: c.output)
-        }
-      })
+    return apply(MatMul(transposeA: transposeA, transposeB: transposeB), to: [a, b])
   }
 
   /// `self · other` (see `Tensor.matmul(_:_:transposeA:transposeB:)`).
-  public func matmul(_ other: Tensor) throws -> Tensor { try Tensor.matmul(self, other) }
+  public func matmul(_ other: Tensor) -> Tensor { Tensor.matmul(self, other) }
 
   /// One GEMM per batch element, reading broadcast batches in place.
-  private static func multiplyBatches(_ a: Tensor, _ b: Tensor, batch: [Int], m: Int, n: Int, k: Int,
+  static func multiplyBatches(_ a: Tensor, _ b: Tensor, batch: [Int], m: Int, n: Int, k: Int,
                                       transposeA: Bool, transposeB: Bool) -> [Scalar] {
     let batchCount = batch.reduce(1, *)
     let aStrides = BroadcastPlan.strides(of: Array(a.shape.dropLast(2)), alignedTo: batch)

@@ -1,8 +1,8 @@
 extension Tensor {
   /// Normalised, sorted, de-duplicated axes; all axes when `axes` is nil.
-  func reductionAxes(_ axes: [Int]?, op: String) throws -> [Int] {
+  func reductionAxes(_ axes: [Int]?, op: String) -> [Int] {
     guard let axes else { return Array(0..<rank) }
-    return try Set(axes.map { try Shape.normalize(axis: $0, rank: rank, op: op) }).sorted()
+    return Set(axes.map { Shape.normalize(axis: $0, rank: rank, op: op) }).sorted()
   }
 
   /// Runs a reduction kernel over `axes`, returning the kept-dims shape and the values.

@@ -1,51 +1,90 @@
+/// The sum over `axes` (sorted, normalised), keeping them as size-1 dimensions if asked.
+///
+/// VJP: `∂L/∂x = broadcast(g, x.shape)` (every element contributed with weight 1).
+/// JVP: `ẏ = sum(ẋ)` over the same axes.
+struct Sum: Op {
+  let name = "sum"
+  let axes: [Int]
+  let keepingDims: Bool
+  var parameters: [(name: String, value: String)] { [("axes", "\(axes)"), ("keepingDims", "\(keepingDims)")] }
+
+  func forward<S>(_ inputs: [Tensor<S>]) -> (shape: [Int], scalars: [S]) {
+    let x = inputs[0]
+    return (x.reducedShape(axes: axes, keepingDims: keepingDims), x.reduceKernel(.sum, axes: axes).values)
+  }
+  func vjp<S>(_ g: Tensor<S>, _ c: BackwardContext<S>) -> [Tensor<S>?] {
+    let x = c.inputs[0].shape
+    let kept = x.enumerated().map { axes.contains($0.offset) ? 1 : $0.element }
+    return [g.reshaped(to: c.batched(kept)).broadcast(to: c.batched(x))]
+  }
+  func jvp<S>(_ t: [Tensor<S>?], _ c: BackwardContext<S>) -> Tensor<S> {
+    t[0]!.sum(alongAxes: axes, keepingDims: keepingDims)
+  }
+  func forwardFormula(_ n: [String]) -> String { "Σ \(n[0])" }
+  func gradientFormula(input k: Int, _ c: FormulaContext) -> GradientFormula {
+    GradientFormula("broadcast δ to \(formatShape(c.inputShapes[k]))", .broadcast, c.scalarOutput ? .row : .reduction)
+  }
+}
+
+/// A broadcast result summed back to `target`, the shape of an operand before broadcasting: the
+/// one place where broadcasting is undone in the backward pass (PyTorch's `sum_to`).
+///
+/// VJP: `broadcast(g, x.shape)`. JVP: `sumToShape(ẋ)`.
+struct SumToShape: Op {
+  let name = "sumToShape"
+  let target: [Int]
+  var parameters: [(name: String, value: String)] { [("shape", "\(target)")] }
+
+  func forward<S>(_ inputs: [Tensor<S>]) -> (shape: [Int], scalars: [S]) {
+    let x = inputs[0]
+    require(broadcastShapes(target, x.shape) == x.shape, "sum(toShape:)",
+            "the target \(target) does not broadcast to the shape \(x.shape)")
+    let lead = x.rank - target.count
+    var axes = Array(0..<lead)
+    for (i, d) in target.enumerated() where d == 1 && x.shape[lead + i] != 1 { axes.append(lead + i) }
+    return (target, x.reduceKernel(.sum, axes: axes).values)
+  }
+  func vjp<S>(_ g: Tensor<S>, _ c: BackwardContext<S>) -> [Tensor<S>?] {
+    // With batched cotangents, align the target's dimensions to the input's before broadcasting.
+    let x = c.inputs[0].shape
+    let aligned = c.batchRank == 0 ? g : g.reshaped(to: c.batched([Int](repeating: 1, count: x.count - target.count) + target))
+    return [aligned.broadcast(to: c.batched(x))]
+  }
+  func jvp<S>(_ t: [Tensor<S>?], _ c: BackwardContext<S>) -> Tensor<S> { t[0]!.sum(toShape: target) }
+  func forwardFormula(_ n: [String]) -> String { "sum \(n[0]) to \(formatShape(target))" }
+  func gradientFormula(input k: Int, _ c: FormulaContext) -> GradientFormula {
+    GradientFormula("broadcast δ to \(formatShape(c.inputShapes[k]))", .broadcast, c.scalarOutput ? .row : .reduction)
+  }
+}
+
+/// A shape as people write it: `[128×256]`, `[5]`, or `scalar` for rank 0.
+public func formatShape(_ shape: [Int]) -> String {
+  shape.isEmpty ? "scalar" : "[" + shape.map(String.init).joined(separator: "×") + "]"
+}
+
 extension Tensor {
-  /// The sum of all elements (a scalar) or along `axes`, keeping them as size-1 dims if asked.
-  ///
-  /// VJP: `∂L/∂x = broadcast(g, x.shape)` (every element contributed with weight 1).
-  /// JVP: `ẏ = sum(ẋ)` over the same axes.
-  public func sum(alongAxes axes: [Int]? = nil, keepingDims: Bool = false) throws -> Tensor {
-    let axes = try reductionAxes(axes, op: "sum")
-    let (kept, values) = reduceKernel(.sum, axes: axes)
-    let outShape = reducedShape(axes: axes, keepingDims: keepingDims)
-    return Tensor.record("sum", shape: outShape, scalars: values, inputs: [self], formula: "broadcast(g)",
-      pullback: { g, c in [must { try g.reshaped(to: c.batched(kept)).broadcast(to: c.batched(c.inputs[0].shape)) }] },
-      pushforward: { t, _ in must { try t[0]!.sum(alongAxes: axes, keepingDims: keepingDims) } })
+  /// The sum of all elements (a scalar), or along `axes`, keeping them as size-1 dimensions if
+  /// asked (negative axes count from the end). VJP: `broadcast(g)`.
+  public func sum(alongAxes axes: [Int]? = nil, keepingDims: Bool = false) -> Tensor {
+    .apply(Sum(axes: reductionAxes(axes, op: "sum"), keepingDims: keepingDims), to: [self])
   }
 
-  /// The sum of all elements, as a scalar tensor.
-  public func sum() -> Tensor { must { try sum(alongAxes: nil) } }
+  /// The sum along one axis (PyTorch's `x.sum(dim)`).
+  public func sum(alongAxis axis: Int, keepingDims: Bool = false) -> Tensor { sum(alongAxes: [axis], keepingDims: keepingDims) }
 
   /// Sums a broadcast result back to `target` (the shape of an operand before broadcasting).
-  ///
-  /// This is the single place where broadcasting is undone in the backward pass: every binary
-  /// op's VJP calls it. VJP: `broadcast(g, x.shape)`. Returns `self` when the shapes agree.
-  public func sum(toShape target: [Int]) throws -> Tensor {
-    if shape == target { return self }
-    guard broadcastShapes(target, shape) == shape else {
-      throw TensorError.shapeMismatch(op: "sum(toShape:)", lhs: shape, rhs: target,
-                                      reason: "the target does not broadcast to this shape")
-    }
-    let lead = rank - target.count
-    var axes = Array(0..<lead)
-    for (i, d) in target.enumerated() where d == 1 && shape[lead + i] != 1 { axes.append(lead + i) }
-    let (_, values) = reduceKernel(.sum, axes: axes)
-    return Tensor.record("sumToShape", shape: target, scalars: values, inputs: [self], formula: "broadcast(g)",
-      pullback: { g, c in
-        // With batched cotangents, align the target's dimensions to the input's before broadcasting.
-        let x = c.inputs[0].shape
-        let aligned = c.batchRank == 0 ? g : must { try g.reshaped(to: c.batched([Int](repeating: 1, count: x.count - target.count) + target)) }
-        return [must { try aligned.broadcast(to: c.batched(x)) }]
-      },
-      pushforward: { t, _ in must { try t[0]!.sum(toShape: target) } })
+  /// Returns `self` when the shapes agree. VJP: `broadcast(g, x.shape)`.
+  public func sum(toShape target: [Int]) -> Tensor {
+    shape == target ? self : .apply(SumToShape(target: target), to: [self])
   }
 
   /// The arithmetic mean of all elements or along `axes` (sum divided by the count).
-  public func mean(alongAxes axes: [Int]? = nil, keepingDims: Bool = false) throws -> Tensor {
-    let axes = try reductionAxes(axes, op: "mean")
+  public func mean(alongAxes axes: [Int]? = nil, keepingDims: Bool = false) -> Tensor {
+    let axes = reductionAxes(axes, op: "mean")
     let n = axes.reduce(1) { $0 * shape[$1] }
-    return try sum(alongAxes: axes, keepingDims: keepingDims) / Scalar(n)
+    return sum(alongAxes: axes, keepingDims: keepingDims) / Scalar(n)
   }
 
-  /// The mean of all elements, as a scalar tensor.
-  public func mean() -> Tensor { must { try mean(alongAxes: nil) } }
+  /// The mean along one axis (PyTorch's `x.mean(dim)`).
+  public func mean(alongAxis axis: Int, keepingDims: Bool = false) -> Tensor { mean(alongAxes: [axis], keepingDims: keepingDims) }
 }

@@ -1,22 +1,39 @@
-extension Tensor {
-  /// The tensor repeated along new leading or size-1 dimensions to `target` (NumPy rules).
-  ///
-  /// VJP: `∂L/∂x = sumToShape(g, x.shape)`. JVP: `ẏ = broadcast(ẋ)`.
-  public func broadcast(to target: [Int]) throws -> Tensor {
-    if target == shape { return self }
-    guard let plan = BroadcastPlan(expanding: shape, to: target) else {
-      throw TensorError.shapeMismatch(op: "broadcast", lhs: shape, rhs: target, reason: "cannot broadcast to the target")
+/// The tensor repeated along new leading or size-1 dimensions to `target` (NumPy rules).
+///
+/// VJP: `∂L/∂x = sumToShape(g, x.shape)`. JVP: `ẏ = broadcast(ẋ)`.
+struct Broadcast: Op {
+  let name = "broadcast"
+  let target: [Int]
+  var parameters: [(name: String, value: String)] { [("shape", "\(target)")] }
+
+  func forward<S>(_ inputs: [Tensor<S>]) -> (shape: [Int], scalars: [S]) {
+    let x = inputs[0]
+    guard let plan = BroadcastPlan(expanding: x.shape, to: target) else {
+      opFailure("broadcast", "cannot broadcast shape \(x.shape) to \(target)")
     }
     let n = target.reduce(1, *)
-    let zero: [Scalar] = [0]
-    let values = [Scalar](unsafeUninitializedCapacity: n) { buffer, initialized in
-      scalars.withUnsafeBufferPointer { a in
-        zero.withUnsafeBufferPointer { b in Scalar._binary(.add, a, b, buffer, plan) }
+    let zero: [S] = [0]
+    let values = [S](unsafeUninitializedCapacity: n) { buffer, initialized in
+      x.scalars.withUnsafeBufferPointer { a in
+        zero.withUnsafeBufferPointer { b in S._binary(.add, a, b, buffer, plan) }
       }
       initialized = n
     }
-    return Tensor.record("broadcast", shape: target, scalars: values, inputs: [self], formula: "sumToShape(g)",
-      pullback: { g, c in [must { try c.unbroadcast(g, toInput: 0) }] },
-      pushforward: { t, _ in must { try t[0]!.broadcast(to: target) } })
+    return (target, values)
+  }
+  func vjp<S>(_ g: Tensor<S>, _ c: BackwardContext<S>) -> [Tensor<S>?] { [c.unbroadcast(g, toInput: 0)] }
+  func jvp<S>(_ t: [Tensor<S>?], _ c: BackwardContext<S>) -> Tensor<S> { t[0]!.broadcast(to: target) }
+  func forwardFormula(_ n: [String]) -> String { "broadcast \(n[0]) to \(formatShape(target))" }
+  func gradientFormula(input k: Int, _ c: FormulaContext) -> GradientFormula {
+    GradientFormula("sum δ back to \(formatShape(c.inputShapes[k]))", .sum, .expansion,
+                    summedAxes: c.broadcastAxes(k))
+  }
+}
+
+extension Tensor {
+  /// The tensor repeated along new leading or size-1 dimensions to `target` (NumPy rules).
+  /// VJP: `sumToShape(g, x.shape)`.
+  public func broadcast(to target: [Int]) -> Tensor {
+    target == shape ? self : .apply(Broadcast(target: target), to: [self])
   }
 }

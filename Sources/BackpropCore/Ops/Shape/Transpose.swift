@@ -1,21 +1,22 @@
-extension Tensor {
-  /// The axes reordered: output axis `i` is input axis `permutation[i]` (PyTorch's `permute`).
-  ///
-  /// VJP: `∂L/∂x = permute(g, inverse permutation)`. JVP: `ẏ = permute(ẋ)`.
-  public func permuted(_ permutation: [Int]) throws -> Tensor {
-    guard permutation.sorted() == Array(0..<rank) else {
-      throw TensorError.invalidArgument(op: "permute", message: "\(permutation) is not a permutation of the \(rank) axes of \(shape)")
-    }
-    if permutation == Array(0..<rank) { return self }
-    let outShape = permutation.map { shape[$0] }
-    let inStrides = strides
+/// The axes reordered: output axis `i` is input axis `permutation[i]` (PyTorch's `permute`).
+///
+/// VJP: `∂L/∂x = permute(g, inverse permutation)`. JVP: `ẏ = permute(ẋ)`.
+struct Permute: Op {
+  let name = "permute"
+  let permutation: [Int]
+  var parameters: [(name: String, value: String)] { [("permutation", "\(permutation)")] }
+
+  func forward<S>(_ inputs: [Tensor<S>]) -> (shape: [Int], scalars: [S]) {
+    let x = inputs[0], rank = x.rank, count = x.count
+    let outShape = permutation.map { x.shape[$0] }
+    let inStrides = x.strides
     let permutedStrides = permutation.map { inStrides[$0] }
-    var values = [Scalar](repeating: 0, count: count)
+    var values = [S](repeating: 0, count: count)
     // Odometer over the output; the source offset follows the permuted strides.
     var index = [Int](repeating: 0, count: rank)
     var source = 0
     let inner = outShape[rank - 1], innerStride = permutedStrides[rank - 1]
-    scalars.withUnsafeBufferPointer { x in
+    x.scalars.withUnsafeBufferPointer { x in
       values.withUnsafeMutableBufferPointer { y in
         var o = 0
         while o < count {
@@ -30,11 +31,29 @@ extension Tensor {
         }
       }
     }
-    var inverse = [Int](repeating: 0, count: rank)
+    return (outShape, values)
+  }
+  var inverse: [Int] {
+    var inverse = [Int](repeating: 0, count: permutation.count)
     for (i, p) in permutation.enumerated() { inverse[p] = i }
-    return Tensor.record("permute", shape: outShape, scalars: values, inputs: [self], formula: "permute(g, inverse)",
-      pullback: { g, c in [must { try g.permuted(Array(0..<c.batchRank) + inverse.map { $0 + c.batchRank }) }] },
-      pushforward: { t, _ in must { try t[0]!.permuted(permutation) } })
+    return inverse
+  }
+  func vjp<S>(_ g: Tensor<S>, _ c: BackwardContext<S>) -> [Tensor<S>?] {
+    [g.permuted(Array(0..<c.batchRank) + inverse.map { $0 + c.batchRank })]
+  }
+  func jvp<S>(_ t: [Tensor<S>?], _ c: BackwardContext<S>) -> Tensor<S> { t[0]!.permuted(permutation) }
+  func gradientFormula(input k: Int, _ c: FormulaContext) -> GradientFormula {
+    GradientFormula("permute δ back by \(inverse)", .rearrange, .permutation)
+  }
+}
+
+extension Tensor {
+  /// The axes reordered: output axis `i` is input axis `permutation[i]` (PyTorch's `permute`).
+  /// VJP: `permute(g, inverse)`.
+  public func permuted(_ permutation: [Int]) -> Tensor {
+    require(permutation.sorted() == Array(0..<rank), "permute",
+            "\(permutation) is not a permutation of the \(rank) axes of \(shape)")
+    return permutation == Array(0..<rank) ? self : .apply(Permute(permutation: permutation), to: [self])
   }
 
   /// The matrix transpose: swaps the last two axes (rank ≥ 2); a vector or scalar is returned as is.
@@ -42,6 +61,6 @@ extension Tensor {
     guard rank >= 2 else { return self }
     var p = Array(0..<rank)
     p.swapAt(rank - 1, rank - 2)
-    return must { try permuted(p) }
+    return permuted(p)
   }
 }

@@ -1,12 +1,16 @@
+/// Elementwise |x|.
+///
+/// f′(x) = sign(x) (0 at x = 0, as in PyTorch), so VJP: `∂L/∂x = g ⊙ sign(x)`; JVP: `ẋ ⊙ sign(x)`.
+struct Abs: KernelElementwiseOp {
+  let name = "abs"
+  let kernel = UnaryKernel.abs
+  func derivative<S>(x: Tensor<S>, y: Tensor<S>) -> Tensor<S> { x.constant(.sign) }
+  func derivativeFormula(_ x: String) -> String { "sign(\(x))" }
+}
+
 extension Tensor {
-  /// Elementwise |x|.
-  ///
-  /// VJP: `∂L/∂x = g ⊙ sign(x)` (0 at x = 0, as in PyTorch). JVP: `ẏ = ẋ ⊙ sign(x)`.
-  public func abs() -> Tensor {
-    unary("abs", .abs, formula: "g ⊙ sign(x)",
-          pullback: { g, c in [must { try g * c.inputs[0].constant(.sign) }] },
-          pushforward: { t, c in must { try t[0]! * c.inputs[0].constant(.sign) } })
-  }
+  /// Elementwise |x|. VJP: `g ⊙ sign(x)`.
+  public func abs() -> Tensor { .apply(Abs(), to: [self]) }
 
   /// Elementwise sign (−1, 0 or 1). Not differentiable (a constant).
   public func sign() -> Tensor { constant(.sign) }

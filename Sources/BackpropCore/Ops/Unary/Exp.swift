@@ -1,10 +1,14 @@
+/// Elementwise eˣ. The output is its own derivative.
+///
+/// f′(x) = eˣ = y, so VJP: `∂L/∂x = g ⊙ y`; JVP: `ẏ = ẋ ⊙ y`.
+struct Exp: KernelElementwiseOp {
+  let name = "exp"
+  let kernel = UnaryKernel.exp
+  func derivative<S>(x: Tensor<S>, y: Tensor<S>) -> Tensor<S> { y }
+  func derivativeFormula(_ x: String) -> String { "exp(\(x))" }
+}
+
 extension Tensor {
-  /// Elementwise eˣ.
-  ///
-  /// VJP: `∂L/∂x = g ⊙ y` (the output is its own derivative). JVP: `ẏ = ẋ ⊙ y`.
-  public func exp() -> Tensor {
-    unary("exp", .exp, formula: "g ⊙ exp(x)",
-          pullback: { g, c in [must { try g * c.output }] },
-          pushforward: { t, c in must { try t[0]! * c.output } })
-  }
+  /// Elementwise eˣ. VJP: `g ⊙ y`.
+  public func exp() -> Tensor { .apply(Exp(), to: [self]) }
 }

@@ -1,10 +1,20 @@
-extension Tensor {
-  /// Elementwise natural logarithm (NaN for negative inputs, −∞ at 0).
-  ///
-  /// VJP: `∂L/∂x = g / x`. JVP: `ẏ = ẋ / x`.
-  public func log() -> Tensor {
-    unary("log", .log, formula: "g / x",
-          pullback: { g, c in [must { try g / c.inputs[0] }] },
-          pushforward: { t, c in must { try t[0]! / c.inputs[0] } })
+/// Elementwise natural logarithm.
+///
+/// f′(x) = 1/x, so VJP: `∂L/∂x = g / x`; JVP: `ẏ = ẋ / x`.
+struct Log: KernelElementwiseOp {
+  let name = "log"
+  let kernel = UnaryKernel.log
+  func derivative<S>(x: Tensor<S>, y: Tensor<S>) -> Tensor<S> { 1 / x }
+  func derivativeFormula(_ x: String) -> String { "1/\(x)" }
+  // g / x directly: one op instead of forming 1/x and multiplying.
+  func vjp<S>(_ g: Tensor<S>, _ c: BackwardContext<S>) -> [Tensor<S>?] { [g / c.inputs[0]] }
+  func jvp<S>(_ t: [Tensor<S>?], _ c: BackwardContext<S>) -> Tensor<S> { t[0]! / c.inputs[0] }
+  func gradientFormula(input k: Int, _ c: FormulaContext) -> GradientFormula {
+    GradientFormula("δ / \(c.inputNames[0])", c.scalarOutput ? .scale : .hadamard, c.elementwise())
   }
+}
+
+extension Tensor {
+  /// Elementwise natural logarithm. VJP: `g / x`.
+  public func log() -> Tensor { .apply(Log(), to: [self]) }
 }

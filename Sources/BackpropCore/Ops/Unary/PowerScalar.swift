@@ -1,16 +1,35 @@
-extension Tensor {
-  /// Elementwise xᵖ for a constant exponent.
-  ///
-  /// VJP: `∂L/∂x = g ⊙ p·xᵖ⁻¹` (0 for p = 0, as in PyTorch). JVP: `ẏ = ẋ ⊙ p·xᵖ⁻¹`.
-  public func pow(_ p: Scalar) -> Tensor {
-    let values: [Scalar]
-    if p == 2 { values = mapKernel(.square) } else { values = scalars.map { powScalar($0, p) } }
-    // x⁰ is constant: written as 0·x⁻¹ the derivative would be 0·∞ = NaN at x = 0.
-    func derivative(_ x: Tensor) -> Tensor { p == 0 ? Tensor.zeros(x.shape) : x.pow(p - 1) * p }
-    return Tensor.record("pow", shape: shape, scalars: values, inputs: [self], formula: "g ⊙ p·x^(p−1)",
-      pullback: { g, c in [must { try g * derivative(c.inputs[0]) }] },
-      pushforward: { t, c in must { try t[0]! * derivative(c.inputs[0]) } })
+/// Elementwise xᵖ for a constant exponent p, kept as the op's parameter.
+///
+/// f′(x) = p·xᵖ⁻¹ (0 for p = 0, as in PyTorch), so VJP: `∂L/∂x = g ⊙ p·xᵖ⁻¹`;
+/// JVP: `ẏ = ẋ ⊙ p·xᵖ⁻¹`.
+struct PowerScalar: ElementwiseOp {
+  let name = "pow"
+  /// The exponent p, in Double whatever the tensor's precision.
+  let exponent: Double
+  var parameters: [(name: String, value: String)] { [("exponent", formatExponent(exponent))] }
+
+  func forward<S>(_ inputs: [Tensor<S>]) -> (shape: [Int], scalars: [S]) {
+    let x = inputs[0], p = S(exponent)
+    return (x.shape, p == 2 ? x.mapKernel(.square) : x.scalars.map { powScalar($0, p) })
   }
+  func derivative<S>(x: Tensor<S>, y: Tensor<S>) -> Tensor<S> {
+    // x⁰ is constant: written as 0·x⁻¹ the derivative would be 0·∞ = NaN at x = 0.
+    exponent == 0 ? Tensor.zeros(x.shape) : x.pow(S(exponent - 1)) * S(exponent)
+  }
+  func derivativeFormula(_ x: String) -> String {
+    exponent == 2 ? "2·\(x)" : "\(formatExponent(exponent))·\(x)^\(formatExponent(exponent - 1))"
+  }
+  func forwardFormula(_ names: [String]) -> String { "\(names[0])^\(formatExponent(exponent))" }
+}
+
+/// An exponent as people write it: `3`, `0.5`, `-1`.
+func formatExponent(_ p: Double) -> String {
+  p == p.rounded() && Swift.abs(p) < 1e15 ? String(Int(p)) : String(p)
+}
+
+extension Tensor {
+  /// Elementwise xᵖ for a constant exponent. VJP: `g ⊙ p·xᵖ⁻¹`.
+  public func pow(_ p: Scalar) -> Tensor { .apply(PowerScalar(exponent: Double(p)), to: [self]) }
 
   /// Elementwise x², the same as `pow(2)`.
   public func squared() -> Tensor { pow(2) }

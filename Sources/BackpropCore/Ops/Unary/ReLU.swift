@@ -1,11 +1,15 @@
+/// Elementwise max(x, 0); NaN stays NaN, as in PyTorch.
+///
+/// f′(x) = 1[x > 0] (0 at x = 0, as in PyTorch), so VJP: `∂L/∂x = g ⊙ 1[x > 0]`; JVP:
+/// `ẏ = ẋ ⊙ 1[x > 0]`. The mask is a constant, so the second derivative is 0 almost everywhere.
+struct ReLU: KernelElementwiseOp {
+  let name = "relu"
+  let kernel = UnaryKernel.relu
+  func derivative<S>(x: Tensor<S>, y: Tensor<S>) -> Tensor<S> { x.constant(.positiveMask) }
+  func derivativeFormula(_ x: String) -> String { "1[\(x) > 0]" }
+}
+
 extension Tensor {
-  /// Elementwise max(x, 0).
-  ///
-  /// VJP: `∂L/∂x = g ⊙ 1[x > 0]` (0 at x = 0, as in PyTorch). The mask is a constant, so the
-  /// second derivative is 0 almost everywhere. JVP: `ẏ = ẋ ⊙ 1[x > 0]`.
-  public func relu() -> Tensor {
-    unary("relu", .relu, formula: "g ⊙ 1[x > 0]",
-          pullback: { g, c in [must { try g * c.inputs[0].constant(.positiveMask) }] },
-          pushforward: { t, c in must { try t[0]! * c.inputs[0].constant(.positiveMask) } })
-  }
+  /// Elementwise max(x, 0). VJP: `g ⊙ 1[x > 0]`.
+  public func relu() -> Tensor { .apply(ReLU(), to: [self]) }
 }

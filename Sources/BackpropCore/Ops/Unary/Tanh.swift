@@ -1,10 +1,14 @@
+/// Elementwise hyperbolic tangent.
+///
+/// f′(x) = 1 − tanh²(x) = 1 − y², so VJP: `∂L/∂x = g ⊙ (1 − y²)`; JVP: `ẏ = ẋ ⊙ (1 − y²)`.
+struct Tanh: KernelElementwiseOp {
+  let name = "tanh"
+  let kernel = UnaryKernel.tanh
+  func derivative<S>(x: Tensor<S>, y: Tensor<S>) -> Tensor<S> { 1 - y * y }
+  func derivativeFormula(_ x: String) -> String { "(1 − tanh²(\(x)))" }
+}
+
 extension Tensor {
-  /// Elementwise hyperbolic tangent.
-  ///
-  /// VJP: `∂L/∂x = g ⊙ (1 − y²)`. JVP: `ẏ = ẋ ⊙ (1 − y²)`.
-  public func tanh() -> Tensor {
-    unary("tanh", .tanh, formula: "g ⊙ (1 − y²)",
-          pullback: { g, c in [must { try g * (1 - c.output * c.output) }] },
-          pushforward: { t, c in must { try t[0]! * (1 - c.output * c.output) } })
-  }
+  /// Elementwise hyperbolic tangent. VJP: `g ⊙ (1 − y²)`.
+  public func tanh() -> Tensor { .apply(Tanh(), to: [self]) }
 }

@@ -1,19 +1,30 @@
-extension Tensor {
-  /// Elementwise sine.
-  ///
-  /// VJP: `∂L/∂x = g ⊙ cos x`. JVP: `ẏ = ẋ ⊙ cos x`.
-  public func sin() -> Tensor {
-    unary("sin", .sin, formula: "g ⊙ cos(x)",
-          pullback: { g, c in [must { try g * c.inputs[0].cos() }] },
-          pushforward: { t, c in must { try t[0]! * c.inputs[0].cos() } })
-  }
+/// Elementwise sine. f′(x) = cos x: VJP `∂L/∂x = g ⊙ cos x`; JVP `ẏ = ẋ ⊙ cos x`.
+struct Sin: KernelElementwiseOp {
+  let name = "sin"
+  let kernel = UnaryKernel.sin
+  func derivative<S>(x: Tensor<S>, y: Tensor<S>) -> Tensor<S> { x.cos() }
+  func derivativeFormula(_ x: String) -> String { "cos(\(x))" }
+}
 
-  /// Elementwise cosine.
-  ///
-  /// VJP: `∂L/∂x = −g ⊙ sin x`. JVP: `ẏ = −ẋ ⊙ sin x`.
-  public func cos() -> Tensor {
-    unary("cos", .cos, formula: "−g ⊙ sin(x)",
-          pullback: { g, c in [must { try -(g * c.inputs[0].sin()) }] },
-          pushforward: { t, c in must { try -(t[0]! * c.inputs[0].sin()) } })
+/// Elementwise cosine. f′(x) = −sin x: VJP `∂L/∂x = −g ⊙ sin x`; JVP `ẏ = −ẋ ⊙ sin x`.
+struct Cos: KernelElementwiseOp {
+  let name = "cos"
+  let kernel = UnaryKernel.cos
+  func derivative<S>(x: Tensor<S>, y: Tensor<S>) -> Tensor<S> { -x.sin() }
+  func derivativeFormula(_ x: String) -> String { "(−sin(\(x)))" }
+  // −(g ⊙ sin x): negating the product rounds exactly like g ⊙ (−sin x), in one op less.
+  func vjp<S>(_ g: Tensor<S>, _ c: BackwardContext<S>) -> [Tensor<S>?] { [-(g * c.inputs[0].sin())] }
+  func jvp<S>(_ t: [Tensor<S>?], _ c: BackwardContext<S>) -> Tensor<S> { -(t[0]! * c.inputs[0].sin()) }
+  func gradientFormula(input k: Int, _ c: FormulaContext) -> GradientFormula {
+    let x = c.inputNames[0]
+    return GradientFormula(c.scalarOutput ? "−δ · sin(\(x))" : "−δ ⊙ sin(\(x))", c.scalarOutput ? .scale : .hadamard,
+                           c.elementwise())
   }
+}
+
+extension Tensor {
+  /// Elementwise sine. VJP: `g ⊙ cos x`.
+  public func sin() -> Tensor { .apply(Sin(), to: [self]) }
+  /// Elementwise cosine. VJP: `−g ⊙ sin x`.
+  public func cos() -> Tensor { .apply(Cos(), to: [self]) }
 }
