@@ -1,74 +1,12 @@
 import BackpropCore
-import Foundation
 import Testing
 import _BackpropTestSupport
 
-// Makes it impossible to add an op without a row in `OpTable`: the sources of
-// Sources/BackpropCore/Ops/ are scanned for public functions and for the op names they record,
-// and each must be exercised by some row.
+// Makes it impossible to add an op without a row in `OpTable`: every primitive in
+// `OpRegistry.primitives` must be recorded by some row's graph, and every op a row records must
+// be registered (so an op that was written but not registered fails too).
 
-enum OpSources {
-  /// Sources/BackpropCore/Ops, found relative to this file.
-  static let directory = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    .appendingPathComponent("Sources/BackpropCore/Ops")
-
-  static func files() throws -> [(name: String, text: String)] {
-    guard let walker = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil) else {
-      throw CocoaError(.fileNoSuchFile)
-    }
-    var result: [(String, String)] = []
-    for case let url as URL in walker where url.pathExtension == "swift" {
-      result.append((url.lastPathComponent, try String(contentsOf: url, encoding: .utf8)))
-    }
-    return result.sorted { $0.0 < $1.0 }
-  }
-
-  /// Op names recorded on the tape: `record("exp"`, `recordResult("exp"`, `unary("exp"`.
-  static func recordedOpNames(in text: String) -> Set<String> {
-    let regex = try! NSRegularExpression(pattern: #"\b(?:record|recordResult|unary)\(\s*"([^"]+)""#)
-    let ns = text as NSString
-    return Set(regex.matches(in: text, range: NSRange(location: 0, length: ns.length)).map {
-      ns.substring(with: $0.range(at: 1))
-    })
-  }
-
-  /// Public functions as Swift full names: `sum(alongAxes:keepingDims:)`, `+(_:_:)`, `-(_:)`.
-  static func publicFunctions(in text: String) -> Set<String> {
-    let regex = try! NSRegularExpression(pattern: #"public\s+(?:static\s+)?(?:prefix\s+)?func\s+([^\s(<]+)\s*(?:<[^>]*>)?\s*\("#)
-    let chars = Array(text.utf16)
-    let ns = text as NSString
-    var names: Set<String> = []
-    for match in regex.matches(in: text, range: NSRange(location: 0, length: ns.length)) {
-      let name = ns.substring(with: match.range(at: 1))
-      // The parameter list runs to the matching parenthesis.
-      var depth = 1, i = match.range.location + match.range.length, start = i
-      var params: [String] = []
-      while i < chars.count, depth > 0 {
-        switch chars[i] {
-        case UInt16(UInt8(ascii: "(")), UInt16(UInt8(ascii: "[")): depth += 1
-        case UInt16(UInt8(ascii: ")")), UInt16(UInt8(ascii: "]")):
-          depth -= 1
-          if depth == 0 { params.append(ns.substring(with: NSRange(location: start, length: i - start))) }
-        case UInt16(UInt8(ascii: ",")) where depth == 1:
-          params.append(ns.substring(with: NSRange(location: start, length: i - start)))
-          start = i + 1
-        default: break
-        }
-        i += 1
-      }
-      let isOperator = !(name.first!.isLetter || name.first == "_")
-      let labels = params.compactMap { p -> String? in
-        let head = p.split(separator: ":", maxSplits: 1).first.map(String.init) ?? ""
-        let words = head.split(whereSeparator: \.isWhitespace)
-        guard let first = words.first else { return nil }
-        return isOperator ? "_" : String(first)
-      }
-      names.insert("\(name)(\(labels.map { "\($0):" }.joined()))")
-    }
-    return names
-  }
-
+enum OpGraphs {
   /// Every op name recorded in the graph that `row` builds (walking back from its output).
   static func opsRecorded(by row: OpRow) throws -> Set<String> {
     var stack = [try row.apply(row.inputs().map { $0.leafCopy() })]
@@ -82,37 +20,40 @@ enum OpSources {
 }
 
 @Suite struct OpCoverageTests {
-  @Test func theScannerSeesTheOps() throws {
-    // Guards the scanner itself: if the regexes stopped matching, the coverage tests below would
-    // pass vacuously.
-    let files = try OpSources.files()
-    #expect(files.count >= 20, "found only \(files.map(\.name)) under \(OpSources.directory.path)")
-    let recorded = files.reduce(into: Set<String>()) { $0.formUnion(OpSources.recordedOpNames(in: $1.text)) }
-    let functions = files.reduce(into: Set<String>()) { $0.formUnion(OpSources.publicFunctions(in: $1.text)) }
-    #expect(recorded.isSuperset(of: ["add", "exp", "matmul", "sum", "max", "slice", "negate"]), "\(recorded.sorted())")
-    #expect(functions.isSuperset(of: ["+(_:_:)", "-(_:)", "exp()", "sum(toShape:)", "softmax(alongAxis:)",
-                                      "matmul(_:_:transposeA:transposeB:)", "sliced(along:_:)"]), "\(functions.sorted())")
-    #expect(OpSources.publicFunctions(in: "public static func f<S>(_ a: [Int] = [1, 2], b c: (Int) -> Int) {}")
-            == ["f(_:b:)"])
+  @Test func theRegistryListsEachOpOnce() {
+    let names = OpRegistry.primitives.map(\.name)
+    #expect(names.count >= 35, "\(names)")
+    #expect(Set(names).count == names.count, "an op name is registered twice: \(names)")
+    #expect(OpRegistry.names.isSuperset(of: ["add", "exp", "matmul", "sum", "max", "slice", "negate", "softplus"]))
   }
 
-  @Test func everyPublicOpHasARow() throws {
-    let functions = try OpSources.files().reduce(into: Set<String>()) { $0.formUnion(OpSources.publicFunctions(in: $1.text)) }
-    let covered = Set(OpTable.rows.map(\.api))
-    let missing = functions.subtracting(covered).subtracting(nonDifferentiableOps.keys)
-    #expect(missing.isEmpty, "public ops in Sources/BackpropCore/Ops without a row in OpTable: \(missing.sorted())")
-    let stale = Set(nonDifferentiableOps.keys).subtracting(functions)
-    #expect(stale.isEmpty, "nonDifferentiableOps lists functions that no longer exist: \(stale.sorted())")
-    let unknown = covered.subtracting(functions)
-    #expect(unknown.isEmpty, "rows name APIs that Ops/ does not declare: \(unknown.sorted())")
-  }
-
-  @Test func everyRecordedOpIsExercisedByARow() throws {
-    let recorded = try OpSources.files().reduce(into: Set<String>()) { $0.formUnion(OpSources.recordedOpNames(in: $1.text)) }
+  @Test func everyRegisteredOpIsExercisedByARow() throws {
     var exercised: Set<String> = []
-    for row in OpTable.rows { exercised.formUnion(try OpSources.opsRecorded(by: row)) }
-    let missing = recorded.subtracting(exercised)
-    #expect(missing.isEmpty, "ops recorded in Ops/ that no OpTable row reaches: \(missing.sorted())")
+    for row in OpTable.rows { exercised.formUnion(try OpGraphs.opsRecorded(by: row)) }
+    let missing = OpRegistry.names.subtracting(exercised)
+    #expect(missing.isEmpty, "registered ops that no OpTable row reaches: \(missing.sorted())")
+    let unregistered = exercised.subtracting(OpRegistry.names)
+    #expect(unregistered.isEmpty, "ops recorded by OpTable rows but missing from OpRegistry.primitives: \(unregistered.sorted())")
+  }
+
+  /// Each registered op explains itself: a formula for every input and a description that shows
+  /// its parameters, read from the value (no op is known to explain() by name).
+  @Test func everyRegisteredOpHasAFormulaPerInput() throws {
+    for row in OpTable.rows {
+      let inputs = row.inputs().map { $0.leafCopy() }
+      var stack = [try row.apply(inputs)]
+      while let t = stack.popLast() {
+        guard let op = t.op else { continue }
+        let names = t.graphInputs.indices.map { "x\($0)" }
+        let context = FormulaContext(inputNames: names, inputShapes: t.graphInputs.map(\.shape), outputShape: t.shape)
+        for k in t.graphInputs.indices {
+          #expect(!op.gradientFormula(input: k, context).expression.isEmpty, "\(row.name): \(op.name) input \(k)")
+        }
+        #expect(!op.forwardFormula(names).isEmpty)
+        #expect(op.description.hasPrefix(op.name))
+        stack.append(contentsOf: t.graphInputs)
+      }
+    }
   }
 
   @Test func rowNamesAreUniqueAndInputsMatchShapes() {
@@ -132,7 +73,7 @@ enum OpSources {
     let y = try row.apply(inputs)
     #expect(y.requiresGrad && !y.isLeaf, "\(row.name) recorded nothing")
     let seed = Tensor<Double>.seeded(y.shape, .uniform(0.5, 1.5), seed: 3)
-    try y.backward(seed: seed)
+    y.backward(gradient: seed)
     for (i, x) in inputs.enumerated() {
       #expect(x.grad != nil, "\(row.name): input \(i) received no gradient")
     }

@@ -65,7 +65,7 @@ enum PyTorchFixtures {
     "sum_to_shape": { try $0[0].sum(toShape: [3, 1]) },
     "divide_broadcast_and_scalars": { p in try p[0] / p[1] + 1 / p[1] - (3 - p[0]) / 4 },
     "slice_pad_concatenate": { p in
-      try T.concatenate([p[0].sliced(along: 1, 1..<3).padded(along: 1, before: 1, after: 2), p[1] * p[1]], along: 1)
+      try T.concatenated([p[0].sliced(alongAxis: 1, 1..<3).padded(alongAxis: 1, before: 1, after: 2), p[1] * p[1]], alongAxis: 1)
     },
     "gather_scatter_rows": { p in try p[0].gatheringRows([2, 0, 2]).scatteringRows([1, 1, 3], rowCount: 4).pow(2) },
     "permute_reshape_broadcast": { p in
@@ -97,7 +97,7 @@ enum PyTorchFixtures {
     let inputs = try c.inputs.map { try $0.tensor(requiresGrad: true) }
     let y = try f(inputs)
     expectClose(y, try c.output.tensor(), .pytorchFixture, "\(name): output")
-    try y.backward(seed: try c.cotangent.tensor())
+    try y.backward(gradient: try c.cotangent.tensor())
     for (i, (x, expected)) in zip(inputs, c.gradients).enumerated() {
       let g = x.grad ?? T.zeros(x.shape)
       expectClose(g, try #require(expected).tensor(), .pytorchFixture, "\(name): gradient of input \(i)")

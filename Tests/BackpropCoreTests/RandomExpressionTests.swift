@@ -105,9 +105,9 @@ extension Instruction {
     case "reshape": return try x.reshaped(to: try need(shape, "shape"))
     case "permute": return try x.permuted(try need(perm, "perm"))
     case "transpose": return x.transposed()
-    case "slice": return try x.sliced(along: try need(axis, "axis"), try need(start, "start")..<(try need(end, "end")))
-    case "pad": return try x.padded(along: try need(axis, "axis"), before: try need(before, "before"), after: try need(after, "after"))
-    case "concat": return try T.concatenate(args.map { r[$0] }, along: try need(axis, "axis"))
+    case "slice": return try x.sliced(alongAxis: try need(axis, "axis"), try need(start, "start")..<(try need(end, "end")))
+    case "pad": return try x.padded(alongAxis: try need(axis, "axis"), before: try need(before, "before"), after: try need(after, "after"))
+    case "concat": return try T.concatenated(args.map { r[$0] }, alongAxis: try need(axis, "axis"))
     case "gather_rows": return try x.gatheringRows(try need(indices, "indices"))
     case "scatter_rows": return try x.scatteringRows(try need(indices, "indices"), rowCount: try need(rows, "rows"))
     case "broadcast_to": return try x.broadcast(to: try need(shape, "shape"))
@@ -152,7 +152,7 @@ enum RandomExpressions {
     let inputs = try c.inputs.map { try $0.tensor(requiresGrad: true) }
     let y = try c.evaluate(inputs)
     expectClose(y, try c.output.tensor(), .differential, "\(name): value")
-    try y.backward(seed: try c.cotangent.tensor())
+    try y.backward(gradient: try c.cotangent.tensor())
     for (i, (x, expected)) in zip(inputs, c.gradients).enumerated() {
       expectClose(x.grad ?? T.zeros(x.shape), try expected.tensor(), .differential, "\(name): gradient of input \(i)")
     }

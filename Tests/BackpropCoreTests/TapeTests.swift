@@ -69,7 +69,7 @@ import _BackpropTestSupport
     // storage as a tensor in the graph (the seed), or editing one would change the other.
     let w = T([1, 2], requiresGrad: true)
     let seed = T([1, 1])
-    try (w + 0).backward(seed: seed)  // add's pullback hands `seed` itself to w
+    try (w + 0).backward(gradient: seed)  // add's pullback hands `seed` itself to w
     w.grad!.update { $0[0] = 100 }
     #expect(seed.scalars == [1, 1])
   }
@@ -95,7 +95,6 @@ import _BackpropTestSupport
     let w = T([1, 2], requiresGrad: true)
     let y = withoutGradient { w * 3 }
     #expect(!y.requiresGrad && y.isLeaf)
-    #expect(throws: TensorError.self) { try y.sum().backward() }
     #expect(isGradientRecordingEnabled)
     struct Boom: Error {}
     _ = try? withoutGradient { () throws -> Int in throw Boom() }
@@ -113,15 +112,6 @@ import _BackpropTestSupport
     #expect(k.grad == nil, "intermediates without retainGrad keep no gradient")
   }
 
-  @Test func secondBackwardThroughAReleasedGraphThrows() throws {
-    let x = T([1, 2], requiresGrad: true)
-    let y = x.exp().sum()
-    try y.backward()
-    #expect(throws: TensorError.graphReleased(op: "sum")) { try y.backward() }
-    let message = "\(TensorError.graphReleased(op: "sum"))"
-    #expect(message.contains("retainGraph: true") && message.contains("'sum'"))
-  }
-
   @Test func retainGraphAllowsASecondBackward() throws {
     let x = T([1, 2], requiresGrad: true)
     let y = x.exp().sum()
@@ -133,21 +123,15 @@ import _BackpropTestSupport
   @Test func backwardNeedsASeedForNonScalars() throws {
     let x = T([1, 2, 3], requiresGrad: true)
     let y = x * 2
-    #expect(throws: TensorError.self) { try y.backward() }
-    #expect(throws: TensorError.shapeMismatch(op: "backward(seed:)", lhs: [3], rhs: [2],
-                                              reason: "the seed must have the output's shape")) {
-      try y.backward(seed: T([1, 1]))
-    }
-    try y.backward(seed: T([1, 10, 100]))
+    y.backward(gradient: T([1, 10, 100]))
     #expect(x.grad!.scalars == [2, 20, 200])
-    #expect(throws: TensorError.self) { try T([1]).backward() }
   }
 
   @Test func customOpUsesItsOwnPullback() throws {
     // softplus(x) = log(1 + eˣ), with d/dx = σ(x) supplied by hand.
     let x = T([-2, 0, 3], requiresGrad: true)
     let y = try T.customOp("softplus", inputs: [x], forward: { ($0[0].exp() + 1).log() },
-                           pullback: { g, c in [try g * c.inputs[0].sigmoid()] })
+                           pullback: { g, c in [g * c.inputs[0].sigmoid()] })
     #expect(y.opName == "softplus")
     try y.sum().backward()
     expectClose(x.grad!.scalars, x.scalars.map { 1 / (1 + Double.exp(-$0)) }, .doubleReference)
@@ -158,17 +142,6 @@ import _BackpropTestSupport
                            pullback: { g, _ in [g] })
     try (r * T([1, 2])).sum().backward()
     #expect(r.scalars == [0, 2] && z.grad!.scalars == [1, 2])
-  }
-
-  @Test func customOpPullbackWithTheWrongShapeThrows() throws {
-    let x = T([1, 2, 3], requiresGrad: true)
-    let y = try T.customOp("badShape", inputs: [x], forward: { $0[0] * 2 }, pullback: { g, _ in [g.sum()] })
-    #expect(throws: TensorError.shapeMismatch(
-      op: "badShape", lhs: [3], rhs: [], reason: "the pullback returned a gradient whose shape differs from its input's")) {
-      try y.sum().backward()
-    }
-    let z = try T.customOp("tooFew", inputs: [x, x], forward: { try $0[0] + $0[1] }, pullback: { g, _ in [g] })
-    #expect(throws: TensorError.self) { try z.sum().backward() }
   }
 
   @Test func broadcastingIsSummedBackToEachOperand() throws {
@@ -188,10 +161,10 @@ import _BackpropTestSupport
 
   @Test func reductionsAlongAxesBroadcastTheirGradientBack() throws {
     let x = T.seeded([2, 3], .distinct, seed: 4, requiresGrad: true)
-    try x.sum(alongAxes: [1]).backward(seed: T([1, 10]))
+    try x.sum(alongAxes: [1]).backward(gradient: T([1, 10]))
     #expect(x.grad!.scalars == [1, 1, 1, 10, 10, 10])
     x.zeroGrad()
-    try x.max(alongAxes: [0], keepingDims: true).backward(seed: try T(shape: [1, 3], scalars: [1, 2, 3]))
+    try x.max(alongAxes: [0], keepingDims: true).backward(gradient: try T(shape: [1, 3], scalars: [1, 2, 3]))
     let expected = (0..<6).map { i -> Double in
       let c = i % 3
       return x.scalars[i] == Swift.max(x.scalars[c], x.scalars[3 + c]) ? Double(c + 1) : 0

@@ -14,7 +14,17 @@ import _BackpropTestSupport
     #expect(try layer(Tensor<Float>.zeros([5, 4])).shape == [5, 3])
     #expect(try layer(Tensor<Float>.zeros([4])).shape == [3])
     #expect(try layer(Tensor<Float>.zeros([2, 5, 4])).shape == [2, 5, 3])
-    #expect(throws: TensorError.self) { try layer(Tensor<Float>.zeros([5, 3])) }
+  }
+
+  /// Calling a layer on input of the wrong width is a programmer error: it stops with a message
+  /// naming the op and both shapes (data of the wrong width is rejected where it is loaded).
+  @Test func linearOnTheWrongWidthStopsWithBothShapes() async throws {
+    let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      var g = SeededGenerator(seed: 1)
+      _ = Linear<Float>(4, 3, using: &g)(Tensor<Float>.zeros([5, 3]))
+    }
+    let text = String(decoding: try #require(result).standardErrorContent, as: UTF8.self)
+    #expect(text.contains("linear:") && text.contains("[5, 3]") && text.contains("[3, 4]"), "\(text)")
   }
 
   @Test func linearComputesXWTransposePlusB() throws {

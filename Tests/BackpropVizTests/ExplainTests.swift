@@ -93,14 +93,29 @@ struct ExplainTests {
     #expect(e.text.contains("∂z/∂t = δ · cos(t)"))
   }
 
-  /// Ops without a rule of their own fall back to the tape's formula, with g renamed δ only as a token.
-  @Test func customOpsFallBackToTheTapeFormula() throws {
+  /// A custom op is explained by the formula its author wrote, read from its op value.
+  @Test func customOpsShowTheirOwnFormula() throws {
     let x = Tensor<Double>([0.5, -1], requiresGrad: true); x.label = "x"
-    let y = try Tensor.recordResult("myop", shape: [2], scalars: x.scalars.map { $0 * $0 }, inputs: [x],
-                                    formula: "g ⊙ 2x + log(g)·0", pullback: { g, ctx in [try g * ctx.inputs[0] * 2] })
-    let e = try explain(y.sum())
+    let y = Tensor.customOp("myop", inputs: [x], formula: "δ ⊙ 2x",
+                            forward: { $0[0] * $0[0] }, pullback: { g, ctx in [g * ctx.inputs[0] * 2] })
+    let e = explain(y.sum())
     let g = try #require(e.step(for: "myop1")?.gradients.first)
-    #expect(g.expression == "δ ⊙ 2x + log(δ)·0" && g.product == .other && g.jacobianShape == [2, 2])
+    #expect(g.expression == "δ ⊙ 2x" && g.product == .other && g.jacobianShape == [2, 2])
+  }
+
+  /// The explanation reads the op's parameters from the node: pow's exponent and matmul's
+  /// transpose flags are not guessed from values or shapes.
+  @Test func parametersComeFromTheOpValue() throws {
+    let x = Tensor<Double>([[0, 1], [1, 0]], requiresGrad: true); x.label = "x"   // values where log|y|/log|x| fails
+    let w = Tensor<Double>([[1, 2], [3, 4]], requiresGrad: true); w.label = "W"   // square: shapes cannot tell the flags
+    let y = Tensor.matmul(x.pow(3), w, transposeB: true)
+    let e = explain(y.sum())
+    let cube = try #require(e.steps.first { $0.op == "pow" })
+    #expect(cube.operation == "pow(exponent: 3)")
+    #expect(cube.gradients.first?.expression == "δ ⊙ 3·x^2")
+    let product = try #require(e.steps.first { $0.op == "matmul" })
+    #expect(product.operation == "matmul(transposeB: true)")
+    #expect(product.gradients.map(\.expression) == ["δ·W", "δᵀ·pow1"])
   }
 
   /// The JSON form decodes back to the same steps.

@@ -10,7 +10,7 @@ public struct BackwardContext<Scalar: TensorScalar> {
   /// Whether backward should compute a gradient for input `i` (skip work for data inputs).
   public func needsGradient(_ i: Int) -> Bool { inputs[i].requiresGrad }
   /// Leading dimensions that `g` carries beyond the output's shape: empty in an ordinary
-  /// backward pass, `[k]` in `backward(batchedSeed:)`, where k cotangents flow back at once.
+  /// backward pass, `[k]` in `backward(batchedGradient:)`, where k cotangents flow back at once.
   /// Pullbacks that reshape or un-broadcast must keep them (elementwise ones need not care).
   public var batchShape: [Int] = []
 

@@ -23,7 +23,7 @@ public final class Dropout<Scalar: TensorScalar>: Layer {
   /// `x ⊙ m / (1 − p)` in training, `x` in evaluation.
   ///
   /// VJP: `g ⊙ m / (1 − p)` (the mask is a constant, recorded by the multiply).
-  public func callAsFunction(_ input: Tensor<Scalar>) throws -> Tensor<Scalar> {
+  public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
     guard isTraining, probability > 0 else { return input }
     let mask: [Scalar] = dropoutMask(count: input.count, keep: 1 - probability, using: &generator)
     return try input * Tensor(shape: input.shape, scalars: mask)

@@ -58,7 +58,7 @@ public final class Linear<Scalar: TensorScalar>: Layer {
   }
 
   /// `x · Wᵀ + b` for `x` of shape `[batch, in]` (or `[in]`).
-  public func callAsFunction(_ input: Tensor<Scalar>) throws -> Tensor<Scalar> {
+  public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
     try Tensor.linear(input, weight: weight, bias: bias)
   }
 

@@ -14,7 +14,7 @@ public final class Sequential<Scalar: TensorScalar>: Layer {
   }
 
   /// Applies each layer in turn.
-  public func callAsFunction(_ input: Tensor<Scalar>) throws -> Tensor<Scalar> {
+  public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
     var x = input
     for layer in layers { x = try layer(x) }
     return x
