@@ -80,3 +80,11 @@ public func withAnomalyDetection<R>(_ body: () throws -> R) throws -> R {
   if let anomaly = state.firstAnomaly { throw anomaly }
   return result
 }
+
+/// Inside `withAnomalyDetection { }`, throws the first NaN/∞ found so far (forward or backward),
+/// so that a loop can stop at the step that produced it instead of at the end of the scope;
+/// elsewhere it does nothing. Training loops call it after each backward pass.
+public func throwIfAnomalyDetected() throws {
+  let state = ThreadState.current
+  if state.anomalyDetection, let anomaly = state.firstAnomaly { throw anomaly }
+}

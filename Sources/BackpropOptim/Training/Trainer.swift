@@ -88,7 +88,8 @@ public final class Trainer {
       let output = try model(Tensor(shape: [batch.count, batch.featureCount], scalars: batch.features))
       let loss = try batchLoss(output, batch, kind: lossKind)
       optimizer.zeroGrad()
-      try loss.backward()
+      loss.backward()
+      try throwIfAnomalyDetected()  // --detect-anomaly: stop at this step, before the update
       if let maxNorm = configuration.clipNorm { clipGradientNorm(parameters, maxNorm: maxNorm) }
       optimizer.step()
       lossSum += Double(loss.item) * Double(batch.count)
