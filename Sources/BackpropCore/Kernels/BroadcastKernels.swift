@@ -81,8 +81,8 @@ func apply<T: TensorScalar>(_ kind: BinaryKernel, _ x: T, _ y: T) -> T {
   case .multiply: return x * y
   case .divide: return x / y
   case .power: return powScalar(x, y)
-  case .maximum: return x >= y ? x : y
-  case .minimum: return x <= y ? x : y
+  case .maximum: return x >= y || x.isNaN ? x : y  // NaN wins, as in PyTorch
+  case .minimum: return x <= y || x.isNaN ? x : y  // NaN wins, as in PyTorch
   case .equal: return x == y ? 1 : 0
   case .notEqual: return x != y ? 1 : 0
   case .less: return x < y ? 1 : 0

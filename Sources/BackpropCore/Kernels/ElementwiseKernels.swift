@@ -65,7 +65,7 @@ func unaryRange<T: TensorScalar>(_ kind: UnaryKernel, _ xp: UnsafePointer<T>, _ 
   case .cos: for i in 0..<n { yp[i] = T.cos(xp[i]) }
   case .tanh: for i in 0..<n { yp[i] = T.tanh(xp[i]) }
   case .sigmoid: for i in 0..<n { yp[i] = stableSigmoid(xp[i]) }
-  case .relu: for i in 0..<n { let v = xp[i]; yp[i] = v > 0 ? v : 0 }
+  case .relu: for i in 0..<n { let v = xp[i]; yp[i] = v > 0 || v.isNaN ? v : 0 }  // NaN stays NaN, as in PyTorch
   case .abs: for i in 0..<n { yp[i] = Swift.abs(xp[i]) }
   case .sign: for i in 0..<n { let v = xp[i]; yp[i] = v > 0 ? 1 : (v < 0 ? -1 : 0) }
   case .square: for i in 0..<n { yp[i] = xp[i] * xp[i] }
