@@ -108,7 +108,7 @@ extension Tensor {
 
   /// A tensor filled with `value`.
   public convenience init(repeating value: Scalar, shape: [Int], requiresGrad: Bool = false) {
-    self.init(uncheckedShape: shape, scalars: Scalar._filled(value, count: shape.reduce(1, *)), requiresGrad: requiresGrad)
+    self.init(uncheckedShape: shape, scalars: Scalar.filled(value, count: shape.reduce(1, *)), requiresGrad: requiresGrad)
   }
 
   /// Zeros of the given shape.
@@ -165,7 +165,7 @@ extension Tensor {
   @_specialize(exported: true, where Scalar == Float)
   @_specialize(exported: true, where Scalar == Double)
   public static func identity(_ n: Int) -> Tensor {
-    var values = Scalar._filled(0, count: n * n)
+    var values = Scalar.filled(0, count: n * n)
     for i in 0..<n { values[i * n + i] = 1 }
     return Tensor(uncheckedShape: [n, n], scalars: values)
   }

@@ -151,7 +151,7 @@ extension Tensor {
       } else {
         let result = existing.scalars.count == g.scalars.count ? existing : existing.detached()
         result.scalars.withUnsafeMutableBufferPointer { y in
-          g.scalars.withUnsafeBufferPointer { x in Scalar._axpy(1, x, y) }
+          g.scalars.withUnsafeBufferPointer { x in Scalar.axpy(1, x, y) }
         }
         grad = result
       }

@@ -6,7 +6,7 @@ extension Tensor {
   func mapKernel(_ kind: UnaryKernel) -> [Scalar] {
     let n = scalars.count
     return [Scalar](unsafeUninitializedCapacity: n) { buffer, initialized in
-      scalars.withUnsafeBufferPointer { x in Scalar._unary(kind, x, buffer) }
+      scalars.withUnsafeBufferPointer { x in Scalar.unaryKernel(kind, x, buffer) }
       initialized = n
     }
   }
@@ -23,7 +23,7 @@ extension Tensor {
     let n = plan.shape.reduce(1, *)
     let values = [Scalar](unsafeUninitializedCapacity: n) { buffer, initialized in
       a.scalars.withUnsafeBufferPointer { ap in
-        b.scalars.withUnsafeBufferPointer { bp in Scalar._binary(kind, ap, bp, buffer, plan) }
+        b.scalars.withUnsafeBufferPointer { bp in Scalar.binaryKernel(kind, ap, bp, buffer, plan) }
       }
       initialized = n
     }

@@ -22,7 +22,7 @@ struct LinearOp: Op {
       if inFeatures > 0 && rows > 0 && outFeatures > 0 {
         x.scalars.withUnsafeBufferPointer { a in
           weight.scalars.withUnsafeBufferPointer { w in
-            Scalar._gemm(transA: false, transB: true, m: rows, n: outFeatures, k: inFeatures, alpha: 1,
+            Scalar.gemm(transA: false, transB: true, m: rows, n: outFeatures, k: inFeatures, alpha: 1,
                          a: a.baseAddress!, lda: inFeatures, b: w.baseAddress!, ldb: inFeatures,
                          beta: 1, c: c, ldc: outFeatures)
           }

@@ -96,7 +96,7 @@ extension Tensor {
     return [Scalar](unsafeUninitializedCapacity: n) { buffer, initialized in
       scalars.withUnsafeBufferPointer { x in
         number.withUnsafeBufferPointer { s in
-          if numberFirst { Scalar._binary(kind, s, x, buffer, plan) } else { Scalar._binary(kind, x, s, buffer, plan) }
+          if numberFirst { Scalar.binaryKernel(kind, s, x, buffer, plan) } else { Scalar.binaryKernel(kind, x, s, buffer, plan) }
         }
       }
       initialized = n

@@ -110,7 +110,7 @@ extension Tensor {
           let sharedA = a.rank == 2, sharedB = b.rank == 2
           if batchCount > 1 && k > 0 && sharedB && !transposeA && a.shape.dropLast(2).reduce(1, *) == batchCount {
             // A batch of matrices times one matrix: the batches stacked are one (batch·m × k) matrix.
-            Scalar._gemm(transA: false, transB: transposeB, m: batchCount * m, n: n, k: k, alpha: 1,
+            Scalar.gemm(transA: false, transB: transposeB, m: batchCount * m, n: n, k: k, alpha: 1,
                          a: ap.baseAddress!, lda: lda, b: bp.baseAddress!, ldb: ldb, beta: 0, c: out.baseAddress!, ldc: n)
             initialized = batchCount * m * n
             return
@@ -118,7 +118,7 @@ extension Tensor {
           if batchCount > 1 && k > 0 && sharedA && n == 1 && b.shape.dropLast(2).reduce(1, *) == batchCount {
             // One matrix times a batch of column vectors (batched VJPs of A·x): the columns as rows
             // of a (batch × k) matrix give Cᵀ = Bᵀ·op(A)ᵀ, already in C's layout, in one GEMM.
-            Scalar._gemm(transA: false, transB: !transposeA, m: batchCount, n: m, k: k, alpha: 1,
+            Scalar.gemm(transA: false, transB: !transposeA, m: batchCount, n: m, k: k, alpha: 1,
                          a: bp.baseAddress!, lda: k, b: ap.baseAddress!, ldb: lda, beta: 0, c: out.baseAddress!, ldc: m)
             initialized = batchCount * m * n
             return
@@ -131,7 +131,7 @@ extension Tensor {
             }
             let c = out.baseAddress! + index * m * n
             if k == 0 { c.initialize(repeating: 0, count: m * n); continue }
-            Scalar._gemm(transA: transposeA, transB: transposeB, m: m, n: n, k: k, alpha: 1,
+            Scalar.gemm(transA: transposeA, transB: transposeB, m: m, n: n, k: k, alpha: 1,
                          a: ap.baseAddress! + aOffset * m * k, lda: lda,
                          b: bp.baseAddress! + bOffset * k * n, ldb: ldb,
                          beta: 0, c: c, ldc: n)

@@ -15,7 +15,7 @@ extension Tensor {
       let inner = currentShape[(axis + 1)...].reduce(1, *)
       let source = values
       values = [Scalar](unsafeUninitializedCapacity: outer * inner) { buffer, initialized in
-        source.withUnsafeBufferPointer { x in Scalar._reduce(kind, x, outer: outer, count: n, inner: inner, buffer) }
+        source.withUnsafeBufferPointer { x in Scalar.reduceKernel(kind, x, outer: outer, count: n, inner: inner, buffer) }
         initialized = outer * inner
       }
       currentShape[axis] = 1

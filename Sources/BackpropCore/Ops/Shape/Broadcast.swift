@@ -15,7 +15,7 @@ struct Broadcast: Op {
     let zero: [S] = [0]
     let values = [S](unsafeUninitializedCapacity: n) { buffer, initialized in
       x.scalars.withUnsafeBufferPointer { a in
-        zero.withUnsafeBufferPointer { b in S._binary(.add, a, b, buffer, plan) }
+        zero.withUnsafeBufferPointer { b in S.binaryKernel(.add, a, b, buffer, plan) }
       }
       initialized = n
     }
