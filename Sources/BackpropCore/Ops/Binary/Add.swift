@@ -16,8 +16,8 @@ struct Add: BroadcastingBinaryOp {
 
 extension Tensor {
   /// Elementwise a + b with NumPy broadcasting. VJP: `g` to each input, summed over broadcast axes.
-  @_specialize(exported: true, where Scalar == Float)
-  @_specialize(exported: true, where Scalar == Double)
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public static func + (a: Tensor, b: Tensor) -> Tensor { apply(Add(), to: [a, b]) }
 }
 

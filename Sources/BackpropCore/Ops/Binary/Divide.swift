@@ -26,7 +26,7 @@ struct Divide: BroadcastingBinaryOp {
 
 extension Tensor {
   /// Elementwise a / b with NumPy broadcasting. VJP: `g / b`, `−g ⊙ y / b`.
-  @_specialize(exported: true, where Scalar == Float)
-  @_specialize(exported: true, where Scalar == Double)
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public static func / (a: Tensor, b: Tensor) -> Tensor { apply(Divide(), to: [a, b]) }
 }

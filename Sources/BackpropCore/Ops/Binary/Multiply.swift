@@ -27,8 +27,8 @@ struct Multiply: BroadcastingBinaryOp {
 
 extension Tensor {
   /// Elementwise (Hadamard) product a ⊙ b with NumPy broadcasting. VJP: `g ⊙ b`, `g ⊙ a`.
-  @_specialize(exported: true, where Scalar == Float)
-  @_specialize(exported: true, where Scalar == Double)
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public static func * (a: Tensor, b: Tensor) -> Tensor { apply(Multiply(), to: [a, b]) }
 
   /// The Hadamard (elementwise) product, the study note's `s ⊙ t`; the same as `a * b`.

@@ -104,8 +104,8 @@ extension Tensor {
   }
 
   /// x + c. VJP: `g`.
-  @_specialize(exported: true, where Scalar == Float)
-  @_specialize(exported: true, where Scalar == Double)
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public static func + (x: Tensor, c: Scalar) -> Tensor { apply(ScalarOperation(kind: .add, number: Double(c)), to: [x]) }
 
   /// c + x, the same op as x + c.
@@ -115,28 +115,28 @@ extension Tensor {
   public static func - (x: Tensor, c: Scalar) -> Tensor { x + (-c) }
 
   /// c − x. VJP: `−g`.
-  @_specialize(exported: true, where Scalar == Float)
-  @_specialize(exported: true, where Scalar == Double)
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public static func - (c: Scalar, x: Tensor) -> Tensor {
     apply(ScalarOperation(kind: .subtractFrom, number: Double(c)), to: [x])
   }
 
   /// x · c. VJP: `g · c`.
-  @_specialize(exported: true, where Scalar == Float)
-  @_specialize(exported: true, where Scalar == Double)
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public static func * (x: Tensor, c: Scalar) -> Tensor { apply(ScalarOperation(kind: .multiply, number: Double(c)), to: [x]) }
 
   /// c · x, the same op as x · c.
   public static func * (c: Scalar, x: Tensor) -> Tensor { x * c }
 
   /// x / c. VJP: `g / c`.
-  @_specialize(exported: true, where Scalar == Float)
-  @_specialize(exported: true, where Scalar == Double)
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public static func / (x: Tensor, c: Scalar) -> Tensor { apply(ScalarOperation(kind: .divide, number: Double(c)), to: [x]) }
 
   /// c / x. VJP: `−g ⊙ y / x` (y = c / x).
-  @_specialize(exported: true, where Scalar == Float)
-  @_specialize(exported: true, where Scalar == Double)
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public static func / (c: Scalar, x: Tensor) -> Tensor {
     apply(ScalarOperation(kind: .divideInto, number: Double(c)), to: [x])
   }

@@ -16,7 +16,7 @@ struct Subtract: BroadcastingBinaryOp {
 
 extension Tensor {
   /// Elementwise a − b with NumPy broadcasting. VJP: `g`, `−g`.
-  @_specialize(exported: true, where Scalar == Float)
-  @_specialize(exported: true, where Scalar == Double)
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public static func - (a: Tensor, b: Tensor) -> Tensor { apply(Subtract(), to: [a, b]) }
 }

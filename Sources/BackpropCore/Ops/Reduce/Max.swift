@@ -53,8 +53,8 @@ extension Tensor {
   /// Indices of the largest element along `axis` (first one on ties), in row-major order of the
   /// remaining dimensions. Not differentiable. For logits `[batch, classes]`, `argmax(alongAxis: 1)`
   /// gives the predicted class of each row.
-  @_specialize(exported: true, where Scalar == Float)
-  @_specialize(exported: true, where Scalar == Double)
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func argmax(alongAxis axis: Int = -1) -> [Int] {
     let a = Shape.normalize(axis: axis, rank: rank, op: "argmax")
     let outer = shape[..<a].reduce(1, *), n = shape[a], inner = shape[(a + 1)...].reduce(1, *)
