@@ -1,4 +1,5 @@
 import BackpropNN
+import BackpropExamples
 import BackpropViz
 import Foundation
 import Testing

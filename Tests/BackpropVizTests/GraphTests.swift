@@ -1,3 +1,4 @@
+import BackpropExamples
 import BackpropViz
 import Foundation
 import Testing

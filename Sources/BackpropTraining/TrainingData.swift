@@ -1,4 +1,5 @@
 import BackpropData
+import BackpropNN
 import Foundation
 
 /// A data set ready for training: a training and a test part, already scaled, plus the scaler

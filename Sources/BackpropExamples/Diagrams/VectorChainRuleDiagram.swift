@@ -1,3 +1,5 @@
+import BackpropViz
+
 extension VectorChainRuleReport {
   /// The seed's vector chain rule as a standalone SVG picture, with every Jacobian's shape.
   ///

@@ -1,6 +1,6 @@
 import BackpropCore
 import BackpropData
-import BackpropOptim
+import BackpropExamples
 import Testing
 import _BackpropTestSupport
 

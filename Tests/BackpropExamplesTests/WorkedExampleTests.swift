@@ -1,5 +1,6 @@
-import Testing
 import BackpropCore
+import BackpropExamples
+import Testing
 
 /// The seed's three demonstrations, as the CLI runs them (issue 2's acceptance figures).
 struct SeedExampleTests {

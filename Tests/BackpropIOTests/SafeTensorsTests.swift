@@ -1,7 +1,8 @@
+import BackpropCore
 import Foundation
 import Testing
 
-@testable import BackpropData
+@testable import BackpropIO
 
 @Suite struct SafeTensorsTests {
   @Test func readsAFileWrittenByTheReferenceImplementation() throws {

@@ -1,6 +1,7 @@
 import BackpropData
 import BackpropNN
 import BackpropOptim
+import BackpropTraining
 import Foundation
 import Testing
 

@@ -1,4 +1,6 @@
 import BackpropData
+import BackpropNN
+import BackpropIO
 import Foundation
 
 /// A trained model ready for use: the network plus what is needed to feed it raw inputs and to

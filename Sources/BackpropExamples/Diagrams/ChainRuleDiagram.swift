@@ -1,3 +1,4 @@
+import BackpropViz
 import Foundation
 
 extension ChainRuleReport {

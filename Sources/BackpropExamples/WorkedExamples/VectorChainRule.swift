@@ -1,3 +1,5 @@
+import BackpropCore
+
 /// The seed's vector chain-rule example with vectors s, t of length n:
 ///
 ///     x = s ⊙ t,   y = s − t,   z = mean(x + y)   (or mean(x ⊙ y) with `.multiply`)

@@ -1,3 +1,4 @@
+import BackpropCore
 import RealModule
 
 /// The seed's scalar chain-rule example, computed by the autodiff engine and by its closed form:

@@ -1,12 +1,10 @@
-import BackpropData
+import BackpropExamples
 import BackpropNN
-import BackpropOptim
 import Foundation
 import Testing
 import _BackpropTestSupport
 
-/// `backprop step` and `backprop linreg` at the library level, plus data preparation and
-/// saved-model inference.
+/// `backprop step` and `backprop linreg` at the library level.
 @Suite struct DemonstrationTests {
   @Test(arguments: [[2, 3, 2], [2, 2, 2], [4, 5, 3, 2]])
   func oneStepLowersTheError(sizes: [Int]) throws {
@@ -53,31 +51,5 @@ import _BackpropTestSupport
     let x = try Tensor<Double>(shape: [3, 2], scalars: [1, 2, 2, 4, 3, 6])
     #expect(throws: TensorError.self) { try LeastSquares.normalEquation(x: x, y: Tensor([1, 2, 3])) }
     #expect(try LeastSquares.normalEquation(x: x, y: Tensor([1, 2, 3]), ridge: 1e-6).count == 2)
-  }
-
-  @Test func digitsArePreparedAndScaled() throws {
-    let data = try TrainingData.load("digits")
-    #expect(data.train.count == 1437 && data.test.count == 360)
-    #expect(data.featureCount == 64 && data.outputCount == 10)
-    #expect(data.train.features.max()! == 1 && data.train.features.min()! == 0)
-    #expect(data.defaultLayerSizes == [64, 128, 64, 10])
-    #expect(throws: DataError.self) { try TrainingData.load("no-such-data-set.csv") }
-  }
-
-  @Test func savedModelAppliesItsScaler() throws {
-    let data = try TrainingData.load("digits")
-    var config = TrainingConfiguration()
-    (config.epochs, config.batchSize) = (2, 64)
-    let trainer = try Trainer(model: try Sequential<Float>.mlp([64, 16, 10], seed: 0), configuration: config)
-    try trainer.fit(on: data.train)
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("saved-\(UUID().uuidString).safetensors")
-    defer { try? FileManager.default.removeItem(at: url) }
-    try TrainingCheckpoint.save(trainer, to: url, inputScaler: data.inputScaler, extraMetadata: [SavedModel.taskKey: "classification"])
-    let saved = try SavedModel.load(contentsOf: url)
-    #expect(saved.isClassifier && saved.inputSize == 64)
-    let raw = try Dataset.digits(split: .test)
-    let fromRaw = try saved.outputs(for: Array(raw.features.prefix(64 * 5)), rows: 5)
-    let direct = try withoutGradient { try trainer.model(Tensor(shape: [5, 64], scalars: Array(data.test.features.prefix(64 * 5)))) }
-    #expect(fromRaw.scalars == direct.scalars)
   }
 }

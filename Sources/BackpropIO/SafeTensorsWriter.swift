@@ -1,3 +1,4 @@
+import BackpropCore
 import Foundation
 
 extension SafeTensorsFile {

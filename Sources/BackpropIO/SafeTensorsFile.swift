@@ -1,3 +1,4 @@
+import BackpropCore
 import Foundation
 
 /// A safetensors file (Hugging Face's format for tensors): named tensors plus string metadata.

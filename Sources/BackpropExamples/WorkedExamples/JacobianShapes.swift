@@ -1,3 +1,5 @@
+import BackpropCore
+
 /// The seed's point that Jacobians compose by their shapes: for f(g(h(i))) with
 /// i ∈ ℝᵖ, h ∈ ℝᵒ, g ∈ ℝⁿ, f ∈ ℝᵐ, the Jacobians are (m,n)·(n,o)·(o,p) → (m,p).
 ///
@@ -56,7 +58,7 @@ extension JacobianShapesReport {
   public static func graph(m: Int, n: Int, o: Int, p: Int, seed: UInt64 = 0) throws -> SeedGraph {
     try validate(m: m, n: n, o: o, p: p)
     let chain = Chain(m: m, n: n, o: o, p: p, seed: seed)
-    let i = Tensor<Double>(uncheckedShape: chain.point.shape, scalars: chain.point.scalars, requiresGrad: true); i.label = "i"
+    let i = try Tensor<Double>(shape: chain.point.shape, scalars: chain.point.scalars, requiresGrad: true); i.label = "i"
     let f = try chain.f(chain.g(chain.h(i)))
     var e1 = [Double](repeating: 0, count: m); e1[0] = 1
     let e = Tensor<Double>(e1); e.label = "e₁"

@@ -1,3 +1,5 @@
+import BackpropViz
+
 extension JacobianShapesReport {
   /// The seed's "Jacobians compose by shape" picture as a standalone SVG.
   ///

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import BackpropData
+@testable import BackpropIO
 
 @Suite struct AtomicFileTests {
   @Test func createsAndReplacesFiles() throws {

@@ -1,3 +1,4 @@
+import BackpropCore
 import Foundation
 
 /// The element types of the safetensors format, spelled as in the header (`"F32"`, ...).

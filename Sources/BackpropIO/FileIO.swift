@@ -19,7 +19,7 @@ public enum DataLimits {
 }
 
 /// The system's message for the current `errno`.
-func systemErrorMessage(_ code: Int32 = errno) -> String {
+package func systemErrorMessage(_ code: Int32 = errno) -> String {
   String(cString: strerror(code))
 }
 
@@ -27,7 +27,7 @@ func systemErrorMessage(_ code: Int32 = errno) -> String {
 ///
 /// Reads at most `maxBytes` (plus one byte, to notice a file that is larger); never trusts
 /// `st_size` for more than a capacity hint.
-func readFileBytes(_ url: URL, maxBytes: Int = DataLimits.maxBytes, hint: String? = nil) throws
+package func readFileBytes(_ url: URL, maxBytes: Int = DataLimits.maxBytes, hint: String? = nil) throws
   -> [UInt8]
 {
   let path = url.path
@@ -82,11 +82,14 @@ func readFileBytes(_ url: URL, maxBytes: Int = DataLimits.maxBytes, hint: String
   return bytes
 }
 
-/// Reads a file and, when it starts with the gzip magic `1f 8b`, decompresses it.
-func readPossiblyCompressedFile(_ url: URL, maxBytes: Int = DataLimits.maxBytes, hint: String? = nil)
-  throws -> [UInt8]
-{
-  let raw = try readFileBytes(url, maxBytes: maxBytes, hint: hint)
-  guard Gzip.isCompressed(raw) else { return raw }
-  return try Gzip.decompress(raw, path: url.path, maxOutputBytes: maxBytes)
+/// `product(shape) * width`, or nil on overflow or a negative size.
+package func checkedByteCount(shape: [Int], width: Int) -> Int? {
+  var total = width
+  for size in shape {
+    guard size >= 0 else { return nil }
+    let (product, overflow) = total.multipliedReportingOverflow(by: size)
+    if overflow { return nil }
+    total = product
+  }
+  return total
 }

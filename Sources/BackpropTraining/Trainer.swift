@@ -1,6 +1,7 @@
 import BackpropCore
 import BackpropData
 import BackpropNN
+import BackpropOptim
 import Foundation
 
 /// The training loop: epochs of seeded mini-batches, forward pass, loss, backward pass,

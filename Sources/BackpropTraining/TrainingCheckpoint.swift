@@ -1,6 +1,8 @@
 import BackpropCore
 import BackpropData
+import BackpropIO
 import BackpropNN
+import BackpropOptim
 import Foundation
 
 /// A training run saved to one safetensors file: the model (loadable by PyTorch and by
