@@ -1,4 +1,4 @@
-// Pieces shared by the seed's pictures: node boxes, labels on a white background, and small
+// Pieces shared by the study note's pictures: node boxes, labels on a white background, and small
 // matrix glyphs that show a Jacobian's shape and sparsity (diagonal, row, dense).
 
 extension SVGCanvas {

@@ -2,14 +2,14 @@ import BackpropCore
 import BackpropExamples
 import Testing
 
-/// The seed's three demonstrations, as the CLI runs them (issue 2's acceptance figures).
-struct SeedExampleTests {
+/// The study note's three demonstrations, as the CLI runs them (issue 2's acceptance figures).
+struct WorkedExampleTests {
   @Test(arguments: [(0.5, 1.2), (-2.0, 0.0), (3.0, -7.5), (0.0, 3.14159)])
   func chainRuleMatchesClosedForm(s: Double, t: Double) throws {
     let r = try ChainRuleReport.compute(s: s, t: t)
     // Same formula evaluated two ways in Double: only rounding separates them.
-    #expect(r.difference.dz_ds <= 1e-12 * Swift.max(1, Swift.abs(r.dz_ds)))
-    #expect(r.difference.dz_dt <= 1e-12 * Swift.max(1, Swift.abs(r.dz_dt)))
+    #expect(r.difference.dzds <= 1e-12 * Swift.max(1, Swift.abs(r.dzds)))
+    #expect(r.difference.dzdt <= 1e-12 * Swift.max(1, Swift.abs(r.dzdt)))
     // s and t each feed both x and y: two contributions, summed.
     #expect(r.sums.map(\.leaf) == ["s", "t"])
     for sum in r.sums {
@@ -27,13 +27,13 @@ struct SeedExampleTests {
     let s = [1.0, 2, 3, 4], t = [0.5, -1, 2, 0]
     let r = try VectorChainRuleReport.compute(s: s, t: t, combine: combine)
     #expect(r.shapes["dx/ds"] == [4, 4] && r.shapes["dz/dx"] == [1, 4] && r.shapes["dz/ds"] == [1, 4])
-    #expect(r.max_abs_diff_finite_difference < 1e-6)
-    #expect(r.max_abs_diff_jacobian_product < 1e-12)
+    #expect(r.maxDifferenceFromFiniteDifferences < 1e-6)
+    #expect(r.maxDifferenceFromJacobianProduct < 1e-12)
     // Closed forms: add → dz/ds = (t + 1)/n, dz/dt = (s − 1)/n.
     if combine == .add {
       for i in 0..<4 {
-        #expect(Swift.abs(r.dz_ds[0][i] - (t[i] + 1) / 4) < 1e-15)
-        #expect(Swift.abs(r.dz_dt[0][i] - (s[i] - 1) / 4) < 1e-15)
+        #expect(Swift.abs(r.dzds[0][i] - (t[i] + 1) / 4) < 1e-15)
+        #expect(Swift.abs(r.dzdt[0][i] - (s[i] - 1) / 4) < 1e-15)
       }
       // dx/ds = diag(t).
       #expect(r.jacobians["dx/ds"]![2] == [0, 0, 2, 0])
@@ -49,7 +49,7 @@ struct SeedExampleTests {
     let r = try JacobianShapesReport.compute(m: m, n: n, o: o, p: p, seed: 3)
     #expect(r.shapes["df/dg"] == [m, n] && r.shapes["dg/dh"] == [n, o] && r.shapes["dh/di"] == [o, p])
     #expect(r.shapes["product"] == [m, p] && r.shapes["direct"] == [m, p])
-    #expect(r.max_abs_diff < 1e-6 && r.max_abs_diff_vjp_row < 1e-6)
+    #expect(r.maxDifference < 1e-6 && r.maxDifferenceFromVJPRow < 1e-6)
   }
 
   @Test func jacobianShapesRejectsZeroSizes() {

@@ -1,7 +1,7 @@
 import BackpropCore
 
 /// Linear least squares two ways: the closed-form normal equation and gradient descent with
-/// our autodiff — the seed's point that simple problems have a direct solution while
+/// our autodiff — the study note's point that simple problems have a direct solution while
 /// backpropagation (iterative gradient steps) is the general tool.
 ///
 /// The model is `ŷ = X·w` (append a column of ones to `X` for an intercept) and the loss is

@@ -99,7 +99,7 @@ public struct OneStepReport: Codable, Sendable {
     let (nets, outs, error) = try forward()
     try error.backward()
 
-    // Report and update from the output layer back to the first (the seed's steps 1 and 2).
+    // Report and update from the output layer back to the first (the study note's steps 1 and 2).
     var backward: [BackwardLayer] = []
     for i in stride(from: layers.count - 1, through: 0, by: -1) {
       let layer = layers[i]

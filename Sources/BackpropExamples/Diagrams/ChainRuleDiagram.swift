@@ -2,7 +2,7 @@ import BackpropViz
 import Foundation
 
 extension ChainRuleReport {
-  /// The seed's scalar chain-rule tree as a standalone SVG picture.
+  /// The study note's scalar chain-rule tree as a standalone SVG picture.
   ///
   /// s and t at the bottom feed x = s − sin t and y = eˢ + cos t, which feed z = x² − y² at the
   /// top. Blue arrows run forward. Each edge carries its local derivative (∂x/∂s = 1,
@@ -14,7 +14,7 @@ extension ChainRuleReport {
     let (w, h) = (230.0, 86.0)
     let pos: [String: (Double, Double)] = ["z": (490, 150), "x": (260, 350), "y": (720, 350), "s": (260, 560), "t": (720, 560)]
     let local = ["x.s": 1.0, "x.t": -Foundation.cos(t), "y.s": Foundation.exp(s), "y.t": -Foundation.sin(t), "z.x": 2 * x, "z.y": -2 * y]
-    let grad = ["z": 1.0, "x": 2 * x, "y": -2 * y, "s": dz_ds, "t": dz_dt]
+    let grad = ["z": 1.0, "x": 2 * x, "y": -2 * y, "s": dzds, "t": dzdt]
     let f = { (v: Double) in formatNumber(v, digits: 5) }
 
     c.text("The chain rule, backpropagated: z = x² − y²,  x = s − sin t,  y = eˢ + cos t", x: 490, y: 34, size: 18, bold: true)
@@ -45,8 +45,8 @@ extension ChainRuleReport {
       ("z", "z = x² − y²", ["z = \(f(z))"], "∂z/∂z = 1"),
       ("x", "x = s − sin t", ["x = \(f(x))"], "∂z/∂x = 2x = \(f(grad["x"]!))"),
       ("y", "y = eˢ + cos t", ["y = \(f(y))"], "∂z/∂y = −2y = \(f(grad["y"]!))"),
-      ("s", "s", ["s = \(f(s))"], "∂z/∂s = \(f(dz_ds))"),
-      ("t", "t", ["t = \(f(t))"], "∂z/∂t = \(f(dz_dt))"),
+      ("s", "s", ["s = \(f(s))"], "∂z/∂s = \(f(dzds))"),
+      ("t", "t", ["t = \(f(t))"], "∂z/∂t = \(f(dzdt))"),
     ]
     for (key, title, lines, g) in nodes {
       let fill = key == "z" ? SVGCanvas.Palette.output : (key == "s" || key == "t") ? SVGCanvas.Palette.leaf : SVGCanvas.Palette.node
@@ -58,10 +58,10 @@ extension ChainRuleReport {
     let tx = grad["x"]! * local["x.t"]!, ty = grad["y"]! * local["y.t"]!
     var y0 = 660.0
     for line in [
-      "∂z/∂s = ∂z/∂x·∂x/∂s + ∂z/∂y·∂y/∂s = 2x·1 + (−2y)·eˢ = \(f(sx)) + \(f(sy)) = \(f(dz_ds))",
-      "∂z/∂t = ∂z/∂x·∂x/∂t + ∂z/∂y·∂y/∂t = 2x·(−cos t) + (−2y)·(−sin t) = \(f(tx)) + \(f(ty)) = \(f(dz_dt))",
-      "closed form: ∂z/∂s = \(f(closed_form.dz_ds)), ∂z/∂t = \(f(closed_form.dz_dt));  |backprop − closed form| = "
-        + "\(formatNumber(difference.dz_ds, digits: 2)), \(formatNumber(difference.dz_dt, digits: 2))",
+      "∂z/∂s = ∂z/∂x·∂x/∂s + ∂z/∂y·∂y/∂s = 2x·1 + (−2y)·eˢ = \(f(sx)) + \(f(sy)) = \(f(dzds))",
+      "∂z/∂t = ∂z/∂x·∂x/∂t + ∂z/∂y·∂y/∂t = 2x·(−cos t) + (−2y)·(−sin t) = \(f(tx)) + \(f(ty)) = \(f(dzdt))",
+      "closed form: ∂z/∂s = \(f(closedForm.dzds)), ∂z/∂t = \(f(closedForm.dzdt));  |backprop − closed form| = "
+        + "\(formatNumber(difference.dzds, digits: 2)), \(formatNumber(difference.dzdt, digits: 2))",
     ] {
       c.text(line, x: 490, y: y0, size: 14, fill: y0 < 700 ? SVGCanvas.Palette.ink : SVGCanvas.Palette.muted)
       y0 += 28

@@ -1,7 +1,7 @@
 import BackpropViz
 
 extension JacobianShapesReport {
-  /// The seed's "Jacobians compose by shape" picture as a standalone SVG.
+  /// The study note's "Jacobians compose by shape" picture as a standalone SVG.
   ///
   /// Top: df/dg (m×n) · dg/dh (n×o) · dh/di (o×p) = df/di (m×p), each matrix drawn to scale with
   /// its dimensions, the matching inner dimensions marked by coloured bars of equal length, and the product's
@@ -58,7 +58,7 @@ extension JacobianShapesReport {
       if k < 3 { c.text(k == 2 ? "=" : "·", x: x + w + 38, y: top + Swift.min(h, maxHeight) / 2 + 12, size: 48, bold: true) }
       x += w + gap
     }
-    c.text("max |product − Jacobian of the composite| = \(formatNumber(max_abs_diff, digits: 2))",
+    c.text("max |product − Jacobian of the composite| = \(formatNumber(maxDifference, digits: 2))",
            x: width / 2, y: top + maxHeight + 100, size: 13, fill: SVGCanvas.Palette.muted)
 
     // Backpropagation: vector–Jacobian products from the output end.
@@ -82,7 +82,7 @@ extension JacobianShapesReport {
       }
       rx += w + arrow
     }
-    c.text("max |row 1 of the product − one VJP with e₁| = \(formatNumber(max_abs_diff_vjp_row, digits: 2))",
+    c.text("max |row 1 of the product − one VJP with e₁| = \(formatNumber(maxDifferenceFromVJPRow, digits: 2))",
            x: width / 2, y: ry + rowUnit + 62, size: 13, fill: SVGCanvas.Palette.muted)
     return c.render(title: "Jacobian shapes (\(m),\(n))·(\(n),\(o))·(\(o),\(p)) → (\(m),\(p))")
   }

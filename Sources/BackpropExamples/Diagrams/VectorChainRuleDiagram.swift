@@ -1,7 +1,7 @@
 import BackpropViz
 
 extension VectorChainRuleReport {
-  /// The seed's vector chain rule as a standalone SVG picture, with every Jacobian's shape.
+  /// The study note's vector chain rule as a standalone SVG picture, with every Jacobian's shape.
   ///
   /// s, t ∈ ℝⁿ at the bottom; x = s ⊙ t and y = s − t in the middle; z = mean(x + y) (or
   /// mean(x ⊙ y)) at the top. Each edge shows its local Jacobian as a matrix glyph with its shape:
@@ -47,8 +47,8 @@ extension VectorChainRuleReport {
       ("z", zFormula, ["z = \(formatNumber(z, digits: 6))"], ["dz/dz = 1"]),
       ("x", "x = s ⊙ t  (n)", ["x = \(row(x))"], []),
       ("y", "y = s − t  (n)", ["y = \(row(y))"], []),
-      ("s", "s  (n)", ["s = \(row(s))"], ["dz/ds = \(row(dz_ds.first ?? []))  (1×n)"]),
-      ("t", "t  (n)", ["t = \(row(t))"], ["dz/dt = \(row(dz_dt.first ?? []))  (1×n)"]),
+      ("s", "s  (n)", ["s = \(row(s))"], ["dz/ds = \(row(dzds.first ?? []))  (1×n)"]),
+      ("t", "t  (n)", ["t = \(row(t))"], ["dz/dt = \(row(dzdt.first ?? []))  (1×n)"]),
     ]
     for (key, title, lines, grads) in nodes {
       let fill = key == "z" ? SVGCanvas.Palette.output : (key == "s" || key == "t") ? SVGCanvas.Palette.leaf : SVGCanvas.Palette.node
@@ -58,12 +58,12 @@ extension VectorChainRuleReport {
     let vjpX = combine == .add ? "(1/n)" : "y/n", vjpY = combine == .add ? "(1/n)" : "x/n"
     var y0 = 790.0
     for (line, color) in [
-      ("dz/ds = dz/dx·dx/ds + dz/dy·dy/ds = (1×n)(n×n) + (1×n)(n×n) = 1×n = \(row(dz_ds.first ?? []))", SVGCanvas.Palette.ink),
-      ("dz/dt = dz/dx·dx/dt + dz/dy·dy/dt = (1×n)(n×n) + (1×n)(n×n) = 1×n = \(row(dz_dt.first ?? []))", SVGCanvas.Palette.ink),
+      ("dz/ds = dz/dx·dx/ds + dz/dy·dy/ds = (1×n)(n×n) + (1×n)(n×n) = 1×n = \(row(dzds.first ?? []))", SVGCanvas.Palette.ink),
+      ("dz/dt = dz/dx·dx/dt + dz/dy·dy/dt = (1×n)(n×n) + (1×n)(n×n) = 1×n = \(row(dzdt.first ?? []))", SVGCanvas.Palette.ink),
       ("Backpropagation never builds the n×n matrices: δx = \(vjpX), δy = \(vjpY), then δs = δx ⊙ t + δy and "
         + "δt = δx ⊙ s − δy (Hadamard products).", SVGCanvas.Palette.gradient),
-      ("max |backprop − Jacobian product| = \(formatNumber(max_abs_diff_jacobian_product, digits: 2)),  "
-        + "max |backprop − finite differences| = \(formatNumber(max_abs_diff_finite_difference, digits: 2))", SVGCanvas.Palette.muted),
+      ("max |backprop − Jacobian product| = \(formatNumber(maxDifferenceFromJacobianProduct, digits: 2)),  "
+        + "max |backprop − finite differences| = \(formatNumber(maxDifferenceFromFiniteDifferences, digits: 2))", SVGCanvas.Palette.muted),
     ] {
       c.text(line, x: 520, y: y0, size: 13.5, fill: color)
       y0 += 28

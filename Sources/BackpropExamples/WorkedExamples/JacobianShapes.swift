@@ -1,6 +1,6 @@
 import BackpropCore
 
-/// The seed's point that Jacobians compose by their shapes: for f(g(h(i))) with
+/// The study note's point that Jacobians compose by their shapes: for f(g(h(i))) with
 /// i ∈ ℝᵖ, h ∈ ℝᵒ, g ∈ ℝⁿ, f ∈ ℝᵐ, the Jacobians are (m,n)·(n,o)·(o,p) → (m,p).
 ///
 /// The three maps are small differentiable layers with seeded random weights:
@@ -9,16 +9,23 @@ import BackpropCore
 /// compares with the Jacobian of the composite computed directly, and with one VJP
 /// (backpropagation's route: a row of the product, from the output end, without matrices).
 public struct JacobianShapesReport: Codable, Sendable {
+  /// The sizes: f ∈ ℝᵐ, g ∈ ℝⁿ, h ∈ ℝᵒ, i ∈ ℝᵖ.
   public var m, n, o, p: Int
+  /// The random seed of the three maps' weights.
   public var seed: UInt64
   /// "df/dg": [m, n], "dg/dh": [n, o], "dh/di": [o, p], "product": [m, p], "direct": [m, p].
   public var shapes: [String: [Int]]
   /// The product of the three Jacobians (m×p), as rows.
   public var product: [[Double]]
   /// max |product − direct Jacobian of the composite|.
-  public var max_abs_diff: Double
+  public var maxDifference: Double
   /// max |first row of the product − one VJP with cotangent e₁|.
-  public var max_abs_diff_vjp_row: Double
+  public var maxDifferenceFromVJPRow: Double
+
+  enum CodingKeys: String, CodingKey {
+    case m, n, o, p, seed, shapes, product
+    case maxDifference = "max_abs_diff", maxDifferenceFromVJPRow = "max_abs_diff_vjp_row"
+  }
 }
 
 extension JacobianShapesReport {
@@ -55,7 +62,7 @@ extension JacobianShapesReport {
 
   /// ⟨e₁, f(g(h(i₀)))⟩ as a labelled graph: backpropagating from it computes the first row of
   /// df/di, one vector–Jacobian product per layer, without building any Jacobian.
-  public static func graph(m: Int, n: Int, o: Int, p: Int, seed: UInt64 = 0) throws -> SeedGraph {
+  public static func graph(m: Int, n: Int, o: Int, p: Int, seed: UInt64 = 0) throws -> WorkedExampleGraph {
     try validate(m: m, n: n, o: o, p: p)
     let chain = Chain(m: m, n: n, o: o, p: p, seed: seed)
     let i = try Tensor<Double>(shape: chain.point.shape, scalars: chain.point.scalars, requiresGrad: true); i.label = "i"
@@ -63,7 +70,7 @@ extension JacobianShapesReport {
     var e1 = [Double](repeating: 0, count: m); e1[0] = 1
     let e = Tensor<Double>(e1); e.label = "e₁"
     let row = try (f * e).sum(); row.label = "f₁"
-    return SeedGraph(inputs: [i], output: row, named: ["f": f])
+    return WorkedExampleGraph(inputs: [i], output: row, named: ["f": f])
   }
 
   private static func validate(m: Int, n: Int, o: Int, p: Int) throws {
@@ -89,6 +96,6 @@ extension JacobianShapesReport {
       m: m, n: n, o: o, p: p, seed: seed,
       shapes: ["df/dg": dfdg.shape, "dg/dh": dgdh.shape, "dh/di": dhdi.shape, "product": product.shape, "direct": direct.shape],
       product: stride(from: 0, to: m * p, by: p).map { Array(product.scalars[$0..<($0 + p)]) },
-      max_abs_diff: diff, max_abs_diff_vjp_row: rowDiff)
+      maxDifference: diff, maxDifferenceFromVJPRow: rowDiff)
   }
 }

@@ -1,6 +1,6 @@
 import BackpropCore
 
-/// The seed's vector chain-rule example with vectors s, t of length n:
+/// The study note's vector chain-rule example with vectors s, t of length n:
 ///
 ///     x = s ⊙ t,   y = s − t,   z = mean(x + y)   (or mean(x ⊙ y) with `.multiply`)
 ///
@@ -10,26 +10,40 @@ import BackpropCore
 /// differences.
 public struct VectorChainRuleReport: Codable, Sendable {
   /// How z combines x and y.
-  public enum Combine: String, Codable, Sendable, CaseIterable { case add, multiply }
+  public enum Combine: String, Codable, Sendable, CaseIterable {
+    /// z = mean(x + y).
+    case add
+    /// z = mean(x ⊙ y).
+    case multiply
+  }
+  /// How z combines x and y.
   public var combine: Combine
+  /// The inputs and the intermediate vectors.
   public var s, t, x, y: [Double]
+  /// The output.
   public var z: Double
   /// ∂z/∂s and ∂z/∂t from backpropagation, as 1×n rows.
-  public var dz_ds, dz_dt: [[Double]]
+  public var dzds, dzdt: [[Double]]
   /// The local Jacobians, each as a matrix (rows of numbers), computed by `jacobian(of:at:)`.
   public var jacobians: [String: [[Double]]]
   /// The shape of every Jacobian in the chain, e.g. "dx/ds": [n, n], "dz/dx": [1, n].
   public var shapes: [String: [Int]]
   /// max |backprop − Jacobian product| over dz/ds and dz/dt.
-  public var max_abs_diff_jacobian_product: Double
+  public var maxDifferenceFromJacobianProduct: Double
   /// max |backprop − central finite difference| over dz/ds and dz/dt.
-  public var max_abs_diff_finite_difference: Double
+  public var maxDifferenceFromFiniteDifferences: Double
+
+  enum CodingKeys: String, CodingKey {
+    case combine, s, t, x, y, z, dzds = "dz_ds", dzdt = "dz_dt", jacobians, shapes
+    case maxDifferenceFromJacobianProduct = "max_abs_diff_jacobian_product"
+    case maxDifferenceFromFiniteDifferences = "max_abs_diff_finite_difference"
+  }
 }
 
 extension VectorChainRuleReport {
   /// The example's graph (labelled s, t, x, y, x + y or x ⊙ y, Σ, z) before any backward pass.
   /// z is written Σ/n so that a drawing shows the 1×n row of the mean.
-  public static func graph(s: [Double], t: [Double], combine: Combine = .add) throws -> SeedGraph {
+  public static func graph(s: [Double], t: [Double], combine: Combine = .add) throws -> WorkedExampleGraph {
     try validate(s, t)
     let sT = Tensor<Double>(s, requiresGrad: true); sT.label = "s"
     let tT = Tensor<Double>(t, requiresGrad: true); tT.label = "t"
@@ -39,7 +53,7 @@ extension VectorChainRuleReport {
     combined.label = combine == .add ? "x + y" : "x ⊙ y"
     let sum = combined.sum(); sum.label = "Σ"
     let z = sum / Double(s.count); z.label = "z"
-    return SeedGraph(inputs: [sT, tT], output: z, named: ["x": x, "y": y])
+    return WorkedExampleGraph(inputs: [sT, tT], output: z, named: ["x": x, "y": y])
   }
 
   private static func validate(_ s: [Double], _ t: [Double]) throws {
@@ -93,7 +107,7 @@ extension VectorChainRuleReport {
     shapes["dz/ds"] = [1, n]; shapes["dz/dt"] = [1, n]
     return VectorChainRuleReport(
       combine: combine, s: s, t: t, x: xv.scalars, y: yv.scalars, z: zValue.item,
-      dz_ds: [grads[0].scalars], dz_dt: [grads[1].scalars], jacobians: named.mapValues(rows), shapes: shapes,
-      max_abs_diff_jacobian_product: productDiff, max_abs_diff_finite_difference: fdDiff)
+      dzds: [grads[0].scalars], dzdt: [grads[1].scalars], jacobians: named.mapValues(rows), shapes: shapes,
+      maxDifferenceFromJacobianProduct: productDiff, maxDifferenceFromFiniteDifferences: fdDiff)
   }
 }

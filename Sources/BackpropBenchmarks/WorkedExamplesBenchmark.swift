@@ -1,8 +1,8 @@
 import Backprop
 
-/// W4: the seed examples per call (latency of a tiny graph, not throughput), and W5: full
+/// W4: the worked examples per call (latency of a tiny graph, not throughput), and W5: full
 /// Jacobians and Hessians.
-public enum SeedBenchmark {
+public enum WorkedExamplesBenchmark {
   /// Microseconds per call of the chain-rule example: forward + backward for dz/ds, dz/dt.
   public static func chainRuleMicroseconds(calls: Int = 20_000) throws -> Double {
     var sink = 0.0

@@ -1,8 +1,8 @@
 import Foundation
 import Testing
 
-/// The seed commands through the built binary: their JSON keys, and one-line errors for bad input.
-@Suite(.serialized) struct SeedCommandTests {
+/// The worked-example commands through the built binary: their JSON keys, and one-line errors for bad input.
+@Suite(.serialized) struct WorkedExampleCommandTests {
   func object(_ arguments: [String]) throws -> [String: Any]? {
     guard let r = try runBackprop(arguments) else { return nil }
     #expect(r.status == 0, "\(arguments): \(r.stderr)")
