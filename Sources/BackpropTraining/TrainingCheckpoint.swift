@@ -14,6 +14,7 @@ import Foundation
 /// | `epoch`            | epochs completed                                          |
 /// | `training`         | the `TrainingConfiguration`, as JSON                      |
 /// | `optimizer.steps`  | per-parameter step counts, comma-separated                |
+/// | `optimizer.step_count` | the optimizer's `stepCount` (the schedule's position) |
 /// | `history`          | the `EpochRecord`s so far, as JSON                        |
 /// | `generator.<i>`    | dropout generators (written by `ModelFile`)               |
 /// | `input_scaler`     | the `FeatureScaler` applied to inputs, as JSON (optional) |
@@ -43,6 +44,7 @@ public struct TrainingCheckpoint {
     if let inputScaler { metadata[SavedModel.inputScalerKey] = try json(inputScaler) }
     let state = trainer.optimizer.state
     metadata["optimizer.steps"] = state.steps.map(String.init).joined(separator: ",")
+    metadata["optimizer.step_count"] = String(state.stepCount)
     var extra: [String: SafeTensor] = [:]
     let named = trainer.model.namedParameters
     for (slot, buffers) in state.slots {
@@ -52,6 +54,16 @@ public struct TrainingCheckpoint {
       }
     }
     try ModelFile.save(trainer.model, to: url, metadata: metadata, extraTensors: extra)
+  }
+
+  /// Saves `trainer` with what `eval`, `predict` and `--resume` need to know about `data`: its
+  /// source, task, class names and input scaler.
+  /// - Throws: `DataError.ioFailed` naming the file.
+  public static func save(_ trainer: Trainer, data: TrainingData, to url: URL) throws {
+    var metadata = [SavedModel.datasetKey: data.source,
+                    SavedModel.taskKey: data.train.task == .classification ? "classification" : "regression"]
+    if let names = data.train.classNames { metadata[SavedModel.classNamesKey] = names.joined(separator: "\n") }
+    try save(trainer, to: url, inputScaler: data.inputScaler, extraMetadata: metadata)
   }
 
   /// Loads a checkpoint written by `save`, ready to continue training.
@@ -89,7 +101,11 @@ public struct TrainingCheckpoint {
     }
     let expected = trainer.optimizer.state.slots.keys
     for name in expected where slots[name] == nil { slots[name] = Array(repeating: nil, count: named.count) }
-    try trainer.optimizer.loadState(OptimizerState(steps: steps.count == named.count ? steps : Array(repeating: 0, count: named.count), slots: slots))
+    let parameterSteps = steps.count == named.count ? steps : Array(repeating: 0, count: named.count)
+    // The schedule's position; checkpoints from before it was saved took one step per batch for
+    // every parameter, so the largest per-parameter count is the same number.
+    let stepCount = metadata["optimizer.step_count"].flatMap { Int($0) } ?? (parameterSteps.max() ?? 0)
+    try trainer.optimizer.loadState(OptimizerState(steps: parameterSteps, slots: slots, stepCount: stepCount))
     var scaler: FeatureScaler?
     if let text = metadata[SavedModel.inputScalerKey] { scaler = try decoder.decode(FeatureScaler.self, from: Data(text.utf8)) }
     return TrainingCheckpoint(trainer: trainer, inputScaler: scaler, metadata: metadata)
