@@ -1,6 +1,5 @@
 import ArgumentParser
 import Backprop
-import BackpropKernels
 import Foundation
 
 /// Where the data comes from: `--dataset`, `--data-dir`, and CSV details.
@@ -133,15 +132,16 @@ struct OptimizationOptions: ParsableArguments {
   }
 }
 
-/// `--threads`: how many threads the matrix kernels use.
+/// `--threads`: how many threads the kernels (matrix products and elementwise loops) use.
 struct ThreadOptions: ParsableArguments {
-  @Option(help: "Threads for the matrix kernels (default: BACKPROP_THREADS or all cores).")
+  @Option(help: "Threads for the kernels (default: BACKPROP_THREADS or all cores).")
   var threads: Int?
 
+  /// Makes the compute settings with `--threads` those of the whole command (the process).
   func apply() throws {
     if let threads {
       guard threads >= 1 else { throw CommandError("--threads must be at least 1, got \(threads)") }
-      Gemm.setThreadCount(threads)
+      ComputeSettings(threadCount: threads).makeGlobal()
     }
   }
 }
