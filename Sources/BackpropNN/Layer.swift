@@ -7,7 +7,7 @@
 /// so checkpoints are interchangeable with `torch.nn.Sequential`.
 ///
 /// ```swift
-/// let model = Sequential<Float>([Linear(64, 128, using: &rng), ReLU(), Linear(128, 10, using: &rng)])
+/// let model = Sequential<Float>(Linear(64, 128), ReLU(), Linear(128, 10))
 /// let logits = model(x)                   // [batch, 10]
 /// model.namedParameters.map(\.0)          // ["0.weight", "0.bias", "2.weight", "2.bias"]
 /// ```
@@ -16,6 +16,10 @@ public protocol Layer<Scalar>: AnyObject {
   associatedtype Scalar: TensorScalar
 
   /// Applies the layer. Inputs are batches `[batch, features…]` unless a layer says otherwise.
+  ///
+  /// It does not throw: an input of the wrong shape is a programming error and stops with a
+  /// message naming the layer and the shapes, like an out-of-range array index. Check data from
+  /// outside (files, CSV columns) against the model before calling it.
   func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar>
 
   /// The trainable tensors with their PyTorch-style names, in a fixed order.

@@ -43,7 +43,7 @@ struct TrainCommand: ParsableCommand {
                         progress: { bar.handle($0); recorder?.handle($0) })
       }
       if detectAnomaly { try withAnomalyDetection(epoch) } else { try epoch() }
-      if let save { try saveCheckpoint(trainer, data, to: save) }
+      if let save { try TrainingCheckpoint.save(trainer, data: data, to: URL(fileURLWithPath: save)) }
     }
     let report = try TrainReport(trainer: trainer, data: data, seconds: monotonicSeconds() - start, savedTo: save)
     if let recorder { printError(try recorder.write(trainer, data)) }
@@ -66,13 +66,6 @@ struct TrainCommand: ParsableCommand {
     let configuration = try optimization.configuration(source: source, epochs: epochs)
     let network = try model.makeModel(for: loaded, seed: configuration.seed)
     return (try Trainer(model: network, configuration: configuration), loaded)
-  }
-
-  func saveCheckpoint(_ trainer: Trainer, _ data: TrainingData, to path: String) throws {
-    var metadata = [SavedModel.datasetKey: data.source,
-                    SavedModel.taskKey: data.train.task == .classification ? "classification" : "regression"]
-    if let names = data.train.classNames { metadata[SavedModel.classNamesKey] = names.joined(separator: "\n") }
-    try TrainingCheckpoint.save(trainer, to: URL(fileURLWithPath: path), inputScaler: data.inputScaler, extraMetadata: metadata)
   }
 
   func printHeader(_ trainer: Trainer, _ data: TrainingData) throws {

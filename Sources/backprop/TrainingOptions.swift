@@ -1,6 +1,5 @@
 import ArgumentParser
 import Backprop
-import BackpropKernels
 import Foundation
 
 /// Where the data comes from: `--dataset`, `--data-dir`, and CSV details.
@@ -133,30 +132,16 @@ struct OptimizationOptions: ParsableArguments {
   }
 }
 
-extension TrainingConfiguration {
-  /// The CLI's defaults per data set: SGD with momentum 0.9 at 0.05, batch 32, 30 epochs for
-  /// digits (97.5–98.6% test accuracy over 12 seeds); SGD 0.1, batch 128, 10 epochs for
-  /// Fashion-MNIST (the benchmark recipe); Adam 1e-3, batch 64, 20 epochs for CSV files.
-  static func recommended(for source: String) -> TrainingConfiguration {
-    var c = TrainingConfiguration()
-    switch source.lowercased() {
-    case "digits": (c.optimizer, c.learningRate, c.batchSize, c.epochs) = (.momentum, 0.05, 32, 30)
-    case "fashion-mnist", "fashion_mnist", "fashionmnist": (c.optimizer, c.batchSize, c.epochs) = (.sgd, 128, 10)
-    default: (c.optimizer, c.batchSize, c.epochs) = (.adam, 64, 20)
-    }
-    return c
-  }
-}
-
-/// `--threads`: how many threads the matrix kernels use.
+/// `--threads`: how many threads the kernels (matrix products and elementwise loops) use.
 struct ThreadOptions: ParsableArguments {
-  @Option(help: "Threads for the matrix kernels (default: BACKPROP_THREADS or all cores).")
+  @Option(help: "Threads for the kernels (default: BACKPROP_THREADS or all cores).")
   var threads: Int?
 
+  /// Makes the compute settings with `--threads` those of the whole command (the process).
   func apply() throws {
     if let threads {
       guard threads >= 1 else { throw CommandError("--threads must be at least 1, got \(threads)") }
-      Gemm.setThreadCount(threads)
+      ComputeSettings(threadCount: threads).makeGlobal()
     }
   }
 }

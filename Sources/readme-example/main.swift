@@ -15,7 +15,7 @@ for _ in 0..<200 {
   optimizer.step()                      // also advances the schedule
   last = loss.item
 }
-print(last)                             // < 0.01
+print(last)                             // 0.0241 (8.18 at the first step)
 print(x[0].shape, x[0..<2, 1].shape, x[.., 2].shape, x[-1].shape)   // [3] [2] [256] [3]
 print(model(x[0..<1]))                  // shape, element type and grad function shown
 try model.save(to: "/tmp/model.safetensors")

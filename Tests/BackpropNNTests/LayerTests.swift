@@ -11,9 +11,9 @@ import _BackpropTestSupport
     #expect(layer.weight.shape == [3, 4])
     #expect(layer.bias?.shape == [3])
     #expect(layer.namedParameters.map(\.0) == ["weight", "bias"])
-    #expect(try layer(Tensor<Float>.zeros([5, 4])).shape == [5, 3])
-    #expect(try layer(Tensor<Float>.zeros([4])).shape == [3])
-    #expect(try layer(Tensor<Float>.zeros([2, 5, 4])).shape == [2, 5, 3])
+    #expect(layer(Tensor<Float>.zeros([5, 4])).shape == [5, 3])
+    #expect(layer(Tensor<Float>.zeros([4])).shape == [3])
+    #expect(layer(Tensor<Float>.zeros([2, 5, 4])).shape == [2, 5, 3])
   }
 
   /// Calling a layer on input of the wrong width is a programmer error: it stops with a message

@@ -1,5 +1,5 @@
 // Activation functions as layers, so that a network reads as a list:
-// `Sequential([Linear(…), ReLU(), Linear(…)])`. Each one forwards to the core op of the same
+// `Sequential(Linear(…), ReLU(), Linear(…))`. Each one forwards to the core op of the same
 // name, whose derivative lives beside its forward pass in BackpropCore.
 
 /// `max(x, 0)` elementwise. Derivative: `1[x > 0]`.
@@ -72,7 +72,7 @@ public final class Softmax<Scalar: TensorScalar>: ParameterlessLayer {
   /// A softmax layer over the last axis.
   public init() {}
   /// `softmax(x)` along the last axis.
-  public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> { try input.softmax(alongAxis: -1) }
+  public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> { try! input.softmax(alongAxis: -1) }
   /// `Softmax`.
   public var summaryName: String { "Softmax" }
   /// `.softmax`.
@@ -85,7 +85,8 @@ public final class Flatten<Scalar: TensorScalar>: ParameterlessLayer {
   public init() {}
   /// `x.reshaped(to: [batch, -1])`; a rank-1 input is returned as is.
   public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
-    input.rank <= 2 ? input : try input.reshaped(to: [input.shape[0], -1])
+    // `try!`: a reshape that keeps the element count cannot fail.
+    input.rank <= 2 ? input : try! input.reshaped(to: [input.shape[0], -1])
   }
   /// `Flatten`.
   public var summaryName: String { "Flatten" }
