@@ -47,7 +47,7 @@ let package = Package(
     /// zlib from the system (gzip'd IDX files).
     .systemLibrary(name: "CZlib"),
     /// Gradient checking helpers, tolerances, seeded data for tests.
-    .target(name: "_BackpropTestSupport", dependencies: ["BackpropCore"]),
+    .target(name: "_BackpropTestSupport", dependencies: ["BackpropCore", "BackpropKernels"]),
 
     // MARK: - Tests
     .testTarget(name: "BackpropKernelsTests", dependencies: ["BackpropKernels"]),
@@ -59,7 +59,8 @@ let package = Package(
       dependencies: ["BackpropNN", "BackpropOptim", "BackpropData", "BackpropKernels", "_BackpropTestSupport"],
       resources: [.copy("Fixtures")]),
     .testTarget(name: "BackpropDataTests", dependencies: ["BackpropData", "BackpropCore"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "BackpropCLITests", dependencies: ["Backprop", "BackpropBenchmarks"]),
+    /// Runs the built `backprop` binary: the dependency makes `swift test` build it first.
+    .testTarget(name: "BackpropCLITests", dependencies: ["Backprop", "BackpropBenchmarks", "backprop"]),
     .testTarget(name: "RobustnessTests", dependencies: ["Backprop", "checkpoint-writer"]),
     .testTarget(name: "BackpropVizTests", dependencies: ["BackpropViz", "_BackpropTestSupport"]),
   ],
