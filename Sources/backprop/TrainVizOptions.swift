@@ -40,7 +40,7 @@ struct TrainVizOptions: ParsableArguments {
       classNames: data.train.classNames ?? [])
     let c = trainer.configuration
     recorder.addNote("\(c.optimizer.rawValue), learning rate \(c.resolvedLearningRate), batch size \(c.batchSize), "
-      + "\(c.epochs) epochs, \(c.schedule.rawValue) schedule" + (c.clipNorm.map { ", gradients clipped to \($0)" } ?? ""))
+      + "\(plural(c.epochs, "epoch")), \(c.schedule.rawValue) schedule" + (c.clipNorm.map { ", gradients clipped to \($0)" } ?? ""))
     for r in trainer.history { recorder.endEpoch(TrainingRecorderHook.epoch(r)) }  // resumed: earlier epochs
     return TrainingRecorderHook(recorder: recorder, path: report)
   }
@@ -81,7 +81,7 @@ final class TrainingRecorderHook {
         }
       }
     }
-    try recorder.finish().html().write(toFile: path, atomically: true, encoding: .utf8)
+    try AtomicFile.write(Data(recorder.finish().html().utf8), to: URL(fileURLWithPath: path))
     return "Report written to \(path)"
   }
 

@@ -48,8 +48,10 @@ import Testing
     let r = try runBackprop(["train", "--epochs", "2", "--optimizer", "sgd", "--lr", "1e30", "--quiet", "--detect-anomaly"])
     #expect(r.status != 0 && r.status < 128, "\(r.stdout)\(r.stderr)")
     #expect(r.stderr.hasPrefix("Error: anomaly: '") && r.stderr.contains("input shapes"), "\(r.stderr)")
-    // Without the flag the same run finishes (with a useless model).
+    // Without the flag the run stops at the first non-finite loss, with status 1 and advice.
     let plain = try runBackprop(["train", "--epochs", "2", "--optimizer", "sgd", "--lr", "1e30", "--quiet"])
-    #expect(plain.status == 0, "\(plain.stderr)")
+    #expect(plain.status == 1, "\(plain.stderr)")
+    #expect(plain.stderr.hasPrefix("Error: training diverged") && plain.stderr.contains("lower learning rate"), "\(plain.stderr)")
+    #expect(plain.stderr.split(separator: "\n").count == 1 && !plain.stdout.contains("Test accuracy"))
   }
 }

@@ -118,6 +118,7 @@ import Testing
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("plain-\(UUID().uuidString).safetensors")
     defer { try? FileManager.default.removeItem(at: url) }
     try ModelFile.save(try Sequential<Float>.mlp([2, 3], seed: 0), to: url)
-    #expect(throws: TensorError.self) { try TrainingCheckpoint.load(contentsOf: url) }
+    let error = #expect(throws: DataError.self) { try TrainingCheckpoint.load(contentsOf: url) }
+    #expect(error?.description.contains(url.path) == true && error?.description.contains("not a training checkpoint") == true)
   }
 }

@@ -42,7 +42,8 @@ public final class Trainer {
   /// `stoppingAfter`, e.g. to checkpoint part-way: the schedule still spans all epochs),
   /// evaluating on `evaluationSet` after each epoch when given.
   /// Returns the records of the epochs run by this call.
-  /// - Throws: shape errors when the data does not fit the model.
+  /// - Throws: `TrainingError` at the first non-finite loss (the run diverged); shape errors
+  ///   when the data does not fit the model.
   @discardableResult
   public func fit(
     on trainingSet: Dataset, evaluatingOn evaluationSet: Dataset? = nil, stoppingAfter lastEpoch: Int? = nil,
@@ -54,6 +55,7 @@ public final class Trainer {
       if let evaluationSet {
         let e = try evaluate(model, on: evaluationSet, loss: lossKind(for: evaluationSet), batchSize: max(configuration.batchSize, 256))
         (record.evaluationLoss, record.evaluationAccuracy, record.evaluationSeconds) = (e.loss, e.accuracy, e.seconds)
+        guard e.loss.isFinite else { throw TrainingError.nonFiniteEvaluation(epoch: record.epoch, loss: e.loss) }
       }
       history[history.count - 1] = record
       records.append(record)
@@ -69,7 +71,8 @@ public final class Trainer {
   }
 
   /// Runs one epoch (number `completedEpochs + 1`) over `trainingSet` in training mode.
-  /// - Throws: shape errors when the data does not fit the model.
+  /// - Throws: `TrainingError.nonFiniteLoss` at the first batch whose loss is NaN or infinite
+  ///   (before its optimizer step); shape errors when the data does not fit the model.
   public func trainEpoch(on trainingSet: Dataset, progress: ((TrainingEvent) -> Void)? = nil) throws -> EpochRecord {
     let epochIndex = completedEpochs
     let sampler = try BatchSampler(sampleCount: trainingSet.count, batchSize: configuration.batchSize, seed: configuration.seed)
@@ -87,11 +90,16 @@ public final class Trainer {
       let batch = trainingSet.batch(indices)
       let output = try model(Tensor(shape: [batch.count, batch.featureCount], scalars: batch.features))
       let loss = try batchLoss(output, batch, kind: lossKind)
+      let lossValue = Double(loss.item)
       optimizer.zeroGrad()
-      try loss.backward()
+      try loss.backward()  // (under anomaly detection, this names the op that overflowed first)
+      guard lossValue.isFinite else {
+        // Stop before the step: NaN weights would be useless, and no checkpoint must hold them.
+        throw TrainingError.nonFiniteLoss(epoch: epochIndex + 1, batch: b + 1, loss: lossValue, learningRate: learningRate)
+      }
       if let maxNorm = configuration.clipNorm { clipGradientNorm(parameters, maxNorm: maxNorm) }
       optimizer.step()
-      lossSum += Double(loss.item) * Double(batch.count)
+      lossSum += lossValue * Double(batch.count)
       correct += try correctCount(output, batch, kind: lossKind)
       seen += batch.count
       if let progress {

@@ -31,7 +31,8 @@ public struct TrainingData {
   ///   - task: for CSV files, classification (integer labels) or regression.
   ///   - inputScaler: use this scaler instead of fitting one (when evaluating a saved model).
   /// - Throws: `DataError.datasetMissing` with installation advice, other `DataError`s for
-  ///   damaged files, `TensorError.invalidArgument` for bad arguments.
+  ///   damaged files, an empty split or a saved scaler that does not fit the features,
+  ///   `TensorError.invalidArgument` for bad arguments.
   public static func load(
     _ source: String, dataDirectory: URL? = nil, task: DatasetTask = .classification, labelColumn: LabelColumn = .last,
     testFraction: Double = 0.2, splitSeed: UInt64 = 0, inputScaler: FeatureScaler? = nil
@@ -60,7 +61,21 @@ public struct TrainingData {
       (train, test) = try all.split(validationFraction: testFraction, seed: splitSeed, stratified: task == .classification)
       scaler = FeatureScaler.standardization(fittedTo: train)
     }
-    if let inputScaler { scaler = inputScaler }
+    // Refuse empty parts here, naming them: training or evaluating 0 samples "succeeds" with
+    // a meaningless 0% otherwise.
+    for (name, part) in [("training", train), ("test", test)] where part.count == 0 {
+      let other = name == "training" ? test.count : train.count
+      throw DataError.malformed(
+        path: source, reason: "the \(name) split is empty (0 samples; the other split has \(other))"
+          + (builtInSources.contains(source.lowercased()) ? "" : "; use more rows or another --test-fraction than \(testFraction)"))
+    }
+    if let inputScaler {
+      guard inputScaler.columnCount == train.featureCount else {
+        throw DataError.malformed(
+          path: source, reason: "has \(train.featureCount) features but the model's saved input scaler expects \(inputScaler.columnCount)")
+      }
+      scaler = inputScaler
+    }
     if let scaler {
       train = try scaler.transform(train)
       test = try scaler.transform(test)
