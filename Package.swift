@@ -14,30 +14,52 @@ let package = Package(
   ],
   targets: [
     // MARK: - Public API
-    /// Tensors, the tape (reverse mode), forward mode, functional transforms, gradient checking.
+    // Along the data flow, bottom to top: Core ← IO ← Data, NN; Core ← Optim;
+    // NN, Optim, Data, Viz, IO ← Training; Examples beside Training. See README "Modules".
+    /// Tensors, the tape (reverse mode), forward mode, functional transforms, gradient checking, `Value`.
     .target(
       name: "BackpropCore",
       dependencies: ["BackpropKernels", .product(name: "RealModule", package: "swift-numerics")]),
-    /// Layers, losses, initializers and checkpoints (safetensors).
-    .target(name: "BackpropNN", dependencies: ["BackpropCore", "BackpropData"]),
-    /// Optimizers, learning-rate schedules, gradient clipping.
-    .target(name: "BackpropOptim", dependencies: ["BackpropCore", "BackpropKernels", "BackpropNN", "BackpropData"]),
-    /// IDX / CSV / safetensors readers, shipped data sets, batching.
-    .target(name: "BackpropData", dependencies: ["BackpropCore", "BackpropKernels", "CZlib"]),
+    /// Files: safetensors reading and writing, its JSON header, atomic replacement, bounded reads.
+    .target(name: "BackpropIO", dependencies: ["BackpropCore"]),
+    /// Data sets: IDX / CSV readers, shipped data, batching, splits, normalisation.
+    .target(name: "BackpropData", dependencies: ["BackpropCore", "BackpropKernels", "BackpropIO", "CZlib"]),
+    /// Layers, losses, initializers and model files (safetensors through BackpropIO).
+    .target(
+      name: "BackpropNN",
+      dependencies: ["BackpropCore", "BackpropIO", .product(name: "RealModule", package: "swift-numerics")]),
+    /// Optimizers, learning-rate schedules, gradient clipping: tensors in, tensors updated (Core only).
+    .target(name: "BackpropOptim", dependencies: ["BackpropCore"]),
     /// Graph export (DOT/SVG), backward-pass explanations, training reports.
     .target(name: "BackpropViz", dependencies: ["BackpropCore", "BackpropNN"]),
+    /// The training loop, checkpoints, training data plumbing, the report hook, recommended settings.
+    .target(
+      name: "BackpropTraining",
+      dependencies: ["BackpropCore", "BackpropIO", "BackpropData", "BackpropNN", "BackpropOptim", "BackpropViz"]),
+    /// The study note's worked examples (chain rule, Jacobian shapes) and their diagrams; the
+    /// micrograd, least-squares and one-step demonstrations.
+    .target(
+      name: "BackpropExamples",
+      dependencies: [
+        "BackpropCore", "BackpropData", "BackpropNN", "BackpropViz", .product(name: "RealModule", package: "swift-numerics"),
+      ]),
     /// Umbrella: `import Backprop` re-exports every module above.
     .target(
       name: "Backprop",
-      dependencies: ["BackpropCore", "BackpropNN", "BackpropOptim", "BackpropData", "BackpropViz", "BackpropKernels"]),
-    /// The command-line tool.
+      dependencies: [
+        "BackpropCore", "BackpropIO", "BackpropData", "BackpropNN", "BackpropOptim", "BackpropViz", "BackpropTraining",
+        "BackpropExamples", "BackpropKernels",
+      ]),
+    /// The command-line tool: parses options, calls the library, prints.
     .executableTarget(
       name: "backprop",
-      dependencies: ["Backprop", "BackpropBenchmarks", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+      dependencies: [
+        "Backprop", "BackpropBenchmarks", "BackpropKernels", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
     /// Test helper (Tests/RobustnessTests): saves checkpoints in a loop to be SIGKILLed; trains for determinism runs.
     .executableTarget(name: "checkpoint-writer", dependencies: ["Backprop", "BackpropKernels"]),
     /// The workloads of `backprop bench` (W1–W5), with a small timing harness (warm-up, median).
-    .target(name: "BackpropBenchmarks", dependencies: ["Backprop"]),
+    .target(name: "BackpropBenchmarks", dependencies: ["Backprop", "BackpropKernels"]),
 
     // MARK: - Implementation details
     /// Matrix multiply and other hot loops: run-time BLAS (dlopen), own packed kernels, threads.
@@ -52,17 +74,32 @@ let package = Package(
     // MARK: - Tests
     .testTarget(name: "BackpropKernelsTests", dependencies: ["BackpropKernels"]),
     .testTarget(
-      name: "BackpropCoreTests", dependencies: ["BackpropCore", "BackpropKernels", "_BackpropTestSupport"],
+      name: "BackpropCoreTests",
+      dependencies: [
+        "BackpropCore", "BackpropKernels", "_BackpropTestSupport", .product(name: "RealModule", package: "swift-numerics"),
+      ],
+      resources: [.copy("Fixtures")]),
+    .testTarget(name: "BackpropIOTests", dependencies: ["BackpropIO", "BackpropCore"], resources: [.copy("Fixtures")]),
+    .testTarget(
+      name: "BackpropNNTests", dependencies: ["BackpropNN", "BackpropIO", "_BackpropTestSupport"],
       resources: [.copy("Fixtures")]),
     .testTarget(
-      name: "BackpropNNTests",
-      dependencies: ["BackpropNN", "BackpropOptim", "BackpropData", "BackpropKernels", "_BackpropTestSupport"],
+      name: "BackpropOptimTests", dependencies: ["BackpropOptim", "BackpropNN", "BackpropKernels", "_BackpropTestSupport"],
       resources: [.copy("Fixtures")]),
-    .testTarget(name: "BackpropDataTests", dependencies: ["BackpropData", "BackpropCore"], resources: [.copy("Fixtures")]),
+    .testTarget(
+      name: "BackpropDataTests", dependencies: ["BackpropData"], resources: [.copy("Fixtures")]),
+    .testTarget(
+      name: "BackpropTrainingTests",
+      dependencies: ["BackpropTraining", "BackpropData", "BackpropNN", "BackpropOptim"]),
+    .testTarget(
+      name: "BackpropExamplesTests",
+      dependencies: ["BackpropExamples", "BackpropCore", "BackpropData", "BackpropNN", "_BackpropTestSupport"]),
     /// Runs the built `backprop` binary: the dependency makes `swift test` build it first.
     .testTarget(name: "BackpropCLITests", dependencies: ["Backprop", "BackpropBenchmarks", "backprop"]),
     .testTarget(name: "RobustnessTests", dependencies: ["Backprop", "checkpoint-writer"]),
-    .testTarget(name: "BackpropVizTests", dependencies: ["BackpropViz", "_BackpropTestSupport"]),
+    .testTarget(
+      name: "BackpropVizTests",
+      dependencies: ["BackpropViz", "BackpropNN", "BackpropData", "BackpropExamples"]),
   ],
   swiftLanguageModes: [.v5]
 )

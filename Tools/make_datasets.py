@@ -101,10 +101,14 @@ def make_fixtures():
         "steps": torch.tensor([7, -1], dtype=torch.int64),
         "scalar": torch.tensor(2.5, dtype=torch.float32),
     }
+    # The safetensors reference belongs to the I/O module's tests.
+    io_fixtures = os.path.join(HERE, "..", "Tests", "BackpropIOTests", "Fixtures")
+    os.makedirs(io_fixtures, exist_ok=True)
+    reference = os.path.join(io_fixtures, "reference.safetensors")
     safetensors.torch.save_file(
-        tensors, path("reference.safetensors"),
+        tensors, reference,
         metadata={"format": "pt", "note": "written by safetensors " + safetensors.__version__})
-    os.chmod(path("reference.safetensors"), 0o644)
+    os.chmod(reference, 0o644)
     print(f"wrote fixtures in {os.path.relpath(FIXTURES_DIR)}")
 
 

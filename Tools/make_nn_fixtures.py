@@ -2,7 +2,7 @@
 """Writes the PyTorch reference values that Tests/BackpropNNTests compares against.
 
     pip install torch safetensors
-    python3 Tools/make_nn_fixtures.py      # writes Tests/BackpropNNTests/Fixtures/*
+    python3 Tools/make_nn_fixtures.py      # writes Tests/BackpropNNTests/Fixtures/* and Tests/BackpropOptimTests/Fixtures/*
 
 Outputs (small, committed; the Swift tests only read them, so CI needs no Python):
   optimizers.json        parameter trajectories of SGD / momentum / Nesterov / Adam / AdamW /
@@ -25,6 +25,8 @@ import torch.nn.functional as F
 from safetensors.torch import save_file
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "BackpropNNTests", "Fixtures")
+# Optimizer and schedule references belong to the optimizer tests.
+OPTIM_OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "BackpropOptimTests", "Fixtures")
 torch.set_default_dtype(torch.float64)
 
 
@@ -165,13 +167,15 @@ def torch_mlp():
 
 def main():
     os.makedirs(OUT, exist_ok=True)
+    os.makedirs(OPTIM_OUT, exist_ok=True)
     files = {"optimizers.json": optimizers(), "schedules.json": schedules(), "losses.json": losses()}
     files["torch_mlp.json"] = torch_mlp()
     for name, data in files.items():
-        with open(os.path.join(OUT, name), "w") as f:
+        directory = OPTIM_OUT if name in ("optimizers.json", "schedules.json") else OUT
+        with open(os.path.join(directory, name), "w") as f:
             json.dump(data, f, indent=1, sort_keys=True)
             f.write("\n")
-    print("wrote", ", ".join(sorted(files) + ["torch_mlp.safetensors"]), "to", os.path.normpath(OUT))
+    print("wrote", ", ".join(sorted(files) + ["torch_mlp.safetensors"]), "to", os.path.normpath(OUT), "and", os.path.normpath(OPTIM_OUT))
 
 
 if __name__ == "__main__":

@@ -269,7 +269,7 @@ def w2_rows(framework: str, threads: int, epoch_times: list[float], n_train: int
     emit(framework, "W2", "mlp", threads, "samples_per_second", n_train / med, "samples/s", False, **common)
 
 
-# --------------------------------------------------------------------------- seed examples (W4)
+# --------------------------------------------------------------------------- worked examples (W4)
 
 CHAIN_S, CHAIN_T = 0.5, 1.2
 VEC_S = [1.0, 2.0, 3.0, 4.0]

@@ -98,7 +98,7 @@ def w3():
 
 
 def w4():
-    jax.config.update("jax_enable_x64", True)  # the seed examples are float64
+    jax.config.update("jax_enable_x64", True)  # the worked examples are float64
     try:
         def chain(s, t):
             x = s - jnp.sin(t)

@@ -45,13 +45,13 @@ public enum BenchmarkSuite {
     case "W4":
       return [
         BenchmarkResult(workload: "W4", case: "chain_rule", threads: threads, metric: "microseconds",
-                        value: SeedBenchmark.chainRuleOnValuesMicroseconds(), unit: "µs", lowerIsBetter: true,
+                        value: WorkedExamplesBenchmark.chainRuleOnValuesMicroseconds(), unit: "µs", lowerIsBetter: true,
                         extra: ["variant": "value"]),
         BenchmarkResult(workload: "W4", case: "chain_rule", threads: threads, metric: "microseconds",
-                        value: try SeedBenchmark.chainRuleMicroseconds(), unit: "µs", lowerIsBetter: true,
+                        value: try WorkedExamplesBenchmark.chainRuleMicroseconds(), unit: "µs", lowerIsBetter: true,
                         extra: ["variant": "tensor"]),
         BenchmarkResult(workload: "W4", case: "vector_chain_rule", threads: threads, metric: "microseconds",
-                        value: try SeedBenchmark.vectorChainRuleMicroseconds(), unit: "µs", lowerIsBetter: true),
+                        value: try WorkedExamplesBenchmark.vectorChainRuleMicroseconds(), unit: "µs", lowerIsBetter: true),
       ]
     case "W5":
       return [

@@ -1,4 +1,6 @@
+import BackpropIO
 import CZlib
+import Foundation
 
 /// gzip compression and decompression through the system zlib, with a hard cap on output size.
 public enum Gzip {
@@ -154,4 +156,13 @@ final class GzipReader {
       throw DataError.corruptCompression(path: path, reason: "\(rest.count) bytes of trailing garbage after the gzip stream")
     }
   }
+}
+
+/// Reads a file and, when it starts with the gzip magic `1f 8b`, decompresses it.
+func readPossiblyCompressedFile(_ url: URL, maxBytes: Int = DataLimits.maxBytes, hint: String? = nil)
+  throws -> [UInt8]
+{
+  let raw = try readFileBytes(url, maxBytes: maxBytes, hint: hint)
+  guard Gzip.isCompressed(raw) else { return raw }
+  return try Gzip.decompress(raw, path: url.path, maxOutputBytes: maxBytes)
 }

@@ -202,15 +202,3 @@ public struct IDXArray: Sendable, Equatable {
     }
   }
 }
-
-/// `product(shape) * width`, or nil on overflow or a negative size.
-func checkedByteCount(shape: [Int], width: Int) -> Int? {
-  var total = width
-  for size in shape {
-    guard size >= 0 else { return nil }
-    let (product, overflow) = total.multipliedReportingOverflow(by: size)
-    if overflow { return nil }
-    total = product
-  }
-  return total
-}

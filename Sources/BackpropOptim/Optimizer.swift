@@ -1,5 +1,4 @@
 import BackpropCore
-import BackpropNN
 
 /// Updates parameters in place from their gradients (`.grad`), PyTorch style:
 ///

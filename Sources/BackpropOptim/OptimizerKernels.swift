@@ -1,9 +1,8 @@
 import BackpropCore
-import BackpropKernels
 
 // The elementwise update loops of the optimizers, on raw pointers.
 //
-// Large parameters are split across the kernel threads (`Parallel`); each element is updated
+// Large parameters are split across the kernel threads (`parallelForEachChunk`, from Core); each element is updated
 // exactly as in the serial loop, so results do not depend on the thread count.
 //
 // They are free functions with `@_specialize` for Float and Double: an optimizer is usually
@@ -18,7 +17,7 @@ func sgdKernel<S: TensorScalar>(
   _ theta: UnsafeMutablePointer<S>, _ grad: UnsafePointer<S>, _ buffer: UnsafeMutablePointer<S>?, count n: Int,
   lr: S, momentum mu: S, keep: S, weightDecay wd: S, nesterov: Bool, firstStep: Bool
 ) {
-  Parallel.forEachChunk(count: n) { r in
+  parallelForEachChunk(count: n) { r in
     guard let buf = buffer else {
       if wd == 0 {
         for i in r { theta[i] -= lr * grad[i] }
@@ -46,7 +45,7 @@ func adamKernel<S: TensorScalar>(
   _ theta: UnsafeMutablePointer<S>, _ grad: UnsafePointer<S>, _ m: UnsafeMutablePointer<S>, _ v: UnsafeMutablePointer<S>,
   count n: Int, stepSize: S, correction2: S, oneMinusBeta1: S, beta2: S, oneMinusBeta2: S, epsilon: S, l2: S, decay: S
 ) {
-  Parallel.forEachChunk(count: n) { r in
+  parallelForEachChunk(count: n) { r in
     for i in r {
       if decay != 1 { theta[i] *= decay }
       var g = grad[i]
@@ -67,7 +66,7 @@ func rmspropKernel<S: TensorScalar>(
   _ gradientAverage: UnsafeMutablePointer<S>?, _ momentumBuffer: UnsafeMutablePointer<S>?, count n: Int,
   lr: S, alpha: S, oneMinusAlpha: S, epsilon: S, weightDecay wd: S, momentum mu: S
 ) {
-  Parallel.forEachChunk(count: n) { r in
+  parallelForEachChunk(count: n) { r in
     for i in r {
       var g = grad[i]
       if wd != 0 { g += wd * theta[i] }

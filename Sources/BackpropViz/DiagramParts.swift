@@ -1,10 +1,10 @@
-// Pieces shared by the seed's pictures: node boxes, labels on a white background, and small
+// Pieces shared by the study note's pictures: node boxes, labels on a white background, and small
 // matrix glyphs that show a Jacobian's shape and sparsity (diagonal, row, dense).
 
 extension SVGCanvas {
   /// A rounded box centred at (cx, cy) with a bold title line, plain lines, and red lines for
   /// gradients (drawn last).
-  mutating func nodeBox(cx: Double, cy: Double, width w: Double, height h: Double, title: String,
+  package mutating func nodeBox(cx: Double, cy: Double, width w: Double, height h: Double, title: String,
                         lines: [String], gradientLines: [String], fill: String = Palette.node) {
     rect(x: cx - w / 2, y: cy - h / 2, width: w, height: h, fill: fill, stroke: Palette.ink, strokeWidth: 1.4, rx: 10)
     let all = lines.count + gradientLines.count + 1
@@ -16,7 +16,7 @@ extension SVGCanvas {
   }
 
   /// Text with a white box behind it, so it stays legible over lines. Widths are estimated.
-  mutating func label(_ lines: [(String, String)], x: Double, y: Double, anchor: String = "middle", size: Double = 12) {
+  package mutating func label(_ lines: [(String, String)], x: Double, y: Double, anchor: String = "middle", size: Double = 12) {
     let width = (lines.map { Double($0.0.count) }.max() ?? 0) * size * 0.56 + 8
     let height = Double(lines.count) * (size + 4) + 4
     let left = anchor == "middle" ? x - width / 2 : anchor == "end" ? x - width + 4 : x - 4
@@ -29,7 +29,7 @@ extension SVGCanvas {
   /// A matrix drawn as cells centred at (cx, cy): zero cells white, others tinted by sign and
   /// size; numbers inside when the cells are big enough. Returns the glyph's height.
   @discardableResult
-  mutating func matrixGlyph(_ values: [[Double]], cx: Double, cy: Double, maxSize: Double = 84, cellSize: Double? = nil,
+  package mutating func matrixGlyph(_ values: [[Double]], cx: Double, cy: Double, maxSize: Double = 84, cellSize: Double? = nil,
                             showNumbers: Bool = true) -> Double {
     let rows = values.count, cols = values.first?.count ?? 0
     guard rows > 0, cols > 0 else { return 0 }
@@ -54,7 +54,7 @@ extension SVGCanvas {
 }
 
 /// White for 0, blue for positive and red for negative values, deeper for larger |v|.
-func heatColor(_ v: Double, scale: Double) -> String {
+package func heatColor(_ v: Double, scale: Double) -> String {
   guard v != 0, scale > 0, v.isFinite else { return "#ffffff" }
   let t = Swift.min(1, Swift.abs(v) / scale) * 0.75 + 0.15
   let (r, g, b) = v > 0 ? (31.0, 119.0, 180.0) : (214.0, 39.0, 40.0)

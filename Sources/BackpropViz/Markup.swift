@@ -4,7 +4,7 @@ import Foundation
 
 /// Escapes `&`, `<`, `>`, `"` and `'` so that text is safe in XML/HTML content and attributes
 /// (and in Graphviz HTML-like labels, which follow the same rules).
-func escapeXML(_ text: String) -> String {
+package func escapeXML(_ text: String) -> String {
   var out = ""
   out.reserveCapacity(text.count)
   for ch in text {
@@ -23,7 +23,7 @@ func escapeXML(_ text: String) -> String {
 }
 
 /// A number for people: up to `digits` significant digits, no trailing noise ("0.5", "1.2e-07").
-func formatNumber(_ x: Double, digits: Int = 4) -> String {
+package func formatNumber(_ x: Double, digits: Int = 4) -> String {
   if x.isNaN { return "nan" }
   if x.isInfinite { return x > 0 ? "∞" : "−∞" }
   if x == 0 { return "0" }
@@ -31,7 +31,7 @@ func formatNumber(_ x: Double, digits: Int = 4) -> String {
 }
 
 /// A number for SVG coordinates: two decimals at most, no exponent.
-func svgNumber(_ x: Double) -> String {
+package func svgNumber(_ x: Double) -> String {
   guard x.isFinite else { return "0" }
   let r = (x * 100).rounded() / 100
   return r == r.rounded() ? String(Int(r)) : String(format: "%.2f", r)
@@ -43,7 +43,7 @@ public func formatShape(_ shape: [Int]) -> String {
 }
 
 /// A short list of values (`[0.5, −1, 2]`), or its first few followed by `…`.
-func formatValues(_ values: [Double], limit: Int = 6, digits: Int = 4) -> String {
+package func formatValues(_ values: [Double], limit: Int = 6, digits: Int = 4) -> String {
   let shown = values.prefix(limit).map { formatNumber($0, digits: digits) }
   return "[" + shown.joined(separator: ", ") + (values.count > limit ? ", …" : "") + "]"
 }

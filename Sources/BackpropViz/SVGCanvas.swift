@@ -3,40 +3,40 @@
 // and the output is a well-formed standalone XML document.
 
 /// Accumulates SVG elements and renders a standalone `<svg>` document.
-struct SVGCanvas {
+package struct SVGCanvas {
   /// Width of the picture in CSS pixels.
-  var width: Double
+  package var width: Double
   /// Height of the picture in CSS pixels.
-  var height: Double
+  package var height: Double
   private var elements: [String] = []
   /// Colours that need an arrowhead marker in `<defs>`.
   private var arrowColors: [String] = []
 
   /// Colours used across the pictures, so that they read as one family.
-  enum Palette {
-    static let ink = "#222222"
-    static let muted = "#666666"
-    static let grid = "#e3e3e3"
-    static let forward = "#2c5f8a"
-    static let gradient = "#c0392b"
-    static let leaf = "#e8f1fa"
-    static let node = "#ffffff"
-    static let output = "#fff4e0"
-    static let highlight = "#fdecea"
-    static let series = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
+  package enum Palette {
+    package static let ink = "#222222"
+    package static let muted = "#666666"
+    package static let grid = "#e3e3e3"
+    package static let forward = "#2c5f8a"
+    package static let gradient = "#c0392b"
+    package static let leaf = "#e8f1fa"
+    package static let node = "#ffffff"
+    package static let output = "#fff4e0"
+    package static let highlight = "#fdecea"
+    package static let series = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
                          "#7f7f7f", "#bcbd22"]
   }
 
-  init(width: Double, height: Double) {
+  package init(width: Double, height: Double) {
     self.width = width
     self.height = height
   }
 
   /// Appends raw, already well-formed markup.
-  mutating func raw(_ markup: String) { elements.append(markup) }
+  package mutating func raw(_ markup: String) { elements.append(markup) }
 
   /// A rectangle; `rx` rounds its corners, `title` becomes a hover tooltip.
-  mutating func rect(x: Double, y: Double, width w: Double, height h: Double, fill: String,
+  package mutating func rect(x: Double, y: Double, width w: Double, height h: Double, fill: String,
                      stroke: String? = nil, strokeWidth: Double = 1, rx: Double = 0, title: String? = nil) {
     var a = "x=\"\(svgNumber(x))\" y=\"\(svgNumber(y))\" width=\"\(svgNumber(max(w, 0)))\" height=\"\(svgNumber(max(h, 0)))\" fill=\"\(fill)\""
     if let stroke { a += " stroke=\"\(stroke)\" stroke-width=\"\(svgNumber(strokeWidth))\"" }
@@ -45,7 +45,7 @@ struct SVGCanvas {
   }
 
   /// A straight line; `arrow` adds an arrowhead at the end in the line's colour.
-  mutating func line(x1: Double, y1: Double, x2: Double, y2: Double, stroke: String = Palette.ink,
+  package mutating func line(x1: Double, y1: Double, x2: Double, y2: Double, stroke: String = Palette.ink,
                      width w: Double = 1, dashed: Bool = false, arrow: Bool = false) {
     var a = "x1=\"\(svgNumber(x1))\" y1=\"\(svgNumber(y1))\" x2=\"\(svgNumber(x2))\" y2=\"\(svgNumber(y2))\" stroke=\"\(stroke)\" stroke-width=\"\(svgNumber(w))\""
     if dashed { a += " stroke-dasharray=\"6 4\"" }
@@ -54,7 +54,7 @@ struct SVGCanvas {
   }
 
   /// A polyline through `points` (no fill).
-  mutating func polyline(_ points: [(Double, Double)], stroke: String, width w: Double = 2, dashed: Bool = false) {
+  package mutating func polyline(_ points: [(Double, Double)], stroke: String, width w: Double = 2, dashed: Bool = false) {
     guard !points.isEmpty else { return }
     let p = points.map { "\(svgNumber($0.0)),\(svgNumber($0.1))" }.joined(separator: " ")
     elements.append("<polyline points=\"\(p)\" fill=\"none\" stroke=\"\(stroke)\" stroke-width=\"\(svgNumber(w))\""
@@ -62,13 +62,13 @@ struct SVGCanvas {
   }
 
   /// A small filled circle, with an optional tooltip.
-  mutating func circle(cx: Double, cy: Double, r: Double, fill: String, title: String? = nil) {
+  package mutating func circle(cx: Double, cy: Double, r: Double, fill: String, title: String? = nil) {
     let a = "cx=\"\(svgNumber(cx))\" cy=\"\(svgNumber(cy))\" r=\"\(svgNumber(r))\" fill=\"\(fill)\""
     if let title { elements.append("<circle \(a)><title>\(escapeXML(title))</title></circle>") } else { elements.append("<circle \(a)/>") }
   }
 
   /// Text anchored at (x, y): `anchor` is `start`, `middle` or `end`.
-  mutating func text(_ s: String, x: Double, y: Double, size: Double = 13, anchor: String = "middle",
+  package mutating func text(_ s: String, x: Double, y: Double, size: Double = 13, anchor: String = "middle",
                      fill: String = Palette.ink, bold: Bool = false, italic: Bool = false, rotate: Double? = nil) {
     var a = "x=\"\(svgNumber(x))\" y=\"\(svgNumber(y))\" font-size=\"\(svgNumber(size))\" text-anchor=\"\(anchor)\" fill=\"\(fill)\""
     if bold { a += " font-weight=\"bold\"" }
@@ -78,7 +78,7 @@ struct SVGCanvas {
   }
 
   /// A quadratic Bézier from (x1, y1) to (x2, y2) bent through (cx, cy), with an arrowhead.
-  mutating func curve(x1: Double, y1: Double, cx: Double, cy: Double, x2: Double, y2: Double,
+  package mutating func curve(x1: Double, y1: Double, cx: Double, cy: Double, x2: Double, y2: Double,
                       stroke: String, width w: Double = 1.5, dashed: Bool = false) {
     noteArrow(stroke)
     let d = "M\(svgNumber(x1)),\(svgNumber(y1)) Q\(svgNumber(cx)),\(svgNumber(cy)) \(svgNumber(x2)),\(svgNumber(y2))"
@@ -96,7 +96,7 @@ struct SVGCanvas {
 
   /// The standalone document: XML declaration, `xmlns`, `viewBox`, arrowhead markers, a white
   /// background and the elements in the order they were added.
-  func render(title: String? = nil) -> String {
+  package func render(title: String? = nil) -> String {
     var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
     out += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(svgNumber(width))\" height=\"\(svgNumber(height))\" "
       + "viewBox=\"0 0 \(svgNumber(width)) \(svgNumber(height))\" font-family=\"Helvetica, Arial, sans-serif\">\n"
@@ -113,7 +113,7 @@ struct SVGCanvas {
   }
 
   /// The same picture as an inline `<svg>` element for embedding in HTML (no XML declaration).
-  func renderInline(title: String? = nil) -> String {
+  package func renderInline(title: String? = nil) -> String {
     let doc = render(title: title)
     guard let start = doc.range(of: "<svg") else { return doc }
     return String(doc[start.lowerBound...])

@@ -12,7 +12,7 @@ struct BackpropCommand: ParsableCommand {
     subcommands: [
       // The main job: train, evaluate and use models.
       TrainCommand.self, EvalCommand.self, PredictCommand.self,
-      // The seed's procedure and examples.
+      // The study note's procedure and examples.
       StepCommand.self, ChainRuleCommand.self, VectorChainRuleCommand.self, JacobianShapesCommand.self, LinRegCommand.self,
       // Speed and environment.
       BenchCommand.self, InfoCommand.self,

@@ -8,7 +8,7 @@ import BackpropKernels
 struct BenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bench",
-    abstract: "Run the benchmark workloads (W1 sgemm, W2 MLP training, W3 scalar graphs, W4 seed examples, W5 Jacobian/Hessian; E1 elementwise ops on 1 vs 2 threads).")
+    abstract: "Run the benchmark workloads (W1 sgemm, W2 MLP training, W3 scalar graphs, W4 worked examples, W5 Jacobian/Hessian; E1 elementwise ops on 1 vs 2 threads).")
 
   enum Workload: String, ExpressibleByArgument, CaseIterable { case W1, W2, W3, W4, W5, E1, all }
 

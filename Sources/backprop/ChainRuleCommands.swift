@@ -2,7 +2,7 @@ import ArgumentParser
 import Backprop
 import Foundation
 
-/// `backprop chain-rule`: the seed's scalar example, by autodiff and in closed form, with the trace.
+/// `backprop chain-rule`: the study note's scalar example, by autodiff and in closed form, with the trace.
 struct ChainRuleCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "chain-rule",
@@ -34,12 +34,12 @@ struct ChainRuleCommand: ParsableCommand {
       print("  d z/d\(sum.leaf) = " + sum.contributions.map { fmt($0) }.joined(separator: " + ") + " = \(fmt(sum.sum, 15))")
     }
     print("\n              autodiff              closed form           |difference|")
-    print("  dz/ds   \(pad(fmt(report.dz_ds, 15), 21)) \(pad(fmt(report.closed_form.dz_ds, 15), 21)) \(fmt(report.difference.dz_ds, 3))")
-    print("  dz/dt   \(pad(fmt(report.dz_dt, 15), 21)) \(pad(fmt(report.closed_form.dz_dt, 15), 21)) \(fmt(report.difference.dz_dt, 3))")
+    print("  dz/ds   \(pad(fmt(report.dzds, 15), 21)) \(pad(fmt(report.closedForm.dzds, 15), 21)) \(fmt(report.difference.dzds, 3))")
+    print("  dz/dt   \(pad(fmt(report.dzdt, 15), 21)) \(pad(fmt(report.closedForm.dzdt, 15), 21)) \(fmt(report.difference.dzdt, 3))")
   }
 }
 
-/// `backprop vector-chain-rule`: the seed's vector example with Hadamard products and Jacobian shapes.
+/// `backprop vector-chain-rule`: the study note's vector example with Hadamard products and Jacobian shapes.
 struct VectorChainRuleCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "vector-chain-rule",
@@ -67,10 +67,10 @@ struct VectorChainRuleCommand: ParsableCommand {
       let shape = report.shapes[name]!
       print("  \(pad(name, 6)) \(pad("\(shape[0])×\(shape[1])", 6)) " + report.jacobians[name]!.map(row).joined(separator: " "))
     }
-    print("\ndz/ds = dz/dx·dx/ds + dz/dy·dy/ds  (1×n) = \(row(report.dz_ds[0]))")
-    print("dz/dt = dz/dx·dx/dt + dz/dy·dy/dt  (1×n) = \(row(report.dz_dt[0]))")
-    print("max |backprop − Jacobian product|    = \(fmt(report.max_abs_diff_jacobian_product, 3))")
-    print("max |backprop − finite differences|  = \(fmt(report.max_abs_diff_finite_difference, 3))")
+    print("\ndz/ds = dz/dx·dx/ds + dz/dy·dy/ds  (1×n) = \(row(report.dzds[0]))")
+    print("dz/dt = dz/dx·dx/dt + dz/dy·dy/dt  (1×n) = \(row(report.dzdt[0]))")
+    print("max |backprop − Jacobian product|    = \(fmt(report.maxDifferenceFromJacobianProduct, 3))")
+    print("max |backprop − finite differences|  = \(fmt(report.maxDifferenceFromFiniteDifferences, 3))")
   }
 }
 
@@ -104,8 +104,8 @@ struct JacobianShapesCommand: ParsableCommand {
     let shape = { (k: String) in report.shapes[k]!.map(String.init).joined(separator: "×") }
     print("df/dg \(shape("df/dg")) · dg/dh \(shape("dg/dh")) · dh/di \(shape("dh/di")) = \(shape("product"))")
     print("direct Jacobian of f∘g∘h: \(shape("direct"))")
-    print("max |product − direct|        = \(fmt(report.max_abs_diff, 3))")
-    print("max |row 1 − one VJP (e₁)ᵀJ|  = \(fmt(report.max_abs_diff_vjp_row, 3))")
+    print("max |product − direct|        = \(fmt(report.maxDifference, 3))")
+    print("max |row 1 − one VJP (e₁)ᵀJ|  = \(fmt(report.maxDifferenceFromVJPRow, 3))")
   }
 }
 
@@ -119,7 +119,7 @@ struct VizOptions: ParsableArguments {
   @Option(help: ArgumentHelp("Write the autodiff graph, with values and gradients: Graphviz DOT, or SVG if the name ends in .svg "
     + "and Graphviz's `dot` is installed (else DOT is written beside it).", valueName: "file"))
   var graph: String?
-  @Option(help: ArgumentHelp("Write the seed's picture as a standalone SVG (no Graphviz needed).", valueName: "file"))
+  @Option(help: ArgumentHelp("Write the study note's picture as a standalone SVG (no Graphviz needed).", valueName: "file"))
   var svg: String?
   @Flag(help: "Explain every step of the backward pass: the VJP computed, shapes, Jacobian structure (in the JSON with --json).")
   var explain = false

@@ -227,21 +227,6 @@ struct OptimizationOptions: ParsableArguments {
   }
 }
 
-extension TrainingConfiguration {
-  /// The CLI's defaults per data set: SGD with momentum 0.9 at 0.05, batch 32, 30 epochs for
-  /// digits (97.5–98.6% test accuracy over 12 seeds); SGD 0.1, batch 128, 10 epochs for
-  /// Fashion-MNIST (the benchmark recipe); Adam 1e-3, batch 64, 20 epochs for CSV files.
-  static func recommended(for source: String) -> TrainingConfiguration {
-    var c = TrainingConfiguration()
-    switch source.lowercased() {
-    case "digits": (c.optimizer, c.learningRate, c.batchSize, c.epochs) = (.momentum, 0.05, 32, 30)
-    case "fashion-mnist", "fashion_mnist", "fashionmnist": (c.optimizer, c.batchSize, c.epochs) = (.sgd, 128, 10)
-    default: (c.optimizer, c.batchSize, c.epochs) = (.adam, 64, 20)
-    }
-    return c
-  }
-}
-
 /// `--threads`: how many threads the matrix kernels use.
 struct ThreadOptions: ParsableArguments {
   @Option(parsing: .unconditional, help: "Threads for the matrix kernels (default: BACKPROP_THREADS or all cores).")

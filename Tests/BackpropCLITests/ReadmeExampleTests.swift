@@ -4,7 +4,7 @@ import Testing
 /// The README's "Gradients of your own code" example, verbatim, with its stated results checked.
 @Suite struct ReadmeExampleTests {
   @Test func gradientsOfYourOwnCode() throws {
-    // The seed's example: z = x² − y², x = s − sin t, y = eˢ + cos t.
+    // The study note's example: z = x² − y², x = s − sin t, y = eˢ + cos t.
     let s = Tensor<Double>(0.5, requiresGrad: true)
     let t = Tensor<Double>(1.2, requiresGrad: true)
     let x = try s - t.sin()

@@ -49,7 +49,7 @@ func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1
   }
 
   @Test func jvpOfTheSeedChainRuleGivesDirectionalDerivatives() throws {
-    // Tangent (1, 0) gives dz/ds, (0, 1) gives dz/dt: the seed's closed forms.
+    // Tangent (1, 0) gives dz/ds, (0, 1) gives dz/dt: the study note's closed forms.
     let (s, t) = (0.5, 1.2)
     let f: (T) throws -> T = { p in
       let x = try p.sliced(0..<1) - p.sliced(1..<2).sin(), y = try p.sliced(0..<1).exp() + p.sliced(1..<2).cos()

@@ -72,7 +72,7 @@ func jacobianByColumns(of f: (T) throws -> T, at x: T) throws -> [Double] {
 
   @Test(arguments: [(3, 4, 5, 2), (1, 6, 2, 3), (4, 1, 1, 4)])
   func jacobiansOfAChainCompose(_ sizes: (Int, Int, Int, Int)) throws {
-    // The seed's point 6: f(g(h(i))) with f: Rⁿ→Rᵐ, g: Rᵒ→Rⁿ, h: Rᵖ→Rᵒ. df/di (m,p) is the
+    // The study note's point 6: f(g(h(i))) with f: Rⁿ→Rᵐ, g: Rᵒ→Rⁿ, h: Rᵖ→Rᵒ. df/di (m,p) is the
     // product (m,n)·(n,o)·(o,p) of the three local Jacobians.
     let (m, n, o, p) = sizes
     let (wf, wg, wh) = (T.seeded([m, n], seed: 1), T.seeded([n, o], seed: 2), T.seeded([o, p], seed: 3))

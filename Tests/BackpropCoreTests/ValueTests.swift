@@ -283,7 +283,7 @@ struct ValueTests {
     #expect(text.contains("= var"))
   }
 
-  @Test("the README's example: the seed's z = x² − y² gives the same gradients as Tensor")
+  @Test("the README's example: the study note's z = x² − y² gives the same gradients as Tensor")
   func readmeExample() throws {
     let tape = ScalarTape<Double>()
     let s = tape.variable(0.5), t = tape.variable(1.2)

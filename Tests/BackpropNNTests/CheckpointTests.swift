@@ -1,4 +1,4 @@
-import BackpropData
+import BackpropIO
 import BackpropNN
 import Foundation
 import Testing

@@ -1,4 +1,5 @@
 import BackpropNN
+import BackpropExamples
 import BackpropViz
 import Foundation
 import Testing
@@ -75,7 +76,7 @@ struct ExplainTests {
     #expect(e.text.contains("summed over broadcast axes 0"))
   }
 
-  /// The seed's scalar example: each edge is upstream × local derivative, with the numbers.
+  /// The study note's scalar example: each edge is upstream × local derivative, with the numbers.
   @Test func scalarChainRuleShowsLocalDerivatives() throws {
     let z = try ChainRuleReport.graph(s: 0.5, t: 1.2).output
     let e = try explain(z)
@@ -113,6 +114,6 @@ struct ExplainTests {
     let hadamard = try #require(decoded.step(for: "x")?.gradient(for: "s"))
     #expect(hadamard.expression == "δ ⊙ t" && hadamard.jacobianShape == [3, 3] && hadamard.jacobianStructure == .diagonal)
     let mean = try #require(decoded.step(for: "Σ")?.gradients.first)
-    #expect(mean.jacobianText == "1×3")  // the seed's 1×n for the mean
+    #expect(mean.jacobianText == "1×3")  // the study note's 1×n for the mean
   }
 }

@@ -1,3 +1,4 @@
+import BackpropExamples
 import BackpropViz
 import Foundation
 import Testing
@@ -16,7 +17,7 @@ struct GraphTests {
     let report = try ChainRuleReport.compute(s: 0.5, t: 1.2)
     let s = try #require(graph.node(named: "s")), x = try #require(graph.node(named: "x"))
     #expect(s.isLeaf && s.requiresGrad && s.values == [0.5])
-    #expect(Swift.abs(try #require(s.gradient?.first) - report.dz_ds) < 1e-12)
+    #expect(Swift.abs(try #require(s.gradient?.first) - report.dzds) < 1e-12)
     #expect(Swift.abs(try #require(x.gradient?.first) - 2 * report.x) < 1e-12)  // ∂z/∂x = 2x, an intermediate
     #expect(graph.edges.allSatisfy { $0.gradientSummary != nil && $0.localDerivative?.count == 1 })
   }
@@ -82,7 +83,7 @@ struct GraphTests {
   }
 }
 
-/// The seed's pictures, drawn as SVG without Graphviz.
+/// The study note's pictures, drawn as SVG without Graphviz.
 struct DiagramTests {
   @Test func chainRulePicture() throws {
     let r = try ChainRuleReport.compute(s: 0.5, t: 1.2)
@@ -92,7 +93,7 @@ struct DiagramTests {
     for symbol in ["∂x/∂s = 1", "∂x/∂t = −cos t", "∂y/∂s = eˢ", "∂y/∂t = −sin t", "∂z/∂x = 2x", "∂z/∂y = −2y"] {
       #expect(svg.contains(symbol), "missing edge label \(symbol)")
     }
-    #expect(svg.contains(String(format: "%.5g", r.dz_ds)) && svg.contains(String(format: "%.5g", r.dz_dt)))
+    #expect(svg.contains(String(format: "%.5g", r.dzds)) && svg.contains(String(format: "%.5g", r.dzdt)))
   }
 
   @Test(arguments: VectorChainRuleReport.Combine.allCases)

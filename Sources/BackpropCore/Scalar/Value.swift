@@ -1,6 +1,6 @@
 /// A differentiable scalar: a node of a `ScalarTape`, or a constant.
 ///
-/// `Value` is the fast path for graphs made of single numbers — the micrograd demo, the seed's
+/// `Value` is the fast path for graphs made of single numbers — the micrograd demo, the study note's
 /// chain-rule examples, any scalar Swift function — where `Tensor`'s per-node object and closure
 /// would cost more than the arithmetic. Record with `tape.variable(_:)`, compute with the usual
 /// operators and functions (`+ - * /`, `pow`, `exp`, `log`, `tanh`, `sigmoid`, `relu`, `sqrt`,

@@ -1,4 +1,4 @@
-import BackpropData
+import BackpropIO
 import Foundation
 
 /// Saving and loading a `Sequential` model as a safetensors file, the format PyTorch and

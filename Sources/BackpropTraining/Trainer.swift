@@ -1,0 +1,184 @@
+import BackpropCore
+import BackpropData
+import BackpropNN
+import BackpropOptim
+import Foundation
+
+/// The training loop: epochs of seeded mini-batches, forward pass, loss, backward pass,
+/// optional gradient clipping, optimizer step; with loss/accuracy tracking, per-epoch timings,
+/// evaluation, and a progress callback. The command-line tool is a thin layer over this.
+///
+/// ```swift
+/// let model = try Sequential<Float>.mlp([64, 128, 64, 10], seed: 0)
+/// var config = TrainingConfiguration(); config.epochs = 20
+/// let trainer = try Trainer(model: model, configuration: config)
+/// let history = try trainer.fit(on: train, evaluatingOn: test) { event in print(event) }
+/// ```
+///
+/// Determinism: batch order depends only on `configuration.seed` and the epoch, the schedule
+/// only on the step, and dropout on generators saved with the model; so a run resumed from a
+/// checkpoint (`TrainingCheckpoint`) reproduces the uninterrupted run bit for bit.
+public final class Trainer {
+  /// The network being trained.
+  public let model: Sequential<Float>
+  /// The settings of the run.
+  public let configuration: TrainingConfiguration
+  /// The optimizer over `model.parameters`.
+  public let optimizer: any Optimizer<Float>
+  /// Epochs completed so far (training continues from here).
+  public internal(set) var completedEpochs = 0
+  /// One record per completed epoch.
+  public internal(set) var history: [EpochRecord] = []
+
+  /// A trainer for `model` with a fresh optimizer.
+  /// - Throws: `TensorError.invalidArgument` for an invalid configuration.
+  public init(model: Sequential<Float>, configuration: TrainingConfiguration) throws {
+    try configuration.validate()
+    self.model = model
+    self.configuration = configuration
+    optimizer = configuration.makeOptimizer(for: model.parameters)
+  }
+
+  /// Trains from `completedEpochs` up to `configuration.epochs` (or stops after epoch
+  /// `stoppingAfter`, e.g. to checkpoint part-way: the schedule still spans all epochs),
+  /// evaluating on `evaluationSet` after each epoch when given.
+  /// Returns the records of the epochs run by this call.
+  /// - Throws: `TrainingError` at the first non-finite loss (the run diverged); shape errors
+  ///   when the data does not fit the model.
+  @discardableResult
+  public func fit(
+    on trainingSet: Dataset, evaluatingOn evaluationSet: Dataset? = nil, stoppingAfter lastEpoch: Int? = nil,
+    progress: ((TrainingEvent) -> Void)? = nil
+  ) throws -> [EpochRecord] {
+    var records: [EpochRecord] = []
+    while completedEpochs < min(configuration.epochs, lastEpoch ?? .max) {
+      var record = try trainEpoch(on: trainingSet, progress: progress)
+      if let evaluationSet {
+        let e = try evaluate(model, on: evaluationSet, loss: lossKind(for: evaluationSet), batchSize: max(configuration.batchSize, 256))
+        (record.evaluationLoss, record.evaluationAccuracy, record.evaluationSeconds) = (e.loss, e.accuracy, e.seconds)
+        guard e.loss.isFinite else { throw TrainingError.nonFiniteEvaluation(epoch: record.epoch, loss: e.loss) }
+      }
+      history[history.count - 1] = record
+      records.append(record)
+      progress?(.epoch(record))
+    }
+    return records
+  }
+
+  /// The loss used for `dataset`: the configured one, else cross-entropy for classification and
+  /// mean squared error for regression.
+  public func lossKind(for dataset: Dataset) -> LossKind {
+    configuration.loss ?? (dataset.task == .classification ? .crossEntropy : .meanSquaredError)
+  }
+
+  /// Runs one epoch (number `completedEpochs + 1`) over `trainingSet` in training mode.
+  /// - Throws: `TrainingError.nonFiniteLoss` at the first batch whose loss is NaN or infinite
+  ///   (before its optimizer step); shape errors when the data does not fit the model.
+  public func trainEpoch(on trainingSet: Dataset, progress: ((TrainingEvent) -> Void)? = nil) throws -> EpochRecord {
+    let epochIndex = completedEpochs
+    let sampler = try BatchSampler(sampleCount: trainingSet.count, batchSize: configuration.batchSize, seed: configuration.seed)
+    let batches = sampler.batches(epoch: epochIndex)
+    let schedule = configuration.makeSchedule(batchesPerEpoch: batches.count)
+    let parameters = model.parameters
+    let lossKind = self.lossKind(for: trainingSet)
+    model.train()
+    let start = monotonicSeconds()
+    var lossSum = 0.0, correct = 0, seen = 0
+    var learningRate = optimizer.learningRate
+    for (b, indices) in batches.enumerated() {
+      learningRate = schedule.learningRate(at: epochIndex * batches.count + b)
+      optimizer.learningRate = learningRate
+      let batch = trainingSet.batch(indices)
+      let output = try model(Tensor(shape: [batch.count, batch.featureCount], scalars: batch.features))
+      let loss = try batchLoss(output, batch, kind: lossKind)
+      let lossValue = Double(loss.item)
+      optimizer.zeroGrad()
+      try loss.backward()  // (under anomaly detection, this names the op that overflowed first)
+      guard lossValue.isFinite else {
+        // Stop before the step: NaN weights would be useless, and no checkpoint must hold them.
+        throw TrainingError.nonFiniteLoss(epoch: epochIndex + 1, batch: b + 1, loss: lossValue, learningRate: learningRate)
+      }
+      if let maxNorm = configuration.clipNorm { clipGradientNorm(parameters, maxNorm: maxNorm) }
+      optimizer.step()
+      lossSum += lossValue * Double(batch.count)
+      correct += try correctCount(output, batch, kind: lossKind)
+      seen += batch.count
+      if let progress {
+        let elapsed = monotonicSeconds() - start
+        let rate = Double(seen) / max(elapsed, 1e-9)
+        let remaining = Double(trainingSet.count - seen + (configuration.epochs - epochIndex - 1) * trainingSet.count)
+        progress(.batch(TrainingProgress(
+          epoch: epochIndex + 1, epochs: configuration.epochs, batch: b + 1, batchesPerEpoch: batches.count,
+          samples: seen, loss: lossSum / Double(seen), accuracy: lossKind == .meanSquaredError ? nil : Double(correct) / Double(seen),
+          elapsed: elapsed, samplesPerSecond: rate, secondsRemaining: remaining / rate)))
+      }
+    }
+    let seconds = monotonicSeconds() - start
+    let record = EpochRecord(
+      epoch: epochIndex + 1, trainLoss: lossSum / Double(max(seen, 1)),
+      trainAccuracy: lossKind == .meanSquaredError ? nil : Double(correct) / Double(max(seen, 1)),
+      evaluationLoss: nil, evaluationAccuracy: nil, seconds: seconds, evaluationSeconds: 0,
+      samplesPerSecond: Double(seen) / max(seconds, 1e-9), learningRate: learningRate)
+    completedEpochs += 1
+    history.append(record)
+    return record
+  }
+}
+
+/// The loss of one batch's `output` for `kind`: softmax cross-entropy against the labels,
+/// binary cross-entropy against 0/1 labels, or mean squared error against the targets (or the
+/// labels as numbers).
+public func batchLoss(_ output: Tensor<Float>, _ batch: Batch, kind: LossKind) throws -> Tensor<Float> {
+  switch kind {
+  case .crossEntropy:
+    return try softmaxCrossEntropy(logits: output, labels: batch.labels)
+  case .meanSquaredError:
+    let target = try Tensor<Float>(shape: output.shape, scalars: batch.targets.isEmpty ? batch.labels.map(Float.init) : batch.targets)
+    return try meanSquaredError(predicted: output, target: target)
+  case .binaryCrossEntropy:
+    let target = try Tensor<Float>(shape: output.shape, scalars: batch.labels.map(Float.init))
+    return try binaryCrossEntropy(logits: output, targets: target)
+  }
+}
+
+/// How many rows of `output` predict their label (0 for regression).
+func correctCount(_ output: Tensor<Float>, _ batch: Batch, kind: LossKind) throws -> Int {
+  switch kind {
+  case .crossEntropy:
+    return zip(try output.argmax(axis: 1), batch.labels).reduce(0) { $0 + ($1.0 == $1.1 ? 1 : 0) }
+  case .binaryCrossEntropy:
+    return zip(output.scalars, batch.labels).reduce(0) { $0 + (($1.0 > 0 ? 1 : 0) == $1.1 ? 1 : 0) }
+  case .meanSquaredError:
+    return 0
+  }
+}
+
+/// The mean loss and accuracy of `model` on `dataset`, in evaluation mode, without recording a
+/// graph; the model's mode is restored afterwards.
+/// - Throws: shape errors when the data does not fit the model.
+public func evaluate(_ model: Sequential<Float>, on dataset: Dataset, loss kind: LossKind, batchSize: Int = 512) throws -> Evaluation {
+  let wasTraining = model.isTraining
+  model.eval()
+  defer { model.isTraining = wasTraining }
+  let start = monotonicSeconds()
+  var lossSum = 0.0, correct = 0
+  let batches = try Batches(order: Array(0..<dataset.count), batchSize: batchSize)
+  try withoutGradient {
+    for indices in batches {
+      let batch = dataset.batch(indices)
+      let output = try model(Tensor(shape: [batch.count, batch.featureCount], scalars: batch.features))
+      lossSum += Double(try batchLoss(output, batch, kind: kind).item) * Double(batch.count)
+      correct += try correctCount(output, batch, kind: kind)
+    }
+  }
+  let n = max(dataset.count, 1)
+  return Evaluation(loss: lossSum / Double(n), accuracy: kind == .meanSquaredError ? nil : Double(correct) / Double(n),
+                    count: dataset.count, seconds: monotonicSeconds() - start)
+}
+
+/// Seconds on a monotonic clock (for durations only).
+public func monotonicSeconds() -> Double {
+  var t = timespec()
+  clock_gettime(CLOCK_MONOTONIC, &t)
+  return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+}
