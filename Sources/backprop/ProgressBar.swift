@@ -62,20 +62,22 @@ final class ProgressBar {
 /// One redraw of the bar, as tqdm lays it out, at most `columns - 1` characters wide:
 /// `epoch 3/30  45%|█████▌      | 20/45 [00:01<00:24, 28,740 samples/s] loss 0.1234 acc 96.53%`.
 ///
-/// The bar takes the width left over; below 10 columns of bar it is dropped, and text that
-/// still does not fit is cut (the loss and accuracy go first).
+/// The bar (10 to 40 cells) takes the width left over; when it would get under 10 cells, the
+/// loss and accuracy go first, then the throughput, then the bar, and what still does not fit
+/// is cut.
 func progressLine(_ p: TrainingProgress, columns: Int) -> String {
   let width = max(columns - 1, 1)
   let fraction = Double(p.batch) / Double(max(p.batchesPerEpoch, 1))
   let left = "epoch \(p.epoch)/\(p.epochs) \(String(Int(fraction * 100)).leftPadded(3))%"
-  let timing = " \(p.batch)/\(p.batchesPerEpoch) [\(clock(p.elapsed))<\(clock(p.secondsRemaining)), "
-    + "\(groupedThousands(Int(p.samplesPerSecond))) samples/s]"
+  let count = " \(p.batch)/\(p.batchesPerEpoch) [\(clock(p.elapsed))<\(clock(p.secondsRemaining))"
+  let rate = ", \(groupedThousands(Int(p.samplesPerSecond))) samples/s"
   var metrics = " loss \(String(format: "%.4f", p.loss))"
   if let acc = p.accuracy { metrics += " acc \(percent(acc))" }
-  var barWidth = width - left.count - timing.count - metrics.count - 2
-  if barWidth < 10 { metrics = ""; barWidth = width - left.count - timing.count - 2 }
-  guard barWidth >= 10 else { return String((left + timing).prefix(width)) }
-  return left + "|" + bar(fraction, width: min(barWidth, 40)) + "|" + timing + metrics
+  for right in [count + rate + "]" + metrics, count + rate + "]", count + "]"] {
+    let barWidth = width - left.count - right.count - 2
+    if barWidth >= 10 { return left + "|" + bar(fraction, width: min(barWidth, 40)) + "|" + right }
+  }
+  return String((left + count + "]").prefix(width))
 }
 
 /// `fraction` of `width` cells, in eighths: `█████▌    `.
