@@ -54,7 +54,7 @@ let package = Package(
     .executableTarget(
       name: "backprop",
       dependencies: [
-        "Backprop", "BackpropBenchmarks", "BackpropKernels", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "Backprop", "BackpropBenchmarks", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     /// Test helper (Tests/RobustnessTests): saves checkpoints in a loop to be SIGKILLed; trains for determinism runs.
     .executableTarget(name: "checkpoint-writer", dependencies: ["Backprop", "BackpropKernels"]),

@@ -1,23 +1,46 @@
+import BackpropKernels
 import Foundation
 
 /// One measured figure, in the JSON Lines schema shared with the reference scripts in `bench/`.
+///
+/// The thread count, GEMM backend and instruction set are the `ComputeSettings` in force when
+/// the figure was measured (`ComputeSettings.current` inside the timed scope), not a label
+/// passed alongside.
 public struct BenchmarkResult: Codable, Sendable {
+  /// Always `backprop` (the reference scripts write `pytorch`, `jax`, `numpy`).
   public var framework = "backprop"
+  /// W1 … W5 or E1.
   public var workload: String
   /// The case id, e.g. "n=1024", "mlp", "chain_1M"; rows join on (workload, case, threads, metric).
   public var `case`: String
+  /// Kernel threads in force while measuring.
   public var threads: Int
+  /// The GEMM backend in force while measuring.
+  public var gemmBackend: String
+  /// The own kernels' instruction set in force while measuring.
+  public var kernelISA: String
+  /// What `value` measures, e.g. `gflops`, `epoch_seconds`.
   public var metric: String
+  /// The figure.
   public var value: Double
+  /// Its unit.
   public var unit: String
-  public var lower_is_better: Bool
-  /// Extra context (backend, accuracy, peak RSS, bytes per node…).
+  /// Whether smaller values are better.
+  public var lowerIsBetter: Bool
+  /// Extra context (accuracy, peak RSS, bytes per node…).
   public var extra: [String: String] = [:]
 
-  public init(workload: String, case: String, threads: Int, metric: String, value: Double, unit: String,
+  enum CodingKeys: String, CodingKey {
+    case framework, workload, `case`, threads, gemmBackend = "gemm_backend", kernelISA = "kernel_isa", metric, value, unit
+    case lowerIsBetter = "lower_is_better", extra
+  }
+
+  /// A figure measured under `settings`.
+  public init(workload: String, case: String, settings: ComputeSettings, metric: String, value: Double, unit: String,
               lowerIsBetter: Bool, extra: [String: String] = [:]) {
-    self.workload = workload; self.case = `case`; self.threads = threads; self.metric = metric
-    self.value = value; self.unit = unit; self.lower_is_better = lowerIsBetter; self.extra = extra
+    self.workload = workload; self.case = `case`; self.metric = metric
+    (threads, gemmBackend, kernelISA) = (settings.threadCount, settings.gemmBackend.rawValue, settings.kernelISA.rawValue)
+    self.value = value; self.unit = unit; self.lowerIsBetter = lowerIsBetter; self.extra = extra
   }
 }
 

@@ -28,8 +28,11 @@ public enum MLPGemmFloor {
   }
 
   /// Median seconds for the products of one epoch (60,000 samples, batch 128) through `backend`
-  /// (`nil`: the automatic choice), on random data in buffers reused across calls.
-  public static func seconds(backend: GemmBackend? = nil, runs: Int = 5, samples: Int = 60_000, batch: Int = 128) -> Double? {
+  /// (`nil`: the automatic choice), on random data in buffers reused across calls; with the
+  /// compute settings they ran under.
+  public static func seconds(backend: GemmBackend? = nil, runs: Int = 5, samples: Int = 60_000, batch: Int = 128)
+    -> (seconds: Double, settings: ComputeSettings)?
+  {
     let largest = 784 * 256
     var rng = SeededGenerator(seed: 42)
     let a = (0..<largest).map { _ in Float(rng.nextUniform()) - 0.5 }
@@ -37,7 +40,7 @@ public enum MLPGemmFloor {
     var c = [Float](repeating: 0, count: largest)
     let full = products(batch: batch), last = products(batch: samples % batch)
     return Gemm.withSettings(backend: backend) {
-      Stopwatch.median(warmup: 1, runs: runs) {
+      let seconds = Stopwatch.median(warmup: 1, runs: runs) {
         a.withUnsafeBufferPointer { ap in
           b.withUnsafeBufferPointer { bp in
             c.withUnsafeMutableBufferPointer { cp in
@@ -52,6 +55,7 @@ public enum MLPGemmFloor {
           }
         }
       }
+      return (seconds, ComputeSettings.current)
     }
   }
 }

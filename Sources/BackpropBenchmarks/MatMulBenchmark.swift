@@ -4,7 +4,7 @@ import BackpropKernels
 /// W1: square sgemm through the active backend (and our own kernel when BLAS is active).
 public enum MatMulBenchmark {
   /// GFLOP/s (2n³ / seconds) for n = 256, 512, 1024, 2048, per available backend.
-  public static func run(threads: Int, runs: Int, sizes: [Int] = [256, 512, 1024, 2048]) throws -> [BenchmarkResult] {
+  public static func run(runs: Int, sizes: [Int] = [256, 512, 1024, 2048]) throws -> [BenchmarkResult] {
     var results: [BenchmarkResult] = []
     let backends = GemmBackend.allCases.filter(\.isAvailable)
     for n in sizes {
@@ -15,8 +15,8 @@ public enum MatMulBenchmark {
       var c = [Float](repeating: 0, count: n * n)
       for backend in backends {
         // Pinned for this thread only; the process-wide choice is left as it was.
-        let seconds = Gemm.withSettings(backend: backend) {
-          Stopwatch.median(warmup: 1, runs: n >= 2048 ? Swift.max(3, runs / 2) : runs) {
+        let measured = Gemm.withSettings(backend: backend) {
+          let seconds = Stopwatch.median(warmup: 1, runs: n >= 2048 ? Swift.max(3, runs / 2) : runs) {
             a.withUnsafeBufferPointer { ap in
               b.withUnsafeBufferPointer { bp in
                 c.withUnsafeMutableBufferPointer { cp in
@@ -26,9 +26,10 @@ public enum MatMulBenchmark {
               }
             }
           }
+          return (seconds, ComputeSettings.current)
         }
-        guard let seconds else { continue }
-        results.append(BenchmarkResult(workload: "W1", case: "n=\(n)", threads: threads, metric: "gflops",
+        guard let (seconds, settings) = measured else { continue }
+        results.append(BenchmarkResult(workload: "W1", case: "n=\(n)", settings: settings, metric: "gflops",
                                        value: 2 * Double(n * n * n) / seconds / 1e9, unit: "GFLOP/s", lowerIsBetter: false,
                                        extra: ["backend": backend.rawValue]))
       }

@@ -59,11 +59,12 @@ enum FeatureStorage: Sendable {
         // Pixels / divisor: a C loop that prefetches the rows (see `Conversion.gatherRows`), the
         // rows split across the kernel threads when there are enough of them.
         let indices = Array(rows)
+        let isa = Gemm.kernelISA  // the caller's compute settings, not those of the pool's threads
         bytes.withUnsafeBufferPointer { source in
           indices.withUnsafeBufferPointer { all in
             Parallel.forEachChunk(count: all.count, minimumChunk: Swift.max(1, 16_384 / columns)) { r in
               Conversion.gatherRows(source, columns: columns, rows: UnsafeBufferPointer(rebasing: all[r]), dividedBy: divisor,
-                                    into: base + r.lowerBound * columns)
+                                    into: base + r.lowerBound * columns, isa: isa)
             }
           }
         }

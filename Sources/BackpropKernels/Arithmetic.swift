@@ -29,7 +29,7 @@ public enum Arithmetic {
   /// `out[i] = a op b` for `i < count` (see `Operands`); `isa` picks a narrower path (tests).
   public static func apply(
     _ operation: Operation, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
-    count: Int, operands: Operands = .sameShape, isa: KernelISA = .best
+    count: Int, operands: Operands = .sameShape, isa: KernelISA = Gemm.kernelISA
   ) {
     guard count > 0 else { return }
     bp_f32_arithmetic(operation.rawValue, a, b, out, count, operands.rawValue, isa.cValue)

@@ -10,7 +10,7 @@ public enum Conversion {
   /// - Precondition: `destination` has room for `source.count` values.
   public static func bytesToFloats(
     _ source: UnsafeBufferPointer<UInt8>, dividedBy divisor: Float, into destination: UnsafeMutablePointer<Float>,
-    isa: KernelISA = .best
+    isa: KernelISA = Gemm.kernelISA
   ) {
     guard let base = source.baseAddress, !source.isEmpty else { return }
     bp_u8_to_f32_divided(base, source.count, divisor, destination, isa.cValue)
@@ -24,7 +24,7 @@ public enum Conversion {
   /// - Precondition: every row index is in `0..<source.count / columns`.
   public static func gatherRows(
     _ source: UnsafeBufferPointer<UInt8>, columns: Int, rows: UnsafeBufferPointer<Int>, dividedBy divisor: Float,
-    into destination: UnsafeMutablePointer<Float>, isa: KernelISA = .best
+    into destination: UnsafeMutablePointer<Float>, isa: KernelISA = Gemm.kernelISA
   ) {
     guard columns > 0, let base = source.baseAddress, let rowBase = rows.baseAddress, !rows.isEmpty else { return }
     let rowCount = source.count / columns

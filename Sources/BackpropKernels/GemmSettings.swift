@@ -35,6 +35,9 @@ public enum GemmBackend: String, CaseIterable, Sendable {
   public var isAvailable: Bool { self == .own || bp_blas_available(cValue) != 0 }
 }
 
+// The parts of `ComputeSettings`, one at a time: `ComputeSettings.current` reads them all,
+// `withComputeSettings(_:_:)` and `ComputeSettings.makeGlobal()` set them together. GEMM and
+// `Parallel` read these same values, so there is one source of truth.
 extension Gemm {
   /// The backend the next call will use (after `setBackend(_:)` or the automatic choice).
   public static var backend: GemmBackend {

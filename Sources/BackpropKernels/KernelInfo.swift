@@ -3,12 +3,15 @@ import CBackpropKernels
 /// What the kernels will run on, for logs, `backprop --version`-style reports and benchmarks.
 public enum KernelInfo {
   /// The active GEMM backend in words, e.g. `"OpenBLAS"` or `"own (AVX-512)"`.
-  public static var backendName: String {
-    switch Gemm.backend {
+  public static var backendName: String { backendName(.current) }
+
+  /// The GEMM backend of `settings` in words, e.g. `"OpenBLAS"` or `"own (AVX-512)"`.
+  public static func backendName(_ settings: ComputeSettings) -> String {
+    switch settings.gemmBackend {
     case .openBLAS: return "OpenBLAS"
     case .blis: return "BLIS"
     case .own:
-      switch Gemm.kernelISA {
+      switch settings.kernelISA {
       case .avx512: return "own (AVX-512)"
       case .avx2: return "own (AVX2+FMA)"
       case .portable: return "own (portable C)"
@@ -16,8 +19,8 @@ public enum KernelInfo {
     }
   }
 
-  /// The number of threads a large GEMM may use (see `Gemm.threadCount`).
-  public static var threadCount: Int { Gemm.threadCount }
+  /// The number of threads a large GEMM or elementwise loop may use (`ComputeSettings.current`).
+  public static var threadCount: Int { ComputeSettings.current.threadCount }
 
   /// The CPU features the own kernels can use: `"avx512f avx2 fma"`, `"avx2 fma"`, or
   /// `"baseline"` without them.

@@ -18,7 +18,7 @@ public enum Transcendental {
 
   /// `y[i] = f(x[i])` for `i < count`; `isa` picks a narrower path (tests).
   public static func apply(
-    _ function: Function, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int, isa: KernelISA = .best
+    _ function: Function, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int, isa: KernelISA = Gemm.kernelISA
   ) {
     guard count > 0 else { return }
     switch function {

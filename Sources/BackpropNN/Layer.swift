@@ -7,8 +7,8 @@
 /// so checkpoints are interchangeable with `torch.nn.Sequential`.
 ///
 /// ```swift
-/// let model = Sequential<Float>([Linear(64, 128, using: &rng), ReLU(), Linear(128, 10, using: &rng)])
-/// let logits = try model(x)               // [batch, 10]
+/// let model = Sequential<Float>(Linear(64, 128), ReLU(), Linear(128, 10))
+/// let logits = model(x)                   // [batch, 10]
 /// model.namedParameters.map(\.0)          // ["0.weight", "0.bias", "2.weight", "2.bias"]
 /// ```
 public protocol Layer<Scalar>: AnyObject {
@@ -16,7 +16,11 @@ public protocol Layer<Scalar>: AnyObject {
   associatedtype Scalar: TensorScalar
 
   /// Applies the layer. Inputs are batches `[batch, features…]` unless a layer says otherwise.
-  func callAsFunction(_ input: Tensor<Scalar>) throws -> Tensor<Scalar>
+  ///
+  /// It does not throw: an input of the wrong shape is a programming error and stops with a
+  /// message naming the layer and the shapes, like an out-of-range array index. Check data from
+  /// outside (files, CSV columns) against the model before calling it.
+  func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar>
 
   /// The trainable tensors with their PyTorch-style names, in a fixed order.
   var namedParameters: [(String, Tensor<Scalar>)] { get }

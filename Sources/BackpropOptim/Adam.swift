@@ -11,8 +11,12 @@ import Foundation
 public final class Adam<Scalar: TensorScalar>: Optimizer {
   /// The parameters being trained.
   public let parameters: [Tensor<Scalar>]
-  /// η.
+  /// η, the base learning rate (the schedule's starting point when there is one).
   public var learningRate: Double
+  /// The schedule `step()` follows (`nil`: the constant `learningRate`).
+  public var schedule: (any LearningRateSchedule)?
+  /// How many times `step()` has run: the schedule's position.
+  public var stepCount = 0
   /// β₁, the decay of the first-moment (mean) estimate.
   public let beta1: Double
   /// β₂, the decay of the second-moment (uncentred variance) estimate.
@@ -27,17 +31,18 @@ public final class Adam<Scalar: TensorScalar>: Optimizer {
   private var firstMoments: [[Scalar]?]
   private var secondMoments: [[Scalar]?]
 
-  /// An Adam optimizer with PyTorch's defaults.
+  /// An Adam optimizer over `parameters` with PyTorch's defaults, following `schedule` from
+  /// `learningRate` when one is given.
   public convenience init(
-    parameters: [Tensor<Scalar>], learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999,
-    epsilon: Double = 1e-8, weightDecay: Double = 0
+    _ parameters: [Tensor<Scalar>], learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999,
+    epsilon: Double = 1e-8, weightDecay: Double = 0, schedule: (any LearningRateSchedule)? = nil
   ) {
-    self.init(parameters: parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
-              weightDecay: weightDecay, decoupled: false)
+    self.init(parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+              weightDecay: weightDecay, decoupled: false, schedule: schedule)
   }
 
-  init(parameters: [Tensor<Scalar>], learningRate: Double, beta1: Double, beta2: Double, epsilon: Double,
-       weightDecay: Double, decoupled: Bool) {
+  init(_ parameters: [Tensor<Scalar>], learningRate: Double, beta1: Double, beta2: Double, epsilon: Double,
+       weightDecay: Double, decoupled: Bool, schedule: (any LearningRateSchedule)?) {
     self.parameters = parameters
     self.learningRate = learningRate
     self.beta1 = beta1
@@ -45,6 +50,7 @@ public final class Adam<Scalar: TensorScalar>: Optimizer {
     self.epsilon = epsilon
     self.weightDecay = weightDecay
     decoupledWeightDecay = decoupled
+    self.schedule = schedule
     steps = Array(repeating: 0, count: parameters.count)
     firstMoments = Array(repeating: nil, count: parameters.count)
     secondMoments = Array(repeating: nil, count: parameters.count)
@@ -52,6 +58,7 @@ public final class Adam<Scalar: TensorScalar>: Optimizer {
 
   /// One update of every parameter with a gradient.
   public func step() {
+    let learningRate = advanceSchedule()
     let oneMinusB1 = Scalar(1 - beta1), b2 = Scalar(beta2), oneMinusB2 = Scalar(1 - beta2)
     let eps = Scalar(epsilon), wd = Scalar(weightDecay)
     let decay = decoupledWeightDecay ? Scalar(1 - learningRate * weightDecay) : 1
@@ -72,13 +79,14 @@ public final class Adam<Scalar: TensorScalar>: Optimizer {
 
   /// `exp_avg` and `exp_avg_sq` per parameter.
   public var state: OptimizerState<Scalar> {
-    OptimizerState(steps: steps, slots: ["exp_avg": firstMoments, "exp_avg_sq": secondMoments])
+    OptimizerState(steps: steps, slots: ["exp_avg": firstMoments, "exp_avg_sq": secondMoments], stepCount: stepCount)
   }
 
   /// Restores `state`.
   public func loadState(_ state: OptimizerState<Scalar>) throws {
     try state.validate(for: parameters, names: ["exp_avg", "exp_avg_sq"])
     steps = state.steps
+    stepCount = state.stepCount
     firstMoments = state.slots["exp_avg"]!
     secondMoments = state.slots["exp_avg_sq"]!
   }
@@ -94,21 +102,32 @@ public final class AdamW<Scalar: TensorScalar>: Optimizer {
   private let adam: Adam<Scalar>
   /// The parameters being trained.
   public var parameters: [Tensor<Scalar>] { adam.parameters }
-  /// η.
+  /// η, the base learning rate (the schedule's starting point when there is one).
   public var learningRate: Double {
     get { adam.learningRate }
     set { adam.learningRate = newValue }
   }
+  /// The schedule `step()` follows (`nil`: the constant `learningRate`).
+  public var schedule: (any LearningRateSchedule)? {
+    get { adam.schedule }
+    set { adam.schedule = newValue }
+  }
+  /// How many times `step()` has run: the schedule's position.
+  public var stepCount: Int {
+    get { adam.stepCount }
+    set { adam.stepCount = newValue }
+  }
   /// λ, the decoupled decay rate.
   public var weightDecay: Double { adam.weightDecay }
 
-  /// An AdamW optimizer with PyTorch's defaults.
+  /// An AdamW optimizer over `parameters` with PyTorch's defaults, following `schedule` from
+  /// `learningRate` when one is given.
   public init(
-    parameters: [Tensor<Scalar>], learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999,
-    epsilon: Double = 1e-8, weightDecay: Double = 1e-2
+    _ parameters: [Tensor<Scalar>], learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999,
+    epsilon: Double = 1e-8, weightDecay: Double = 1e-2, schedule: (any LearningRateSchedule)? = nil
   ) {
-    adam = Adam(parameters: parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
-                weightDecay: weightDecay, decoupled: true)
+    adam = Adam(parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+                weightDecay: weightDecay, decoupled: true, schedule: schedule)
   }
 
   /// One update of every parameter with a gradient.

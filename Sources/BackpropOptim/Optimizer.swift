@@ -3,26 +3,37 @@ import BackpropCore
 /// Updates parameters in place from their gradients (`.grad`), PyTorch style:
 ///
 /// ```swift
-/// let optimizer = SGD(parameters: model.parameters, learningRate: 0.1, momentum: 0.9)
+/// let optimizer = SGD(model.parameters, learningRate: 0.05, momentum: 0.9, schedule: CosineDecay(totalSteps: 300))
 /// optimizer.zeroGrad()
-/// try loss.backward()
-/// optimizer.step()
+/// loss.backward()
+/// optimizer.step()   // also advances the schedule
 /// ```
+///
+/// Every optimizer takes its parameters unlabeled, its base rate as `learningRate`, and an
+/// optional `LearningRateSchedule`: `step()` applies the schedule's rate at `stepCount` (from
+/// `learningRate`), then adds one to `stepCount`. Without a schedule the rate is `learningRate`.
 ///
 /// Optimizers hold the same `Tensor` objects as the model, and write into their storage, so a
 /// step allocates nothing after the first one (which creates the per-parameter state). A
 /// parameter whose `.grad` is `nil` is skipped, as in PyTorch.
 ///
-/// State (momentum buffers, moment estimates, step counts) can be read and restored exactly
-/// through `state` / `loadState(_:)`, which is what checkpoints use to resume bit for bit.
+/// State (momentum buffers, moment estimates, step counts, the schedule's position) can be read
+/// and restored exactly through `state` / `loadState(_:)`, which is what checkpoints use to
+/// resume bit for bit.
 public protocol Optimizer<Scalar>: AnyObject {
   /// The element type of the parameters.
   associatedtype Scalar: TensorScalar
   /// The parameters updated by `step()`, in a fixed order (state is indexed by position).
   var parameters: [Tensor<Scalar>] { get }
-  /// The learning rate used by the next `step()`; schedules set it before each step.
+  /// The base learning rate η: the rate of every step without a schedule, the rate the
+  /// schedule starts from with one.
   var learningRate: Double { get set }
-  /// Applies one update to every parameter that has a gradient.
+  /// The schedule `step()` follows, or `nil` for a constant `learningRate`.
+  var schedule: (any LearningRateSchedule)? { get set }
+  /// How many times `step()` has run: the schedule's position (0 before the first step).
+  var stepCount: Int { get set }
+  /// Applies one update to every parameter that has a gradient, at `currentLearningRate`, and
+  /// advances the schedule.
   func step()
   /// The optimizer's state: a copy, to save in a checkpoint.
   var state: OptimizerState<Scalar> { get }
@@ -34,9 +45,23 @@ public protocol Optimizer<Scalar>: AnyObject {
 extension Optimizer {
   /// Clears every parameter's `.grad` (PyTorch's `zero_grad(set_to_none=True)`).
   public func zeroGrad() { for p in parameters { p.zeroGrad() } }
+
+  /// The rate the next `step()` applies: the schedule's rate at `stepCount` from
+  /// `learningRate`, or `learningRate` without a schedule.
+  public var currentLearningRate: Double {
+    schedule?.learningRate(at: stepCount, base: learningRate) ?? learningRate
+  }
+
+  /// The rate for this step; moves the schedule on by one. Called once at the start of `step()`.
+  func advanceSchedule() -> Double {
+    let rate = currentLearningRate
+    stepCount += 1
+    return rate
+  }
 }
 
-/// A snapshot of an optimizer's state: per-parameter step counts and named buffers.
+/// A snapshot of an optimizer's state: per-parameter step counts, named buffers and the
+/// schedule's position.
 ///
 /// `slots[name][i]` is buffer `name` (PyTorch's names: `momentum_buffer`, `exp_avg`,
 /// `exp_avg_sq`, `square_avg`, `grad_avg`) of parameter `i`, or `nil` if it was not created yet.
@@ -45,15 +70,21 @@ public struct OptimizerState<Scalar: TensorScalar>: Equatable {
   public var steps: [Int]
   /// Named per-parameter buffers, flat row-major like the parameter.
   public var slots: [String: [[Scalar]?]]
+  /// The optimizer's `stepCount`: where its schedule stands.
+  public var stepCount: Int
 
-  /// A state with the given step counts and buffers.
-  public init(steps: [Int], slots: [String: [[Scalar]?]]) {
+  /// A state with the given step counts, buffers and schedule position.
+  public init(steps: [Int], slots: [String: [[Scalar]?]], stepCount: Int = 0) {
     self.steps = steps
     self.slots = slots
+    self.stepCount = stepCount
   }
 
   /// Checks that `slots` fit `parameters` (counts and element counts).
   func validate(for parameters: [Tensor<Scalar>], names: [String]) throws {
+    guard stepCount >= 0 else {
+      throw TensorError.invalidArgument(op: "loadState", message: "step count \(stepCount) is negative")
+    }
     guard steps.count == parameters.count else {
       throw TensorError.invalidArgument(op: "loadState", message: "\(steps.count) step counts for \(parameters.count) parameters")
     }

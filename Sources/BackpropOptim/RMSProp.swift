@@ -12,8 +12,12 @@ import BackpropCore
 public final class RMSProp<Scalar: TensorScalar>: Optimizer {
   /// The parameters being trained.
   public let parameters: [Tensor<Scalar>]
-  /// η.
+  /// η, the base learning rate (the schedule's starting point when there is one).
   public var learningRate: Double
+  /// The schedule `step()` follows (`nil`: the constant `learningRate`).
+  public var schedule: (any LearningRateSchedule)?
+  /// How many times `step()` has run: the schedule's position.
+  public var stepCount = 0
   /// α, the decay of the running mean of g².
   public let alpha: Double
   /// ε, added to the denominator.
@@ -29,10 +33,11 @@ public final class RMSProp<Scalar: TensorScalar>: Optimizer {
   private var gradientAverages: [[Scalar]?]
   private var momentumBuffers: [[Scalar]?]
 
-  /// An RMSProp optimizer with PyTorch's defaults.
+  /// An RMSProp optimizer over `parameters` with PyTorch's defaults, following `schedule` from
+  /// `learningRate` when one is given.
   public init(
-    parameters: [Tensor<Scalar>], learningRate: Double = 1e-2, alpha: Double = 0.99, epsilon: Double = 1e-8,
-    weightDecay: Double = 0, momentum: Double = 0, centered: Bool = false
+    _ parameters: [Tensor<Scalar>], learningRate: Double = 1e-2, alpha: Double = 0.99, epsilon: Double = 1e-8,
+    weightDecay: Double = 0, momentum: Double = 0, centered: Bool = false, schedule: (any LearningRateSchedule)? = nil
   ) {
     self.parameters = parameters
     self.learningRate = learningRate
@@ -41,6 +46,7 @@ public final class RMSProp<Scalar: TensorScalar>: Optimizer {
     self.weightDecay = weightDecay
     self.momentum = momentum
     self.centered = centered
+    self.schedule = schedule
     let none = [[Scalar]?](repeating: nil, count: parameters.count)
     steps = Array(repeating: 0, count: parameters.count)
     (squareAverages, gradientAverages, momentumBuffers) = (none, none, none)
@@ -48,7 +54,7 @@ public final class RMSProp<Scalar: TensorScalar>: Optimizer {
 
   /// One update of every parameter with a gradient.
   public func step() {
-    let lr = Scalar(learningRate), a = Scalar(alpha), oneMinusA = Scalar(1 - alpha), eps = Scalar(epsilon)
+    let lr = Scalar(advanceSchedule()), a = Scalar(alpha), oneMinusA = Scalar(1 - alpha), eps = Scalar(epsilon)
     let wd = Scalar(weightDecay), mu = Scalar(momentum), centered = self.centered, useMomentum = momentum > 0
     for (k, p) in parameters.enumerated() {
       guard let grad = p.grad, p.count > 0 else { continue }
@@ -70,7 +76,7 @@ public final class RMSProp<Scalar: TensorScalar>: Optimizer {
     var slots = ["square_avg": squareAverages]
     if centered { slots["grad_avg"] = gradientAverages }
     if momentum > 0 { slots["momentum_buffer"] = momentumBuffers }
-    return OptimizerState(steps: steps, slots: slots)
+    return OptimizerState(steps: steps, slots: slots, stepCount: stepCount)
   }
 
   /// Restores `state`.
@@ -78,6 +84,7 @@ public final class RMSProp<Scalar: TensorScalar>: Optimizer {
     let names = ["square_avg"] + (centered ? ["grad_avg"] : []) + (momentum > 0 ? ["momentum_buffer"] : [])
     try state.validate(for: parameters, names: names)
     steps = state.steps
+    stepCount = state.stepCount
     squareAverages = state.slots["square_avg"]!
     if centered { gradientAverages = state.slots["grad_avg"]! }
     if momentum > 0 { momentumBuffers = state.slots["momentum_buffer"]! }

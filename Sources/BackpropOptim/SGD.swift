@@ -13,8 +13,12 @@ import BackpropCore
 public final class SGD<Scalar: TensorScalar>: Optimizer {
   /// The parameters being trained.
   public let parameters: [Tensor<Scalar>]
-  /// η.
+  /// η, the base learning rate (the schedule's starting point when there is one).
   public var learningRate: Double
+  /// The schedule `step()` follows (`nil`: the constant `learningRate`).
+  public var schedule: (any LearningRateSchedule)?
+  /// How many times `step()` has run: the schedule's position.
+  public var stepCount = 0
   /// μ (0: no momentum).
   public let momentum: Double
   /// τ, the share of the new gradient *not* added to the buffer (PyTorch's `dampening`).
@@ -26,10 +30,12 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
   private var steps: [Int]
   private var buffers: [[Scalar]?]
 
+  /// SGD over `parameters` (PyTorch's `torch.optim.SGD(params, lr, momentum, …)`), following
+  /// `schedule` from `learningRate` when one is given.
   /// - Precondition: `nesterov` needs `momentum > 0` and `dampening == 0` (as in PyTorch).
   public init(
-    parameters: [Tensor<Scalar>], learningRate: Double, momentum: Double = 0, dampening: Double = 0,
-    weightDecay: Double = 0, nesterov: Bool = false
+    _ parameters: [Tensor<Scalar>], learningRate: Double, momentum: Double = 0, dampening: Double = 0,
+    weightDecay: Double = 0, nesterov: Bool = false, schedule: (any LearningRateSchedule)? = nil
   ) {
     precondition(!nesterov || (momentum > 0 && dampening == 0), "Nesterov momentum requires momentum > 0 and zero dampening")
     self.parameters = parameters
@@ -38,13 +44,14 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
     self.dampening = dampening
     self.weightDecay = weightDecay
     self.nesterov = nesterov
+    self.schedule = schedule
     steps = Array(repeating: 0, count: parameters.count)
     buffers = Array(repeating: nil, count: parameters.count)
   }
 
   /// One update of every parameter with a gradient.
   public func step() {
-    let lr = Scalar(learningRate), mu = Scalar(momentum), wd = Scalar(weightDecay), keep = Scalar(1 - dampening)
+    let lr = Scalar(advanceSchedule()), mu = Scalar(momentum), wd = Scalar(weightDecay), keep = Scalar(1 - dampening)
     let useMomentum = momentum != 0
     var unused: [Scalar]? = nil
     for (k, p) in parameters.enumerated() {
@@ -60,13 +67,14 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
 
   /// `momentum_buffer` per parameter (absent without momentum).
   public var state: OptimizerState<Scalar> {
-    OptimizerState(steps: steps, slots: momentum != 0 ? ["momentum_buffer": buffers] : [:])
+    OptimizerState(steps: steps, slots: momentum != 0 ? ["momentum_buffer": buffers] : [:], stepCount: stepCount)
   }
 
   /// Restores `state`.
   public func loadState(_ state: OptimizerState<Scalar>) throws {
     try state.validate(for: parameters, names: momentum != 0 ? ["momentum_buffer"] : [])
     steps = state.steps
+    stepCount = state.stepCount
     if momentum != 0 { buffers = state.slots["momentum_buffer"]! }
   }
 }

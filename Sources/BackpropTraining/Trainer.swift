@@ -15,9 +15,14 @@ import Foundation
 /// let history = try trainer.fit(on: train, evaluatingOn: test) { event in print(event) }
 /// ```
 ///
+/// The optimizer is built at `configuration.resolvedLearningRate`; the configured schedule is
+/// attached to it on the first epoch, and each `step()` advances it. The trainer never sets the
+/// optimizer's rate itself.
+///
 /// Determinism: batch order depends only on `configuration.seed` and the epoch, the schedule
-/// only on the step, and dropout on generators saved with the model; so a run resumed from a
-/// checkpoint (`TrainingCheckpoint`) reproduces the uninterrupted run bit for bit.
+/// only on the optimizer's step count (saved in checkpoints), and dropout on generators saved
+/// with the model; so a run resumed from a checkpoint (`TrainingCheckpoint`) reproduces the
+/// uninterrupted run bit for bit.
 public final class Trainer {
   /// The network being trained.
   public let model: Sequential<Float>
@@ -29,6 +34,8 @@ public final class Trainer {
   public internal(set) var completedEpochs = 0
   /// One record per completed epoch.
   public internal(set) var history: [EpochRecord] = []
+  /// The batches per epoch the optimizer's schedule was laid out for (`nil`: not attached yet).
+  private var scheduledBatchesPerEpoch: Int?
 
   /// A trainer for `model` with a fresh optimizer.
   /// - Throws: `TensorError.invalidArgument` for an invalid configuration.
@@ -78,16 +85,19 @@ public final class Trainer {
     let epochIndex = completedEpochs
     let sampler = try BatchSampler(sampleCount: trainingSet.count, batchSize: configuration.batchSize, seed: configuration.seed)
     let batches = sampler.batches(epoch: epochIndex)
-    let schedule = configuration.makeSchedule(batchesPerEpoch: batches.count)
+    if scheduledBatchesPerEpoch != batches.count {
+      // The schedule is laid out in steps, so it needs the epoch's batch count: attach it once.
+      optimizer.schedule = configuration.makeSchedule(batchesPerEpoch: batches.count)
+      scheduledBatchesPerEpoch = batches.count
+    }
     let parameters = model.parameters
     let lossKind = self.lossKind(for: trainingSet)
     model.train()
     let start = monotonicSeconds()
     var lossSum = 0.0, correct = 0, seen = 0
-    var learningRate = optimizer.learningRate
+    var learningRate = optimizer.currentLearningRate
     for (b, indices) in batches.enumerated() {
-      learningRate = schedule.learningRate(at: epochIndex * batches.count + b)
-      optimizer.learningRate = learningRate
+      learningRate = optimizer.currentLearningRate  // what this batch's step() applies
       let batch = trainingSet.batch(indices)
       let output = try model(Tensor(shape: [batch.count, batch.featureCount], scalars: batch.features))
       let loss = try batchLoss(output, batch, kind: lossKind)

@@ -14,6 +14,7 @@ import Foundation
 /// | `epoch`            | epochs completed                                          |
 /// | `training`         | the `TrainingConfiguration`, as JSON                      |
 /// | `optimizer.steps`  | per-parameter step counts, comma-separated                |
+/// | `optimizer.step_count` | the optimizer's `stepCount` (the schedule's position) |
 /// | `history`          | the `EpochRecord`s so far, as JSON, timings set to 0      |
 /// | `generator.<i>`    | dropout generators (written by `ModelFile`)               |
 /// | `input_scaler`     | the `FeatureScaler` applied to inputs, as JSON (optional) |
@@ -44,6 +45,7 @@ public struct TrainingCheckpoint {
     if let inputScaler { metadata[SavedModel.inputScalerKey] = try json(inputScaler) }
     let state = trainer.optimizer.state
     metadata["optimizer.steps"] = state.steps.map(String.init).joined(separator: ",")
+    metadata["optimizer.step_count"] = String(state.stepCount)
     var extra: [String: SafeTensor] = [:]
     let named = trainer.model.namedParameters
     for (slot, buffers) in state.slots {
@@ -53,6 +55,17 @@ public struct TrainingCheckpoint {
       }
     }
     try ModelFile.save(trainer.model, to: url, metadata: metadata, extraTensors: extra)
+  }
+
+  /// Saves `trainer` with what `eval`, `predict` and `--resume` need to know about `data`: its
+  /// source, task, class names and input scaler.
+  /// - Throws: `DataError.ioFailed` naming the file.
+  public static func save(_ trainer: Trainer, data: TrainingData, to url: URL) throws {
+    var metadata = data.pipelineMetadata
+    metadata[SavedModel.datasetKey] = data.source
+    metadata[SavedModel.taskKey] = data.train.task == .classification ? "classification" : "regression"
+    if let names = data.train.classNames { metadata[SavedModel.classNamesKey] = names.joined(separator: "\n") }
+    try save(trainer, to: url, inputScaler: data.inputScaler, extraMetadata: metadata)
   }
 
   /// Loads a checkpoint written by `save`, ready to continue training.
@@ -125,8 +138,14 @@ public struct TrainingCheckpoint {
         throw bad("has no tensor 'optimizer.\(parameter).\(name)' though that parameter took \(steps[k]!) steps; the resume would not be exact")
       }
     }
+    let parameterSteps = steps.map { $0! }
+    // The schedule's position; checkpoints from before it was saved took one step per batch for
+    // every parameter, so the largest per-parameter count is the same number.
+    let stepText = metadata["optimizer.step_count"]
+    let stepCount = stepText.map { Int($0) } ?? (parameterSteps.max() ?? 0)
+    guard let stepCount, stepCount >= 0 else { throw bad("'optimizer.step_count' is '\(stepText ?? "")'; it must be a whole number ≥ 0") }
     do {
-      try trainer.optimizer.loadState(OptimizerState(steps: steps.map { $0! }, slots: slots))
+      try trainer.optimizer.loadState(OptimizerState(steps: parameterSteps, slots: slots, stepCount: stepCount))
     } catch let e as TensorError { throw bad("optimizer state: \(e.withoutOperation)") }
     var scaler: FeatureScaler?
     if let text = metadata[SavedModel.inputScalerKey] {

@@ -114,44 +114,36 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     if let c = clipNorm { guard c > 0, c.isFinite else { throw bad("clip norm must be positive and finite, got \(c)") } }
   }
 
-  /// A new optimizer of the configured kind over `parameters`.
+  /// A new optimizer of the configured kind over `parameters`, at `resolvedLearningRate`, without
+  /// a schedule (the `Trainer` attaches `makeSchedule(batchesPerEpoch:)` once it knows the data).
   public func makeOptimizer(for parameters: [Tensor<Float>]) -> any Optimizer<Float> {
     let lr = resolvedLearningRate
     switch optimizer {
-    case .sgd: return SGD(parameters: parameters, learningRate: lr, weightDecay: weightDecay ?? 0)
-    case .momentum: return SGD(parameters: parameters, learningRate: lr, momentum: momentum, weightDecay: weightDecay ?? 0)
+    case .sgd: return SGD(parameters, learningRate: lr, weightDecay: weightDecay ?? 0)
+    case .momentum: return SGD(parameters, learningRate: lr, momentum: momentum, weightDecay: weightDecay ?? 0)
     case .nesterov:
-      return SGD(parameters: parameters, learningRate: lr, momentum: momentum, weightDecay: weightDecay ?? 0, nesterov: true)
-    case .adam: return Adam(parameters: parameters, learningRate: lr, weightDecay: weightDecay ?? 0)
-    case .adamw: return AdamW(parameters: parameters, learningRate: lr, weightDecay: weightDecay ?? 1e-2)
-    case .rmsprop: return RMSProp(parameters: parameters, learningRate: lr, weightDecay: weightDecay ?? 0)
+      return SGD(parameters, learningRate: lr, momentum: momentum, weightDecay: weightDecay ?? 0, nesterov: true)
+    case .adam: return Adam(parameters, learningRate: lr, weightDecay: weightDecay ?? 0)
+    case .adamw: return AdamW(parameters, learningRate: lr, weightDecay: weightDecay ?? 1e-2)
+    case .rmsprop: return RMSProp(parameters, learningRate: lr, weightDecay: weightDecay ?? 0)
     }
   }
 
-  /// The per-step learning-rate schedule for `batchesPerEpoch` steps per epoch.
-  public func makeSchedule(batchesPerEpoch: Int) -> any LearningRateSchedule {
-    let lr = resolvedLearningRate
+  /// The per-step schedule for `batchesPerEpoch` steps per epoch, relative to the optimizer's
+  /// rate; `nil` for a constant rate without warm-up.
+  public func makeSchedule(batchesPerEpoch: Int) -> (any LearningRateSchedule)? {
     let perEpoch = max(1, batchesPerEpoch)
     let warmup = warmupEpochs * perEpoch
     let mainSteps = max(1, (epochs - warmupEpochs) * perEpoch)
-    let main: any LearningRateSchedule
+    let main: (any LearningRateSchedule)?
     switch schedule {
-    case .constant: main = ConstantLearningRate(lr)
-    case .step: main = StepDecay(base: lr, stepSize: stepEpochs * perEpoch, gamma: stepGamma)
-    case .cosine: main = CosineDecay(base: lr, totalSteps: mainSteps, minimum: minimumLearningRate)
+    case .constant: main = nil
+    case .step: main = StepDecay(stepSize: stepEpochs * perEpoch, gamma: stepGamma)
+    case .cosine: main = CosineDecay(totalSteps: mainSteps, minimum: minimumLearningRate)
     }
     guard warmup > 0 else { return main }
-    return LinearWarmup(warmupSteps: warmup, startFactor: 0.1, then: AnySchedule(main))
+    return LinearWarmup(warmupSteps: warmup, startFactor: 0.1, then: AnySchedule(main ?? ConstantLearningRate()))
   }
-}
-
-/// A type-erased schedule, so that `LinearWarmup` can wrap whichever one was chosen at run time.
-public struct AnySchedule: LearningRateSchedule {
-  private let base: any LearningRateSchedule
-  /// Wraps `schedule`.
-  public init(_ schedule: any LearningRateSchedule) { base = schedule }
-  /// The wrapped schedule's rate.
-  public func learningRate(at step: Int) -> Double { base.learningRate(at: step) }
 }
 
 extension TrainingConfiguration {

@@ -21,6 +21,10 @@ public struct TrainingData {
   public var test: Dataset
   /// Raw features → model inputs; `nil` when the loader's values are used as they are.
   public var inputScaler: FeatureScaler?
+  /// How the data was loaded, as checkpoint metadata: `dataset`, `task`, and for CSV files
+  /// `label_column`, `test_fraction` and `split_seed` (see `SavedModel`'s keys), so that a
+  /// checkpoint can rebuild exactly this pipeline.
+  public var pipelineMetadata: [String: String] = [:]
 
   /// The names of the built-in sources.
   public static let builtInSources = ["digits", "fashion-mnist"]
@@ -81,7 +85,13 @@ public struct TrainingData {
       train = try scaler.transform(train)
       test = try scaler.transform(test)
     }
-    return TrainingData(source: source, train: train, test: test, inputScaler: scaler)
+    var pipeline = [SavedModel.datasetKey: source, SavedModel.taskKey: task == .classification ? "classification" : "regression"]
+    if !builtInSources.contains(source.lowercased()) {
+      pipeline[SavedModel.labelColumnKey] = labelColumn.optionValue
+      pipeline[SavedModel.testFractionKey] = String(testFraction)
+      pipeline[SavedModel.splitSeedKey] = String(splitSeed)
+    }
+    return TrainingData(source: source, train: train, test: test, inputScaler: scaler, pipelineMetadata: pipeline)
   }
 
   /// Input features per sample.
@@ -96,6 +106,19 @@ public struct TrainingData {
     case "digits": return [featureCount, 128, 64, outputCount]
     case "fashion-mnist", "fashion_mnist", "fashionmnist": return [featureCount, 256, 128, outputCount]
     default: return [featureCount, 64, outputCount]
+    }
+  }
+}
+
+extension LabelColumn {
+  /// The column as the command line writes it: `-1` for the last, `0` for the first, an index,
+  /// or a header name.
+  public var optionValue: String {
+    switch self {
+    case .last: return "-1"
+    case .first: return "0"
+    case let .index(i): return String(i)
+    case let .name(name): return name
     }
   }
 }

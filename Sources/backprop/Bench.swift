@@ -1,7 +1,6 @@
 import ArgumentParser
 import Backprop
 import BackpropBenchmarks
-import BackpropKernels
 
 /// `backprop bench`: the workloads of BENCHMARKS.md, printed as a table or as JSON Lines that
 /// `bench/compare.sh` joins with the PyTorch, JAX and NumPy runs.
@@ -25,12 +24,14 @@ struct BenchCommand: ParsableCommand {
   }
 
   func run() throws {
-    Gemm.setThreadCount(threads)
     let selected = workload == .all ? [.W1, .W2, .W3, .W4, .W5] : [workload]
     var printer = ResultPrinter(json: json)
-    for w in selected {
-      for result in try BenchmarkSuite.run(w.rawValue, threads: threads, runs: runs, epochs: epochs, dataDirectory: dataDir) {
-        printer.emit(result)
+    // Every row records the settings in force when it was measured (see BenchmarkResult).
+    try withComputeSettings(ComputeSettings(threadCount: threads)) {
+      for w in selected {
+        for result in try BenchmarkSuite.run(w.rawValue, runs: runs, epochs: epochs, dataDirectory: dataDir) {
+          printer.emit(result)
+        }
       }
     }
   }
@@ -46,14 +47,15 @@ struct ResultPrinter {
       let extra = r.extra.sorted { $0.key < $1.key }.map { "\"\($0.key)\": \"\($0.value)\"" }
       let extraText = extra.isEmpty ? "" : ", " + extra.joined(separator: ", ")
       print("{\"framework\": \"\(r.framework)\", \"workload\": \"\(r.workload)\", \"case\": \"\(r.case)\", \"threads\": \(r.threads), "
-        + "\"metric\": \"\(r.metric)\", \"value\": \(r.value), \"unit\": \"\(r.unit)\", \"lower_is_better\": \(r.lower_is_better)\(extraText)}")
+        + "\"gemm_backend\": \"\(r.gemmBackend)\", \"kernel_isa\": \"\(r.kernelISA)\", "
+        + "\"metric\": \"\(r.metric)\", \"value\": \(r.value), \"unit\": \"\(r.unit)\", \"lower_is_better\": \(r.lowerIsBetter)\(extraText)}")
       return
     }
     if !headerPrinted {
-      print(pad("workload", 9) + pad("case", 20) + pad("threads", 8) + pad("metric", 22) + pad("value", 14) + "unit")
+      print(pad("workload", 9) + pad("case", 20) + pad("threads", 8) + pad("gemm", 10) + pad("metric", 22) + pad("value", 14) + "unit")
       headerPrinted = true
     }
     let extras = r.extra.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-    print(pad(r.workload, 9) + pad(r.case, 20) + pad("\(r.threads)", 8) + pad(r.metric, 22) + pad(fmt(r.value, 5), 14) + r.unit + (extras.isEmpty ? "" : "  " + extras))
+    print(pad(r.workload, 9) + pad(r.case, 20) + pad("\(r.threads)", 8) + pad(r.gemmBackend, 10) + pad(r.metric, 22) + pad(fmt(r.value, 5), 14) + r.unit + (extras.isEmpty ? "" : "  " + extras))
   }
 }

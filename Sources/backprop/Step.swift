@@ -25,26 +25,26 @@ struct StepCommand: ParsableCommand {
       input: try input.map { try parseNumbers($0, option: "--input") }, target: try target.map { try parseNumbers($0, option: "--target") })
     if json { return try printJSON(report) }
     let r = report
-    print("Network \(r.sizes.map(String.init).joined(separator: "-")) (Linear + sigmoid per layer), seed \(r.seed), η = \(r.learning_rate)")
+    print("Network \(r.sizes.map(String.init).joined(separator: "-")) (Linear + sigmoid per layer), seed \(r.seed), η = \(r.learningRate)")
     print("input  \(vector(r.input))\ntarget \(vector(r.target))\n")
     print("1. Forward pass (random initial weights)")
     for f in r.forward { print("   layer \(f.layer): net = W·x + b = \(vector(f.net))   out = σ(net) = \(vector(f.out))") }
-    print("   error E = ½ Σ (target − out)² = \(fmt(r.loss_before, 8))\n")
+    print("   error E = ½ Σ (target − out)² = \(fmt(r.lossBefore, 8))\n")
     print("2. Backward pass: the error flows from the output layer back to the first")
     for l in r.layers {
       let role = l.layer == r.sizes.count - 1 ? "output layer" : "hidden layer"
       print("   layer \(l.layer) (\(role), W is \(l.shape[0])×\(l.shape[1])): δ = ∂E/∂net = \(vector(l.delta))")
       print("     ∂E/∂W = δ·inputᵀ:")
-      for row in l.weight_gradient { print("       \(vector(row))") }
-      print("     ∂E/∂b = \(vector(l.bias_gradient))")
+      for row in l.weightGradient { print("       \(vector(row))") }
+      print("     ∂E/∂b = \(vector(l.biasGradient))")
       print("     W ← W − η·∂E/∂W:")
-      for (before, after) in zip(l.weights_before, l.updated_weights) { print("       \(vector(before))  →  \(vector(after))") }
-      print("     b ← \(vector(l.updated_bias))")
+      for (before, after) in zip(l.weightsBefore, l.updatedWeights) { print("       \(vector(before))  →  \(vector(after))") }
+      print("     b ← \(vector(l.updatedBias))")
     }
     print("\n3. Forward pass again with the updated weights")
-    print("   out = \(vector(r.output_after))")
-    let change = r.loss_after - r.loss_before
-    print("   error E = \(fmt(r.loss_after, 8))  (was \(fmt(r.loss_before, 8)); \(change < 0 ? "lower" : "NOT lower") by \(fmt(abs(change), 4)))")
+    print("   out = \(vector(r.outputAfter))")
+    let change = r.lossAfter - r.lossBefore
+    print("   error E = \(fmt(r.lossAfter, 8))  (was \(fmt(r.lossBefore, 8)); \(change < 0 ? "lower" : "NOT lower") by \(fmt(abs(change), 4)))")
   }
 
   private func vector(_ v: [Double]) -> String { "[" + v.map { String(format: "%+.6f", $0) }.joined(separator: ", ") + "]" }

@@ -41,7 +41,7 @@ struct TrainCommand: ParsableCommand {
 
   func run() throws {
     try threading.apply()
-    let (trainer, data, pipeline) = try prepare()
+    let (trainer, data) = try prepare()
     guard trainer.completedEpochs < trainer.configuration.epochs else {
       throw CommandError("\(resume ?? "the checkpoint") has already trained all \(plural(trainer.configuration.epochs, "epoch")); "
         + "pass --epochs with more to continue (nothing was trained or saved)")
@@ -65,16 +65,16 @@ struct TrainCommand: ParsableCommand {
         let kept = save.map { path in trainer.completedEpochs > 0 ? "; \(path) keeps epoch \(trainer.completedEpochs)" : "" } ?? ""
         throw CommandError(error.description + kept)
       }
-      if let save { try saveCheckpoint(trainer, pipeline, data, to: save) }
+      if let save { try TrainingCheckpoint.save(trainer, data: data, to: URL(fileURLWithPath: save)) }
     }
     let report = try TrainReport(trainer: trainer, records: records, data: data, seconds: monotonicSeconds() - start, savedTo: save)
     if let recorder { printError(try recorder.write(trainer, data)) }
     if json { try printJSON(report) } else { print(report.summary) }
   }
 
-  /// A new trainer (model from the options) or one restored from `--resume`, its data, and the
-  /// data pipeline to record in checkpoints.
-  func prepare() throws -> (Trainer, TrainingData, DataOptions.Pipeline) {
+  /// A new trainer (model from the options) or one restored from `--resume` (with the data
+  /// pipeline the checkpoint records), and its data.
+  func prepare() throws -> (Trainer, TrainingData) {
     if let resume {
       guard !model.anyGiven, !optimization.anyGiven else {
         throw CommandError("--resume continues with the checkpoint's model and optimizer settings; only --epochs, --stop-after, --save and output options can be given")
@@ -83,19 +83,13 @@ struct TrainCommand: ParsableCommand {
       let pipeline = try data.resolved(with: checkpoint.metadata, path: resume)
       let loaded = try data.load(pipeline, inputScaler: checkpoint.inputScaler)
       try checkModelFits(checkpoint.trainer.model, loaded, file: resume)
-      return (checkpoint.trainer, loaded, pipeline)
+      return (checkpoint.trainer, loaded)
     }
     let pipeline = data.pipeline
     let loaded = try data.load(pipeline)
     let configuration = try optimization.configuration(source: pipeline.source, epochs: epochs)
     let network = try model.makeModel(for: loaded, seed: configuration.seed)
-    return (try Trainer(model: network, configuration: configuration), loaded, pipeline)
-  }
-
-  func saveCheckpoint(_ trainer: Trainer, _ pipeline: DataOptions.Pipeline, _ data: TrainingData, to path: String) throws {
-    var metadata = pipeline.metadata
-    if let names = data.train.classNames { metadata[SavedModel.classNamesKey] = names.joined(separator: "\n") }
-    try TrainingCheckpoint.save(trainer, to: URL(fileURLWithPath: path), inputScaler: data.inputScaler, extraMetadata: metadata)
+    return (try Trainer(model: network, configuration: configuration), loaded)
   }
 
   func printHeader(_ trainer: Trainer, _ data: TrainingData) throws {

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Backprop
-import BackpropKernels
 import Foundation
 
 /// Where the data comes from: `--dataset`, `--data-dir`, and CSV details.
@@ -32,13 +31,6 @@ struct DataOptions: ParsableArguments {
     var labelColumn: String
     var testFraction: Double
     var splitSeed: UInt64
-
-    /// The metadata that records this pipeline in a checkpoint or model file.
-    var metadata: [String: String] {
-      [SavedModel.datasetKey: source, SavedModel.taskKey: regression ? "regression" : "classification",
-       SavedModel.labelColumnKey: labelColumn, SavedModel.testFractionKey: String(testFraction),
-       SavedModel.splitSeedKey: String(splitSeed)]
-    }
   }
 
   /// The pipeline from the options alone (a new training run).
@@ -227,15 +219,16 @@ struct OptimizationOptions: ParsableArguments {
   }
 }
 
-/// `--threads`: how many threads the matrix kernels use.
+/// `--threads`: how many threads the kernels (matrix products and elementwise loops) use.
 struct ThreadOptions: ParsableArguments {
-  @Option(parsing: .unconditional, help: "Threads for the matrix kernels (default: BACKPROP_THREADS or all cores).")
+  @Option(parsing: .unconditional, help: "Threads for the kernels (default: BACKPROP_THREADS or all cores).")
   var threads: Int?
 
+  /// Makes the compute settings with `--threads` those of the whole command (the process).
   func apply() throws {
     if let threads {
       guard (1...256).contains(threads) else { throw CommandError("--threads must be ≥ 1 and ≤ 256, got \(threads)") }
-      Gemm.setThreadCount(threads)
+      ComputeSettings(threadCount: threads).makeGlobal()
     }
   }
 }

@@ -9,17 +9,17 @@ import _BackpropTestSupport
   @Test(arguments: [[2, 3, 2], [2, 2, 2], [4, 5, 3, 2]])
   func oneStepLowersTheError(sizes: [Int]) throws {
     let r = try OneStepReport.run(sizes: sizes, seed: 1)
-    #expect(r.loss_after < r.loss_before)
+    #expect(r.lossAfter < r.lossBefore)
     #expect(r.layers.map(\.layer) == Array((1..<sizes.count).reversed()), "output layer first")
     #expect(r.layers.first!.shape == [sizes.last!, sizes[sizes.count - 2]])
     // ∂E/∂W = δ · inputᵀ: check the output layer against the reported δ and hidden outputs.
     let out = r.layers.first!, hidden = r.forward[r.forward.count - 2].out
-    for (i, row) in out.weight_gradient.enumerated() {
+    for (i, row) in out.weightGradient.enumerated() {
       expectClose(row, hidden.map { out.delta[i] * $0 }, .sameMathsDifferentOrder)
     }
     // Updated = before − η·gradient.
-    expectClose(out.updated_weights.flatMap { $0 },
-                zip(out.weights_before.flatMap { $0 }, out.weight_gradient.flatMap { $0 }).map { $0 - r.learning_rate * $1 },
+    expectClose(out.updatedWeights.flatMap { $0 },
+                zip(out.weightsBefore.flatMap { $0 }, out.weightGradient.flatMap { $0 }).map { $0 - r.learningRate * $1 },
                 .sameMathsDifferentOrder)
   }
 

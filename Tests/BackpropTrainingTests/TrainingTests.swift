@@ -83,6 +83,7 @@ import Testing
     try TrainingCheckpoint.save(first, to: url)
     let resumed = try TrainingCheckpoint.load(contentsOf: url).trainer
     #expect(resumed.completedEpochs == 3)
+    #expect(resumed.optimizer.stepCount == first.optimizer.stepCount && first.optimizer.stepCount == 3 * 25)
     try resumed.fit(on: train)
 
     #expect(resumed.completedEpochs == 6 && resumed.history.count == 6)
@@ -90,6 +91,25 @@ import Testing
       #expect(a.scalars == b.scalars, "\(optimizer): \(name) differs after resuming")
     }
     #expect(straight.history.map(\.trainLoss) == resumed.history.map(\.trainLoss))
+  }
+
+  /// The trainer leaves the rate to the optimizer: the configured rate is the schedule's base,
+  /// each step advances the schedule, and a rate changed between epochs is the one used.
+  @Test func trainerFollowsTheOptimizersRateAndSchedule() throws {
+    let (train, _) = try Self.moons()  // 400 samples: 25 batches of 16
+    var config = TrainingConfiguration()
+    (config.epochs, config.batchSize, config.optimizer, config.learningRate, config.schedule) = (4, 16, .sgd, 0.2, .cosine)
+    let trainer = try Trainer(model: try .mlp([2, 8, 2], seed: 1), configuration: config)
+    #expect(trainer.optimizer.learningRate == 0.2 && trainer.optimizer.stepCount == 0)
+    let records = try trainer.fit(on: train, stoppingAfter: 2)
+    #expect(trainer.optimizer.stepCount == 50)
+    // The record holds the rate of the epoch's last batch: step 24, then step 49, of 100.
+    let cosine = CosineDecay(totalSteps: 100)
+    #expect(records.map(\.learningRate) == [cosine.learningRate(at: 24, base: 0.2), cosine.learningRate(at: 49, base: 0.2)])
+    #expect(trainer.optimizer.learningRate == 0.2, "the trainer must not overwrite the base rate")
+    trainer.optimizer.learningRate = 0.1
+    let third = try trainer.trainEpoch(on: train)
+    #expect(third.learningRate == cosine.learningRate(at: 74, base: 0.1))
   }
 
   /// Pixels kept as bytes train and evaluate bit for bit like the same pixels as `Float`s.

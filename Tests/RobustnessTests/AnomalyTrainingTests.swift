@@ -49,7 +49,7 @@ import Testing
   @Test func infiniteGradientIsNamedInTheBackwardPass() throws {
     let model = try Sequential<Float>.mlp([4, 3], seed: 2)
     for p in model.parameters { p.update { $0 = Array(repeating: 0, count: $0.count) } }
-    let optimizer = SGD(parameters: model.parameters, learningRate: 0.1)
+    let optimizer = SGD(model.parameters, learningRate: 0.1)
     let x = try Tensor<Float>(shape: [8, 4], scalars: (0..<32).map { Float($0) / 10 })
     let target = Tensor<Float>.zeros([8, 3])
     func step() throws {
@@ -79,7 +79,7 @@ import Testing
   /// A user-defined op (`Tensor.customOp`) whose forward returns NaN is named by its own name.
   @Test func customOpProducingNaNIsNamed() throws {
     let model = try Sequential<Float>.mlp([4, 5, 3], seed: 3)
-    let optimizer = SGD(parameters: model.parameters, learningRate: 0.1)
+    let optimizer = SGD(model.parameters, learningRate: 0.1)
     let data = try Self.data()
     let batch = data.batch(Array(0..<8))
     let x = try Tensor<Float>(shape: [8, 4], scalars: batch.features)

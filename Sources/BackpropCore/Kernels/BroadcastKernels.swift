@@ -103,9 +103,10 @@ func binaryLoop<T: TensorScalar>(_ kind: BinaryKernel, _ a: UnsafeBufferPointer<
   if T.self == Float.self, let operation = kind.arithmetic, let operands = plan.kind.arithmeticOperands {
     let (fa, fb) = (UnsafeRawPointer(ap).assumingMemoryBound(to: Float.self), UnsafeRawPointer(bp).assumingMemoryBound(to: Float.self))
     let fo = UnsafeMutableRawPointer(op).assumingMemoryBound(to: Float.self)
+    let isa = Gemm.kernelISA  // the caller's compute settings, not those of the pool's threads
     Parallel.forEachChunk(count: n, minimumChunk: kind.parallelChunk) { r in
       let first = operands == .numberFirst ? fa : fa + r.lowerBound, second = operands == .numberSecond ? fb : fb + r.lowerBound
-      Arithmetic.apply(operation, first, second, fo + r.lowerBound, count: r.count, operands: operands)
+      Arithmetic.apply(operation, first, second, fo + r.lowerBound, count: r.count, operands: operands, isa: isa)
     }
     return
   }

@@ -22,8 +22,10 @@ func unaryLoop<T: TensorScalar>(_ kind: UnaryKernel, _ x: UnsafeBufferPointer<T>
   // A libm call per element (≈ 10 ns) is worth splitting sooner than the vectorised Float
   // exp/tanh/sigmoid (≈ 0.4 ns) or a one-instruction op.
   let libm = kind.isTranscendental && !(T.self == Float.self && kind.vectorisedFloatFunction != nil)
+  // The compute settings are per thread: read the instruction set here, not on the pool's threads.
+  let isa = Gemm.kernelISA
   Parallel.forEachChunk(count: x.count, minimumChunk: libm ? Parallel.libmOpChunk : Parallel.cheapOpChunk) { r in
-    unaryRange(kind, xp + r.lowerBound, yp + r.lowerBound, r.count)
+    unaryRange(kind, xp + r.lowerBound, yp + r.lowerBound, r.count, isa: isa)
   }
 }
 
@@ -49,11 +51,13 @@ extension UnaryKernel {
 
 /// `y[i] = f(x[i])` for `i < n`.
 @inline(__always)
-func unaryRange<T: TensorScalar>(_ kind: UnaryKernel, _ xp: UnsafePointer<T>, _ yp: UnsafeMutablePointer<T>, _ n: Int) {
+func unaryRange<T: TensorScalar>(
+  _ kind: UnaryKernel, _ xp: UnsafePointer<T>, _ yp: UnsafeMutablePointer<T>, _ n: Int, isa: KernelISA
+) {
   // Float exp/tanh/sigmoid: the vectorised versions (≤ 2–3 ulp) instead of a libm call each.
   if T.self == Float.self, let function = kind.vectorisedFloatFunction {
     Transcendental.apply(function, UnsafeRawPointer(xp).assumingMemoryBound(to: Float.self),
-                         UnsafeMutableRawPointer(yp).assumingMemoryBound(to: Float.self), count: n)
+                         UnsafeMutableRawPointer(yp).assumingMemoryBound(to: Float.self), count: n, isa: isa)
     return
   }
   switch kind {

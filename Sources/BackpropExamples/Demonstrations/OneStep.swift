@@ -2,7 +2,7 @@ import BackpropCore
 import BackpropNN
 
 /// One step of backpropagation on a tiny network, with every intermediate value kept, so the
-/// seed's procedure can be shown: forward pass → error → gradients of the output layer's
+/// study note's procedure can be shown: forward pass → error → gradients of the output layer's
 /// weights first, then each earlier layer's → updated weights → the error of the next forward
 /// pass, which is lower.
 ///
@@ -28,15 +28,20 @@ public struct OneStepReport: Codable, Sendable {
     /// δ = ∂E/∂net: how much each neuron of this layer is to blame for the error.
     public var delta: [Double]
     /// W before the update, one row per output neuron.
-    public var weights_before: [[Double]]
+    public var weightsBefore: [[Double]]
     /// ∂E/∂W = δ · inputᵀ.
-    public var weight_gradient: [[Double]]
+    public var weightGradient: [[Double]]
     /// ∂E/∂b = δ.
-    public var bias_gradient: [Double]
+    public var biasGradient: [Double]
     /// W − η·∂E/∂W.
-    public var updated_weights: [[Double]]
+    public var updatedWeights: [[Double]]
     /// b − η·∂E/∂b.
-    public var updated_bias: [Double]
+    public var updatedBias: [Double]
+
+    enum CodingKeys: String, CodingKey {
+      case layer, shape, delta, weightsBefore = "weights_before", weightGradient = "weight_gradient"
+      case biasGradient = "bias_gradient", updatedWeights = "updated_weights", updatedBias = "updated_bias"
+    }
   }
 
   /// Layer widths, input first.
@@ -44,7 +49,7 @@ public struct OneStepReport: Codable, Sendable {
   /// Seed of the initial weights.
   public var seed: UInt64
   /// η.
-  public var learning_rate: Double
+  public var learningRate: Double
   /// The single input sample.
   public var input: [Double]
   /// Its target output.
@@ -52,13 +57,18 @@ public struct OneStepReport: Codable, Sendable {
   /// The first forward pass, input side first.
   public var forward: [ForwardLayer]
   /// E before the update.
-  public var loss_before: Double
+  public var lossBefore: Double
   /// Backward pass results, **output layer first** (the order backpropagation visits them).
   public var layers: [BackwardLayer]
   /// The output after the update.
-  public var output_after: [Double]
+  public var outputAfter: [Double]
   /// E after the update (lower).
-  public var loss_after: Double
+  public var lossAfter: Double
+
+  enum CodingKeys: String, CodingKey {
+    case sizes, seed, learningRate = "learning_rate", input, target, forward, lossBefore = "loss_before", layers
+    case outputAfter = "output_after", lossAfter = "loss_after"
+  }
 
   /// Runs the demonstration.
   ///
@@ -110,14 +120,14 @@ public struct OneStepReport: Codable, Sendable {
       layer.weight.update { w in for k in w.indices { w[k] -= learningRate * gw[k] } }
       layer.bias!.update { b in for k in b.indices { b[k] -= learningRate * gb[k] } }
       backward.append(BackwardLayer(
-        layer: i + 1, shape: [o, n], delta: nets[i].grad!.scalars, weights_before: matrix(before), weight_gradient: matrix(gw),
-        bias_gradient: gb, updated_weights: matrix(layer.weight.scalars), updated_bias: layer.bias!.scalars))
+        layer: i + 1, shape: [o, n], delta: nets[i].grad!.scalars, weightsBefore: matrix(before), weightGradient: matrix(gw),
+        biasGradient: gb, updatedWeights: matrix(layer.weight.scalars), updatedBias: layer.bias!.scalars))
     }
     // Step 3: the forward pass again, with the updated weights.
     let after = try withoutGradient { try forward() }
     return OneStepReport(
-      sizes: sizes, seed: seed, learning_rate: learningRate, input: x, target: t,
+      sizes: sizes, seed: seed, learningRate: learningRate, input: x, target: t,
       forward: zip(nets, outs).enumerated().map { ForwardLayer(layer: $0 + 1, net: $1.0.scalars, out: $1.1.scalars) },
-      loss_before: error.item, layers: backward, output_after: after.outs.last!.scalars, loss_after: after.error.item)
+      lossBefore: error.item, layers: backward, outputAfter: after.outs.last!.scalars, lossAfter: after.error.item)
   }
 }

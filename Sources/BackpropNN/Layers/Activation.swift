@@ -1,5 +1,5 @@
 // Activation functions as layers, so that a network reads as a list:
-// `Sequential([Linear(…), ReLU(), Linear(…)])`. Each one forwards to the core op of the same
+// `Sequential(Linear(…), ReLU(), Linear(…))`. Each one forwards to the core op of the same
 // name, whose derivative lives beside its forward pass in BackpropCore.
 
 /// `max(x, 0)` elementwise. Derivative: `1[x > 0]`.
@@ -7,7 +7,7 @@ public final class ReLU<Scalar: TensorScalar>: ParameterlessLayer {
   /// A ReLU layer.
   public init() {}
   /// `max(x, 0)`.
-  public func callAsFunction(_ input: Tensor<Scalar>) throws -> Tensor<Scalar> { input.relu() }
+  public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> { input.relu() }
   /// `ReLU`.
   public var summaryName: String { "ReLU" }
   /// `.relu`.
@@ -21,7 +21,7 @@ public final class LeakyReLU<Scalar: TensorScalar>: ParameterlessLayer {
   /// A leaky ReLU with negative-side `slope`.
   public init(slope: Double = 0.01) { self.slope = slope }
   /// `max(x, slope·x)`.
-  public func callAsFunction(_ input: Tensor<Scalar>) throws -> Tensor<Scalar> { input.leakyRelu(slope: Scalar(slope)) }
+  public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> { input.leakyRelu(slope: Scalar(slope)) }
   /// `LeakyReLU(slope)`.
   public var summaryName: String { "LeakyReLU(\(slope))" }
   /// `.leakyRelu(slope)`.
@@ -33,7 +33,7 @@ public final class Sigmoid<Scalar: TensorScalar>: ParameterlessLayer {
   /// A sigmoid layer.
   public init() {}
   /// `σ(x)`.
-  public func callAsFunction(_ input: Tensor<Scalar>) throws -> Tensor<Scalar> { input.sigmoid() }
+  public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> { input.sigmoid() }
   /// `Sigmoid`.
   public var summaryName: String { "Sigmoid" }
   /// `.sigmoid`.
@@ -45,7 +45,7 @@ public final class Tanh<Scalar: TensorScalar>: ParameterlessLayer {
   /// A tanh layer.
   public init() {}
   /// `tanh(x)`.
-  public func callAsFunction(_ input: Tensor<Scalar>) throws -> Tensor<Scalar> { input.tanh() }
+  public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> { input.tanh() }
   /// `Tanh`.
   public var summaryName: String { "Tanh" }
   /// `.tanh`.
@@ -57,7 +57,7 @@ public final class GELU<Scalar: TensorScalar>: ParameterlessLayer {
   /// A GELU layer.
   public init() {}
   /// `x·Φ(x)`.
-  public func callAsFunction(_ input: Tensor<Scalar>) throws -> Tensor<Scalar> { input.gelu() }
+  public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> { input.gelu() }
   /// `GELU`.
   public var summaryName: String { "GELU" }
   /// `.gelu`.
@@ -72,7 +72,7 @@ public final class Softmax<Scalar: TensorScalar>: ParameterlessLayer {
   /// A softmax layer over the last axis.
   public init() {}
   /// `softmax(x)` along the last axis.
-  public func callAsFunction(_ input: Tensor<Scalar>) throws -> Tensor<Scalar> { try input.softmax(alongAxis: -1) }
+  public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> { try! input.softmax(alongAxis: -1) }
   /// `Softmax`.
   public var summaryName: String { "Softmax" }
   /// `.softmax`.
@@ -84,8 +84,9 @@ public final class Flatten<Scalar: TensorScalar>: ParameterlessLayer {
   /// A flatten layer that keeps the first (batch) axis.
   public init() {}
   /// `x.reshaped(to: [batch, -1])`; a rank-1 input is returned as is.
-  public func callAsFunction(_ input: Tensor<Scalar>) throws -> Tensor<Scalar> {
-    input.rank <= 2 ? input : try input.reshaped(to: [input.shape[0], -1])
+  public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
+    // `try!`: a reshape that keeps the element count cannot fail.
+    input.rank <= 2 ? input : try! input.reshaped(to: [input.shape[0], -1])
   }
   /// `Flatten`.
   public var summaryName: String { "Flatten" }

@@ -14,19 +14,25 @@ public final class Dropout<Scalar: TensorScalar>: Layer {
 
   /// A dropout layer with drop probability `probability`, drawing masks from a generator seeded
   /// with `seed`.
-  public init(probability: Double, seed: UInt64 = 0) {
+  public init(probability: Double, seed: UInt64) {
     precondition(probability >= 0 && probability < 1, "Dropout probability must be in [0, 1), got \(probability)")
     self.probability = probability
     generator = SeededGenerator(seed: seed)
   }
 
+  /// A dropout layer whose mask generator is seeded from the global generator (`Random.seed(_:)`).
+  public convenience init(probability: Double) {
+    self.init(probability: probability, seed: Random.withGlobalGenerator { $0.next() })
+  }
+
   /// `x ⊙ m / (1 − p)` in training, `x` in evaluation.
   ///
   /// VJP: `g ⊙ m / (1 − p)` (the mask is a constant, recorded by the multiply).
-  public func callAsFunction(_ input: Tensor<Scalar>) throws -> Tensor<Scalar> {
+  public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
     guard isTraining, probability > 0 else { return input }
     let mask: [Scalar] = dropoutMask(count: input.count, keep: 1 - probability, using: &generator)
-    return try input * Tensor(shape: input.shape, scalars: mask)
+    // `try!`: the mask has the input's shape by construction.
+    return try! input * Tensor(shape: input.shape, scalars: mask)
   }
 
   /// None.

@@ -13,10 +13,16 @@ public final class Sequential<Scalar: TensorScalar>: Layer {
     for layer in layers { layer.isTraining = true }
   }
 
+  /// A network of the layers listed, in training mode:
+  /// `Sequential<Float>(Linear(3, 16), ReLU(), Linear(16, 1))`.
+  public convenience init(_ layers: any Layer<Scalar>...) {
+    self.init(layers)
+  }
+
   /// Applies each layer in turn.
-  public func callAsFunction(_ input: Tensor<Scalar>) throws -> Tensor<Scalar> {
+  public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
     var x = input
-    for layer in layers { x = try layer(x) }
+    for layer in layers { x = layer(x) }
     return x
   }
 

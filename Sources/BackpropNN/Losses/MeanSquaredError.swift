@@ -20,3 +20,18 @@ public func meanSquaredError<Scalar>(
   let squares = try (predicted - target).squared()
   return reduction == .mean ? squares.mean() : squares.sum()
 }
+
+/// Mean squared error of `prediction` against `target`, PyTorch's `F.mse_loss(input, target)`:
+/// `L = (1/n) Σᵢ (ŷᵢ − yᵢ)²` (or the sum, with `reduction: .sum`).
+///
+/// Gradient: `∂L/∂ŷ = 2(ŷ − y)/n`.
+/// - Precondition: `prediction` and `target` have the same shape (a programming error otherwise,
+///   like an out-of-range index; data read from outside is checked where it is read).
+public func meanSquaredError<Scalar>(
+  _ prediction: Tensor<Scalar>, _ target: Tensor<Scalar>, reduction: LossReduction = .mean
+) -> Tensor<Scalar> {
+  precondition(prediction.shape == target.shape,
+               "meanSquaredError: prediction \(prediction.shape) and target \(target.shape) must have the same shape")
+  // `try!`: the only failure is the shape mismatch ruled out above.
+  return try! meanSquaredError(predicted: prediction, target: target, reduction: reduction)
+}
