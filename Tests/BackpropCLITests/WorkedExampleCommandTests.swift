@@ -9,6 +9,28 @@ import Testing
     return try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
   }
 
+  /// Sums of signed terms read as maths: `-6.63 − 0.86`, never `-6.63 + -0.86`.
+  @Test func chainRuleTextWritesSignedSums() throws {
+    let r = try runBackprop(["chain-rule"])
+    try #require(r.status == 0, "\(r.stderr)")
+    let sums = r.stdout.split(separator: "\n").filter { $0.contains("d z/d") }
+    #expect(sums.count == 2, "\(r.stdout)")
+    #expect(!r.stdout.contains("+ -") && sums.contains { $0.contains(" − ") }, "\(sums)")
+  }
+
+  /// `train --help` states the defaults of the options people change first.
+  @Test func trainHelpShowsDefaults() throws {
+    let r = try runBackprop(["train", "--help"])
+    try #require(r.status == 0)
+    let help = r.stdout.replacingOccurrences(of: "\n", with: " ").split(separator: " ").joined(separator: " ")
+    for option in ["--batch-size <batch-size> Batch size (default: 32 for digits",
+                   "--epochs <epochs> Total epochs (default: 30 for digits",
+                   "--lr <lr> Learning rate (default: 0.05 for digits",
+                   "(default: 64,128,64,10 for digits"] {
+      #expect(help.contains(option), "missing: \(option)")
+    }
+  }
+
   @Test func chainRuleJSONHasTheIssueKeys() throws {
     let o = try object(["chain-rule", "--s", "0.3", "--t", "-2", "--json"])
     for key in ["x", "y", "z", "dz_ds", "dz_dt", "closed_form", "trace"] { #expect(o[key] != nil, "missing \(key)") }
@@ -55,3 +77,4 @@ import Testing
     #expect(plain.stderr.split(separator: "\n").count == 1 && !plain.stdout.contains("Test accuracy"))
   }
 }
+
