@@ -92,7 +92,7 @@ let package = Package(
       name: "BackpropDataTests", dependencies: ["BackpropData"], resources: [.copy("Fixtures")]),
     .testTarget(
       name: "BackpropTrainingTests",
-      dependencies: ["BackpropTraining", "BackpropData", "BackpropNN", "BackpropOptim"]),
+      dependencies: ["BackpropTraining", "BackpropData", "BackpropIO", "BackpropNN", "BackpropOptim"]),
     .testTarget(
       name: "BackpropExamplesTests",
       dependencies: ["BackpropExamples", "BackpropCore", "BackpropData", "BackpropNN", "_BackpropTestSupport"]),
