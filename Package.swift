@@ -17,8 +17,9 @@ let package = Package(
   ],
   targets: [
     // MARK: - Public API
-    // Along the data flow, bottom to top: Core ← IO ← Data, NN; Core ← Optim;
-    // NN, Optim, Data, Viz, IO ← Training; Examples beside Training. See README "Modules".
+    // Modules along the data flow (A → B: B imports A): Kernels → Core → IO → Data, NN;
+    // Core → Optim; NN → Viz; Data, NN, Optim, Viz, IO → Training; Data, NN, Viz → Examples.
+    // README "Layout" draws the graph.
     /// Tensors, the tape (reverse mode), forward mode, functional transforms, gradient checking, `Value`.
     .target(
       name: "BackpropCore",
@@ -65,7 +66,8 @@ let package = Package(
     .target(name: "BackpropBenchmarks", dependencies: ["Backprop", "BackpropKernels"]),
 
     // MARK: - Implementation details
-    /// Matrix multiply and other hot loops: run-time BLAS (dlopen), own packed kernels, threads.
+    /// Matrix multiply and other hot loops: run-time BLAS (dlopen), own packed kernels, threads,
+    /// and `ComputeSettings` (threads, GEMM backend, instruction set) that they all read.
     .target(name: "BackpropKernels", dependencies: ["CBackpropKernels"]),
     /// AVX2/FMA micro-kernels in C (chosen at run time by CPU feature) and the dlopen'd BLAS loader.
     .target(name: "CBackpropKernels", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]),
@@ -93,7 +95,7 @@ let package = Package(
       name: "BackpropDataTests", dependencies: ["BackpropData"], resources: [.copy("Fixtures")]),
     .testTarget(
       name: "BackpropTrainingTests",
-      dependencies: ["BackpropTraining", "BackpropData", "BackpropNN", "BackpropOptim"]),
+      dependencies: ["BackpropTraining", "BackpropData", "BackpropIO", "BackpropNN", "BackpropOptim"]),
     .testTarget(
       name: "BackpropExamplesTests",
       dependencies: ["BackpropExamples", "BackpropCore", "BackpropData", "BackpropNN", "_BackpropTestSupport"]),

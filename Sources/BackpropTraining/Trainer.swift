@@ -82,6 +82,7 @@ public final class Trainer {
   /// - Throws: `TrainingError.nonFiniteLoss` at the first batch whose loss is NaN or infinite
   ///   (before its optimizer step); shape errors when the data does not fit the model.
   public func trainEpoch(on trainingSet: Dataset, progress: ((TrainingEvent) -> Void)? = nil) throws -> EpochRecord {
+    try checkInputWidth(of: model, fits: trainingSet)
     let epochIndex = completedEpochs
     let sampler = try BatchSampler(sampleCount: trainingSet.count, batchSize: configuration.batchSize, seed: configuration.seed)
     let batches = sampler.batches(epoch: epochIndex)
@@ -167,6 +168,7 @@ func correctCount(_ output: Tensor<Float>, _ batch: Batch, kind: LossKind) throw
 /// graph; the model's mode is restored afterwards.
 /// - Throws: shape errors when the data does not fit the model.
 public func evaluate(_ model: Sequential<Float>, on dataset: Dataset, loss kind: LossKind, batchSize: Int = 512) throws -> Evaluation {
+  try checkInputWidth(of: model, fits: dataset)
   let wasTraining = model.isTraining
   model.eval()
   defer { model.isTraining = wasTraining }
@@ -184,6 +186,13 @@ public func evaluate(_ model: Sequential<Float>, on dataset: Dataset, loss kind:
   let n = max(dataset.count, 1)
   return Evaluation(loss: lossSum / Double(n), accuracy: kind == .meanSquaredError ? nil : Double(correct) / Double(n),
                     count: dataset.count, seconds: monotonicSeconds() - start)
+}
+
+/// Throws unless `dataset`'s samples fit `model` (see `Sequential.checkInput(shape:)`): the
+/// data comes from outside, so a mismatch is reported before any layer runs.
+/// - Throws: `TensorError.shapeMismatch` naming the layer and the widths.
+public func checkInputWidth(of model: Sequential<Float>, fits dataset: Dataset) throws {
+  try model.checkInput(shape: [dataset.featureCount])
 }
 
 /// Seconds on a monotonic clock (for durations only).
