@@ -11,11 +11,15 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    // Documentation only (`swift package generate-documentation`, scripts/check-docs.sh): a
+    // command plugin, built when invoked, never by `swift build` or `swift test`.
+    .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
   ],
   targets: [
     // MARK: - Public API
-    // Along the data flow, bottom to top: Core ← IO ← Data, NN; Core ← Optim;
-    // NN, Optim, Data, Viz, IO ← Training; Examples beside Training. See README "Modules".
+    // Modules along the data flow (A → B: B imports A): Kernels → Core → IO → Data, NN;
+    // Core → Optim; NN → Viz; Data, NN, Optim, Viz, IO → Training; Data, NN, Viz → Examples.
+    // README "Layout" draws the graph.
     /// Tensors, the tape (reverse mode), forward mode, functional transforms, gradient checking, `Value`.
     .target(
       name: "BackpropCore",
@@ -64,14 +68,15 @@ let package = Package(
     .target(name: "BackpropBenchmarks", dependencies: ["Backprop", "BackpropKernels"]),
 
     // MARK: - Implementation details
-    /// Matrix multiply and other hot loops: run-time BLAS (dlopen), own packed kernels, threads.
+    /// Matrix multiply and other hot loops: run-time BLAS (dlopen), own packed kernels, threads,
+    /// and `ComputeSettings` (threads, GEMM backend, instruction set) that they all read.
     .target(name: "BackpropKernels", dependencies: ["CBackpropKernels"]),
     /// AVX2/FMA micro-kernels in C (chosen at run time by CPU feature) and the dlopen'd BLAS loader.
     .target(name: "CBackpropKernels", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]),
     /// zlib from the system (gzip'd IDX files).
     .systemLibrary(name: "CZlib"),
     /// Gradient checking helpers, tolerances, seeded data for tests.
-    .target(name: "_BackpropTestSupport", dependencies: ["BackpropCore"]),
+    .target(name: "_BackpropTestSupport", dependencies: ["BackpropCore", "BackpropKernels"]),
 
     // MARK: - Tests
     .testTarget(name: "BackpropKernelsTests", dependencies: ["BackpropKernels"]),
@@ -92,11 +97,12 @@ let package = Package(
       name: "BackpropDataTests", dependencies: ["BackpropData"], resources: [.copy("Fixtures")]),
     .testTarget(
       name: "BackpropTrainingTests",
-      dependencies: ["BackpropTraining", "BackpropData", "BackpropNN", "BackpropOptim"]),
+      dependencies: ["BackpropTraining", "BackpropData", "BackpropIO", "BackpropNN", "BackpropOptim"]),
     .testTarget(
       name: "BackpropExamplesTests",
       dependencies: ["BackpropExamples", "BackpropCore", "BackpropData", "BackpropNN", "_BackpropTestSupport"]),
-    .testTarget(name: "BackpropCLITests", dependencies: ["Backprop", "BackpropBenchmarks"]),
+    /// Runs the built `backprop` binary: the dependency makes `swift test` build it first.
+    .testTarget(name: "BackpropCLITests", dependencies: ["Backprop", "BackpropBenchmarks", "backprop"]),
     .testTarget(name: "RobustnessTests", dependencies: ["Backprop", "checkpoint-writer"]),
     .testTarget(name: "ReadmeProgramTests", dependencies: ["readme-example"]),
     .testTarget(

@@ -42,8 +42,9 @@ public struct CSVOptions: Sendable, Equatable {
 ///
 /// Every row must have the same number of fields, and every field must be a finite number
 /// (decimal, optionally signed, with exponent); errors give `file:line`. Blank lines are skipped,
-/// a UTF-8 byte-order mark and `\r\n` line ends are accepted, and surrounding double quotes are
-/// removed from fields (quoted fields may not contain the delimiter).
+/// a UTF-8 byte-order mark and `\r\n` line ends are accepted, and quoted fields follow RFC 4180
+/// (a field in double quotes may hold the delimiter, line breaks and `""` for a quote; the
+/// quotes are removed).
 public struct CSVTable: Sendable, Equatable {
   /// Column names from the header line, or `nil` when there was none.
   public let columnNames: [String]?
@@ -98,7 +99,10 @@ public struct CSVTable: Sendable, Equatable {
           throw DataError.badLine(
             path: path, line: line,
             reason: text.isEmpty
-              ? "field \(column + 1)\(name) is empty" : "field \(column + 1)\(name) is not a finite number: '\(text)'")
+              ? "field \(column + 1)\(name) is empty"
+              : "field \(column + 1)\(name) is not a finite number: '\(text)'"
+                + (text.contains(",") && text.replacingOccurrences(of: ",", with: ".").allSatisfy { "0123456789.-+eE".contains($0) }
+                  ? " (a decimal comma? write numbers with '.')" : ""))
         }
         values.append(value)
       }
@@ -127,7 +131,9 @@ public struct CSVTable: Sendable, Equatable {
   }
 }
 
-/// Splits text into non-blank lines (without their `\n` / `\r\n`), numbered from 1.
+/// Splits text into non-blank records (without their `\n` / `\r\n`), numbered by the line
+/// they start on (from 1). As RFC 4180 allows, a line break inside a double-quoted field
+/// belongs to the field.
 struct CSVLines: IteratorProtocol {
   private let text: [UInt8]
   private var position = 0
@@ -140,12 +146,22 @@ struct CSVLines: IteratorProtocol {
 
   mutating func next() -> (Int, ArraySlice<UInt8>)? {
     while position < text.count {
-      let end = text[position...].firstIndex(of: UInt8(ascii: "\n")) ?? text.count
+      let first = lineNumber + 1
+      var end = position
+      var inQuotes = false
+      while end < text.count {
+        let b = text[end]
+        if b == UInt8(ascii: "\"") { inQuotes.toggle() } else if b == UInt8(ascii: "\n") {
+          lineNumber += 1
+          if !inQuotes { break }
+        }
+        end += 1
+      }
+      if end == text.count { lineNumber += 1 }
       var line = text[position..<end]
       position = end + 1
-      lineNumber += 1
       if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
-      if line.contains(where: { !isBlank($0) }) { return (lineNumber, line) }
+      if line.contains(where: { !isBlank($0) }) { return (first, line) }
     }
     return nil
   }
@@ -153,22 +169,50 @@ struct CSVLines: IteratorProtocol {
 
 private func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
 
-/// Splits a line into trimmed, unquoted fields.
+/// Splits a record into trimmed, unquoted fields, following RFC 4180: a field in double quotes
+/// may hold the delimiter, line breaks and `""` (one quote).
 private func splitFields(_ line: ArraySlice<UInt8>, _ delimiter: CSVOptions.Delimiter) -> [ArraySlice<UInt8>] {
-  let raw: [ArraySlice<UInt8>]
+  let quote = UInt8(ascii: "\"")
+  let separator: UInt8?
   switch delimiter {
-  case .whitespace, .auto:
-    raw = line.split(whereSeparator: isBlank)
-  case .comma: raw = line.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false)
-  case .tab: raw = line.split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: false)
-  case .semicolon: raw = line.split(separator: UInt8(ascii: ";"), omittingEmptySubsequences: false)
+  case .whitespace, .auto: separator = nil
+  case .comma: separator = UInt8(ascii: ",")
+  case .tab: separator = UInt8(ascii: "\t")
+  case .semicolon: separator = UInt8(ascii: ";")
+  }
+  var raw: [ArraySlice<UInt8>] = []
+  if !line.contains(quote) {  // the common case: no quotes, a plain split
+    raw = separator.map { line.split(separator: $0, omittingEmptySubsequences: false) } ?? line.split(whereSeparator: isBlank)
+  } else {
+    var start = line.startIndex, inQuotes = false, i = line.startIndex
+    while i < line.endIndex {
+      let b = line[i]
+      if b == quote {
+        inQuotes.toggle()
+      } else if !inQuotes, separator.map({ b == $0 }) ?? isBlank(b) {
+        if separator != nil || i > start { raw.append(line[start..<i]) }
+        start = i + 1
+      }
+      i += 1
+    }
+    if separator != nil || start < line.endIndex { raw.append(line[start..<line.endIndex]) }
   }
   return raw.map { field in
     var f = field
     while let b = f.first, isBlank(b) { f = f.dropFirst() }
     while let b = f.last, isBlank(b) { f = f.dropLast() }
-    if f.count >= 2, f.first == UInt8(ascii: "\""), f.last == UInt8(ascii: "\"") { f = f.dropFirst().dropLast() }
-    return f
+    guard f.count >= 2, f.first == quote, f.last == quote else { return f }
+    f = f.dropFirst().dropLast()
+    guard f.contains(quote) else { return f }
+    // `""` inside a quoted field is one quote.
+    var unescaped: [UInt8] = []
+    var previousWasQuote = false
+    for b in f {
+      if b == quote && previousWasQuote { previousWasQuote = false; continue }
+      previousWasQuote = b == quote
+      unescaped.append(b)
+    }
+    return unescaped[...]
   }
 }
 

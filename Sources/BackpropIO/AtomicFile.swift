@@ -15,6 +15,10 @@ import Foundation
 /// file system), `fsync` it, `rename` it over the destination, then `fsync` the directory so the
 /// rename itself is durable. Used for safetensors files and training checkpoints.
 ///
+/// A symbolic link at the destination is written through (its target is replaced, atomically,
+/// and the link kept); a destination that exists but is not a regular file (a device, a FIFO,
+/// a directory) is refused.
+///
 /// The temporary file is named `.<name>.tmp-<pid>-XXXXXX`. A writer killed part-way (SIGKILL, power
 /// loss) leaves its temporary file behind; the next successful write of the same file removes such
 /// leftovers whose process no longer exists, and leaves those of live processes alone.
@@ -34,11 +38,18 @@ public enum AtomicFile {
     try bytes.withUnsafeBytes { try write(bytes: $0, to: url) }
   }
 
-  private static func write(bytes: UnsafeRawBufferPointer, to url: URL) throws {
+  private static func write(bytes: UnsafeRawBufferPointer, to given: URL) throws {
+    // A symlink is written through: its target is replaced atomically, the link stays.
+    let url = try resolvingSymlinks(given)
     let path = url.path
     let directory = url.deletingLastPathComponent().path
     func fail(_ operation: String, _ code: Int32 = errno) -> DataError {
-      .ioFailed(path: path, operation: operation, reason: systemErrorMessage(code))
+      .ioFailed(path: given.path, operation: operation, reason: systemErrorMessage(code))
+    }
+    var target = stat()
+    if stat(path, &target) == 0 && (target.st_mode & S_IFMT) != S_IFREG {
+      // rename(2) would turn a device, FIFO or socket into a regular file (or fail on a directory).
+      throw DataError.ioFailed(path: given.path, operation: "replace", reason: "it is not a regular file")
     }
 
     // mkstemp needs a writable, NUL-terminated template it fills in place.
@@ -80,6 +91,23 @@ public enum AtomicFile {
     defer { close(dirFD) }
     if fsync(dirFD) != 0 && errno != EINVAL && errno != EROFS { throw fail("fsync the directory of") }
     removeStaleTemporaries(in: directory.isEmpty ? "." : directory, prefix: prefix)
+  }
+
+  /// `url` with symbolic links in its last component followed (up to 40 hops, like the
+  /// kernel); a dangling link resolves to the file it names.
+  public static func resolvingSymlinks(_ url: URL) throws -> URL {
+    var current = url
+    for _ in 0..<40 {
+      var info = stat()
+      guard lstat(current.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK else { return current }
+      var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+      let n = readlink(current.path, &buffer, buffer.count - 1)
+      guard n > 0 else { return current }
+      let target = String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+      current = target.hasPrefix("/")
+        ? URL(fileURLWithPath: target) : current.deletingLastPathComponent().appendingPathComponent(target)
+    }
+    throw DataError.ioFailed(path: url.path, operation: "resolve", reason: "too many levels of symbolic links")
   }
 
   /// `.<name>.tmp-`: what every temporary file for `name` starts with.

@@ -76,9 +76,9 @@ extension Gemm {
   }
 
   /// Runs `body` with these settings on the calling thread only (a `nil` argument keeps the
-  /// current one), then restores the thread's previous settings. GEMMs called from this thread
-  /// inside `body` use them; other threads are unaffected — unlike `setBackend(_:)` and friends,
-  /// which change the whole process. Tests use it to pin a backend while other tests run.
+  /// current one), then restores the thread's previous settings: `withComputeSettings(_:_:)`
+  /// with `ComputeSettings(threadCount:gemmBackend:kernelISA:)`, for callers that would rather
+  /// skip than stop on settings this machine cannot run.
   /// - Returns: `nil` without running `body` when the backend or instruction set is unavailable.
   @discardableResult
   public static func withSettings<R>(
@@ -86,13 +86,7 @@ extension Gemm {
   ) rethrows -> R? {
     if let backend, !backend.isAvailable { return nil }
     if let kernelISA, !kernelISA.isSupported { return nil }
-    var saved: (Int32, Int32, Int32) = (-2, -2, -2)
-    bp_get_local_overrides(&saved.0, &saved.1, &saved.2)
-    bp_set_local_overrides(backend?.cValue ?? saved.0,
-                           threadCount.map { Int32(clamping: max(1, $0)) } ?? saved.1,
-                           kernelISA?.cValue ?? saved.2)
-    defer { bp_set_local_overrides(saved.0, saved.1, saved.2) }
-    return try body()
+    return try withComputeSettings(ComputeSettings(threadCount: threadCount, gemmBackend: backend, kernelISA: kernelISA), body)
   }
 
   /// The instruction set the `.own` backend's micro-kernels use now.

@@ -42,6 +42,18 @@ public enum Parallel {
   }
 }
 
+extension Parallel {
+  /// For the calling thread, since it started: how many parallel loops (its own
+  /// `forEachChunk` calls and GEMMs) ran on the thread pool rather than serially, and how many
+  /// of their pieces other threads computed. A test that claims "the same bits on 1 and 2
+  /// threads" reads it before and after to prove the second thread took part.
+  public static var callingThreadStatistics: (pooledJobs: Int, piecesByOtherThreads: Int) {
+    var jobs = 0, pieces = 0
+    bp_parallel_statistics(&jobs, &pieces)
+    return (jobs, pieces)
+  }
+}
+
 /// One `forEachChunk` call, handed to the C pool as its opaque argument.
 private final class ChunkJob {
   let count: Int

@@ -58,8 +58,10 @@ public func groupedThousands(_ n: Int) -> String {
 extension Sequential {
   /// Runs one zero sample of shape `[1] + featureShape` through the layers (no gradients, in
   /// evaluation mode, the mode is restored afterwards) and records each output shape.
-  /// - Throws: the first layer's shape error if the input does not fit.
+  /// - Throws: `TensorError.shapeMismatch` naming the layer if a `Linear` layer would get the
+  ///   wrong number of features (checked before running it: layers stop on a wrong width).
   public func summary(inputShape featureShape: [Int]) throws -> ModelSummary {
+    try checkInput(shape: featureShape)
     let wasTraining = isTraining
     isTraining = false
     defer { isTraining = wasTraining }
@@ -67,10 +69,39 @@ extension Sequential {
     var rows: [ModelSummary.Row] = []
     try withoutGradient {
       for (i, layer) in layers.enumerated() {
-        x = try layer(x)
+        x = layer(x)
         rows.append(.init(index: i, name: layer.summaryName, outputShape: x.shape, parameterCount: layer.parameterCount))
       }
     }
     return ModelSummary(rows: rows, inputShape: [1] + featureShape)
+  }
+}
+
+extension Sequential {
+  /// Throws unless samples of shape `featureShape` fit the model: each `Linear` layer must get
+  /// the features it takes, following the shape through the layers (activations and dropout keep
+  /// it, `Flatten` joins its axes, `Linear` sets the last one; a layer without a spec ends the
+  /// check). Call it where data from outside meets a model: a layer called on the wrong width
+  /// stops the program instead of throwing.
+  /// - Throws: `TensorError.shapeMismatch` naming the layer and the shapes.
+  public func checkInput(shape featureShape: [Int]) throws {
+    var shape = featureShape
+    for (i, layer) in layers.enumerated() {
+      switch layer.spec {
+      case let .linear(inputSize, outputSize, _)?:
+        guard shape.last == inputSize else {
+          throw TensorError.shapeMismatch(
+            op: "Sequential", lhs: [1] + featureShape, rhs: [outputSize, inputSize],
+            reason: "layer \(i) (\(layer.summaryName)) takes \(inputSize) features but gets shape \(shape)")
+        }
+        shape[shape.count - 1] = outputSize
+      case .flatten?:
+        shape = [shape.reduce(1, *)]
+      case .some:
+        continue
+      case nil:
+        return
+      }
+    }
   }
 }

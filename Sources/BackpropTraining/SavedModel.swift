@@ -7,7 +7,9 @@ import Foundation
 /// name its outputs, read from a safetensors file (ours, or PyTorch's without metadata).
 ///
 /// Metadata read (all optional): `input_scaler` (a `FeatureScaler` as JSON, applied to raw
-/// inputs), `class_names` (one per line), `dataset` (the source it was trained on).
+/// inputs), `class_names` (one per line), `dataset` (the source it was trained on); and, for
+/// the command-line tool to rebuild the data pipeline, `task`, `label_column`, `test_fraction`
+/// and `split_seed`.
 public struct SavedModel {
   /// The metadata key of the input scaler.
   public static let inputScalerKey = "input_scaler"
@@ -17,6 +19,12 @@ public struct SavedModel {
   public static let datasetKey = "dataset"
   /// The metadata key of the task, `classification` or `regression`.
   public static let taskKey = "task"
+  /// The metadata key of a CSV source's label column (index or header name, as given).
+  public static let labelColumnKey = "label_column"
+  /// The metadata key of a CSV source's test fraction.
+  public static let testFractionKey = "test_fraction"
+  /// The metadata key of the seed of a CSV source's train/test split.
+  public static let splitSeedKey = "split_seed"
 
   /// The network, in evaluation mode.
   public var model: Sequential<Float>
@@ -44,14 +52,21 @@ public struct SavedModel {
     model.eval()
     var scaler: FeatureScaler?
     if let text = file.metadata[inputScalerKey] {
-      scaler = try JSONDecoder().decode(FeatureScaler.self, from: Data(text.utf8))
+      do { scaler = try JSONDecoder().decode(FeatureScaler.self, from: Data(text.utf8)) } catch {
+        throw DataError.malformed(path: url.path, reason: "the '\(inputScalerKey)' metadata is not a feature scaler")
+      }
+      if let inputs = Self.firstLinearInputs(model), scaler!.columnCount != inputs {
+        throw DataError.malformed(path: url.path, reason: "its input scaler has \(scaler!.columnCount) columns but the model takes \(inputs) inputs")
+      }
     }
     let names = file.metadata[classNamesKey].map { $0.components(separatedBy: "\n") }
     return SavedModel(model: model, inputScaler: scaler, classNames: names, dataset: file.metadata[datasetKey], metadata: file.metadata)
   }
 
   /// The number of input features the network expects (from its first `Linear` layer).
-  public var inputSize: Int? {
+  public var inputSize: Int? { Self.firstLinearInputs(model) }
+
+  static func firstLinearInputs(_ model: Sequential<Float>) -> Int? {
     for case let .linear(i, _, _) in model.architecture ?? [] { return i }
     return nil
   }

@@ -50,7 +50,8 @@ public final class Trainer {
   /// `stoppingAfter`, e.g. to checkpoint part-way: the schedule still spans all epochs),
   /// evaluating on `evaluationSet` after each epoch when given.
   /// Returns the records of the epochs run by this call.
-  /// - Throws: shape errors when the data does not fit the model.
+  /// - Throws: `TrainingError` at the first non-finite loss (the run diverged); shape errors
+  ///   when the data does not fit the model.
   @discardableResult
   public func fit(
     on trainingSet: Dataset, evaluatingOn evaluationSet: Dataset? = nil, stoppingAfter lastEpoch: Int? = nil,
@@ -62,6 +63,7 @@ public final class Trainer {
       if let evaluationSet {
         let e = try evaluate(model, on: evaluationSet, loss: lossKind(for: evaluationSet), batchSize: max(configuration.batchSize, 256))
         (record.evaluationLoss, record.evaluationAccuracy, record.evaluationSeconds) = (e.loss, e.accuracy, e.seconds)
+        guard e.loss.isFinite else { throw TrainingError.nonFiniteEvaluation(epoch: record.epoch, loss: e.loss) }
       }
       history[history.count - 1] = record
       records.append(record)
@@ -77,8 +79,10 @@ public final class Trainer {
   }
 
   /// Runs one epoch (number `completedEpochs + 1`) over `trainingSet` in training mode.
-  /// - Throws: shape errors when the data does not fit the model.
+  /// - Throws: `TrainingError.nonFiniteLoss` at the first batch whose loss is NaN or infinite
+  ///   (before its optimizer step); shape errors when the data does not fit the model.
   public func trainEpoch(on trainingSet: Dataset, progress: ((TrainingEvent) -> Void)? = nil) throws -> EpochRecord {
+    try checkInputWidth(of: model, fits: trainingSet)
     let epochIndex = completedEpochs
     let sampler = try BatchSampler(sampleCount: trainingSet.count, batchSize: configuration.batchSize, seed: configuration.seed)
     let batches = sampler.batches(epoch: epochIndex)
@@ -98,12 +102,17 @@ public final class Trainer {
       let batch = trainingSet.batch(indices)
       let output = try model(Tensor(shape: [batch.count, batch.featureCount], scalars: batch.features))
       let loss = try batchLoss(output, batch, kind: lossKind)
+      let lossValue = Double(loss.item)
       optimizer.zeroGrad()
       loss.backward()
-      try throwIfAnomalyDetected()  // --detect-anomaly: stop at this step, before the update
+      try throwIfAnomalyDetected()  // --detect-anomaly: stop at this step, naming the op, before the update
+      guard lossValue.isFinite else {
+        // Stop before the step: NaN weights would be useless, and no checkpoint must hold them.
+        throw TrainingError.nonFiniteLoss(epoch: epochIndex + 1, batch: b + 1, loss: lossValue, learningRate: learningRate)
+      }
       if let maxNorm = configuration.clipNorm { clipGradientNorm(parameters, maxNorm: maxNorm) }
       optimizer.step()
-      lossSum += Double(loss.item) * Double(batch.count)
+      lossSum += lossValue * Double(batch.count)
       correct += try correctCount(output, batch, kind: lossKind)
       seen += batch.count
       if let progress {
@@ -160,6 +169,7 @@ func correctCount(_ output: Tensor<Float>, _ batch: Batch, kind: LossKind) throw
 /// graph; the model's mode is restored afterwards.
 /// - Throws: shape errors when the data does not fit the model.
 public func evaluate(_ model: Sequential<Float>, on dataset: Dataset, loss kind: LossKind, batchSize: Int = 512) throws -> Evaluation {
+  try checkInputWidth(of: model, fits: dataset)
   let wasTraining = model.isTraining
   model.eval()
   defer { model.isTraining = wasTraining }
@@ -177,6 +187,13 @@ public func evaluate(_ model: Sequential<Float>, on dataset: Dataset, loss kind:
   let n = max(dataset.count, 1)
   return Evaluation(loss: lossSum / Double(n), accuracy: kind == .meanSquaredError ? nil : Double(correct) / Double(n),
                     count: dataset.count, seconds: monotonicSeconds() - start)
+}
+
+/// Throws unless `dataset`'s samples fit `model` (see `Sequential.checkInput(shape:)`): the
+/// data comes from outside, so a mismatch is reported before any layer runs.
+/// - Throws: `TensorError.shapeMismatch` naming the layer and the widths.
+public func checkInputWidth(of model: Sequential<Float>, fits dataset: Dataset) throws {
+  try model.checkInput(shape: [dataset.featureCount])
 }
 
 /// Seconds on a monotonic clock (for durations only).

@@ -87,17 +87,31 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
   /// The learning rate in effect: `learningRate` or the optimizer's default.
   public var resolvedLearningRate: Double { learningRate ?? optimizer.defaultLearningRate }
 
-  /// Checks ranges.
+  /// The most epochs a configuration may ask for: far beyond any real run, and small enough
+  /// that epochs × batches × samples never overflows `Int` (a checkpoint or an option asking for
+  /// 3·10¹⁷ epochs is refused instead of trapping).
+  public static let maximumEpochs = 1_000_000
+  /// The largest batch size accepted (16,777,216 samples).
+  public static let maximumBatchSize = 1 << 24
+
+  /// Checks ranges: counts within bounds, rates and factors finite.
   /// - Throws: `TensorError.invalidArgument` naming the bad setting.
   public func validate() throws {
-    func bad(_ m: String) -> TensorError { .invalidArgument(op: "TrainingConfiguration", message: m) }
-    guard epochs >= 0 else { throw bad("epochs must be ≥ 0, got \(epochs)") }
-    guard batchSize > 0 else { throw bad("batch size must be positive, got \(batchSize)") }
-    guard resolvedLearningRate > 0, resolvedLearningRate.isFinite else { throw bad("learning rate must be positive, got \(resolvedLearningRate)") }
+    func bad(_ m: String) -> TensorError { .invalidArgument(op: "training settings", message: m) }
+    guard epochs >= 0, epochs <= Self.maximumEpochs else { throw bad("epochs must be in 0…\(Self.maximumEpochs), got \(epochs)") }
+    guard batchSize > 0, batchSize <= Self.maximumBatchSize else {
+      throw bad("batch size must be in 1…\(Self.maximumBatchSize), got \(batchSize)")
+    }
+    guard resolvedLearningRate > 0, resolvedLearningRate.isFinite else { throw bad("learning rate must be positive and finite, got \(resolvedLearningRate)") }
     guard (0..<1).contains(momentum) else { throw bad("momentum must be in [0, 1), got \(momentum)") }
-    guard (weightDecay ?? 0) >= 0 else { throw bad("weight decay must be ≥ 0") }
-    guard stepEpochs > 0, warmupEpochs >= 0 else { throw bad("step epochs must be positive and warm-up epochs ≥ 0") }
-    if let c = clipNorm { guard c > 0 else { throw bad("clip norm must be positive, got \(c)") } }
+    if let w = weightDecay { guard w >= 0, w.isFinite else { throw bad("weight decay must be finite and ≥ 0, got \(w)") } }
+    guard stepEpochs > 0, stepEpochs <= Self.maximumEpochs, warmupEpochs >= 0, warmupEpochs <= Self.maximumEpochs else {
+      throw bad("step epochs must be in 1…\(Self.maximumEpochs) and warm-up epochs in 0…\(Self.maximumEpochs)")
+    }
+    guard stepGamma.isFinite, stepGamma > 0, minimumLearningRate.isFinite, minimumLearningRate >= 0 else {
+      throw bad("step gamma must be positive and the minimum learning rate ≥ 0, both finite")
+    }
+    if let c = clipNorm { guard c > 0, c.isFinite else { throw bad("clip norm must be positive and finite, got \(c)") } }
   }
 
   /// A new optimizer of the configured kind over `parameters`, at `resolvedLearningRate`, without

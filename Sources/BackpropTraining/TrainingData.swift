@@ -21,6 +21,10 @@ public struct TrainingData {
   public var test: Dataset
   /// Raw features → model inputs; `nil` when the loader's values are used as they are.
   public var inputScaler: FeatureScaler?
+  /// How the data was loaded, as checkpoint metadata: `dataset`, `task`, and for CSV files
+  /// `label_column`, `test_fraction` and `split_seed` (see `SavedModel`'s keys), so that a
+  /// checkpoint can rebuild exactly this pipeline.
+  public var pipelineMetadata: [String: String] = [:]
 
   /// The names of the built-in sources.
   public static let builtInSources = ["digits", "fashion-mnist"]
@@ -32,7 +36,8 @@ public struct TrainingData {
   ///   - task: for CSV files, classification (integer labels) or regression.
   ///   - inputScaler: use this scaler instead of fitting one (when evaluating a saved model).
   /// - Throws: `DataError.datasetMissing` with installation advice, other `DataError`s for
-  ///   damaged files, `TensorError.invalidArgument` for bad arguments.
+  ///   damaged files, an empty split or a saved scaler that does not fit the features,
+  ///   `TensorError.invalidArgument` for bad arguments.
   public static func load(
     _ source: String, dataDirectory: URL? = nil, task: DatasetTask = .classification, labelColumn: LabelColumn = .last,
     testFraction: Double = 0.2, splitSeed: UInt64 = 0, inputScaler: FeatureScaler? = nil
@@ -61,12 +66,32 @@ public struct TrainingData {
       (train, test) = try all.split(validationFraction: testFraction, seed: splitSeed, stratified: task == .classification)
       scaler = FeatureScaler.standardization(fittedTo: train)
     }
-    if let inputScaler { scaler = inputScaler }
+    // Refuse empty parts here, naming them: training or evaluating 0 samples "succeeds" with
+    // a meaningless 0% otherwise.
+    for (name, part) in [("training", train), ("test", test)] where part.count == 0 {
+      let other = name == "training" ? test.count : train.count
+      throw DataError.malformed(
+        path: source, reason: "the \(name) split is empty (0 samples; the other split has \(other))"
+          + (builtInSources.contains(source.lowercased()) ? "" : "; use more rows or another --test-fraction than \(testFraction)"))
+    }
+    if let inputScaler {
+      guard inputScaler.columnCount == train.featureCount else {
+        throw DataError.malformed(
+          path: source, reason: "has \(train.featureCount) features but the model's saved input scaler expects \(inputScaler.columnCount)")
+      }
+      scaler = inputScaler
+    }
     if let scaler {
       train = try scaler.transform(train)
       test = try scaler.transform(test)
     }
-    return TrainingData(source: source, train: train, test: test, inputScaler: scaler)
+    var pipeline = [SavedModel.datasetKey: source, SavedModel.taskKey: task == .classification ? "classification" : "regression"]
+    if !builtInSources.contains(source.lowercased()) {
+      pipeline[SavedModel.labelColumnKey] = labelColumn.optionValue
+      pipeline[SavedModel.testFractionKey] = String(testFraction)
+      pipeline[SavedModel.splitSeedKey] = String(splitSeed)
+    }
+    return TrainingData(source: source, train: train, test: test, inputScaler: scaler, pipelineMetadata: pipeline)
   }
 
   /// Input features per sample.
@@ -81,6 +106,19 @@ public struct TrainingData {
     case "digits": return [featureCount, 128, 64, outputCount]
     case "fashion-mnist", "fashion_mnist", "fashionmnist": return [featureCount, 256, 128, outputCount]
     default: return [featureCount, 64, outputCount]
+    }
+  }
+}
+
+extension LabelColumn {
+  /// The column as the command line writes it: `-1` for the last, `0` for the first, an index,
+  /// or a header name.
+  public var optionValue: String {
+    switch self {
+    case .last: return "-1"
+    case .first: return "0"
+    case let .index(i): return String(i)
+    case let .name(name): return name
     }
   }
 }

@@ -18,6 +18,15 @@ public struct EpochRecord: Codable, Sendable, Equatable {
   public var samplesPerSecond: Double
   /// The learning rate of the epoch's last step.
   public var learningRate: Double
+
+  /// The record with its wall-clock fields (`seconds`, `evaluationSeconds`,
+  /// `samplesPerSecond`) set to 0: what checkpoints store, so that identical runs write
+  /// identical files.
+  public var withoutTimings: EpochRecord {
+    var r = self
+    (r.seconds, r.evaluationSeconds, r.samplesPerSecond) = (0, 0, 0)
+    return r
+  }
 }
 
 /// Progress inside an epoch, reported after every batch.

@@ -36,7 +36,7 @@ public final class TrainingReportHook {
       classNames: data.train.classNames ?? [])
     let c = trainer.configuration
     recorder.addNote("\(c.optimizer.rawValue), learning rate \(c.resolvedLearningRate), batch size \(c.batchSize), "
-      + "\(c.epochs) epochs, \(c.schedule.rawValue) schedule" + (c.clipNorm.map { ", gradients clipped to \($0)" } ?? ""))
+      + "\(c.epochs) epoch\(c.epochs == 1 ? "" : "s"), \(c.schedule.rawValue) schedule" + (c.clipNorm.map { ", gradients clipped to \($0)" } ?? ""))
     for r in trainer.history { recorder.endEpoch(Self.epoch(r)) }  // resumed: earlier epochs
     self.init(recorder: recorder, path: path)
   }
@@ -56,6 +56,7 @@ public final class TrainingReportHook {
   /// - Throws: `DataError.ioFailed` when the file cannot be written.
   public func write(_ trainer: Trainer, _ data: TrainingData) throws -> String {
     let model = trainer.model
+    try checkInputWidth(of: model, fits: data.test)
     let wasTraining = model.isTraining
     model.eval()
     defer { model.isTraining = wasTraining }
@@ -85,6 +86,7 @@ extension Trainer {
   /// that dropout generators do not advance and the run is unchanged; gradients are cleared after.
   /// - Throws: shape errors when the model does not accept the data.
   public func explainFirstBatch(of data: TrainingData) throws -> String {
+    try checkInputWidth(of: model, fits: data.train)
     let wasTraining = model.isTraining
     model.eval()  // dropout off: its generators must not advance, or the run would change
     defer { model.isTraining = wasTraining; model.zeroGrad() }

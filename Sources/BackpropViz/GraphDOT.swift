@@ -20,7 +20,7 @@ extension Graph {
                "  edge [fontname=\"Helvetica\", fontsize=9];"]
     var caption = "solid blue: forward (data flow)   dashed red: gradient flowing back (backward)"
     if let title { caption = title + "\\n" + caption }
-    out.append("  labelloc=t; fontname=\"Helvetica\"; fontsize=12; label=\"\(escapeDOTString(caption))\";")
+    out.append("  labelloc=t; fontname=\"Helvetica\"; fontsize=12; forcelabels=true; label=\"\(escapeDOTString(caption))\";")
     for node in nodes { out.append("  n\(node.id) [label=<\(htmlLabel(node))>];") }
     for edge in edges {
       out.append("  n\(edge.from) -> n\(edge.to) [color=\"#2c5f8a\", penwidth=1.3, tooltip=\"forward: input \(edge.inputIndex)\"];")
@@ -31,8 +31,10 @@ extension Graph {
       if let local = edge.localDerivative, local.count == 1, let g = nodes[edge.to].gradient, g.count == 1, let sent = edge.gradient {
         label = "\(formatNumber(g[0])) × \(formatNumber(local[0])) = \(formatNumber(sent[0]))"
       }
+      // `xlabel`, placed after layout beside the edge, not `label`, which dot routes as a node
+      // of its own and which then lands across other edges.
       out.append("  n\(edge.to) -> n\(edge.from) [style=dashed, color=\"#c0392b\", fontcolor=\"#c0392b\", "
-        + "constraint=false, label=\"\(escapeDOTString(label))\"];")
+        + "constraint=false, xlabel=\"\(escapeDOTString(label))\"];")
     }
     out.append("}")
     return out.joined(separator: "\n") + "\n"

@@ -51,11 +51,23 @@ static long elapsed_ns(const struct timespec *since) {
   return (now.tv_sec - since->tv_sec) * 1000000000L + (now.tv_nsec - since->tv_nsec);
 }
 
-static void run_tasks(void) {
-  for (long i; (i = atomic_fetch_add(&pool.next, 1)) < pool.count;) {
+// Runs tasks until none are left; returns how many this thread ran.
+static long run_tasks(void) {
+  long ran = 0;
+  for (long i; (i = atomic_fetch_add(&pool.next, 1)) < pool.count; ++ran) {
     pool.body(pool.arg, i);
     atomic_fetch_add(&pool.finished, 1);
   }
+  return ran;
+}
+
+// Per calling thread: jobs it ran on the pool, and tasks of those jobs that other threads ran
+// (tests use them to prove that a "2 threads" run really used a second thread).
+static _Thread_local long pooled_jobs, helper_tasks;
+
+void bp_parallel_statistics(long *jobs, long *tasks_by_helpers) {
+  *jobs = pooled_jobs;
+  *tasks_by_helpers = helper_tasks;
 }
 
 // Waits until `generation` moves past `seen`: spin first, then sleep.
@@ -125,10 +137,12 @@ void bp_parallel_for(int threads, long count, bp_task_fn body, void *arg) {
     pthread_cond_broadcast(&pool.wake);
     pthread_mutex_unlock(&pool.lock);
   }
-  run_tasks();
+  long own = run_tasks();
   int spins = 0;
   while (atomic_load(&pool.finished) < count) backoff(&spins);
   atomic_store(&pool.closed, g);
   while (atomic_load(&pool.active) > 0) backoff(&spins);
+  pooled_jobs += 1;
+  helper_tasks += count - own;
   atomic_flag_clear(&pool.busy);
 }

@@ -8,7 +8,7 @@ struct BackpropCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "backprop",
     abstract: "Train neural networks by backpropagation, and see the chain rule at work.",
-    version: "0.1.0",
+    version: BackpropVersion.string,
     subcommands: [
       // The main job: train, evaluate and use models.
       TrainCommand.self, EvalCommand.self, PredictCommand.self,

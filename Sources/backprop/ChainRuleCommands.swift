@@ -31,7 +31,7 @@ struct ChainRuleCommand: ParsableCommand {
     }
     print("\nSums at the leaves (one contribution per path):")
     for sum in report.sums {
-      print("  d z/d\(sum.leaf) = " + sum.contributions.map { fmt($0) }.joined(separator: " + ") + " = \(fmt(sum.sum, 15))")
+      print("  d z/d\(sum.leaf) = " + signedSum(sum.contributions.map { fmt($0) }) + " = \(fmt(sum.sum, 15))")
     }
     print("\n              autodiff              closed form           |difference|")
     print("  dz/ds   \(pad(fmt(report.dzds, 15), 21)) \(pad(fmt(report.closedForm.dzds, 15), 21)) \(fmt(report.difference.dzds, 3))")
@@ -157,4 +157,16 @@ func printJSON<T: Encodable>(_ report: T, explanation: BackwardExplanation?) thr
 struct ExplainedReport<Report: Encodable>: Encodable {
   var report: Report
   var explanation: BackwardExplanation
+}
+
+/// Terms joined as a sum with their signs: `["-6.63", "-0.86", "2"]` → `-6.63 − 0.86 + 2`
+/// (not `-6.63 + -0.86`).
+func signedSum(_ terms: [String]) -> String {
+  var text = ""
+  for (i, term) in terms.enumerated() {
+    let negative = term.hasPrefix("-")
+    let magnitude = negative ? String(term.dropFirst()) : term
+    text += i == 0 ? (negative ? "-" : "") + magnitude : (negative ? " − " : " + ") + magnitude
+  }
+  return text
 }

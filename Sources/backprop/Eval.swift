@@ -28,11 +28,11 @@ struct EvalCommand: ParsableCommand {
     try threading.apply()
     guard let act = LayerSpec(activationName: activation) else { throw CommandError("--activation: unknown '\(activation)'") }
     let saved = try SavedModel.load(contentsOf: URL(fileURLWithPath: model), activation: act)
-    let source = data.dataset ?? saved.dataset ?? "digits"
-    let loaded = try data.load(source: source, inputScaler: saved.inputScaler)
-    guard saved.inputSize == nil || saved.inputSize == loaded.featureCount else {
-      throw CommandError("the model takes \(saved.inputSize!) inputs but \(source) has \(loaded.featureCount) features")
-    }
+    // The file's data pipeline (label column, task, split, scaler), unless options replace it.
+    let pipeline = try data.resolved(with: saved.metadata, path: model)
+    let source = pipeline.source
+    let loaded = try data.load(pipeline, inputScaler: saved.inputScaler)
+    try checkModelFits(saved.model, loaded, file: model)
     let kind: LossKind = loaded.test.task == .classification ? .crossEntropy : .meanSquaredError
     let e = try evaluate(saved.model, on: loaded.test, loss: kind)
     let report = Report(model: model, dataset: source, samples: e.count, loss: e.loss, accuracy: e.accuracy, seconds: e.seconds)

@@ -65,28 +65,15 @@ struct LinRegCommand: ParsableCommand {
 
   /// The diabetes data (standardized, with an intercept column) or a synthetic problem.
   func loadProblem() throws -> (String, Tensor<Double>, Tensor<Double>, [String]) {
+    let problem: LeastSquares.Problem
     if features != nil || samples != nil {
       let (n, m) = (features ?? 10, samples ?? 1000)
       guard n >= 1, m >= 1 else { throw CommandError("--features and --samples must be positive") }
-      var g = SeededGenerator(seed: seed)
-      let x = Tensor<Double>.randomNormal([m, n], using: &g)
-      let w = Tensor<Double>.randomNormal([n], using: &g)
-      let noise = Tensor<Double>.randomNormal([m], standardDeviation: 0.1, using: &g)
-      let y = try Tensor.matmul(x, w) + noise + 1
-      return ("synthetic (seed \(seed))", try withIntercept(x.scalars.map { $0 }, rows: m, columns: n), y, ["intercept"] + (1...n).map { "x\($0)" })
+      problem = try LeastSquares.synthetic(features: n, samples: m, seed: seed)
+    } else {
+      problem = try LeastSquares.diabetes()
     }
-    let data = try Dataset.diabetes()
-    let standardized = try FeatureScaler.standardization(fittedTo: data).transform(data)
-    let names = ["intercept"] + (data.featureNames ?? (1...data.featureCount).map { "x\($0)" })
-    return ("diabetes", try withIntercept(standardized.features.map(Double.init), rows: data.count, columns: data.featureCount),
-            Tensor(data.targets.map(Double.init)), names)
-  }
-
-  /// `[1 | X]`: a column of ones in front, for the intercept.
-  func withIntercept(_ x: [Double], rows: Int, columns: Int) throws -> Tensor<Double> {
-    var values = [Double](repeating: 1, count: rows * (columns + 1))
-    for r in 0..<rows { for c in 0..<columns { values[r * (columns + 1) + c + 1] = x[r * columns + c] } }
-    return try Tensor(shape: [rows, columns + 1], scalars: values)
+    return (problem.name, problem.x, problem.y, problem.columnNames)
   }
 
   private func milliseconds(_ s: Double) -> String { String(format: "%.3f ms", s * 1000) }

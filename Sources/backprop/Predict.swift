@@ -18,7 +18,7 @@ struct PredictCommand: ParsableCommand {
   @Option(help: "CSV files: a column to ignore (e.g. the label), by 0-based index or header name.")
   var ignoreColumn: String?
   @Option(help: "Activation between Linear layers for files without recorded architecture.") var activation: String = "relu"
-  @Option(help: "How many of the most likely classes to show per row.") var top: Int = 3
+  @Option(parsing: .unconditional, help: "How many of the most likely classes to show per row.") var top: Int = 3
   @Flag(help: "Print JSON instead of text.") var json = false
 
   struct Prediction: Encodable {
@@ -70,6 +70,12 @@ struct PredictCommand: ParsableCommand {
       }
     } else {
       rows = try input.split(separator: ";").map { try parseNumbers(String($0), option: "--input").map(Float.init) }
+    }
+    // A Double such as 1e39 is finite but becomes infinity as a Float: refuse it here.
+    for (r, row) in rows.enumerated() {
+      if let c = row.firstIndex(where: { !$0.isFinite }) {
+        throw CommandError("--input row \(r), value \(c + 1): out of Float's range (±\(Float.greatestFiniteMagnitude))")
+      }
     }
     guard !rows.isEmpty else { throw CommandError("--input holds no rows") }
     if let columns, let bad = rows.firstIndex(where: { $0.count != columns }) {

@@ -17,10 +17,11 @@ struct TrainCommand: ParsableCommand {
   @OptionGroup var model: ModelOptions
   @OptionGroup var optimization: OptimizationOptions
   @OptionGroup var threading: ThreadOptions
-  @Option(help: "Total epochs (when resuming: train up to this many).") var epochs: Int?
+  @Option(parsing: .unconditional, help: "Total epochs (default: 30 for digits, 10 for fashion-mnist, 20 for CSV files; when resuming: train up to this many).")
+  var epochs: Int?
   @Option(help: "Save the model and training state here after every epoch (atomically).") var save: String?
-  @Option(help: "Continue from a checkpoint written by --save, with its settings.") var resume: String?
-  @Option(help: "Stop after this epoch, keeping the schedule of --epochs (continue later with --resume).")
+  @Option(help: "Continue from a checkpoint written by --save, with its settings and data pipeline.") var resume: String?
+  @Option(parsing: .unconditional, help: "Stop after this epoch, keeping the schedule of --epochs (continue later with --resume).")
   var stopAfter: Int?
   @Flag(help: "Print only the final summary.") var quiet = false
   @Flag(help: "Print one JSON object at the end instead of text.") var json = false
@@ -28,42 +29,65 @@ struct TrainCommand: ParsableCommand {
   var detectAnomaly = false
   @OptionGroup var viz: TrainVizOptions
 
+  /// Checks the counts and output paths before anything is loaded or trained.
+  func validate() throws {
+    let limit = TrainingConfiguration.maximumEpochs
+    if let epochs, !(1...limit).contains(epochs) { throw CommandError("--epochs must be ≥ 1 and ≤ \(limit), got \(epochs)") }
+    if let stopAfter, !(1...limit).contains(stopAfter) { throw CommandError("--stop-after must be ≥ 1 and ≤ \(limit), got \(stopAfter)") }
+    if let save { try checkOutputPath(save, option: "--save") }
+    if let report = viz.report { try checkOutputPath(report, option: "--report") }
+    try optimization.validateRanges()
+  }
+
   func run() throws {
     try threading.apply()
     let (trainer, data) = try prepare()
+    guard trainer.completedEpochs < trainer.configuration.epochs else {
+      throw CommandError("\(resume ?? "the checkpoint") has already trained all \(plural(trainer.configuration.epochs, "epoch")); "
+        + "pass --epochs with more to continue (nothing was trained or saved)")
+    }
     let bar = ProgressBar(quiet: quiet || json)
     if bar.verbose { try printHeader(trainer, data) }
     try viz.explainFirstBatch(trainer, data, toStandardError: json)
     let recorder = try viz.makeRecorder(trainer, data)
     let start = monotonicSeconds()
     let last = min(trainer.configuration.epochs, stopAfter ?? .max)
+    var records: [EpochRecord] = []
     while trainer.completedEpochs < last {
       let epoch = {
         try trainer.fit(on: data.train, evaluatingOn: data.test, stoppingAfter: trainer.completedEpochs + 1,
                         progress: { bar.handle($0); recorder?.handle($0) })
       }
-      if detectAnomaly { try withAnomalyDetection(epoch) } else { try epoch() }
+      do {
+        records += try detectAnomaly ? withAnomalyDetection(epoch) : epoch()
+      } catch let error as TrainingError {
+        bar.finish()
+        let kept = save.map { path in trainer.completedEpochs > 0 ? "; \(path) keeps epoch \(trainer.completedEpochs)" : "" } ?? ""
+        throw CommandError(error.description + kept)
+      }
       if let save { try TrainingCheckpoint.save(trainer, data: data, to: URL(fileURLWithPath: save)) }
     }
-    let report = try TrainReport(trainer: trainer, data: data, seconds: monotonicSeconds() - start, savedTo: save)
+    let report = try TrainReport(trainer: trainer, records: records, data: data, seconds: monotonicSeconds() - start, savedTo: save)
     if let recorder { printError(try recorder.write(trainer, data)) }
     if json { try printJSON(report) } else { print(report.summary) }
   }
 
-  /// A new trainer (model from the options) or one restored from `--resume`, and its data.
+  /// A new trainer (model from the options) or one restored from `--resume` (with the data
+  /// pipeline the checkpoint records), and its data.
   func prepare() throws -> (Trainer, TrainingData) {
     if let resume {
       guard !model.anyGiven, !optimization.anyGiven else {
         throw CommandError("--resume continues with the checkpoint's model and optimizer settings; only --epochs, --stop-after, --save and output options can be given")
       }
       let checkpoint = try TrainingCheckpoint.load(contentsOf: URL(fileURLWithPath: resume), epochs: epochs)
-      let source = data.dataset ?? checkpoint.metadata["dataset"] ?? "digits"
-      let loaded = try data.load(source: source, inputScaler: checkpoint.inputScaler)
+      let pipeline = try data.resolved(with: checkpoint.metadata, path: resume)
+      let loaded = try data.load(pipeline, inputScaler: checkpoint.inputScaler)
+      try checkModelFits(checkpoint.trainer.model, loaded, file: resume)
       return (checkpoint.trainer, loaded)
     }
-    let source = data.dataset ?? "digits"
-    let loaded = try data.load(source: source)
-    let configuration = try optimization.configuration(source: source, epochs: epochs)
+    let pipeline = data.pipeline
+    let loaded = try data.load(pipeline)
+    let configuration = try optimization.configuration(source: pipeline.source, epochs: epochs)
     let network = try model.makeModel(for: loaded, seed: configuration.seed)
     return (try Trainer(model: network, configuration: configuration), loaded)
   }
@@ -73,9 +97,9 @@ struct TrainCommand: ParsableCommand {
     print("Data: \(data.source): \(data.train.count) training and \(data.test.count) test samples, \(data.featureCount) features, "
       + (data.train.task == .classification ? "\(data.train.classCount) classes" : "\(data.outputCount) targets"))
     print(try trainer.model.summary(inputShape: [data.featureCount]))
-    var line = "Training: \(c.optimizer.rawValue), lr \(fmt(c.resolvedLearningRate, 4)), batch \(c.batchSize), \(c.epochs) epochs, seed \(c.seed)"
+    var line = "Training: \(c.optimizer.rawValue), lr \(fmt(c.resolvedLearningRate, 4)), batch \(c.batchSize), \(plural(c.epochs, "epoch")), seed \(c.seed)"
     if c.schedule != .constant { line += ", \(c.schedule.rawValue) schedule" }
-    if c.warmupEpochs > 0 { line += ", \(c.warmupEpochs) warm-up epochs" }
+    if c.warmupEpochs > 0 { line += ", \(plural(c.warmupEpochs, "warm-up epoch"))" }
     if trainer.completedEpochs > 0 { line += " (resuming after epoch \(trainer.completedEpochs))" }
     print(line)
   }
@@ -97,7 +121,9 @@ struct TrainReport: Encodable {
   var samples_per_second: Double
   var saved_to: String?
 
-  init(trainer: Trainer, data: TrainingData, seconds: Double, savedTo: String?) throws {
+  /// The summary after `records`, the epochs this invocation ran (checkpoints keep no
+  /// timings, so a resumed run times only its own epochs).
+  init(trainer: Trainer, records: [EpochRecord], data: TrainingData, seconds: Double, savedTo: String?) throws {
     let evaluation = try evaluate(trainer.model, on: data.test, loss: trainer.lossKind(for: data.test))
     let history = trainer.history
     dataset = data.source
@@ -109,18 +135,38 @@ struct TrainReport: Encodable {
     train_loss = history.last?.trainLoss ?? .nan
     train_accuracy = history.last?.trainAccuracy
     self.seconds = seconds
-    epoch_seconds = history.map(\.seconds)
-    let trained = history.map(\.seconds).reduce(0, +)
-    samples_per_second = trained > 0 ? Double(data.train.count * history.count) / trained : 0
+    epoch_seconds = records.map(\.seconds)
+    let trained = records.map(\.seconds).reduce(0, +)
+    samples_per_second = trained > 0 ? Double(data.train.count * records.count) / trained : 0
     saved_to = savedTo
   }
 
   var summary: String {
     var s = test_accuracy.map { "Test accuracy \(percent($0))" } ?? "Test loss \(fmt(test_loss, 5))"
-    s += " · train loss \(String(format: "%.4f", train_loss)) · \(epochs) epochs in \(String(format: "%.1f", seconds)) s"
+    s += " · train loss \(String(format: "%.4f", train_loss)) · \(plural(epochs, "epoch")) in \(String(format: "%.1f", seconds)) s"
     let mean = epoch_seconds.isEmpty ? 0 : epoch_seconds.reduce(0, +) / Double(epoch_seconds.count)
     s += " (\(String(format: "%.3f", mean)) s/epoch, \(groupedThousands(Int(samples_per_second))) samples/s)"
     if let saved_to { s += "\nSaved to \(saved_to)" }
     return s
+  }
+}
+
+/// `1 epoch`, `2 epochs`.
+func plural(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
+
+/// Throws unless `model` takes `data`'s features and gives its outputs (checked before any op runs).
+func checkModelFits(_ model: Sequential<Float>, _ data: TrainingData, file: String) throws {
+  guard let specs = model.architecture else { return }
+  let linears = specs.compactMap { spec -> (Int, Int)? in
+    if case let .linear(i, o, _) = spec { return (i, o) }
+    return nil
+  }
+  guard let first = linears.first, let last = linears.last else { return }
+  guard first.0 == data.featureCount else {
+    throw CommandError("\(file): the model takes \(first.0) inputs but \(data.source) has \(data.featureCount) features")
+  }
+  guard last.1 == data.outputCount || (data.train.task == .regression && last.1 == data.outputCount) else {
+    throw CommandError("\(file): the model gives \(last.1) outputs but \(data.source) needs \(data.outputCount)"
+      + (data.train.task == .classification ? " (classes)" : " (targets)"))
   }
 }

@@ -3,6 +3,10 @@ import Backprop
 import Foundation
 
 /// Where the data comes from: `--dataset`, `--data-dir`, and CSV details.
+///
+/// A checkpoint or model file records its data pipeline (source, task, label column, test
+/// fraction, split seed, input scaler); `resolved(with:)` fills the options left out from it, and
+/// refuses an option that contradicts it for the same source.
 struct DataOptions: ParsableArguments {
   @Option(help: "digits (shipped), fashion-mnist, or a path to a CSV file.")
   var dataset: String?
@@ -10,35 +14,90 @@ struct DataOptions: ParsableArguments {
   @Option(help: "Directory holding Fashion-MNIST's IDX files (default: /usr/share/datasets/fashion-mnist).")
   var dataDir: String?
 
-  @Option(help: "CSV only: the label column, a 0-based index (negative counts from the end) or a header name.")
-  var labelColumn: String = "-1"
+  @Option(parsing: .unconditional,
+          help: "CSV only: the label column, a 0-based index (negative counts from the end) or a header name (default: -1, the last).")
+  var labelColumn: String?
 
   @Flag(help: "CSV only: the label column is a real-valued regression target.")
   var regression = false
 
-  @Option(help: "CSV only: fraction of rows held out for testing.")
-  var testFraction: Double = 0.2
+  @Option(parsing: .unconditional, help: "CSV only: fraction of rows held out for testing (default: 0.2).")
+  var testFraction: Double?
 
-  /// The label column as the data module understands it.
-  var labelColumnValue: LabelColumn { Int(labelColumn).map(LabelColumn.index) ?? .name(labelColumn) }
+  /// The data pipeline to load: the options, with what a saved file recorded for the rest.
+  struct Pipeline: Equatable {
+    var source: String
+    var regression: Bool
+    var labelColumn: String
+    var testFraction: Double
+    var splitSeed: UInt64
+  }
 
-  /// Loads the data set (with a saved scaler when given) or throws a one-line error.
-  func load(source: String, inputScaler: FeatureScaler? = nil) throws -> TrainingData {
-    try TrainingData.load(
-      source, dataDirectory: dataDir.map { URL(fileURLWithPath: $0) }, task: regression ? .regression : .classification,
-      labelColumn: labelColumnValue, testFraction: testFraction, inputScaler: inputScaler)
+  /// The pipeline from the options alone (a new training run).
+  var pipeline: Pipeline {
+    Pipeline(source: dataset ?? "digits", regression: regression, labelColumn: labelColumn ?? "-1",
+             testFraction: testFraction ?? 0.2, splitSeed: 0)
+  }
+
+  /// The pipeline recorded in `metadata` (of the file at `path`), with options given here
+  /// filling in or, for another source, replacing it.
+  /// - Throws: `CommandError` when an option contradicts the file for the same source, or the
+  ///   file's pipeline metadata is damaged.
+  func resolved(with metadata: [String: String], path: String) throws -> Pipeline {
+    let savedSource = metadata[SavedModel.datasetKey]
+    let source = dataset ?? savedSource ?? "digits"
+    // Another data set than the file's: the file's CSV details do not apply to it.
+    guard source == savedSource else { return Pipeline(source: source, regression: regression, labelColumn: labelColumn ?? "-1", testFraction: testFraction ?? 0.2, splitSeed: 0) }
+    var p = pipeline
+    p.source = source
+    if let task = metadata[SavedModel.taskKey] {
+      guard task == "classification" || task == "regression" else { throw CommandError("\(path): 'task' metadata is '\(task)'") }
+      if regression && task == "classification" {
+        throw CommandError("--regression contradicts \(path), which was trained for classification on \(source); leave it out")
+      }
+      p.regression = task == "regression"
+    }
+    if let saved = metadata[SavedModel.labelColumnKey] {
+      if let labelColumn, labelColumn != saved {
+        throw CommandError("--label-column \(labelColumn) contradicts \(path), which was trained with label column \(saved); leave it out")
+      }
+      p.labelColumn = saved
+    }
+    if let text = metadata[SavedModel.testFractionKey] {
+      guard let saved = Double(text), saved > 0, saved < 1 else { throw CommandError("\(path): 'test_fraction' metadata is '\(text)'") }
+      if let testFraction, testFraction != saved {
+        throw CommandError("--test-fraction \(testFraction) contradicts \(path), which was trained with test fraction \(saved); leave it out")
+      }
+      p.testFraction = saved
+    }
+    if let text = metadata[SavedModel.splitSeedKey] {
+      guard let seed = UInt64(text) else { throw CommandError("\(path): 'split_seed' metadata is '\(text)'") }
+      p.splitSeed = seed
+    }
+    return p
+  }
+
+  /// Loads the data set of `pipeline` (with a saved scaler when given) or throws a one-line error.
+  func load(_ pipeline: Pipeline, inputScaler: FeatureScaler? = nil) throws -> TrainingData {
+    guard pipeline.testFraction > 0 && pipeline.testFraction < 1 else {
+      throw CommandError("--test-fraction must be in (0, 1), got \(pipeline.testFraction)")
+    }
+    let column = Int(pipeline.labelColumn).map(LabelColumn.index) ?? .name(pipeline.labelColumn)
+    return try TrainingData.load(
+      pipeline.source, dataDirectory: dataDir.map { URL(fileURLWithPath: $0) }, task: pipeline.regression ? .regression : .classification,
+      labelColumn: column, testFraction: pipeline.testFraction, splitSeed: pipeline.splitSeed, inputScaler: inputScaler)
   }
 }
 
 /// The network: `--layers`, `--activation`, `--dropout`, `--init`.
 struct ModelOptions: ParsableArguments {
-  @Option(help: "Layer sizes from input to output, e.g. 784,256,128,10 (default depends on the data set).")
+  @Option(help: "Layer sizes from input to output, e.g. 784,256,128,10 (default: 64,128,64,10 for digits, 784,256,128,10 for fashion-mnist, features,64,outputs for CSV files).")
   var layers: String?
 
   @Option(help: "Hidden activation: \(LayerSpec.activationNames.joined(separator: ", ")).")
   var activation: String?
 
-  @Option(help: "Dropout probability after each hidden activation.")
+  @Option(parsing: .unconditional, help: "Dropout probability after each hidden activation.")
   var dropout: Double?
 
   @Option(name: .customLong("init"), help: "Weight initializer: \(Initializer.names.joined(separator: ", ")).")
@@ -66,12 +125,25 @@ struct ModelOptions: ParsableArguments {
   }
 }
 
-/// Parses `784,256,10` into layer sizes.
-func parseSizes(_ text: String) throws -> [Int] {
+/// The widest layer `--layers` accepts, and the most parameters (weights and biases) a network
+/// may have: 2²⁸ Floats are 1 GiB, before gradients and optimizer buffers.
+let maximumLayerWidth = 1 << 20, maximumParameterCount = 1 << 28
+
+/// Parses `784,256,10` into layer sizes, each at most `maximumLayerWidth`, with at most
+/// `maximumParameterCount` parameters in all (computed without overflow).
+func parseSizes(_ text: String, option: String = "--layers") throws -> [Int] {
   let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
   let sizes = parts.compactMap { Int($0) }
   guard sizes.count == parts.count, sizes.count >= 2, sizes.allSatisfy({ $0 > 0 }) else {
-    throw CommandError("--layers: '\(text)' is not a list of at least two positive sizes like 64,128,10")
+    throw CommandError("\(option): '\(text)' is not a list of at least two positive sizes like 64,128,10")
+  }
+  if let wide = sizes.first(where: { $0 > maximumLayerWidth }) {
+    throw CommandError("\(option): a layer of \(wide) units is too wide (at most \(maximumLayerWidth))")
+  }
+  // Each size ≤ 2²⁰, so one layer's (n + 1)·m ≤ 2⁴¹ and the sum of a few million layers fits in Int.
+  let parameters = zip(sizes, sizes.dropFirst()).reduce(0) { $0 + ($1.0 + 1) * $1.1 }
+  guard parameters <= maximumParameterCount else {
+    throw CommandError("\(option): \(text) has \(groupedThousands(parameters)) parameters; at most \(groupedThousands(maximumParameterCount)) are allowed")
   }
   return sizes
 }
@@ -80,22 +152,34 @@ func parseSizes(_ text: String) throws -> [Int] {
 struct OptimizationOptions: ParsableArguments {
   @Option(help: "Optimizer: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")).")
   var optimizer: String?
-  @Option(help: "Learning rate (default: the optimizer's usual one).")
+  @Option(parsing: .unconditional, help: "Learning rate (default: 0.05 for digits, else the optimizer's usual one: 0.1 for sgd/momentum/nesterov, 0.001 for adam/adamw, 0.01 for rmsprop).")
   var lr: Double?
-  @Option(help: "Momentum for momentum/nesterov (default 0.9).")
+  @Option(parsing: .unconditional, help: "Momentum for momentum/nesterov (default 0.9).")
   var momentum: Double?
-  @Option(help: "Weight decay (L2; decoupled for adamw, default 0.01 there).")
+  @Option(parsing: .unconditional, help: "Weight decay (L2; decoupled for adamw, default 0.01 there).")
   var weightDecay: Double?
   @Option(help: "Learning-rate schedule: \(ScheduleKind.allCases.map(\.rawValue).joined(separator: ", ")).")
   var schedule: String?
-  @Option(help: "Epochs of linear warm-up before the schedule.")
+  @Option(parsing: .unconditional, help: "Epochs of linear warm-up before the schedule.")
   var warmupEpochs: Int?
-  @Option(help: "Clip gradients to this global L2 norm.")
+  @Option(parsing: .unconditional, help: "Clip gradients to this global L2 norm.")
   var clipNorm: Double?
-  @Option(help: "Batch size.")
+  @Option(parsing: .unconditional, help: "Batch size (default: 32 for digits, 128 for fashion-mnist, 64 for CSV files).")
   var batchSize: Int?
-  @Option(help: "Seed for weights, shuffling and dropout.")
+  @Option(parsing: .unconditional, help: "Seed for weights, shuffling and dropout.")
   var seed: UInt64?
+
+  /// Checks the options' ranges, naming the option, before any data is loaded.
+  func validateRanges() throws {
+    func check(_ ok: Bool, _ message: @autoclosure () -> String) throws { if !ok { throw CommandError(message()) } }
+    if let lr { try check(lr > 0 && lr.isFinite, "--lr must be positive and finite, got \(lr)") }
+    if let momentum { try check((0..<1).contains(momentum), "--momentum must be in [0, 1), got \(momentum)") }
+    if let weightDecay { try check(weightDecay >= 0 && weightDecay.isFinite, "--weight-decay must be finite and ≥ 0, got \(weightDecay)") }
+    if let clipNorm { try check(clipNorm > 0 && clipNorm.isFinite, "--clip-norm must be positive and finite, got \(clipNorm)") }
+    let maxEpochs = TrainingConfiguration.maximumEpochs, maxBatch = TrainingConfiguration.maximumBatchSize
+    if let warmupEpochs { try check((0...maxEpochs).contains(warmupEpochs), "--warmup-epochs must be ≥ 0 and ≤ \(maxEpochs), got \(warmupEpochs)") }
+    if let batchSize { try check((1...maxBatch).contains(batchSize), "--batch-size must be ≥ 1 and ≤ \(maxBatch), got \(batchSize)") }
+  }
 
   /// Whether any option here was given (they cannot change when resuming).
   var anyGiven: Bool {
@@ -127,20 +211,23 @@ struct OptimizationOptions: ParsableArguments {
     if let batchSize { c.batchSize = batchSize }
     if let seed { c.seed = seed }
     if let epochs { c.epochs = epochs }
-    do { try c.validate() } catch let e as TensorError { throw CommandError(e.description) }
+    do { try c.validate() } catch let e as TensorError {
+      if case let .invalidArgument(_, message) = e { throw CommandError(message) }
+      throw CommandError(e.description)
+    }
     return c
   }
 }
 
 /// `--threads`: how many threads the kernels (matrix products and elementwise loops) use.
 struct ThreadOptions: ParsableArguments {
-  @Option(help: "Threads for the kernels (default: BACKPROP_THREADS or all cores).")
+  @Option(parsing: .unconditional, help: "Threads for the kernels (default: BACKPROP_THREADS or all cores).")
   var threads: Int?
 
   /// Makes the compute settings with `--threads` those of the whole command (the process).
   func apply() throws {
     if let threads {
-      guard threads >= 1 else { throw CommandError("--threads must be at least 1, got \(threads)") }
+      guard (1...256).contains(threads) else { throw CommandError("--threads must be ≥ 1 and ≤ 256, got \(threads)") }
       ComputeSettings(threadCount: threads).makeGlobal()
     }
   }

@@ -23,12 +23,12 @@ import Testing
   }
 
   @Test func infoAndBenchJSONReportTheSettings() throws {
-    guard let info = try runBackprop(["info"]) else { return }
+    let info = try runBackprop(["info"])
     #expect(info.status == 0)
     for key in ["matrix multiply: ", "threads: ", "instruction set: "] {
       #expect(info.stdout.contains(key), "info lacks \(key): \(info.stdout)")
     }
-    guard let bench = try runBackprop(["bench", "--workload", "W5", "--threads", "2", "--runs", "1", "--json"]) else { return }
+    let bench = try runBackprop(["bench", "--workload", "W5", "--threads", "2", "--runs", "1", "--json"])
     #expect(bench.status == 0, "\(bench.stderr)")
     for line in bench.stdout.split(separator: "\n") {
       let row = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])

@@ -2,15 +2,32 @@ import Backprop
 import Foundation
 import Testing
 
-/// Runs the built `backprop` binary (next to the test bundle) with `arguments`; returns the exit
-/// status, standard output and standard error. `nil` when the binary was not built.
-func runBackprop(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String)? {
+/// The built `backprop` binary next to the test bundle (the test target depends on the
+/// executable, so `swift test` builds it); `BACKPROP_BINARY` overrides the path.
+/// - Throws: when it is missing, so that no CLI test can pass without running it.
+func backpropBinary() throws -> URL {
+  if let path = ProcessInfo.processInfo.environment["BACKPROP_BINARY"] { return URL(fileURLWithPath: path) }
   let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-  let candidates = [directory, directory.deletingLastPathComponent()].map { $0.appendingPathComponent("backprop") }
-  guard let binary = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else { return nil }
+  let candidates = [directory, directory.deletingLastPathComponent(), Bundle.main.bundleURL.deletingLastPathComponent()]
+    .map { $0.appendingPathComponent("backprop") }
+  guard let binary = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+    throw BinaryMissing(description: "the backprop binary was not built (looked for \(candidates.map(\.path)))")
+  }
+  return binary
+}
+
+/// The `backprop` executable could not be found.
+struct BinaryMissing: Error, CustomStringConvertible { let description: String }
+
+/// Runs the built `backprop` binary with `arguments`; returns the exit status, standard output
+/// and standard error.
+/// - Throws: `BinaryMissing` when the binary was not built.
+func runBackprop(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
+  let binary = try backpropBinary()
   let process = Process()
   process.executableURL = binary
   process.arguments = arguments
+  if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
   let out = Pipe(), err = Pipe()
   process.standardOutput = out
   process.standardError = err
@@ -27,7 +44,7 @@ func runBackprop(_ arguments: [String]) throws -> (status: Int32, stdout: String
   }
 
   @Test func stepShowsALowerError() throws {
-    guard let r = try runBackprop(["step", "--layers", "2,3,2", "--seed", "1", "--json"]) else { return }
+    let r = try runBackprop(["step", "--layers", "2,3,2", "--seed", "1", "--json"])
     #expect(r.status == 0)
     let object = try json(r.stdout)
     #expect((object["loss_after"] as! Double) < (object["loss_before"] as! Double))
@@ -37,7 +54,7 @@ func runBackprop(_ arguments: [String]) throws -> (status: Int32, stdout: String
   }
 
   @Test func trainReportsJSON() throws {
-    guard let r = try runBackprop(["train", "--epochs", "3", "--json"]) else { return }
+    let r = try runBackprop(["train", "--epochs", "3", "--json"])
     #expect(r.status == 0, "\(r.stderr)")
     let object = try json(r.stdout)
     for key in ["test_accuracy", "train_loss", "epochs", "seconds", "epoch_seconds", "samples_per_second"] {
@@ -53,16 +70,16 @@ func runBackprop(_ arguments: [String]) throws -> (status: Int32, stdout: String
     defer { try? FileManager.default.removeItem(at: dir) }
     let a = dir.appendingPathComponent("a.safetensors").path, b = dir.appendingPathComponent("b.safetensors").path
     let common = ["--epochs", "4", "--schedule", "cosine", "--dropout", "0.1", "--quiet"]
-    guard try runBackprop(["train", "--save", a] + common)?.status == 0 else { return }
-    #expect(try runBackprop(["train", "--save", b, "--stop-after", "2"] + common)?.status == 0)
-    #expect(try runBackprop(["train", "--resume", b, "--save", b, "--quiet"])?.status == 0)
+    try #require(try runBackprop(["train", "--save", a] + common).status == 0)
+    try #require(try runBackprop(["train", "--save", b, "--stop-after", "2"] + common).status == 0)
+    try #require(try runBackprop(["train", "--resume", b, "--save", b, "--quiet"]).status == 0)
     let fa = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: a)), fb = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: b))
     #expect(fa.tensors == fb.tensors)
     #expect(fa.metadata["epoch"] == "4" && fb.metadata["epoch"] == "4")
   }
 
   @Test func missingDataSetIsAOneLineError() throws {
-    guard let r = try runBackprop(["train", "--dataset", "fashion-mnist", "--data-dir", "/nonexistent"]) else { return }
+    let r = try runBackprop(["train", "--dataset", "fashion-mnist", "--data-dir", "/nonexistent"])
     #expect(r.status != 0)
     let lines = r.stderr.split(separator: "\n")
     #expect(lines.count == 1, "\(r.stderr)")
@@ -72,14 +89,14 @@ func runBackprop(_ arguments: [String]) throws -> (status: Int32, stdout: String
   @Test func badArgumentsFailCleanly() throws {
     for arguments in [["train", "--layers", "3,x"], ["train", "--optimizer", "nope"], ["eval", "--model", "/nonexistent.safetensors"],
                       ["predict", "--model", "/nonexistent.safetensors", "--input", "1,2"], ["step", "--layers", "2"]] {
-      guard let r = try runBackprop(arguments) else { return }
+      let r = try runBackprop(arguments)
       #expect(r.status != 0 && r.status < 128, "\(arguments): crashed or succeeded")
       #expect(r.stderr.split(separator: "\n").count == 1, "\(arguments): \(r.stderr)")
     }
   }
 
   @Test func linregAgreesBothWays() throws {
-    guard let r = try runBackprop(["linreg", "--json"]) else { return }
+    let r = try runBackprop(["linreg", "--json"])
     #expect(r.status == 0)
     let object = try json(r.stdout)
     let closed = object["closed_form"] as! [String: Any], gd = object["gradient_descent"] as! [String: Any]
@@ -90,12 +107,13 @@ func runBackprop(_ arguments: [String]) throws -> (status: Int32, stdout: String
   @Test func evalAndPredictUseASavedModel() throws {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("cli-model-\(UUID().uuidString).safetensors").path
     defer { try? FileManager.default.removeItem(atPath: path) }
-    guard try runBackprop(["train", "--epochs", "2", "--save", path, "--quiet"])?.status == 0 else { return }
-    let e = try runBackprop(["eval", "--model", path, "--json"])!
+    let t = try runBackprop(["train", "--epochs", "2", "--save", path, "--quiet"])
+    try #require(t.status == 0, "\(t.stderr)")
+    let e = try runBackprop(["eval", "--model", path, "--json"])
     #expect(e.status == 0)
     #expect((try json(e.stdout)["accuracy"] as! Double) > 0.5)
     let row = [String](repeating: "8", count: 64).joined(separator: ",")
-    let p = try runBackprop(["predict", "--model", path, "--input", row + ";" + row])!
+    let p = try runBackprop(["predict", "--model", path, "--input", row + ";" + row])
     #expect(p.status == 0 && p.stdout.split(separator: "\n").count == 2, "\(p.stdout)\(p.stderr)")
   }
 }

@@ -26,6 +26,22 @@ import Testing
     #expect(forced.columnNames == ["1", "2"] && forced.rowCount == 1)
   }
 
+  /// RFC 4180: a quoted field may hold the delimiter, a line break and `""` (one quote).
+  @Test func quotedFieldsFollowRFC4180() throws {
+    let table = try parse("\"height, cm\",\"say \"\"hi\"\"\",\"two\nlines\"\n\"1.5\",2,3\n4,\"5\",6\n")
+    #expect(table.columnNames == ["height, cm", "say \"hi\"", "two\nlines"])
+    #expect(table.values == [1.5, 2, 3, 4, 5, 6])
+    #expect(table.lineNumbers == [3, 4], "rows keep the line they start on")
+    #expect(try parse("a\tb\n\"1\"\t\"2\"\n").values == [1, 2])
+    #expect(try parse("\"a b\" c\n1 2\n").columnNames == ["a b", "c"])
+    // A quoted value with the delimiter inside is one field: not a number, said so clearly.
+    #expect {
+      try parse("a,b\n\"1,5\",2\n")
+    } throws: { error in
+      (error as? DataError)?.description == "t.csv:2: field 1 ('a') is not a finite number: '1,5' (a decimal comma? write numbers with '.')"
+    }
+  }
+
   @Test func selectsTheLabelColumn() throws {
     let table = try parse("a,b,c\n1,0,5\n2,1,6\n")
     for (column, features, labels) in [

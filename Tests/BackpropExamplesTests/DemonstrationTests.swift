@@ -52,4 +52,15 @@ import _BackpropTestSupport
     #expect(throws: TensorError.self) { try LeastSquares.normalEquation(x: x, y: Tensor([1, 2, 3])) }
     #expect(try LeastSquares.normalEquation(x: x, y: Tensor([1, 2, 3]), ridge: 1e-6).count == 2)
   }
+
+  @Test func leastSquaresProblemsHaveAnInterceptColumn() throws {
+    let synthetic = try LeastSquares.synthetic(features: 3, samples: 20, seed: 4)
+    #expect(synthetic.x.shape == [20, 4] && synthetic.y.shape == [20])
+    #expect(synthetic.columnNames == ["intercept", "x1", "x2", "x3"])
+    #expect((0..<20).allSatisfy { synthetic.x.scalars[$0 * 4] == 1 })
+    #expect(try LeastSquares.synthetic(features: 3, samples: 20, seed: 4).y.scalars == synthetic.y.scalars)
+    #expect(throws: TensorError.self) { try LeastSquares.synthetic(features: 0, samples: 20, seed: 4) }
+    let diabetes = try LeastSquares.diabetes()
+    #expect(diabetes.x.shape == [442, 11] && diabetes.columnNames.first == "intercept")
+  }
 }

@@ -24,14 +24,38 @@ import Testing
     #expect(error?.path == "/nonexistent-dir/x.bin")
     #expect(error?.description.contains("cannot create a temporary file in /nonexistent-dir") == true)
 
-    // Renaming onto a directory fails after the temporary file was written: it must be removed.
+    // A directory at the destination is refused before anything is written.
     let dir = try TemporaryDirectory()
     defer { dir.cleanup() }
     try FileManager.default.createDirectory(at: dir.file("occupied"), withIntermediateDirectories: false)
     _ = try dir.write([0], to: "occupied/inner")
     let renameError = expectDataError { try AtomicFile.write(Data([1]), to: dir.file("occupied")) }
-    #expect(renameError?.description.contains("cannot rename onto") == true)
+    #expect(renameError?.description.contains("cannot replace: it is not a regular file") == true)
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir.url.path) == ["occupied"])
+  }
+
+  /// A device (as root, rename(2) would turn /dev/null into a regular file) is refused.
+  @Test func nonRegularDestinationsAreRefused() throws {
+    let error = expectDataError { try AtomicFile.write(Data([1]), to: URL(fileURLWithPath: "/dev/null")) }
+    #expect(error?.description == "/dev/null: cannot replace: it is not a regular file")
+    var info = stat()
+    #expect(stat("/dev/null", &info) == 0 && (info.st_mode & S_IFMT) == S_IFCHR)
+  }
+
+  /// A symbolic link is written through: the target gets the new bytes, the link stays a link
+  /// (also when it dangles, and when it is relative).
+  @Test func symbolicLinksAreWrittenThrough() throws {
+    let dir = try TemporaryDirectory()
+    defer { dir.cleanup() }
+    _ = try dir.write([0], to: "target.bin")
+    try FileManager.default.createSymbolicLink(atPath: dir.file("link.bin").path, withDestinationPath: "target.bin")
+    try AtomicFile.write(Data([7, 8]), to: dir.file("link.bin"))
+    #expect(try Data(contentsOf: dir.file("target.bin")) == Data([7, 8]))
+    #expect(try FileManager.default.destinationOfSymbolicLink(atPath: dir.file("link.bin").path) == "target.bin")
+    try FileManager.default.createSymbolicLink(atPath: dir.file("dangling.bin").path, withDestinationPath: dir.file("new.bin").path)
+    try AtomicFile.write(Data([9]), to: dir.file("dangling.bin"))
+    #expect(try Data(contentsOf: dir.file("new.bin")) == Data([9]))
+    #expect(try FileManager.default.destinationOfSymbolicLink(atPath: dir.file("dangling.bin").path) == dir.file("new.bin").path)
   }
 
   /// A writer killed between creating its temporary file and renaming it leaves the file behind;

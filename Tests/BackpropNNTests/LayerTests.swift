@@ -16,6 +16,17 @@ import _BackpropTestSupport
     #expect(layer(Tensor<Float>.zeros([2, 5, 4])).shape == [2, 5, 3])
   }
 
+  /// Where outside data meets a model, `checkInput(shape:)` (and `summary`) throw instead.
+  @Test func checkInputNamesTheLayerThatDoesNotFit() throws {
+    let model = try Sequential<Float>.mlp([4, 8, 3], seed: 0)
+    try model.checkInput(shape: [4])
+    #expect(throws: TensorError.self) { try model.checkInput(shape: [5]) }
+    #expect(throws: TensorError.self) { _ = try model.summary(inputShape: [5]) }
+    let images = Sequential<Float>(Flatten(), Linear(6, 2))
+    try images.checkInput(shape: [2, 3])
+    #expect(throws: TensorError.self) { try images.checkInput(shape: [2, 4]) }
+  }
+
   /// Calling a layer on input of the wrong width is a programmer error: it stops with a message
   /// naming the op and both shapes (data of the wrong width is rejected where it is loaded).
   @Test func linearOnTheWrongWidthStopsWithBothShapes() async throws {

@@ -104,20 +104,21 @@ import _BackpropTestSupport
       ("rmsprop", { RMSProp($0, learningRate: 0.01, weightDecay: 1e-3, momentum: 0.5, centered: true) }),
     ]
     for (name, make) in makers {
-      func run(threads: Int) throws -> [Float] {
+      func run() throws -> [Float] {
         var rng = SeededGenerator(seed: 5)
         let w = try Tensor<Float>(shape: [n], scalars: (0..<n).map { _ in Float(rng.nextUniform() - 0.5) }, requiresGrad: true)
         let optimizer = make([w])
-        try Gemm.withSettings(threadCount: threads) {
-          for _ in 0..<3 {
-            optimizer.zeroGrad()
-            try (w * w * w).sum().backward()
-            optimizer.step()
-          }
+        for _ in 0..<3 {
+          optimizer.zeroGrad()
+          try (w * w * w).sum().backward()
+          optimizer.step()
         }
         return w.scalars
       }
-      #expect(try run(threads: 1).map(\.bitPattern) == run(threads: 2).map(\.bitPattern), "\(name)")
+      let one = try #require(try Gemm.withSettings(threadCount: 1) { try run() })
+      let (two, usedTwoThreads) = try withTwoThreadsProved { try run() }
+      #expect(usedTwoThreads, "\(name): the 2-thread run never got a second thread")
+      #expect(one.map(\.bitPattern) == two.map(\.bitPattern), "\(name)")
     }
   }
 

@@ -1,3 +1,4 @@
+import BackpropIO
 import BackpropNN
 import BackpropOptim
 import Foundation
@@ -35,6 +36,9 @@ import Testing
     #expect(loaded(firstRows).scalars == model(firstRows).scalars)
     let byURL = try Sequential<Float>(contentsOf: URL(fileURLWithPath: path))
     #expect(byURL.namedParameters.map(\.1.scalars) == model.namedParameters.map(\.1.scalars))
+    try ModelFile.save(loaded, to: path, metadata: ["note": "by path"])
+    let (again, file): (Sequential<Float>, SafeTensorsFile) = try ModelFile.load(contentsOf: path)
+    #expect(file.metadata["note"] == "by path" && again.namedParameters.map(\.1.scalars) == model.namedParameters.map(\.1.scalars))
   }
 
   /// `Linear(3, 4)` draws from the global generator: the same numbers as `using:` a generator

@@ -112,6 +112,21 @@ import Testing
     #expect(third.learningRate == cosine.learningRate(at: 74, base: 0.1))
   }
 
+  /// Data that does not fit the model is a thrown error naming the widths, before any layer
+  /// runs (a layer called on the wrong width would stop the program).
+  @Test func dataOfTheWrongWidthIsAThrownError() throws {
+    let (train, _) = try Self.moons()  // 2 features
+    let trainer = try Trainer(model: try .mlp([3, 4, 2], seed: 0), configuration: TrainingConfiguration())
+    #expect(throws: TensorError.self) { try trainer.fit(on: train) }
+    #expect(throws: TensorError.self) { _ = try evaluate(trainer.model, on: train, loss: .crossEntropy) }
+    #expect(trainer.completedEpochs == 0 && trainer.optimizer.stepCount == 0)
+    do {
+      try trainer.fit(on: train)
+    } catch let error as TensorError {
+      #expect(error.description.contains("takes 3 features"), "\(error)")
+    }
+  }
+
   /// Pixels kept as bytes train and evaluate bit for bit like the same pixels as `Float`s.
   @Test func byteFeaturesTrainExactlyLikeFloatFeatures() throws {
     var g = SeededGenerator(seed: 12)
@@ -139,6 +154,7 @@ import Testing
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("plain-\(UUID().uuidString).safetensors")
     defer { try? FileManager.default.removeItem(at: url) }
     try ModelFile.save(try Sequential<Float>.mlp([2, 3], seed: 0), to: url)
-    #expect(throws: TensorError.self) { try TrainingCheckpoint.load(contentsOf: url) }
+    let error = #expect(throws: DataError.self) { try TrainingCheckpoint.load(contentsOf: url) }
+    #expect(error?.description.contains(url.path) == true && error?.description.contains("not a training checkpoint") == true)
   }
 }

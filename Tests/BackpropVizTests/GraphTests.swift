@@ -36,6 +36,10 @@ struct GraphTests {
     // Every edge carries a gradient back: s, t → x, y (4), x, y → x + y (2), → Σ, → z = Σ / n
     // (a number is kept in the divide op, not drawn as a node).
     #expect(forward.count == 8 && backward.count == 8)
+    // Gradient edges are labelled with `xlabel` (placed beside the edge after layout), never
+    // `label` (routed as a node of its own, it lands across other edges).
+    #expect(backward.allSatisfy { $0.contains("xlabel=\"") && !$0.contains(" label=\"") && !$0.contains(", label=\"") })
+    #expect(dot.contains("forcelabels=true"))
     // The HTML-like labels must be balanced markup.
     for line in dot.split(separator: "\n") where line.contains("label=<") {
       let inner = line[line.range(of: "label=<")!.upperBound...].dropLast(3)

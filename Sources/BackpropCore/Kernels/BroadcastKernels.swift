@@ -12,11 +12,13 @@ public enum BinaryKernel: Sendable {
 public struct BroadcastPlan: Sendable {
   /// The output shape.
   public var shape: [Int]
-  /// Strides of `a` and `b` in elements, aligned with `shape`.
+  /// Strides of `a` in elements, aligned with `shape`.
   public var aStrides: [Int]
+  /// Strides of `b` in elements, aligned with `shape`.
   public var bStrides: [Int]
   /// Fast paths the kernel can take.
   public enum Kind: Sendable { case sameShape, scalarA, scalarB, general }
+  /// The fast path this plan takes.
   public var kind: Kind
 
   /// Aligns `a` and `b` from the right (NumPy rules); `nil` when a dimension pair is neither equal nor 1.

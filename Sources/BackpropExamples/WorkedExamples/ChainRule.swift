@@ -53,7 +53,9 @@ public struct ChainRuleReport: Codable, Sendable {
   public var closedForm: ClosedForm
   /// |autodiff − closed form| for dz/ds and dz/dt.
   public var difference: ClosedForm
+  /// Each node's backward step, from z down to the leaves.
   public var trace: [TraceEntry]
+  /// The leaves that collected gradients from several paths.
   public var sums: [LeafSum]
 
   enum CodingKeys: String, CodingKey {

@@ -68,7 +68,13 @@ public enum ModelFile {
       guard stored.shape == p.shape else {
         throw TensorError.shapeMismatch(op: "ModelFile.load", lhs: p.shape, rhs: stored.shape, reason: "tensor '\(name)'")
       }
-      tensors[name] = try Tensor<Scalar>(shape: stored.shape, scalars: scalars(of: stored))
+      let values: [Scalar] = try scalars(of: stored)
+      // A diverged run's weights: refuse them rather than evaluate to a confident nonsense.
+      if let bad = values.firstIndex(where: { !$0.isFinite }) {
+        throw TensorError.invalidArgument(
+          op: "ModelFile.load", message: "tensor '\(name)' holds \(values[bad]) at index \(bad); a model with NaN or infinite weights cannot be used")
+      }
+      tensors[name] = try Tensor<Scalar>(shape: stored.shape, scalars: values)
     }
     try model.loadParameters(from: tensors)
     var states: [Int: [UInt64]] = [:]
@@ -83,7 +89,9 @@ public enum ModelFile {
   /// - Throws: `DataError` for an unreadable file, or the errors of `load(_:activation:)`.
   public static func load<Scalar>(contentsOf url: URL, activation: LayerSpec = .relu) throws -> (model: Sequential<Scalar>, file: SafeTensorsFile) {
     let file = try SafeTensorsFile(contentsOf: url)
-    return (try load(file, activation: activation), file)
+    do { return (try load(file, activation: activation), file) } catch let e as TensorError {
+      throw DataError.malformed(path: url.path, reason: e.withoutOperation)
+    }
   }
 
   /// Throws unless `file` has every parameter tensor `specs` needs, with the right shape.
@@ -155,5 +163,16 @@ public enum ModelFile {
   public static func scalars<Scalar: TensorScalar>(of t: SafeTensor) throws -> [Scalar] {
     if Scalar.self == Float.self { return try t.floats() as! [Scalar] }
     return try t.doubles().map { Scalar($0) }
+  }
+}
+
+extension TensorError {
+  /// The message without the `op:` prefix, for errors reported against a file.
+  fileprivate var withoutOperation: String {
+    switch self {
+    case let .invalidArgument(_, message): return message
+    case let .shapeMismatch(_, lhs, rhs, reason): return "\(reason) has shape \(rhs); the model needs \(lhs)"
+    default: return description
+    }
   }
 }

@@ -41,3 +41,22 @@ extension Sequential {
     generatorStates = loaded.generatorStates
   }
 }
+
+extension ModelFile {
+  /// Writes `model` to the file at `path` atomically; see `save(_:to:metadata:extraTensors:)`.
+  /// - Throws: `DataError.ioFailed` naming the file.
+  public static func save<Scalar>(
+    _ model: Sequential<Scalar>, to path: String, metadata: [String: String] = [:], extraTensors: [String: SafeTensor] = [:]
+  ) throws {
+    try save(model, to: URL(fileURLWithPath: path), metadata: metadata, extraTensors: extraTensors)
+  }
+
+  /// Reads the file at `path` and rebuilds its model; returns the file too, for its metadata.
+  /// (`Sequential<Float>(contentsOf: path)` when the model is all that is needed.)
+  /// - Throws: `DataError` for an unreadable file, or the errors of `load(_:activation:)`.
+  public static func load<Scalar>(contentsOf path: String, activation: LayerSpec = .relu) throws
+    -> (model: Sequential<Scalar>, file: SafeTensorsFile)
+  {
+    try load(contentsOf: URL(fileURLWithPath: path), activation: activation)
+  }
+}

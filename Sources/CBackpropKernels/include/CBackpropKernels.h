@@ -87,6 +87,9 @@ typedef void (*bp_task_fn)(void *arg, long index);
 /// of a persistent pool, handing out indices one at a time; returns when all are done. Runs
 /// serially when threads <= 1 or when another thread is using the pool.
 void bp_parallel_for(int threads, long count, bp_task_fn body, void *arg);
+/// For the calling thread, since it started: how many `bp_parallel_for` jobs ran on the pool
+/// (not serially), and how many of their tasks other threads ran.
+void bp_parallel_statistics(long *jobs, long *tasks_by_helpers);
 
 /// Row-major C = alpha·op(A)·op(B) + beta·C with packed panels and a register-blocked micro-kernel,
 /// split over up to `threads` threads when large. beta == 0 never reads C.
