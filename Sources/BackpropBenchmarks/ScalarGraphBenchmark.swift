@@ -15,7 +15,7 @@ public enum ScalarGraphBenchmark {
       let total = try demo.lossOnTensors(parameters)
       if nodes == 0 { nodes = total.graphNodeCount() }  // once, outside the timed runs' cost
       for p in parameters { p.zeroGrad() }
-      try total.backward()
+      total.backward()
     }
     let seconds = try Stopwatch.median(warmup: 1, runs: runs, step)
     return (seconds, nodes)
@@ -28,7 +28,7 @@ public enum ScalarGraphBenchmark {
   public static func chain(repeats: Int = 500_000, runs: Int = 3) throws -> (seconds: Double, bytesPerNode: Double, gradient: Double) {
     var gradient = 0.0
     var bytesPerNode = 0.0
-    let seconds = try Stopwatch.median(warmup: 1, runs: runs) {
+    let seconds = Stopwatch.median(warmup: 1, runs: runs) {
       let before = currentResidentBytes()
       let x0 = Tensor<Float>(1, requiresGrad: true)
       var x = x0
@@ -36,7 +36,7 @@ public enum ScalarGraphBenchmark {
       let after = currentResidentBytes()
       // The first (warm-up) run grows the heap; later runs reuse it, so keep the largest growth.
       bytesPerNode = Swift.max(bytesPerNode, Double(after - before) / Double(2 * repeats))
-      try x.backward()
+      x.backward()
       gradient = Double(x0.grad!.item)
     }
     return (seconds, bytesPerNode, gradient)

@@ -67,7 +67,7 @@ extension Sequential {
     defer { isTraining = wasTraining }
     var x = Tensor<Scalar>.zeros([1] + featureShape)
     var rows: [ModelSummary.Row] = []
-    try withoutGradient {
+    withoutGradient {
       for (i, layer) in layers.enumerated() {
         x = layer(x)
         rows.append(.init(index: i, name: layer.summaryName, outputShape: x.shape, parameterCount: layer.parameterCount))

@@ -79,6 +79,6 @@ public struct SavedModel {
     guard rows > 0, scaled.count % rows == 0 else {
       throw TensorError.invalidArgument(op: "SavedModel.outputs", message: "\(features.count) values do not form \(rows) rows")
     }
-    return try withoutGradient { try model(Tensor(shape: [rows, scaled.count / rows], scalars: scaled)) }
+    return withoutGradient { model(Tensor(shape: [rows, scaled.count / rows], scalars: scaled)) }
   }
 }

@@ -100,7 +100,7 @@ public final class Trainer {
     for (b, indices) in batches.enumerated() {
       learningRate = optimizer.currentLearningRate  // what this batch's step() applies
       let batch = trainingSet.batch(indices)
-      let output = try model(Tensor(shape: [batch.count, batch.featureCount], scalars: batch.features))
+      let output = model(Tensor(shape: [batch.count, batch.featureCount], scalars: batch.features))
       let loss = try batchLoss(output, batch, kind: lossKind)
       let lossValue = Double(loss.item)
       optimizer.zeroGrad()
@@ -143,13 +143,13 @@ public final class Trainer {
 public func batchLoss(_ output: Tensor<Float>, _ batch: Batch, kind: LossKind) throws -> Tensor<Float> {
   switch kind {
   case .crossEntropy:
-    return try softmaxCrossEntropy(logits: output, labels: batch.labels)
+    return softmaxCrossEntropy(logits: output, labels: batch.labels)
   case .meanSquaredError:
-    let target = try Tensor<Float>(shape: output.shape, scalars: batch.targets.isEmpty ? batch.labels.map(Float.init) : batch.targets)
-    return try meanSquaredError(predicted: output, target: target)
+    let target = Tensor<Float>(shape: output.shape, scalars: batch.targets.isEmpty ? batch.labels.map(Float.init) : batch.targets)
+    return meanSquaredError(predicted: output, target: target)
   case .binaryCrossEntropy:
-    let target = try Tensor<Float>(shape: output.shape, scalars: batch.labels.map(Float.init))
-    return try binaryCrossEntropy(logits: output, targets: target)
+    let target = Tensor<Float>(shape: output.shape, scalars: batch.labels.map(Float.init))
+    return binaryCrossEntropy(logits: output, targets: target)
   }
 }
 
@@ -157,7 +157,7 @@ public func batchLoss(_ output: Tensor<Float>, _ batch: Batch, kind: LossKind) t
 func correctCount(_ output: Tensor<Float>, _ batch: Batch, kind: LossKind) throws -> Int {
   switch kind {
   case .crossEntropy:
-    return zip(try output.argmax(alongAxis: 1), batch.labels).reduce(0) { $0 + ($1.0 == $1.1 ? 1 : 0) }
+    return zip(output.argmax(alongAxis: 1), batch.labels).reduce(0) { $0 + ($1.0 == $1.1 ? 1 : 0) }
   case .binaryCrossEntropy:
     return zip(output.scalars, batch.labels).reduce(0) { $0 + (($1.0 > 0 ? 1 : 0) == $1.1 ? 1 : 0) }
   case .meanSquaredError:
@@ -179,7 +179,7 @@ public func evaluate(_ model: Sequential<Float>, on dataset: Dataset, loss kind:
   try withoutGradient {
     for indices in batches {
       let batch = dataset.batch(indices)
-      let output = try model(Tensor(shape: [batch.count, batch.featureCount], scalars: batch.features))
+      let output = model(Tensor(shape: [batch.count, batch.featureCount], scalars: batch.features))
       lossSum += Double(try batchLoss(output, batch, kind: kind).item) * Double(batch.count)
       correct += try correctCount(output, batch, kind: kind)
     }

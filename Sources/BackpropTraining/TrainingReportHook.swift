@@ -64,7 +64,7 @@ public final class TrainingReportHook {
       try withoutGradient {
         for start in stride(from: 0, to: data.test.count, by: 512) {
           let batch = data.test.batch(Array(start..<min(start + 512, data.test.count)))
-          let logits = try model(Tensor(shape: [batch.count, batch.featureCount], scalars: batch.features))
+          let logits = model(Tensor(shape: [batch.count, batch.featureCount], scalars: batch.features))
           try recorder.recordPredictions(logits: logits, labels: batch.labels, firstIndex: start) { Array(data.test.features(at: $0)) }
         }
       }
@@ -91,11 +91,11 @@ extension Trainer {
     model.eval()  // dropout off: its generators must not advance, or the run would change
     defer { model.isTraining = wasTraining; model.zeroGrad() }
     let batch = data.train.batch(Array(0..<min(configuration.batchSize, data.train.count)))
-    let x = try Tensor<Float>(shape: [batch.count, batch.featureCount], scalars: batch.features)
+    let x = Tensor<Float>(shape: [batch.count, batch.featureCount], scalars: batch.features)
     x.label = "x"
-    let output = try model(x)
+    let output = model(x)
     let loss = try batchLoss(output, batch, kind: lossKind(for: data.train))
     loss.label = "L"
-    return try BackpropViz.explain(loss, parameterNames: model.namedParameters).text
+    return BackpropViz.explain(loss, parameterNames: model.namedParameters).text
   }
 }

@@ -15,7 +15,7 @@ public struct FixtureTensor: Codable, Sendable, Equatable {
   /// The tensor in the given precision.
   /// - Throws: `TensorError.invalidArgument` if `data` does not fill `shape`.
   public func tensor<S: TensorScalar>(_: S.Type = Double.self, requiresGrad: Bool = false) throws -> Tensor<S> {
-    try Tensor<S>(shape: shape, scalars: data.map { S($0) }, requiresGrad: requiresGrad)
+    Tensor<S>(shape: shape, scalars: data.map { S($0) }, requiresGrad: requiresGrad)
   }
 }
 

@@ -55,7 +55,7 @@ extension Tensor {
                             requiresGrad: Bool = false) -> Tensor {
     var g = SeededGenerator(seed: seed)
     let values = domain.sample(shape.reduce(1, *), using: &g).map { Scalar($0) }
-    return try! Tensor(shape: shape, scalars: values, requiresGrad: requiresGrad)
+    return Tensor(shape: shape, scalars: values, requiresGrad: requiresGrad)
   }
 }
 

@@ -131,7 +131,7 @@ struct VizOptions: ParsableArguments {
       printError("wrote picture (SVG) to \(svg)")
     }
     guard graph != nil || explain else { return nil }
-    let trace = try BackwardTrace.run(try makeLoss())
+    let trace = BackwardTrace.run(try makeLoss())
     if let graph { printError(try GraphFile.write(trace.graph, to: graph)) }
     return explain ? trace.explanation : nil
   }

@@ -35,7 +35,7 @@ struct PredictCommand: ParsableCommand {
     let (features, rows) = try readRows(columns: saved.inputSize)
     let output = try saved.outputs(for: features, rows: rows)
     let classifier = saved.isClassifier
-    let probabilities = classifier ? try output.softmax(alongAxis: 1) : output
+    let probabilities = classifier ? output.softmax(alongAxis: 1) : output
     let k = output.shape[1]
     var predictions: [Prediction] = []
     for r in 0..<rows {

@@ -18,10 +18,10 @@ struct Packed {
 
   func unpack(_ z: T) throws -> [T] {
     var start = 0
-    return try shapes.map { shape in
+    return shapes.map { shape in
       let n = shape.reduce(1, *)
       defer { start += n }
-      return try z.sliced(start..<(start + n)).reshaped(to: shape)
+      return z.sliced(start..<(start + n)).reshaped(to: shape)
     }
   }
 
@@ -52,8 +52,8 @@ func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1
     // Tangent (1, 0) gives dz/ds, (0, 1) gives dz/dt: the study note's closed forms.
     let (s, t) = (0.5, 1.2)
     let f: (T) throws -> T = { p in
-      let x = try p.sliced(0..<1) - p.sliced(1..<2).sin(), y = try p.sliced(0..<1).exp() + p.sliced(1..<2).cos()
-      return try (x * x - y * y).sum()
+      let x = p.sliced(0..<1) - p.sliced(1..<2).sin(), y = p.sliced(0..<1).exp() + p.sliced(1..<2).cos()
+      return (x * x - y * y).sum()
     }
     let x = s - Double.sin(t), y = Double.exp(s) + Double.cos(t)
     let dzds = try jvp(of: f, at: T([s, t]), tangent: T([1, 0])).jvp.item
@@ -64,14 +64,14 @@ func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1
 
   @Test func jvpLeavesNoGraphAndNoTangentBehind() throws {
     let x = T([1, 2, 3], requiresGrad: true)
-    let (value, _) = try jvp(of: { $0.exp() }, at: x, tangent: T([1, 1, 1]))
+    let (value, _) = jvp(of: { $0.exp() }, at: x, tangent: T([1, 1, 1]))
     #expect(!value.requiresGrad)
     #expect(x.tangent == nil && x.grad == nil, "the caller's tensor is untouched")
   }
 
   @Test func customOpWithPushforward() throws {
     let f: (T) throws -> T = { x in
-      try T.customOp("softplus", inputs: [x], forward: { ($0[0].exp() + 1).log() },
+      T.customOp("softplus", inputs: [x], forward: { ($0[0].exp() + 1).log() },
                      pullback: { g, c in [g * c.inputs[0].sigmoid()] },
                      pushforward: { t, c in t[0]! * c.inputs[0].sigmoid() })
     }

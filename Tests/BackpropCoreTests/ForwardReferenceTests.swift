@@ -48,12 +48,12 @@ import _BackpropTestSupport
 
   @Test func softmaxAndLogSumExpOfHugeLogits() throws {
     let x = Tensor<Double>([1000, 1000, 999])
-    let lse = try x.logSumExp().item
+    let lse = x.logSumExp().item
     expectClose(lse, 1000 + Double.log(2 + Double.exp(-1)), .doubleReference)
-    let s = try x.softmax().scalars
+    let s = x.softmax().scalars
     let z = 2 + Double.exp(-1)
     expectClose(s, [1 / z, 1 / z, Double.exp(-1) / z], .doubleReference)
-    let ls = try Tensor<Float>([-1e4, 0, 1e4]).logSoftmax().scalars
+    let ls = Tensor<Float>([-1e4, 0, 1e4]).logSoftmax().scalars
     #expect(ls.allSatisfy { $0.isFinite }, "\(ls)")
     #expect(ls[2] == 0)
   }
@@ -85,7 +85,7 @@ import _BackpropTestSupport
   }
 
   @Test func argmaxPicksTheFirstMaximumPerRow() throws {
-    let x = try Tensor<Double>(rows: [[1, 5, 5], [7, 0, 2]])
+    let x = Tensor<Double>(rows: [[1, 5, 5], [7, 0, 2]])
     #expect(try x.argmax(alongAxis: 1) == [1, 0])
     #expect(try x.argmax(alongAxis: 0) == [1, 0, 0])
   }

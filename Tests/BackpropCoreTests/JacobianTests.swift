@@ -10,7 +10,7 @@ func jacobianByRows(of f: (T) throws -> T, at x: T) throws -> [Double] {
   let y = try f(x)
   return try (0..<y.count).flatMap { i -> [Double] in
     var e = [Double](repeating: 0, count: y.count); e[i] = 1
-    return try vjp(of: f, at: x, cotangent: try T(shape: y.shape, scalars: e)).vjp.scalars
+    return try vjp(of: f, at: x, cotangent: T(shape: y.shape, scalars: e)).vjp.scalars
   }
 }
 
@@ -20,7 +20,7 @@ func jacobianByColumns(of f: (T) throws -> T, at x: T) throws -> [Double] {
   var values = [Double](repeating: 0, count: m * n)
   for j in 0..<n {
     var e = [Double](repeating: 0, count: n); e[j] = 1
-    let column = try jvp(of: f, at: x, tangent: try T(shape: x.shape, scalars: e)).jvp.scalars
+    let column = try jvp(of: f, at: x, tangent: T(shape: x.shape, scalars: e)).jvp.scalars
     for i in 0..<m { values[i * n + j] = column[i] }
   }
   return values
@@ -51,20 +51,20 @@ func jacobianByColumns(of f: (T) throws -> T, at x: T) throws -> [Double] {
   @Test func wideAndTallFunctionsGiveTheirShapes() throws {
     // m < n (reverse mode is cheaper) and m > n (forward mode is cheaper): both branches.
     let x = T.seeded([2, 3], seed: 21)
-    let wide = try jacobian(of: { try $0.sum(alongAxes: [1]).exp() }, at: x)
+    let wide = jacobian(of: { $0.sum(alongAxes: [1]).exp() }, at: x)
     #expect(wide.shape == [2, 2, 3])
-    expectClose(wide.scalars, try jacobianByColumns(of: { try $0.sum(alongAxes: [1]).exp() }, at: x),
+    expectClose(wide.scalars, try jacobianByColumns(of: { $0.sum(alongAxes: [1]).exp() }, at: x),
                 .sameMathsDifferentOrder)
-    let tall = try jacobian(of: { try $0.broadcast(to: [4, 2, 3]).sin() }, at: x)
+    let tall = jacobian(of: { $0.broadcast(to: [4, 2, 3]).sin() }, at: x)
     #expect(tall.shape == [4, 2, 3, 2, 3])
-    expectClose(tall.scalars, try jacobianByRows(of: { try $0.broadcast(to: [4, 2, 3]).sin() }, at: x),
+    expectClose(tall.scalars, try jacobianByRows(of: { $0.broadcast(to: [4, 2, 3]).sin() }, at: x),
                 .sameMathsDifferentOrder)
   }
 
   @Test func hadamardJacobianIsDiagonal() throws {
     // The seed: x = s ⊙ t has ∂x/∂s = diag(t).
     let t = T([0.5, -1, 2, 0])
-    let j = try jacobian(of: { try $0 * t }, at: T([1, 2, 3, 4]))
+    let j = jacobian(of: { $0 * t }, at: T([1, 2, 3, 4]))
     var diag = [Double](repeating: 0, count: 16)
     for i in 0..<4 { diag[i * 5] = t.scalars[i] }
     #expect(j.scalars == diag)
@@ -76,21 +76,21 @@ func jacobianByColumns(of f: (T) throws -> T, at x: T) throws -> [Double] {
     // product (m,n)·(n,o)·(o,p) of the three local Jacobians.
     let (m, n, o, p) = sizes
     let (wf, wg, wh) = (T.seeded([m, n], seed: 1), T.seeded([n, o], seed: 2), T.seeded([o, p], seed: 3))
-    let h: (T) throws -> T = { try T.matmul(wh, $0).tanh() }
-    let g: (T) throws -> T = { try T.matmul(wg, $0).sin() }
-    let f: (T) throws -> T = { try T.matmul(wf, $0).sigmoid() }
+    let h: (T) throws -> T = { T.matmul(wh, $0).tanh() }
+    let g: (T) throws -> T = { T.matmul(wg, $0).sin() }
+    let f: (T) throws -> T = { T.matmul(wf, $0).sigmoid() }
     let xi = T.seeded([p], seed: 4)
     let xh = try h(xi), xg = try g(xh)
     let (jf, jg, jh) = (try jacobian(of: f, at: xg), try jacobian(of: g, at: xh), try jacobian(of: h, at: xi))
     #expect([jf.shape, jg.shape, jh.shape] == [[m, n], [n, o], [o, p]])
-    let product = try T.matmul(T.matmul(jf, jg), jh)
+    let product = T.matmul(T.matmul(jf, jg), jh)
     let direct = try jacobian(of: { try f(g(h($0))) }, at: xi)
     #expect(direct.shape == [m, p])
     expectClose(product, direct, .sameMathsDifferentOrder)
   }
 
   @Test func jacobianOfAFunctionThatIgnoresItsInputIsZero() throws {
-    let j = try jacobian(of: { _ in T([1, 2]) }, at: T([3, 4, 5]))
+    let j = jacobian(of: { _ in T([1, 2]) }, at: T([3, 4, 5]))
     #expect(j.shape == [2, 3] && j.scalars.allSatisfy { $0 == 0 })
   }
 }
@@ -99,14 +99,14 @@ func jacobianByColumns(of f: (T) throws -> T, at x: T) throws -> [Double] {
   @Test func batchedSeedGivesOneVJPPerRow() throws {
     // y = W·x + x⊙x: the k seeds flow back together; row i equals the i-th ordinary VJP.
     let w = T.seeded([3, 4], seed: 2), x = T(T.seeded([4], seed: 3).scalars, requiresGrad: true)
-    let y = try T.matmul(w, x) + (x * x).sum(alongAxes: [0], keepingDims: true)
+    let y = T.matmul(w, x) + (x * x).sum(alongAxes: [0], keepingDims: true)
     let seeds = T.seeded([5, 3], seed: 4)
-    try y.backward(batchedGradient: seeds, retainGraph: true)
+    y.backward(batchedGradient: seeds, retainGraph: true)
     let batched = x.grad!
     #expect(batched.shape == [5, 4])
     for i in 0..<5 {
       x.grad = nil
-      try y.backward(gradient: try seeds.sliced(alongAxis: 0, i..<(i + 1)).reshaped(to: [3]), retainGraph: true)
+      y.backward(gradient: seeds.sliced(alongAxis: 0, i..<(i + 1)).reshaped(to: [3]), retainGraph: true)
       expectClose(Array(batched.scalars[(i * 4)..<(i * 4 + 4)]), x.grad!.scalars, .sameMathsDifferentOrder, "row \(i)")
     }
   }

@@ -48,7 +48,7 @@ func finiteDifferenceHessian(of f: (T) throws -> T, at x: T, eps: Double = 1e-5)
     for i in 0..<n {
       var e = [Double](repeating: 0, count: n); e[i] = 1
       leaf.grad = nil
-      if g.requiresGrad { try g.backward(gradient: T(e), retainGraph: true) }
+      if g.requiresGrad { g.backward(gradient: T(e), retainGraph: true) }
       rows += leaf.grad?.scalars ?? [Double](repeating: 0, count: n)
     }
     expectClose(h.scalars, rows, .sameMathsDifferentOrder, "\(row.name): batched vs row-by-row Hessian")
@@ -64,7 +64,7 @@ func finiteDifferenceHessian(of f: (T) throws -> T, at x: T, eps: Double = 1e-5)
     // f(x) = ½ xᵀAx + Σ sin xᵢ  ⇒  H = (A + Aᵀ)/2 − diag(sin x).
     let a = T.seeded([4, 4], seed: 11), x = T.seeded([4], seed: 12)
     let f: (T) throws -> T = { x in
-      try (T.matmul(x, T.matmul(a, x)) * 0.5 + x.sin().sum())
+      (T.matmul(x, T.matmul(a, x)) * 0.5 + x.sin().sum())
     }
     let h = try hessian(of: f, at: x)
     #expect(h.shape == [4, 4])
@@ -79,8 +79,8 @@ func finiteDifferenceHessian(of f: (T) throws -> T, at x: T, eps: Double = 1e-5)
 
   @Test func logSumExpHessianIsDiagSoftmaxMinusOuterProduct() throws {
     let x = T.seeded([5], seed: 13)
-    let h = try hessian(of: { try $0.logSumExp() }, at: x)
-    let s = try x.softmax().scalars
+    let h = hessian(of: { $0.logSumExp() }, at: x)
+    let s = x.softmax().scalars
     var closed = [Double](repeating: 0, count: 25)
     for i in 0..<5 { for j in 0..<5 { closed[i * 5 + j] = (i == j ? s[i] : 0) - s[i] * s[j] } }
     expectClose(h.scalars, closed, .sameMathsDifferentOrder)
@@ -90,9 +90,9 @@ func finiteDifferenceHessian(of f: (T) throws -> T, at x: T, eps: Double = 1e-5)
     // z = x² − y², x = s − sin t, y = eˢ + cos t, differentiated twice in (s, t).
     let (s, t) = (0.5, 1.2)
     let f: (T) throws -> T = { p in
-      let s = try p.sliced(0..<1), t = try p.sliced(1..<2)
-      let x = try s - t.sin(), y = try s.exp() + t.cos()
-      return try (x * x - y * y).sum()
+      let s = p.sliced(0..<1), t = p.sliced(1..<2)
+      let x = s - t.sin(), y = s.exp() + t.cos()
+      return (x * x - y * y).sum()
     }
     let h = try hessian(of: f, at: T([s, t]))
     let x = s - Double.sin(t), y = Double.exp(s) + Double.cos(t)
@@ -106,7 +106,7 @@ func finiteDifferenceHessian(of f: (T) throws -> T, at x: T, eps: Double = 1e-5)
   @Test func hessianOfAMatrixFunctionHasShapeXPlusX() throws {
     // f(X) = Σ (X·X) ⊙ tanh(X): a genuinely 2-D input.
     let x = T.seeded([2, 3], seed: 14)
-    let f: (T) throws -> T = { x in try (T.matmul(x, x, transposeB: true).sum() * x.tanh().sum()) }
+    let f: (T) throws -> T = { x in (T.matmul(x, x, transposeB: true).sum() * x.tanh().sum()) }
     let h = try hessian(of: f, at: x)
     #expect(h.shape == [2, 3, 2, 3])
     expectClose(h.scalars, try finiteDifferenceHessian(of: f, at: x), .finiteDifference)
@@ -117,18 +117,18 @@ func finiteDifferenceHessian(of f: (T) throws -> T, at x: T, eps: Double = 1e-5)
   @Test func gradientOfGradientByHand() throws {
     // d/dx Σ x³ = 3x², and d/dx Σ 3x² = 6x.
     let x = T([1, -2, 0.5], requiresGrad: true)
-    try x.pow(3).sum().backward(createGraph: true)
+    x.pow(3).sum().backward(createGraph: true)
     let g = try #require(x.grad)
     #expect(g.requiresGrad, "createGraph records the backward pass")
     expectClose(g.scalars, [3, 12, 0.75], .doubleReference)
     x.zeroGrad()
-    try g.sum().backward()
+    g.sum().backward()
     expectClose(x.grad!.scalars, [6, -12, 3], .doubleReference)
   }
 
   @Test func firstOrderBackwardDoesNotRecordAGraph() throws {
     let x = T([1, 2], requiresGrad: true)
-    try x.pow(3).sum().backward()
+    x.pow(3).sum().backward()
     #expect(x.grad?.requiresGrad == false)
     #expect(x.grad?.isLeaf == true)
   }
@@ -136,7 +136,7 @@ func finiteDifferenceHessian(of f: (T) throws -> T, at x: T, eps: Double = 1e-5)
   @Test func detectsAPullbackThatIsNotDifferentiable() throws {
     // x² whose pullback uses a detached x: right to first order, wrong (0) to second.
     let sq: ([T]) throws -> T = { xs in
-      try T.customOp("detachedSquare", inputs: [xs[0]], forward: { $0[0].squared() },
+      T.customOp("detachedSquare", inputs: [xs[0]], forward: { $0[0].squared() },
                      pullback: { g, c in [g * c.inputs[0].detached() * 2] })
     }
     let x = T.seeded([3], seed: 15)

@@ -43,7 +43,7 @@ let mallocTrim: (@convention(c) (Int) -> Int32)? = dlsym(nil, "malloc_trim").map
     var depth = 0, t: T? = y
     while let node = t, !node.isLeaf { depth += 1; t = node.graphInputs.first { $0.requiresGrad } }
     #expect(depth == 2 * steps)
-    try y.backward()
+    y.backward()
     let cn = Double.pow(c, Double(steps))
     // Each of the 500,000 multiplications rounds once: relative error ≲ n·2⁻⁵³ ≈ 6e-11.
     expectClose(x0.grad!.item, cn, Tolerance(rtol: 1e-9, atol: 0, rationale: "n roundings of a product"))
@@ -68,10 +68,10 @@ let mallocTrim: (@convention(c) (Int) -> Int32)? = dlsym(nil, "malloc_trim").map
     weak var weakIntermediate: T?
     weak var weakLoss: T?
     func step(observe: Bool) throws {
-      let h = try (w * x).tanh()
+      let h = (w * x).tanh()
       let loss = h.sum()
       if observe { weakIntermediate = h; weakLoss = loss }
-      try loss.backward()
+      loss.backward()
       w.zeroGrad()
     }
     try step(observe: true)
@@ -93,7 +93,7 @@ let mallocTrim: (@convention(c) (Int) -> Int32)? = dlsym(nil, "malloc_trim").map
     let w = T.seeded([64], seed: 1, requiresGrad: true)
     var kept: [T] = []
     let before = try residentKiB()
-    for _ in 0..<40_000 { kept.append(try (w * w).tanh().sum()) }
+    for _ in 0..<40_000 { kept.append((w * w).tanh().sum()) }
     let after = try residentKiB()
     #expect(after - before > 24 * 1024, "keeping 40,000 graphs grew VmRSS by only \(after - before) KiB")
     #expect(kept.count == 40_000)

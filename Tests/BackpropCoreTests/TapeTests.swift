@@ -12,10 +12,10 @@ import _BackpropTestSupport
     // z = x² − y², x = s − sin t, y = eˢ + cos t: s and t each feed both x and y.
     let (sv, tv) = st
     let s = T(sv, requiresGrad: true), t = T(tv, requiresGrad: true)
-    let x = try s - t.sin(), y = try s.exp() + t.cos()
+    let x = s - t.sin(), y = s.exp() + t.cos()
     x.retainGrad(); y.retainGrad()
-    let z = try x * x - y * y
-    try z.backward()
+    let z = x * x - y * y
+    z.backward()
     let (xv, yv) = (sv - Double.sin(tv), Double.exp(sv) + Double.cos(tv))
     expectClose(x.grad!.item, 2 * xv, .doubleReference, "dz/dx")
     expectClose(y.grad!.item, -2 * yv, .doubleReference, "dz/dy")
@@ -30,14 +30,14 @@ import _BackpropTestSupport
     // x = s ⊙ t, y = s − t, z = mean(x + y): dz/ds = (t + 1)/n, dz/dt = (s − 1)/n.
     let sv: [Double] = [1, 2, 3, 4], tv: [Double] = [0.5, -1, 2, 0]
     let s = T(sv, requiresGrad: true), t = T(tv, requiresGrad: true)
-    let z = try (T.hadamard(s, t) + (s - t)).mean()
-    try z.backward()
+    let z = (T.hadamard(s, t) + (s - t)).mean()
+    z.backward()
     #expect(z.shape == [] && s.grad!.shape == [4])
     expectClose(s.grad!.scalars, tv.map { ($0 + 1) / 4 }, .doubleReference)
     expectClose(t.grad!.scalars, sv.map { ($0 - 1) / 4 }, .doubleReference)
     // z = mean(x ⊙ y) = mean(s²t − st²): dz/ds = (2st − t²)/n, dz/dt = (s² − 2st)/n.
     s.zeroGrad(); t.zeroGrad()
-    try (T.hadamard(s, t) * (s - t)).mean().backward()
+    (T.hadamard(s, t) * (s - t)).mean().backward()
     expectClose(s.grad!.scalars, zip(sv, tv).map { (2 * $0 * $1 - $1 * $1) / 4 }, .doubleReference)
     expectClose(t.grad!.scalars, zip(sv, tv).map { ($0 * $0 - 2 * $0 * $1) / 4 }, .doubleReference)
   }
@@ -45,22 +45,22 @@ import _BackpropTestSupport
   @Test func diamondAndSelfProduct() throws {
     // x feeds two branches that meet again; and x * x uses one tensor twice in one op.
     let x = T([1.5, -2], requiresGrad: true)
-    try ((x * 2) * (x * 3)).sum().backward()  // 6x² → 12x
+    ((x * 2) * (x * 3)).sum().backward()  // 6x² → 12x
     #expect(x.grad!.scalars == [18, -24])
     x.zeroGrad()
-    try (x * x).sum().backward()
+    (x * x).sum().backward()
     #expect(x.grad!.scalars == [3, -4])
   }
 
   @Test func gradientsAccumulateAcrossBackwardCallsUntilZeroGrad() throws {
     let w = T([1, 2, 3], requiresGrad: true)
-    try (w * w).sum().backward()
+    (w * w).sum().backward()
     #expect(w.grad!.scalars == [2, 4, 6])
-    try (w * w).sum().backward()
+    (w * w).sum().backward()
     #expect(w.grad!.scalars == [4, 8, 12], "a second backward adds (PyTorch semantics)")
     w.zeroGrad()
     #expect(w.grad == nil)
-    try (w * 5).sum().backward()
+    (w * 5).sum().backward()
     #expect(w.grad!.scalars == [5, 5, 5])
   }
 
@@ -69,14 +69,14 @@ import _BackpropTestSupport
     // storage as a tensor in the graph (the seed), or editing one would change the other.
     let w = T([1, 2], requiresGrad: true)
     let seed = T([1, 1])
-    try (w + 0).backward(gradient: seed)  // add's pullback hands `seed` itself to w
+    (w + 0).backward(gradient: seed)  // add's pullback hands `seed` itself to w
     w.grad!.update { $0[0] = 100 }
     #expect(seed.scalars == [1, 1])
   }
 
   @Test func inputsThatDoNotRequireGradGetNone() throws {
     let w = T([1, 2], requiresGrad: true), data = T([3, 4]), unused = T([5, 6], requiresGrad: true)
-    try (w * data).sum().backward()
+    (w * data).sum().backward()
     #expect(w.grad!.scalars == [3, 4])
     #expect(data.grad == nil && unused.grad == nil)
     #expect(!(try data * 2 + data).requiresGrad, "ops on data alone record nothing")
@@ -86,7 +86,7 @@ import _BackpropTestSupport
     let x = T([2, 3], requiresGrad: true)
     let d = x.detached()
     #expect(!d.requiresGrad && d.isLeaf && d.scalars == x.scalars)
-    try (x * d).sum().backward()  // d is a constant: gradient is d, not 2x
+    (x * d).sum().backward()  // d is a constant: gradient is d, not 2x
     #expect(x.grad!.scalars == [2, 3])
     #expect(d.grad == nil)
   }
@@ -107,7 +107,7 @@ import _BackpropTestSupport
     let x = T([1, 2], requiresGrad: true)
     let h = x * 3, k = h.exp()
     h.retainGrad()
-    try k.sum().backward()
+    k.sum().backward()
     expectClose(h.grad!.scalars, [Double.exp(3), Double.exp(6)], .doubleReference)
     #expect(k.grad == nil, "intermediates without retainGrad keep no gradient")
   }
@@ -115,8 +115,8 @@ import _BackpropTestSupport
   @Test func retainGraphAllowsASecondBackward() throws {
     let x = T([1, 2], requiresGrad: true)
     let y = x.exp().sum()
-    try y.backward(retainGraph: true)
-    try y.backward()
+    y.backward(retainGraph: true)
+    y.backward()
     expectClose(x.grad!.scalars, [2 * Double.exp(1), 2 * Double.exp(2)], .doubleReference)
   }
 
@@ -130,41 +130,41 @@ import _BackpropTestSupport
   @Test func customOpUsesItsOwnPullback() throws {
     // softplus(x) = log(1 + eˣ), with d/dx = σ(x) supplied by hand.
     let x = T([-2, 0, 3], requiresGrad: true)
-    let y = try T.customOp("softplus", inputs: [x], forward: { ($0[0].exp() + 1).log() },
+    let y = T.customOp("softplus", inputs: [x], forward: { ($0[0].exp() + 1).log() },
                            pullback: { g, c in [g * c.inputs[0].sigmoid()] })
     #expect(y.opName == "softplus")
-    try y.sum().backward()
+    y.sum().backward()
     expectClose(x.grad!.scalars, x.scalars.map { 1 / (1 + Double.exp(-$0)) }, .doubleReference)
     // A "straight-through" op: forward rounds, backward passes g unchanged — provably the custom
     // rule, since the true derivative of rounding is 0.
     let z = T([0.4, 1.6], requiresGrad: true)
-    let r = try T.customOp("roundSTE", inputs: [z], forward: { T($0[0].scalars.map { $0.rounded() }) },
+    let r = T.customOp("roundSTE", inputs: [z], forward: { T($0[0].scalars.map { $0.rounded() }) },
                            pullback: { g, _ in [g] })
-    try (r * T([1, 2])).sum().backward()
+    (r * T([1, 2])).sum().backward()
     #expect(r.scalars == [0, 2] && z.grad!.scalars == [1, 2])
   }
 
   @Test func broadcastingIsSummedBackToEachOperand() throws {
     let a = T.seeded([3, 1], seed: 1, requiresGrad: true), b = T.seeded([4], seed: 2, requiresGrad: true)
-    try (a + b).sum().backward()
+    (a + b).sum().backward()
     #expect(a.grad!.shape == [3, 1] && a.grad!.scalars == [4, 4, 4])
     #expect(b.grad!.shape == [4] && b.grad!.scalars == [3, 3, 3, 3])
     a.zeroGrad(); b.zeroGrad()
-    try (a * b).mean().backward()  // ∂/∂aᵢ = Σⱼ bⱼ / 12
+    (a * b).mean().backward()  // ∂/∂aᵢ = Σⱼ bⱼ / 12
     expectClose(a.grad!.scalars, [Double](repeating: b.scalars.reduce(0, +) / 12, count: 3), .doubleReference)
     expectClose(b.grad!.scalars, [Double](repeating: a.scalars.reduce(0, +) / 12, count: 4), .doubleReference)
     let scale = T(2.0, requiresGrad: true), x = T.seeded([2, 3], seed: 3)
-    try (x * scale).sum().backward()
+    (x * scale).sum().backward()
     expectClose(scale.grad!.item, x.scalars.reduce(0, +), .doubleReference)
     #expect(scale.grad!.shape == [])
   }
 
   @Test func reductionsAlongAxesBroadcastTheirGradientBack() throws {
     let x = T.seeded([2, 3], .distinct, seed: 4, requiresGrad: true)
-    try x.sum(alongAxes: [1]).backward(gradient: T([1, 10]))
+    x.sum(alongAxes: [1]).backward(gradient: T([1, 10]))
     #expect(x.grad!.scalars == [1, 1, 1, 10, 10, 10])
     x.zeroGrad()
-    try x.max(alongAxes: [0], keepingDims: true).backward(gradient: try T(shape: [1, 3], scalars: [1, 2, 3]))
+    x.max(alongAxes: [0], keepingDims: true).backward(gradient: T(shape: [1, 3], scalars: [1, 2, 3]))
     let expected = (0..<6).map { i -> Double in
       let c = i % 3
       return x.scalars[i] == Swift.max(x.scalars[c], x.scalars[3 + c]) ? Double(c + 1) : 0
@@ -174,7 +174,7 @@ import _BackpropTestSupport
 
   @Test func maxSharesTheGradientBetweenTies() throws {
     let x = T([3, 1, 3], requiresGrad: true)
-    try x.max().backward()
+    x.max().backward()
     #expect(x.grad!.scalars == [0.5, 0, 0.5])
   }
 
@@ -182,7 +182,7 @@ import _BackpropTestSupport
     let x = T([1], requiresGrad: true)
     let y = x.exp()
     #expect(x.isLeaf && !y.isLeaf && y.opName == "exp" && y.graphInputs.count == 1 && y.graphInputs[0] === x)
-    try y.sum().backward()
+    y.sum().backward()
     #expect(y.graphInputs.isEmpty, "backward releases the graph")
   }
 
@@ -190,16 +190,16 @@ import _BackpropTestSupport
   /// minimum → [0.5, 0, 0.5] and [0.5, 1, 0.5]; maximum([1,2], 1) → [0.5, 1] and 0.5.
   @Test func maximumAndMinimumSplitTiesLikePyTorch() throws {
     let a = Tensor<Double>([1, 2, 3], requiresGrad: true), b = Tensor<Double>([1, 1, 3], requiresGrad: true)
-    try Tensor.maximum(a, b).sum().backward()
+    Tensor.maximum(a, b).sum().backward()
     #expect(a.grad!.scalars == [0.5, 1, 0.5] && b.grad!.scalars == [0.5, 0, 0.5])
     a.zeroGrad(); b.zeroGrad()
-    try Tensor.minimum(a, b).sum().backward()
+    Tensor.minimum(a, b).sum().backward()
     #expect(a.grad!.scalars == [0.5, 0, 0.5] && b.grad!.scalars == [0.5, 1, 0.5])
     let c = Tensor<Double>([1, 2], requiresGrad: true), d = Tensor<Double>(1, requiresGrad: true)
-    try Tensor.maximum(c, d).sum().backward()
+    Tensor.maximum(c, d).sum().backward()
     #expect(c.grad!.scalars == [0.5, 1] && d.grad!.item == 0.5)
     // Forward mode uses the same split.
-    let (_, tangent) = try jvp(of: { try Tensor.maximum($0, Tensor<Double>([1, 1, 3])) }, at: Tensor<Double>([1, 2, 3]),
+    let (_, tangent) = jvp(of: { Tensor.maximum($0, Tensor<Double>([1, 1, 3])) }, at: Tensor<Double>([1, 2, 3]),
                                tangent: Tensor<Double>([1, 1, 1]))
     #expect(tangent.scalars == [0.5, 1, 0.5])
   }

@@ -24,9 +24,9 @@ import _BackpropTestSupport
 
   /// `cross_entropy(x·Wᵀ + b, labels) + 0.1·mean((x·Wᵀ + b)²)`, the fixture's loss.
   static func loss<S: TensorScalar>(_ w: Tensor<S>, _ b: Tensor<S>, _ p: Problem) throws -> Tensor<S> {
-    let x = try Tensor<S>(shape: [5, 4], scalars: p.x.map { S($0) })
-    let logits = try Tensor.linear(x, weight: w, bias: b)
-    return try softmaxCrossEntropy(logits: logits, labels: p.labels) + logits.squared().mean() * S(0.1)
+    let x = Tensor<S>(shape: [5, 4], scalars: p.x.map { S($0) })
+    let logits = Tensor.linear(x, weight: w, bias: b)
+    return softmaxCrossEntropy(logits: logits, labels: p.labels) + logits.squared().mean() * S(0.1)
   }
 
   static func makeOptimizer<S: TensorScalar>(_ c: Config, _ parameters: [Tensor<S>]) -> any Optimizer<S> {
@@ -48,8 +48,8 @@ import _BackpropTestSupport
 
   static func replay<S: TensorScalar>(_ c: Case, as _: S.Type, tolerance: Tolerance, name: String) throws {
     let p = file.problem
-    let w = try Tensor<S>(shape: [3, 4], scalars: p.weight.map { S($0) }, requiresGrad: true)
-    let b = try Tensor<S>(shape: [3], scalars: p.bias.map { S($0) }, requiresGrad: true)
+    let w = Tensor<S>(shape: [3, 4], scalars: p.weight.map { S($0) }, requiresGrad: true)
+    let b = Tensor<S>(shape: [3], scalars: p.bias.map { S($0) }, requiresGrad: true)
     let optimizer = makeOptimizer(c.config, [w, b])
     for (t, expected) in c.steps.enumerated() {
       optimizer.zeroGrad()
@@ -76,7 +76,7 @@ import _BackpropTestSupport
       let c = Self.file.cases[name]!
       let p = Self.file.problem
       func fresh() throws -> (Tensor<Double>, Tensor<Double>) {
-        (try Tensor<Double>(shape: [3, 4], scalars: p.weight, requiresGrad: true), try Tensor<Double>(shape: [3], scalars: p.bias, requiresGrad: true))
+        (Tensor<Double>(shape: [3, 4], scalars: p.weight, requiresGrad: true), Tensor<Double>(shape: [3], scalars: p.bias, requiresGrad: true))
       }
       let (w1, b1) = try fresh(), (w2, b2) = try fresh()
       let o1 = Self.makeOptimizer(c.config, [w1, b1]), o2 = Self.makeOptimizer(c.config, [w2, b2])
@@ -106,11 +106,11 @@ import _BackpropTestSupport
     for (name, make) in makers {
       func run() throws -> [Float] {
         var rng = SeededGenerator(seed: 5)
-        let w = try Tensor<Float>(shape: [n], scalars: (0..<n).map { _ in Float(rng.nextUniform() - 0.5) }, requiresGrad: true)
+        let w = Tensor<Float>(shape: [n], scalars: (0..<n).map { _ in Float(rng.nextUniform() - 0.5) }, requiresGrad: true)
         let optimizer = make([w])
         for _ in 0..<3 {
           optimizer.zeroGrad()
-          try (w * w * w).sum().backward()
+          (w * w * w).sum().backward()
           optimizer.step()
         }
         return w.scalars

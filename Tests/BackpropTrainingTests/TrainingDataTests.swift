@@ -28,7 +28,7 @@ import Testing
     #expect(saved.isClassifier && saved.inputSize == 64)
     let raw = try Dataset.digits(split: .test)
     let fromRaw = try saved.outputs(for: Array(raw.features.prefix(64 * 5)), rows: 5)
-    let direct = try withoutGradient { try trainer.model(Tensor(shape: [5, 64], scalars: Array(data.test.features.prefix(64 * 5)))) }
+    let direct = withoutGradient { trainer.model(Tensor(shape: [5, 64], scalars: Array(data.test.features.prefix(64 * 5)))) }
     #expect(fromRaw.scalars == direct.scalars)
   }
 }

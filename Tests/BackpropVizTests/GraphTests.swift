@@ -7,7 +7,7 @@ import Testing
 struct GraphTests {
   @Test func graphOfTheChainRuleHasEveryNodeAndGradient() throws {
     let z = try ChainRuleReport.graph(s: 0.5, t: 1.2).output
-    let graph = try Graph(tracingBackwardOf: z)
+    let graph = Graph(tracingBackwardOf: z)
     let names = Set(graph.nodes.map(\.name))
     #expect(names.isSuperset(of: ["s", "t", "x", "y", "z", "sin t", "cos t", "e^s", "x²", "y²"]))
     #expect(graph.nodes.count == 10 && graph.edges.count == 11)  // s and t feed two ops each
@@ -26,7 +26,7 @@ struct GraphTests {
     let z = try VectorChainRuleReport.graph(s: [1, 2, 3, 4], t: [0.5, -1, 2, 0]).output
     let before = Graph(from: z)  // before backward: no gradients yet
     #expect(before.nodes.allSatisfy { $0.gradientSummary == nil })
-    let dot = try Graph(tracingBackwardOf: z).dot(title: "vector chain rule")
+    let dot = Graph(tracingBackwardOf: z).dot(title: "vector chain rule")
     #expect(dot.hasPrefix("digraph backprop {") && dot.hasSuffix("}\n"))
     #expect(dot.contains("<b>x</b> = multiply") && dot.contains("shape [4]") && dot.contains("shape scalar"))
     #expect(dot.contains("value [1, 2, 3, 4]"))            // a small tensor's values
@@ -49,7 +49,7 @@ struct GraphTests {
 
   @Test func largeTensorsAreSummarised() throws {
     let w = Tensor<Float>(repeating: 0.5, shape: [20, 30], requiresGrad: true); w.label = "W"
-    let graph = try Graph(tracingBackwardOf: w.sum())
+    let graph = Graph(tracingBackwardOf: w.sum())
     let node = try #require(graph.node(named: "W"))
     #expect(node.values == nil && node.summary.count == 600 && node.gradient == nil && node.gradientSummary?.max == 1)
     #expect(graph.dot().contains("‖·‖"))
@@ -57,7 +57,7 @@ struct GraphTests {
 
   @Test func svgThroughGraphvizOrDOTFallback() throws {
     let z = try ChainRuleReport.graph(s: 0.5, t: 1.2).output
-    let graph = try Graph(tracingBackwardOf: z)
+    let graph = Graph(tracingBackwardOf: z)
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("viz-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }

@@ -25,13 +25,13 @@ struct SampleReportTests {
                                               classNames: (0...9).map(String.init))
     recorder.addNote("SGD, learning rate \(learningRate), batch size \(batchSize); inputs scaled to [0, 1] (÷16)")
     func tensor(_ d: Dataset, _ indices: [Int]) throws -> Tensor<Float> {
-      try Tensor(shape: [indices.count, 64], scalars: indices.flatMap { d.features(at: $0).map { $0 / 16 } })
+      Tensor(shape: [indices.count, 64], scalars: indices.flatMap { d.features(at: $0).map { $0 / 16 } })
     }
     func evaluate(_ d: Dataset) throws -> (loss: Double, accuracy: Double) {
       let all = Array(0..<d.count)
       let logits = try withoutGradient { try model(tensor(d, all)) }
-      let loss = try softmaxCrossEntropy(logits: logits, labels: d.labels)
-      let correct = try zip(logits.argmax(alongAxis: 1), d.labels).filter { $0.0 == $0.1 }.count
+      let loss = softmaxCrossEntropy(logits: logits, labels: d.labels)
+      let correct = zip(logits.argmax(alongAxis: 1), d.labels).filter { $0.0 == $0.1 }.count
       return (Double(loss.item), Double(correct) / Double(d.count))
     }
     var rng = SeededGenerator(seed: seed)
@@ -42,7 +42,7 @@ struct SampleReportTests {
         let indices = Array(order[batchStart..<min(batchStart + batchSize, order.count)])
         model.zeroGrad()
         let loss = try softmaxCrossEntropy(logits: model(tensor(train, indices)), labels: indices.map { train.labels[$0] })
-        try loss.backward()
+        loss.backward()
         recorder.recordGradients()
         for p in model.parameters {
           let g = p.grad!.scalars

@@ -50,13 +50,13 @@ import Testing
     let model = try Sequential<Float>.mlp([4, 3], seed: 2)
     for p in model.parameters { p.update { $0 = Array(repeating: 0, count: $0.count) } }
     let optimizer = SGD(model.parameters, learningRate: 0.1)
-    let x = try Tensor<Float>(shape: [8, 4], scalars: (0..<32).map { Float($0) / 10 })
+    let x = Tensor<Float>(shape: [8, 4], scalars: (0..<32).map { Float($0) / 10 })
     let target = Tensor<Float>.zeros([8, 3])
     func step() throws {
-      let loss = try meanSquaredError(predicted: try model(x), target: target).sqrt()
+      let loss = meanSquaredError(predicted: model(x), target: target).sqrt()
       #expect(loss.item == 0)
       optimizer.zeroGrad()
-      try loss.backward()
+      loss.backward()
       optimizer.step()
     }
     var caught: TensorError?
@@ -82,18 +82,18 @@ import Testing
     let optimizer = SGD(model.parameters, learningRate: 0.1)
     let data = try Self.data()
     let batch = data.batch(Array(0..<8))
-    let x = try Tensor<Float>(shape: [8, 4], scalars: batch.features)
+    let x = Tensor<Float>(shape: [8, 4], scalars: batch.features)
     var caught: TensorError?
     do {
       try withAnomalyDetection {
-        let h = try model(x)
-        let bad = try Tensor.customOp(
+        let h = model(x)
+        let bad = Tensor.customOp(
           "myBrokenActivation", inputs: [h],
-          forward: { xs in try Tensor(shape: xs[0].shape, scalars: xs[0].scalars.map { $0 * .nan }) },
+          forward: { xs in Tensor(shape: xs[0].shape, scalars: xs[0].scalars.map { $0 * .nan }) },
           pullback: { g, _ in [g] })
-        let loss = try softmaxCrossEntropy(logits: bad, labels: batch.labels)
+        let loss = softmaxCrossEntropy(logits: bad, labels: batch.labels)
         optimizer.zeroGrad()
-        try loss.backward()
+        loss.backward()
         optimizer.step()
       }
     } catch let e as TensorError { caught = e }

@@ -60,7 +60,7 @@ public func checkGradients<E: Error>(
     }
   }
   for (k, x) in inputs.enumerated() {
-    var xs = inputs.map { $0.detached() }
+    let xs = inputs.map { $0.detached() }
     if x.count <= elementLimit {
       for i in 0..<x.count {
         let saved = xs[k].scalars[i]

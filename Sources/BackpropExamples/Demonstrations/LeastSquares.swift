@@ -27,8 +27,8 @@ public enum LeastSquares {
   public static func normalEquation(x: Tensor<Double>, y: Tensor<Double>, ridge: Double = 0) throws -> Tensor<Double> {
     try checkShapes(x, y)
     let n = x.shape[1]
-    var a = try withoutGradient { try Tensor.matmul(x, x, transposeA: true) }.scalars  // XᵀX, n × n
-    let b = try withoutGradient { try Tensor.matmul(x, y.reshaped(to: [-1, 1]), transposeA: true) }.scalars  // Xᵀy
+    var a = withoutGradient { Tensor.matmul(x, x, transposeA: true) }.scalars  // XᵀX, n × n
+    let b = withoutGradient { Tensor.matmul(x, y.reshaped(to: [-1, 1]), transposeA: true) }.scalars  // Xᵀy
     for i in 0..<n { a[i * n + i] += ridge }
     try choleskyFactor(&a, n)
     return Tensor(choleskySolve(a, n, b))
@@ -52,8 +52,8 @@ public enum LeastSquares {
     var iterations = 0
     while iterations < maxIterations {
       w.zeroGrad()
-      let loss = try (Tensor.matmul(x, w) - y).squared().mean()
-      try loss.backward()
+      let loss = (Tensor.matmul(x, w) - y).squared().mean()
+      loss.backward()
       losses.append(loss.item)
       iterations += 1
       let g = w.grad!.scalars
@@ -65,7 +65,7 @@ public enum LeastSquares {
 
   /// `(1/m) ‖X·w − y‖²`.
   public static func meanSquaredError(x: Tensor<Double>, y: Tensor<Double>, weights: Tensor<Double>) throws -> Double {
-    try withoutGradient { try (Tensor.matmul(x, weights) - y).squared().mean().item }
+    withoutGradient { (Tensor.matmul(x, weights) - y).squared().mean().item }
   }
 
   /// λ_max of `(2/m) XᵀX` by power iteration, computed as `Xᵀ(X·v)` without forming `XᵀX`.
@@ -73,9 +73,9 @@ public enum LeastSquares {
     let m = Double(x.shape[0])
     var v = Tensor<Double>(repeating: 1 / Double(x.shape[1]).squareRoot(), shape: [x.shape[1]])
     var lambda = 0.0
-    try withoutGradient {
+    withoutGradient {
       for _ in 0..<rounds {
-        let hv = try Tensor.matmul(x, Tensor.matmul(x, v), transposeA: true) * (2 / m)
+        let hv = Tensor.matmul(x, Tensor.matmul(x, v), transposeA: true) * (2 / m)
         lambda = hv.scalars.reduce(0) { $0 + $1 * $1 }.squareRoot()
         guard lambda > 0 else { return }
         v = hv / lambda

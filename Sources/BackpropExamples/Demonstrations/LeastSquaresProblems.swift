@@ -26,7 +26,7 @@ extension LeastSquares {
     let x = Tensor<Double>.randomNormal([m, n], using: &g)
     let w = Tensor<Double>.randomNormal([n], using: &g)
     let noise = Tensor<Double>.randomNormal([m], standardDeviation: 0.1, using: &g)
-    let y = try Tensor.matmul(x, w) + noise + 1
+    let y = Tensor.matmul(x, w) + noise + 1
     return Problem(name: "synthetic (seed \(seed))", x: try withIntercept(x.scalars, rows: m, columns: n), y: y,
                    columnNames: ["intercept"] + (1...n).map { "x\($0)" })
   }
@@ -46,6 +46,6 @@ extension LeastSquares {
   static func withIntercept(_ x: [Double], rows: Int, columns: Int) throws -> Tensor<Double> {
     var values = [Double](repeating: 1, count: rows * (columns + 1))
     for r in 0..<rows { for c in 0..<columns { values[r * (columns + 1) + c + 1] = x[r * columns + c] } }
-    return try Tensor(shape: [rows, columns + 1], scalars: values)
+    return Tensor(shape: [rows, columns + 1], scalars: values)
   }
 }

@@ -135,18 +135,18 @@ public final class MicrogradDemo<T: TensorScalar> {
     for (x, y) in zip(points, labels) {
       var activations = x.map { Tensor<T>($0) }
       for (l, layer) in layers.enumerated() {
-        activations = try layer.map { neuron in
+        activations = layer.map { neuron in
           var sum = neuron.b
-          for (w, a) in zip(neuron.w, activations) { sum = try sum + w * a }
+          for (w, a) in zip(neuron.w, activations) { sum = sum + w * a }
           return l == layers.count - 1 ? sum : sum.relu()
         }
       }
-      dataLoss = try dataLoss + (1 - activations[0] * y).relu()
+      dataLoss = dataLoss + (1 - activations[0] * y).relu()
     }
     dataLoss = dataLoss * (1 / T(points.count))
     var regularization = Tensor<T>(0)
-    for p in tensors { regularization = try regularization + p * p }
-    return try dataLoss + regularization * alpha
+    for p in tensors { regularization = regularization + p * p }
+    return dataLoss + regularization * alpha
   }
 
   /// One step: loss, backward, SGD update. Returns the loss before the update and the accuracy.

@@ -99,15 +99,15 @@ public struct OneStepReport: Codable, Sendable {
       var nets: [Tensor<Double>] = [], outs: [Tensor<Double>] = []
       var h = xs
       for layer in layers {
-        let net = try layer(h)
+        let net = layer(h)
         net.retainGrad()
         h = net.sigmoid()
         nets.append(net); outs.append(h)
       }
-      return (nets, outs, try (ts - h).squared().sum() * 0.5)
+      return (nets, outs, (ts - h).squared().sum() * 0.5)
     }
     let (nets, outs, error) = try forward()
-    try error.backward()
+    error.backward()
 
     // Report and update from the output layer back to the first (the study note's steps 1 and 2).
     var backward: [BackwardLayer] = []

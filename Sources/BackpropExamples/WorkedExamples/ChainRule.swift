@@ -81,13 +81,13 @@ extension ChainRuleReport {
     let s = Tensor<Double>(sValue, requiresGrad: true); s.label = "s"
     let t = Tensor<Double>(tValue, requiresGrad: true); t.label = "t"
     let sinT = t.sin(); sinT.label = "sin t"
-    let x = try s - sinT; x.label = "x"
+    let x = s - sinT; x.label = "x"
     let expS = s.exp(); expS.label = "e^s"
     let cosT = t.cos(); cosT.label = "cos t"
-    let y = try expS + cosT; y.label = "y"
+    let y = expS + cosT; y.label = "y"
     let x2 = x.squared(); x2.label = "x²"
     let y2 = y.squared(); y2.label = "y²"
-    let z = try x2 - y2; z.label = "z"
+    let z = x2 - y2; z.label = "z"
     return WorkedExampleGraph(inputs: [s, t], output: z, named: ["x": x, "y": y])
   }
 
@@ -98,7 +98,7 @@ extension ChainRuleReport {
     let (x, y) = (graph.named["x"]!, graph.named["y"]!)
     var trace: [TraceEntry] = []
     var received: [ObjectIdentifier: [Double]] = [:]
-    try z.backward { step in
+    z.backward { step in
       var edges: [Edge] = []
       for (i, input) in step.inputs.enumerated() {
         guard let sent = step.sent[i], input.requiresGrad else { continue }

@@ -43,19 +43,19 @@ extension JacobianShapesReport {
     }
 
     func h(_ i: Tensor<Double>) throws -> Tensor<Double> {
-      let ai = try a.matmul(i); ai.label = "A·i"
-      let h = try (ai + aBias).tanh(); h.label = "h"
+      let ai = a.matmul(i); ai.label = "A·i"
+      let h = (ai + aBias).tanh(); h.label = "h"
       return h
     }
     func g(_ h: Tensor<Double>) throws -> Tensor<Double> {
-      let bh = try b.matmul(h); bh.label = "B·h"
+      let bh = b.matmul(h); bh.label = "B·h"
       let g = bh.sin(); g.label = "g"
       return g
     }
     func f(_ g: Tensor<Double>) throws -> Tensor<Double> {
       let gate = g.sigmoid(); gate.label = "σ(g)"
-      let gated = try g * gate; gated.label = "g ⊙ σ(g)"
-      let f = try c.matmul(gated); f.label = "f"
+      let gated = g * gate; gated.label = "g ⊙ σ(g)"
+      let f = c.matmul(gated); f.label = "f"
       return f
     }
   }
@@ -65,11 +65,11 @@ extension JacobianShapesReport {
   public static func graph(m: Int, n: Int, o: Int, p: Int, seed: UInt64 = 0) throws -> WorkedExampleGraph {
     try validate(m: m, n: n, o: o, p: p)
     let chain = Chain(m: m, n: n, o: o, p: p, seed: seed)
-    let i = try Tensor<Double>(shape: chain.point.shape, scalars: chain.point.scalars, requiresGrad: true); i.label = "i"
+    let i = Tensor<Double>(shape: chain.point.shape, scalars: chain.point.scalars, requiresGrad: true); i.label = "i"
     let f = try chain.f(chain.g(chain.h(i)))
     var e1 = [Double](repeating: 0, count: m); e1[0] = 1
     let e = Tensor<Double>(e1); e.label = "e₁"
-    let row = try (f * e).sum(); row.label = "f₁"
+    let row = (f * e).sum(); row.label = "f₁"
     return WorkedExampleGraph(inputs: [i], output: row, named: ["f": f])
   }
 
@@ -86,7 +86,7 @@ extension JacobianShapesReport {
     let (h, g, f, i0) = (chain.h, chain.g, chain.f, chain.point)
     let h0 = try h(i0), g0 = try g(h0)
     let dfdg = try jacobian(of: f, at: g0), dgdh = try jacobian(of: g, at: h0), dhdi = try jacobian(of: h, at: i0)
-    let product = try dfdg.matmul(dgdh).matmul(dhdi)
+    let product = dfdg.matmul(dgdh).matmul(dhdi)
     let direct = try jacobian(of: { try f(g(h($0))) }, at: i0)
     let diff = zip(product.scalars, direct.scalars).map { Swift.abs($0 - $1) }.max() ?? 0
     var e1 = [Double](repeating: 0, count: m); e1[0] = 1

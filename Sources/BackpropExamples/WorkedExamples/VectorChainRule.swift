@@ -47,9 +47,9 @@ extension VectorChainRuleReport {
     try validate(s, t)
     let sT = Tensor<Double>(s, requiresGrad: true); sT.label = "s"
     let tT = Tensor<Double>(t, requiresGrad: true); tT.label = "t"
-    let x = try sT * tT; x.label = "x"
-    let y = try sT - tT; y.label = "y"
-    let combined = try combine == .add ? x + y : x * y
+    let x = sT * tT; x.label = "x"
+    let y = sT - tT; y.label = "y"
+    let combined = combine == .add ? x + y : x * y
     combined.label = combine == .add ? "x + y" : "x ⊙ y"
     let sum = combined.sum(); sum.label = "Σ"
     let z = sum / Double(s.count); z.label = "z"
@@ -66,16 +66,16 @@ extension VectorChainRuleReport {
   public static func compute(s: [Double], t: [Double], combine: Combine = .add) throws -> VectorChainRuleReport {
     try validate(s, t)
     let n = s.count
-    let x = { (s: Tensor<Double>, t: Tensor<Double>) throws in try s * t }
-    let y = { (s: Tensor<Double>, t: Tensor<Double>) throws in try s - t }
+    let x = { (s: Tensor<Double>, t: Tensor<Double>) throws in s * t }
+    let y = { (s: Tensor<Double>, t: Tensor<Double>) throws in s - t }
     let z = { (x: Tensor<Double>, y: Tensor<Double>) throws in
-      try (combine == .add ? x + y : x * y).mean()
+      (combine == .add ? x + y : x * y).mean()
     }
     let sT = Tensor<Double>(s), tT = Tensor<Double>(t)
     let xv = try x(sT, tT), yv = try y(sT, tT)
     // Backpropagation through the labelled graph.
     let graph = try graph(s: s, t: t, combine: combine)
-    try graph.output.backward()
+    graph.output.backward()
     let zValue = graph.output
     let grads = graph.inputs.map { $0.grad! }
     // Local Jacobians, composed as matrices: dz/ds = dz/dx·dx/ds + dz/dy·dy/ds.
@@ -83,8 +83,8 @@ extension VectorChainRuleReport {
     let dyds = try jacobian(of: { try y($0, tT) }, at: sT), dydt = try jacobian(of: { try y(sT, $0) }, at: tT)
     let dzdx = try jacobian(of: { try z($0, yv) }, at: xv).reshaped(to: [1, n])
     let dzdy = try jacobian(of: { try z(xv, $0) }, at: yv).reshaped(to: [1, n])
-    let viaS = try dzdx.matmul(dxds) + dzdy.matmul(dyds)
-    let viaT = try dzdx.matmul(dxdt) + dzdy.matmul(dydt)
+    let viaS = dzdx.matmul(dxds) + dzdy.matmul(dyds)
+    let viaT = dzdx.matmul(dxdt) + dzdy.matmul(dydt)
     let productDiff = zip(grads[0].scalars + grads[1].scalars, viaS.scalars + viaT.scalars).map { Swift.abs($0 - $1) }.max() ?? 0
     // Central finite differences.
     var fdDiff = 0.0

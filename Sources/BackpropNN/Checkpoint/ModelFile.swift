@@ -74,7 +74,7 @@ public enum ModelFile {
         throw TensorError.invalidArgument(
           op: "ModelFile.load", message: "tensor '\(name)' holds \(values[bad]) at index \(bad); a model with NaN or infinite weights cannot be used")
       }
-      tensors[name] = try Tensor<Scalar>(shape: stored.shape, scalars: values)
+      tensors[name] = Tensor<Scalar>(shape: stored.shape, scalars: values)
     }
     try model.loadParameters(from: tensors)
     var states: [Int: [UInt64]] = [:]

@@ -72,7 +72,7 @@ public final class Softmax<Scalar: TensorScalar>: ParameterlessLayer {
   /// A softmax layer over the last axis.
   public init() {}
   /// `softmax(x)` along the last axis.
-  public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> { try! input.softmax(alongAxis: -1) }
+  public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> { input.softmax(alongAxis: -1) }
   /// `Softmax`.
   public var summaryName: String { "Softmax" }
   /// `.softmax`.
@@ -86,7 +86,7 @@ public final class Flatten<Scalar: TensorScalar>: ParameterlessLayer {
   /// `x.reshaped(to: [batch, -1])`; a rank-1 input is returned as is.
   public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
     // `try!`: a reshape that keeps the element count cannot fail.
-    input.rank <= 2 ? input : try! input.reshaped(to: [input.shape[0], -1])
+    input.rank <= 2 ? input : input.reshaped(to: [input.shape[0], -1])
   }
   /// `Flatten`.
   public var summaryName: String { "Flatten" }

@@ -32,7 +32,7 @@ public final class Dropout<Scalar: TensorScalar>: Layer {
     guard isTraining, probability > 0 else { return input }
     let mask: [Scalar] = dropoutMask(count: input.count, keep: 1 - probability, using: &generator)
     // `try!`: the mask has the input's shape by construction.
-    return try! input * Tensor(shape: input.shape, scalars: mask)
+    return input * Tensor(shape: input.shape, scalars: mask)
   }
 
   /// None.

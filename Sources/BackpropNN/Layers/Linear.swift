@@ -88,7 +88,7 @@ public final class Linear<Scalar: TensorScalar>: Layer {
     precondition(input.rank >= 1 && input.shape[input.rank - 1] == inputSize,
                  "Linear(\(inputSize) → \(outputSize)): input of shape \(input.shape) does not end in \(inputSize) features")
     // `try!`: the only failure of `linear` is the shape mismatch ruled out above.
-    return try! Tensor.linear(input, weight: weight, bias: bias)
+    return Tensor.linear(input, weight: weight, bias: bias)
   }
 
   /// `weight`, then `bias` if present.

@@ -44,7 +44,7 @@ struct MatMul: Op {
   }
   /// The written VJP uses the transpose flags themselves (nothing is guessed from shapes).
   func gradientFormula(input k: Int, _ c: FormulaContext) -> GradientFormula {
-    let (a, b, out) = (c.inputShapes[0], c.inputShapes[1], c.outputShape)
+    let (a, out) = (c.inputShapes[0], c.outputShape)
     let (m, n) = (out[out.count - 2], out[out.count - 1])
     let kk = transposeA ? a[a.count - 2] : a[a.count - 1]
     let (A, B) = (c.inputNames[0], c.inputNames[1])
