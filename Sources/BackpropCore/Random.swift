@@ -22,7 +22,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable {
 
   /// Restores a generator from saved state words (see `stateWords`).
   public init(stateWords w: [UInt64]) {
-    precondition(w.count == 4, "SeededGenerator needs 4 state words")
+    require(w.count == 4, "SeededGenerator needs 4 state words")
     state = (w[0], w[1], w[2], w[3])
   }
 

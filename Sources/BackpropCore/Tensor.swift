@@ -39,7 +39,7 @@ public final class Tensor<Scalar: TensorScalar> {
   /// Creates a tensor from a shape and its row-major elements. The caller guarantees that
   /// `scalars.count` equals the product of `shape` (checked by `precondition`).
   init(uncheckedShape shape: [Int], scalars: [Scalar], requiresGrad: Bool = false) {
-    precondition(shape.reduce(1, *) == scalars.count, "shape \(shape) needs \(shape.reduce(1, *)) elements, got \(scalars.count)")
+    require(shape.reduce(1, *) == scalars.count, "shape \(shape) needs \(shape.reduce(1, *)) elements, got \(scalars.count)")
     self.shape = shape
     self.scalars = scalars
     self.requiresGrad = requiresGrad
@@ -180,7 +180,7 @@ extension Tensor {
   public var count: Int { scalars.count }
   /// The single element of a one-element tensor (any rank).
   public var item: Scalar {
-    precondition(scalars.count == 1, "item needs exactly one element, tensor has shape \(shape)")
+    require(scalars.count == 1, "item needs exactly one element, tensor has shape \(shape)")
     return scalars[0]
   }
   /// Whether this tensor was made by the user rather than by an op (PyTorch's `is_leaf`).
@@ -211,7 +211,7 @@ extension Tensor {
   /// - Precondition: the closure keeps the element count.
   public func update(_ body: (inout [Scalar]) -> Void) {
     body(&scalars)
-    precondition(scalars.count == shape.reduce(1, *), "update changed the element count")
+    require(scalars.count == shape.reduce(1, *), "update changed the element count")
   }
 
   /// Row-major strides in elements.

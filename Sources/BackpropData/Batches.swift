@@ -211,7 +211,7 @@ func splitMix64(_ x: UInt64) -> UInt64 {
 /// Written out rather than using `Int.random(in:using:)`, whose algorithm the standard library
 /// may change: shuffles and splits must be identical on every machine and toolchain.
 func uniformIndex(below bound: Int, using generator: inout SeededGenerator) -> Int {
-  precondition(bound > 0)
+  require(bound > 0, "random index: the bound must be positive, got \(bound)")
   let n = UInt64(bound)
   var m = generator.next().multipliedFullWidth(by: n)
   if m.low < n {

@@ -36,7 +36,7 @@ struct ByteDecoder: Sendable, Equatable {
   }
 
   private init(table: [Float]) {
-    precondition(table.count % 256 == 0 && !table.isEmpty)
+    require(table.count % 256 == 0 && !table.isEmpty, "byte decoder: the table needs 256 entries per column, got \(table.count)")
     self.table = table
     divisor = nil
   }
@@ -59,7 +59,7 @@ struct ByteDecoder: Sendable, Equatable {
         for k in 0..<source.count { destination[k] = t[Int(source[k])] }
         return
       }
-      precondition(columns == self.columns && source.count % columns == 0, "rows of \(columns) for tables of \(self.columns) columns")
+      require(columns == self.columns && source.count % columns == 0, "rows of \(columns) for tables of \(self.columns) columns")
       var start = 0
       while start < source.count {
         for j in 0..<columns { destination[start + j] = t[j &<< 8 &+ Int(source[start + j])] }
@@ -74,8 +74,8 @@ struct ByteDecoder: Sendable, Equatable {
   /// Stays one shared table when this one is shared and every column has the same offset and
   /// scale (e.g. `FeatureScaler.dividing(by:columns:)`); otherwise one table per column.
   func mapped(offset: [Float], scale: [Float]) -> ByteDecoder {
-    precondition(offset.count == scale.count && !offset.isEmpty)
-    precondition(!isPerColumn || columns == offset.count, "a scaler of \(offset.count) columns for tables of \(columns)")
+    require(offset.count == scale.count && !offset.isEmpty, "byte decoder: \(offset.count) offsets for \(scale.count) scales")
+    require(!isPerColumn || columns == offset.count, "a scaler of \(offset.count) columns for tables of \(columns)")
     if !isPerColumn, offset.allSatisfy({ $0.bitPattern == offset[0].bitPattern }),
       scale.allSatisfy({ $0.bitPattern == scale[0].bitPattern }) {
       return ByteDecoder(table: table.map { ($0 - offset[0]) / scale[0] })

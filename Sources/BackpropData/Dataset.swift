@@ -141,7 +141,7 @@ public struct Dataset: Sendable, Equatable {
     case let .floats(values):
       return values[index * featureCount..<(index + 1) * featureCount]
     case .bytes:
-      precondition((0..<count).contains(index), "sample index \(index) is outside 0..<\(count)")
+      require((0..<count).contains(index), "sample index \(index) is outside 0..<\(count)")
       return [Float](unsafeUninitializedCapacity: featureCount) { row, initialized in
         storage.gather(rows: CollectionOfOne(index), columns: featureCount, rowCount: count, into: row)
         initialized = featureCount
@@ -177,7 +177,7 @@ public struct Dataset: Sendable, Equatable {
 
   /// The same samples with the features in `newStorage` (used by the scalers); sizes must match.
   func replacingStorage(_ newStorage: FeatureStorage) -> Dataset {
-    precondition(newStorage.count == storage.count)
+    require(newStorage.count == storage.count, "Dataset: the transformed features changed their count")
     var copy = self
     copy.storage = newStorage
     return copy
@@ -185,7 +185,7 @@ public struct Dataset: Sendable, Equatable {
 
   /// The same samples with every regression target replaced; sizes must match.
   func replacingTargets(_ newTargets: [Float]) -> Dataset {
-    precondition(newTargets.count == targets.count)
+    require(newTargets.count == targets.count, "Dataset: the transformed targets changed their count")
     var copy = self
     copy.targets = newTargets
     return copy

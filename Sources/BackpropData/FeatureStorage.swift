@@ -50,7 +50,7 @@ enum FeatureStorage: Sendable {
   func gather<C: Collection>(rows: C, columns: Int, rowCount: Int, into destination: UnsafeMutableBufferPointer<Float>)
   where C.Element == Int {
     guard let base = destination.baseAddress else { return }  // no room: no rows (capacity is rows × columns)
-    precondition(destination.count >= rows.count * columns)
+    require(destination.count >= rows.count * columns, "feature rows: the destination holds \(destination.count) values, \(rows.count * columns) needed")
     switch self {
     case let .floats(values):
       values.withUnsafeBufferPointer { copyRows(rows, columns: columns, rowCount: rowCount, from: $0, into: base) }
@@ -73,7 +73,7 @@ enum FeatureStorage: Sendable {
       var out = base
       bytes.withUnsafeBufferPointer { source in
         for i in rows {
-          precondition((0..<rowCount).contains(i), "batch index \(i) is outside 0..<\(rowCount)")
+          require((0..<rowCount).contains(i), "batch index \(i) is outside 0..<\(rowCount)")
           decoder.decode(UnsafeBufferPointer(rebasing: source[i * columns..<(i + 1) * columns]), columns: columns, into: out)
           out += columns
         }
@@ -158,7 +158,7 @@ private func copyRows<C: Collection, Element>(
 ) where C.Element == Int {
   var target = destination
   for i in rows {
-    precondition((0..<rowCount).contains(i), "row index \(i) is outside 0..<\(rowCount)")
+    require((0..<rowCount).contains(i), "row index \(i) is outside 0..<\(rowCount)")
     target.update(from: source.baseAddress! + i * columns, count: columns)
     target += columns
   }

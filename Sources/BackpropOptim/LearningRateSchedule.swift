@@ -1,3 +1,4 @@
+import BackpropCore
 import Foundation
 
 /// How the learning rate changes with the step number, relative to the optimizer's rate.
@@ -32,7 +33,7 @@ public struct StepDecay: LearningRateSchedule, Equatable {
   public var gamma: Double
   /// - Precondition: `stepSize > 0`.
   public init(stepSize: Int, gamma: Double = 0.1) {
-    precondition(stepSize > 0, "StepDecay needs stepSize > 0")
+    require(stepSize > 0, "StepDecay needs stepSize > 0")
     (self.stepSize, self.gamma) = (stepSize, gamma)
   }
   /// `base · gamma^(step / stepSize)`.
@@ -50,7 +51,7 @@ public struct CosineDecay: LearningRateSchedule, Equatable {
   public var minimum: Double
   /// - Precondition: `totalSteps > 0`.
   public init(totalSteps: Int, minimum: Double = 0) {
-    precondition(totalSteps > 0, "CosineDecay needs totalSteps > 0")
+    require(totalSteps > 0, "CosineDecay needs totalSteps > 0")
     (self.totalSteps, self.minimum) = (totalSteps, minimum)
   }
   /// The cosine curve at `step`.

@@ -37,7 +37,7 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
     _ parameters: [Tensor<Scalar>], learningRate: Double, momentum: Double = 0, dampening: Double = 0,
     weightDecay: Double = 0, nesterov: Bool = false, schedule: (any LearningRateSchedule)? = nil
   ) {
-    precondition(!nesterov || (momentum > 0 && dampening == 0), "Nesterov momentum requires momentum > 0 and zero dampening")
+    require(!nesterov || (momentum > 0 && dampening == 0), "Nesterov momentum requires momentum > 0 and zero dampening")
     self.parameters = parameters
     self.learningRate = learningRate
     self.momentum = momentum

@@ -62,7 +62,7 @@ public struct ExplainedGradient: Codable, Sendable {
   public var jacobianStructure: JacobianStructure
   /// Axes of δ that were summed because the input was broadcast in the forward pass.
   public var summedAxes: [Int]
-  /// ∂node/∂input itself, for one-element nodes (the seed's scalar chain rule).
+  /// ∂node/∂input itself, for one-element nodes (the study note's scalar chain rule).
   public var localDerivative: [Double]?
   /// The gradient sent, when it has at most `Graph.valueLimit` elements.
   public var sent: [Double]?

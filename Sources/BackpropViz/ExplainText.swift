@@ -52,7 +52,7 @@ extension ExplainedGradient {
     let outCount = jacobianShape.prefix(jacobianShape.count - inputShape.count).reduce(1, *)
     let inCount = inputShape.reduce(1, *)
     let outShape = Array(jacobianShape.prefix(jacobianShape.count - inputShape.count))
-    if outCount == 1 { return "1×\(inCount)" }  // a one-element node: a single row, the seed's 1×n
+    if outCount == 1 { return "1×\(inCount)" }  // a one-element node: a single row, the study note's 1×n
     if outShape.count <= 1 && inputShape.count <= 1 { return "\(outCount)×\(inCount)" }
     return "\(formatShape(outShape))×\(formatShape(inputShape)) = \(outCount)×\(inCount)"
   }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Runs Graphviz's `dot` to turn DOT into SVG, when it is installed. Nothing else in this module
-/// needs Graphviz: the seed's pictures and the training report draw their SVG themselves.
+/// needs Graphviz: the study note's pictures and the training report draw their SVG themselves.
 public enum Graphviz {
   /// Why an SVG could not be made.
   public enum Failure: Error, CustomStringConvertible {

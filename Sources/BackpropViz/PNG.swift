@@ -7,8 +7,8 @@ public enum PNG {
   /// Encodes `pixels` (row-major bytes: 1 per pixel for grey, 3 for RGB) as a PNG file.
   /// - Precondition: `pixels.count == width * height * channels`, channels 1 or 3.
   public static func encode(width: Int, height: Int, channels: Int = 1, pixels: [UInt8]) -> Data {
-    precondition(channels == 1 || channels == 3, "PNG.encode supports grey (1) or RGB (3) channels")
-    precondition(pixels.count == width * height * channels, "PNG.encode: \(pixels.count) bytes for \(width)×\(height)×\(channels)")
+    require(channels == 1 || channels == 3, "PNG.encode supports grey (1) or RGB (3) channels")
+    require(pixels.count == width * height * channels, "PNG.encode: \(pixels.count) bytes for \(width)×\(height)×\(channels)")
     var raw = [UInt8]()
     raw.reserveCapacity((width * channels + 1) * height)
     for y in 0..<height {

@@ -35,7 +35,8 @@ import _BackpropTestSupport
       _ = Linear<Float>(4, 3, using: &g)(Tensor<Float>.zeros([5, 3]))
     }
     let text = String(decoding: try #require(result).standardErrorContent, as: UTF8.self)
-    #expect(text.contains("linear:") && text.contains("[5, 3]") && text.contains("[3, 4]"), "\(text)")
+    #expect(text.contains("Linear(4 → 3):") && text.contains("[5, 3]") && text.contains("[3, 4]"), "\(text)")
+    #expect(text.contains("called from"), "the caller is named: \(text)")
   }
 
   @Test func linearComputesXWTransposePlusB() throws {

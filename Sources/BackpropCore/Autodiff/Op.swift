@@ -195,3 +195,11 @@ public func opFailure(_ op: String, _ message: String) -> Never {
 public func require(_ condition: Bool, _ op: @autoclosure () -> String, _ message: @autoclosure () -> String) {
   if !condition { opFailure(op(), message()) }
 }
+
+/// Stops with `message()` unless `condition` holds — `precondition`, except that the message is
+/// also printed by optimised builds (Swift drops a precondition's message with `-O`, leaving
+/// release users with a bare "Illegal instruction"), followed by the caller's line.
+@inline(__always)
+public func require(_ condition: Bool, _ message: @autoclosure () -> String) {
+  if !condition { fatalError("\(message()) (called from \(CreationSite.capture().description))") }
+}

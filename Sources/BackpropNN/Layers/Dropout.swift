@@ -15,7 +15,7 @@ public final class Dropout<Scalar: TensorScalar>: Layer {
   /// A dropout layer with drop probability `probability`, drawing masks from a generator seeded
   /// with `seed`.
   public init(probability: Double, seed: UInt64) {
-    precondition(probability >= 0 && probability < 1, "Dropout probability must be in [0, 1), got \(probability)")
+    require(probability >= 0 && probability < 1, "Dropout probability must be in [0, 1), got \(probability)")
     self.probability = probability
     generator = SeededGenerator(seed: seed)
   }

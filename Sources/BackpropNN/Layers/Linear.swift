@@ -53,7 +53,7 @@ public final class Linear<Scalar: TensorScalar>: Layer {
     _ inputSize: Int, _ outputSize: Int, bias: Bool, weightInitializer: Initializer, biasInitializer: Initializer?,
     using generator: inout SeededGenerator
   ) -> (Tensor<Scalar>, Tensor<Scalar>?) {
-    precondition(inputSize > 0 && outputSize > 0, "Linear needs positive sizes, got \(inputSize) → \(outputSize)")
+    require(inputSize > 0 && outputSize > 0, "Linear needs positive sizes, got \(inputSize) → \(outputSize)")
     let weight: Tensor<Scalar> = weightInitializer.makeTensor(
       [outputSize, inputSize], fanIn: inputSize, fanOut: outputSize, using: &generator)
     guard bias else { return (weight, nil) }
@@ -85,9 +85,8 @@ public final class Linear<Scalar: TensorScalar>: Layer {
   /// `x · Wᵀ + b` for `x` of shape `[batch, in]` (or `[in]`).
   /// - Precondition: the input's last axis has `inputSize` elements.
   public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
-    precondition(input.rank >= 1 && input.shape[input.rank - 1] == inputSize,
-                 "Linear(\(inputSize) → \(outputSize)): input of shape \(input.shape) does not end in \(inputSize) features")
-    // `try!`: the only failure of `linear` is the shape mismatch ruled out above.
+    require(input.rank >= 1 && input.shape[input.rank - 1] == inputSize, "Linear(\(inputSize) → \(outputSize))",
+            "input of shape \(input.shape) does not end in \(inputSize) features (weight \(weight.shape))")
     return Tensor.linear(input, weight: weight, bias: bias)
   }
 

@@ -103,7 +103,7 @@ extension Tensor {
   public static func oneHot(_ labels: [Int], classCount: Int) -> Tensor {
     var values = [Scalar](repeating: 0, count: labels.count * classCount)
     for (i, y) in labels.enumerated() {
-      precondition(y >= 0 && y < classCount, "label \(y) is outside 0..<\(classCount)")
+      require(y >= 0 && y < classCount, "label \(y) is outside 0..<\(classCount)")
       values[i * classCount + y] = 1
     }
     return Tensor(shape: [labels.count, classCount], scalars: values)
