@@ -86,7 +86,7 @@ let package = Package(
         "BackpropCore", "BackpropKernels", "_BackpropTestSupport", .product(name: "RealModule", package: "swift-numerics"),
       ],
       resources: [.copy("Fixtures")]),
-    .testTarget(name: "BackpropIOTests", dependencies: ["BackpropIO", "BackpropCore"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "BackpropIOTests", dependencies: ["BackpropIO", "BackpropCore", "_BackpropTestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(
       name: "BackpropNNTests", dependencies: ["BackpropNN", "BackpropIO", "_BackpropTestSupport"],
       resources: [.copy("Fixtures")]),
@@ -94,7 +94,7 @@ let package = Package(
       name: "BackpropOptimTests", dependencies: ["BackpropOptim", "BackpropNN", "BackpropKernels", "_BackpropTestSupport"],
       resources: [.copy("Fixtures")]),
     .testTarget(
-      name: "BackpropDataTests", dependencies: ["BackpropData"], resources: [.copy("Fixtures")]),
+      name: "BackpropDataTests", dependencies: ["BackpropData", "_BackpropTestSupport"], resources: [.copy("Fixtures")]),
     .testTarget(
       name: "BackpropTrainingTests",
       dependencies: ["BackpropTraining", "BackpropData", "BackpropIO", "BackpropNN", "BackpropOptim"]),

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import _BackpropTestSupport
 
 @testable import BackpropData
 
@@ -18,37 +19,10 @@ let repositoryDataDirectory: URL = {
   return URL(fileURLWithPath: "/nonexistent")
 }()
 
-/// A fresh empty directory under the system temporary directory, removed by `cleanup()`.
-struct TemporaryDirectory {
-  let url: URL
-  init() throws {
-    url = FileManager.default.temporaryDirectory.appendingPathComponent("backprop-data-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-  }
-  func file(_ name: String) -> URL { url.appendingPathComponent(name) }
-  func write(_ bytes: [UInt8], to name: String) throws -> URL {
-    let target = file(name)
-    try Data(bytes).write(to: target)
-    return target
-  }
-  func cleanup() { try? FileManager.default.removeItem(at: url) }
-}
-
-/// Runs `body`, expects it to throw a `DataError`, and returns it (nil, with a recorded issue,
-/// when it does not throw one).
+/// Runs `body` and expects it to throw a `DataError` (see `expectError`).
 @discardableResult
-func expectDataError(
-  _ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation
-) -> DataError? {
-  do {
-    try body()
-    Issue.record("expected a DataError, nothing was thrown", sourceLocation: sourceLocation)
-  } catch let error as DataError {
-    return error
-  } catch {
-    Issue.record("expected a DataError, got \(error)", sourceLocation: sourceLocation)
-  }
-  return nil
+func expectDataError(_ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) -> DataError? {
+  expectError(DataError.self, sourceLocation: sourceLocation, body)
 }
 
 /// The big-endian bytes of a `UInt32`.

@@ -1,6 +1,7 @@
 import BackpropCore
 import Foundation
 import Testing
+import _BackpropTestSupport
 
 @testable import BackpropIO
 
