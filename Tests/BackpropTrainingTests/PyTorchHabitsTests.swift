@@ -4,30 +4,26 @@ import BackpropOptim
 import Foundation
 import Testing
 
-/// The NN and optimizer half of issue 10's PyTorch-style program: layers without `using:`,
-/// a variadic `Sequential`, an optimizer that drives its schedule, `meanSquaredError(ŷ, y)`,
-/// and save/load by path. (Subscripts, `+ 0.3` on tensors from literals and a non-throwing
-/// `backward()` belong to the core; the current spellings stand in for them here.)
+/// The NN and optimizer habits of a PyTorch user: layers without `using:`, a variadic
+/// `Sequential`, an optimizer that drives its schedule, `meanSquaredError(ŷ, y)`, and save/load
+/// by `String` path or `URL`.
 @Suite(.serialized) struct PyTorchHabitsTests {
   @Test func programTrainsSavesAndLoads() throws {
-    Random.seed(0)
-    let x = Tensor<Float>.randomNormal([256, 3])
-    let y = x.matmul(Tensor(rows: [[1.5], [-2.0], [0.5]])) + 0.3
-    let model = Sequential<Float>(Linear(3, 16), ReLU(), Linear(16, 1))
-    let optimizer = Adam(model.parameters, learningRate: 0.01, schedule: CosineDecay(totalSteps: 200))
-    var last: Float = 0
-    for _ in 0..<200 {
+    // The whole program runs verbatim in Tests/ReadmeProgramTests; here the optimizer's own
+    // bookkeeping and the save/load variants are checked on a smaller network.
+    Random.seed(1)
+    let x = Tensor<Float>.randomNormal([64, 3])
+    let y = x.matmul(Tensor([[1.5], [-2.0], [0.5]])) + 0.3
+    let model = Sequential<Float>(Linear(3, 8), ReLU(), Linear(8, 1))
+    let optimizer = Adam(model.parameters, learningRate: 0.02, schedule: CosineDecay(totalSteps: 60))
+    let first = meanSquaredError(model(x), y).item
+    for _ in 0..<60 {
       optimizer.zeroGrad()
-      let loss = meanSquaredError(model(x), y)
-      loss.backward()
+      meanSquaredError(model(x), y).backward()
       optimizer.step()
-      last = loss.item
     }
-    // 8.18 at step 0; 0.0241 at the end with Random.seed(0) (0.0089 without the schedule, whose
-    // decay slows the last steps; learning rate 0.03 reaches 0.0060): the issue's "< 0.01" needs
-    // a larger rate with this schedule.
-    #expect(last < 0.03)
-    #expect(optimizer.stepCount == 200)
+    #expect(meanSquaredError(model(x), y).item < first / 10)
+    #expect(optimizer.stepCount == 60)
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("habits-\(UUID().uuidString).safetensors").path
     defer { try? FileManager.default.removeItem(atPath: path) }
     try model.save(to: path)
