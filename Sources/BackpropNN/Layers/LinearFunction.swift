@@ -6,7 +6,7 @@
 /// JVP: `ẏ = ẋ · Wᵀ + x · Ẇᵀ + ḃ`. The backward formulas are written with tensor ops, so they
 /// are differentiable again.
 struct LinearOp: Op {
-  let name = "linear"
+  var name: String { "linear" }
 
   func forward<Scalar>(_ inputs: [Tensor<Scalar>]) -> (shape: [Int], scalars: [Scalar]) {
     let (x, weight, bias) = (inputs[0], inputs[1], inputs.count > 2 ? inputs[2] : nil)

@@ -22,7 +22,7 @@ public func binaryCrossEntropy<Scalar>(
 /// VJP: `∂L/∂x = g · (σ(x) − t) / N`, `∂L/∂t = g · (−x) / N` (N = element count for `.mean`).
 /// JVP: `L̇ = Σ ((σ(x) − t) ⊙ ẋ − x ⊙ ṫ) / N`.
 struct BinaryCrossEntropy: Op {
-  let name = "binaryCrossEntropy"
+  var name: String { "binaryCrossEntropy" }
   let reduction: LossReduction
   var parameters: [(name: String, value: String)] { [("reduction", "\(reduction)")] }
 

@@ -37,7 +37,7 @@ public func softmaxCrossEntropy<Scalar>(
 /// VJP: `∂L/∂z = g · (softmax(z) − onehot(y)) / N` (N = rows for `.mean`, 1 for `.sum`).
 /// JVP: `L̇ = Σᵢ (softmax(zᵢ) − onehot(yᵢ)) · żᵢ / N`.
 final class SoftmaxCrossEntropy<T: TensorScalar>: Op {
-  let name = "softmaxCrossEntropy"
+  var name: String { "softmaxCrossEntropy" }
   let labels: [Int]
   let reduction: LossReduction
   /// The forward pass's softmax, row-major `[N, classes]`.

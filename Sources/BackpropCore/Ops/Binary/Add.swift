@@ -2,7 +2,7 @@
 ///
 /// VJP: `∂L/∂a = sumToShape(g, a)`, `∂L/∂b = sumToShape(g, b)`. JVP: `ȧ + ḃ`.
 struct Add: BroadcastingBinaryOp {
-  let name = "add"
+  var name: String { "add" }
   let kernel = BinaryKernel.add
   func vjp<S>(_ g: Tensor<S>, _ c: BackwardContext<S>) -> [Tensor<S>?] {
     [c.needsGradient(0) ? c.unbroadcast(g, toInput: 0) : nil, c.needsGradient(1) ? c.unbroadcast(g, toInput: 1) : nil]

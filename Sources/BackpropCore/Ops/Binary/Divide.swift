@@ -3,7 +3,7 @@
 /// VJP: `∂L/∂a = sumToShape(g / b, a)`, `∂L/∂b = −sumToShape(g ⊙ y / b, b)` where y = a / b.
 /// JVP: `ȧ / b − ḃ ⊙ y / b`.
 struct Divide: BroadcastingBinaryOp {
-  let name = "divide"
+  var name: String { "divide" }
   let kernel = BinaryKernel.divide
   func vjp<S>(_ g: Tensor<S>, _ c: BackwardContext<S>) -> [Tensor<S>?] {
     let (b, y) = (c.inputs[1], c.output)

@@ -4,7 +4,7 @@
 /// `m = 1[a > b] + ½·1[a = b]`: ties split the gradient evenly, as PyTorch does.
 /// JVP: `ẏ = m ⊙ ȧ + (1 − m) ⊙ ḃ`.
 struct Maximum: BroadcastingBinaryOp {
-  let name = "maximum"
+  var name: String { "maximum" }
   let kernel = BinaryKernel.maximum
   func vjp<S>(_ g: Tensor<S>, _ c: BackwardContext<S>) -> [Tensor<S>?] {
     let mask = Self.mask(c.inputs[0], c.inputs[1])

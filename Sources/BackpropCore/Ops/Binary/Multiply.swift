@@ -3,7 +3,7 @@
 /// VJP: `∂L/∂a = sumToShape(g ⊙ b, a)`, `∂L/∂b = sumToShape(g ⊙ a, b)`. JVP: `ȧ ⊙ b + a ⊙ ḃ`.
 /// The Jacobian of `a ⊙ b` with respect to `a` is `diag(b)`: the VJP never builds it.
 struct Multiply: BroadcastingBinaryOp {
-  let name = "multiply"
+  var name: String { "multiply" }
   let kernel = BinaryKernel.multiply
   func vjp<S>(_ g: Tensor<S>, _ c: BackwardContext<S>) -> [Tensor<S>?] {
     let (a, b) = (c.inputs[0], c.inputs[1])

@@ -3,7 +3,7 @@
 /// VJP: `∂L/∂a = sumToShape(g ⊙ b·aᵇ⁻¹, a)`, `∂L/∂b = sumToShape(g ⊙ y ⊙ log a, b)`.
 /// JVP: `ȧ ⊙ b·aᵇ⁻¹ + ḃ ⊙ y ⊙ log a`.
 struct Power: BroadcastingBinaryOp {
-  let name = "powTensor"
+  var name: String { "powTensor" }
   let kernel = BinaryKernel.power
   func vjp<S>(_ g: Tensor<S>, _ c: BackwardContext<S>) -> [Tensor<S>?] {
     let (a, b, y) = (c.inputs[0], c.inputs[1], c.output)

@@ -2,7 +2,7 @@
 ///
 /// VJP: `∂L/∂a = sumToShape(g, a)`, `∂L/∂b = −sumToShape(g, b)`. JVP: `ȧ − ḃ`.
 struct Subtract: BroadcastingBinaryOp {
-  let name = "subtract"
+  var name: String { "subtract" }
   let kernel = BinaryKernel.subtract
   func vjp<S>(_ g: Tensor<S>, _ c: BackwardContext<S>) -> [Tensor<S>?] {
     [c.needsGradient(0) ? c.unbroadcast(g, toInput: 0) : nil, c.needsGradient(1) ? -c.unbroadcast(g, toInput: 1) : nil]

@@ -5,7 +5,7 @@
 /// without ever being built. With transposes the same formulas are written with the flags, so
 /// no transposed copy is made. JVP: `Ċ = Ȧ·B + A·Ḃ`.
 struct MatMul: Op {
-  let name = "matmul"
+  var name: String { "matmul" }
   let transposeA: Bool
   let transposeB: Bool
   var parameters: [(name: String, value: String)] {

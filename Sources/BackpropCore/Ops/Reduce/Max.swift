@@ -3,7 +3,7 @@
 /// VJP: `∂L/∂x = g ⊙ 1[x = y] / #ties` — the gradient goes to the maximal elements, shared
 /// evenly between ties (as PyTorch's `amax`). JVP: `ẏ = Σ ẋ ⊙ 1[x = y] / #ties`.
 struct Max: Op {
-  let name = "max"
+  var name: String { "max" }
   let axes: [Int]
   let keepingDims: Bool
   var parameters: [(name: String, value: String)] { [("axes", "\(axes)"), ("keepingDims", "\(keepingDims)")] }

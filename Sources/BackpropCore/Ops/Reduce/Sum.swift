@@ -3,7 +3,7 @@
 /// VJP: `∂L/∂x = broadcast(g, x.shape)` (every element contributed with weight 1).
 /// JVP: `ẏ = sum(ẋ)` over the same axes.
 struct Sum: Op {
-  let name = "sum"
+  var name: String { "sum" }
   let axes: [Int]
   let keepingDims: Bool
   var parameters: [(name: String, value: String)] { [("axes", "\(axes)"), ("keepingDims", "\(keepingDims)")] }
@@ -31,7 +31,7 @@ struct Sum: Op {
 ///
 /// VJP: `broadcast(g, x.shape)`. JVP: `sumToShape(ẋ)`.
 struct SumToShape: Op {
-  let name = "sumToShape"
+  var name: String { "sumToShape" }
   let target: [Int]
   var parameters: [(name: String, value: String)] { [("shape", "\(target)")] }
 

@@ -2,7 +2,7 @@
 ///
 /// VJP: `∂L/∂x = sumToShape(g, x.shape)`. JVP: `ẏ = broadcast(ẋ)`.
 struct Broadcast: Op {
-  let name = "broadcast"
+  var name: String { "broadcast" }
   let target: [Int]
   var parameters: [(name: String, value: String)] { [("shape", "\(target)")] }
 

@@ -2,7 +2,7 @@
 ///
 /// VJP: input `k` gets the slice of `g` where it was placed. JVP: the tangents concatenated.
 struct Concatenate: Op {
-  let name = "concatenate"
+  var name: String { "concatenate" }
   let axis: Int
   var parameters: [(name: String, value: String)] { [("axis", "\(axis)")] }
 

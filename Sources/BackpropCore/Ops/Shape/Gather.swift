@@ -3,7 +3,7 @@
 /// VJP: `∂L/∂x = scatterAdd(g, indices)`: each row's gradient is added back where it came
 /// from (repeated rows add up). JVP: `ẏ = gather(ẋ)`.
 struct GatherRows: Op {
-  let name = "gatherRows"
+  var name: String { "gatherRows" }
   let indices: [Int]
   var parameters: [(name: String, value: String)] { [("rows", "\(indices.count)")] }
 
@@ -39,7 +39,7 @@ struct GatherRows: Op {
 ///
 /// VJP: `∂L/∂x = gather(g, indices)`. JVP: `ẏ = scatterAdd(ẋ)`.
 struct ScatterRows: Op {
-  let name = "scatterRows"
+  var name: String { "scatterRows" }
   let indices: [Int]
   let rowCount: Int
   var parameters: [(name: String, value: String)] { [("rows", "\(rowCount)")] }

@@ -2,7 +2,7 @@
 ///
 /// VJP: `∂L/∂x = reshape(g, x.shape)`. JVP: `ẏ = reshape(ẋ)`.
 struct Reshape: Op {
-  let name = "reshape"
+  var name: String { "reshape" }
   let target: [Int]
   var parameters: [(name: String, value: String)] { [("shape", "\(target)")] }
 

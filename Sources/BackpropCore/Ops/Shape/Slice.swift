@@ -2,7 +2,7 @@
 ///
 /// VJP: `∂L/∂x = pad(g)` with zeros back to x's size along `axis`. JVP: `ẏ = slice(ẋ)`.
 struct Slice: Op {
-  let name = "slice"
+  var name: String { "slice" }
   let axis: Int
   let range: Range<Int>
   var parameters: [(name: String, value: String)] { [("axis", "\(axis)"), ("range", "\(range)")] }
@@ -36,7 +36,7 @@ struct Slice: Op {
 ///
 /// VJP: `∂L/∂x = slice(g)` (the inverse of `sliced`). JVP: `ẏ = pad(ẋ)`.
 struct Pad: Op {
-  let name = "pad"
+  var name: String { "pad" }
   let axis: Int
   let before: Int
   let after: Int

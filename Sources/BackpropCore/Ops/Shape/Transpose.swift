@@ -2,7 +2,7 @@
 ///
 /// VJP: `∂L/∂x = permute(g, inverse permutation)`. JVP: `ẏ = permute(ẋ)`.
 struct Permute: Op {
-  let name = "permute"
+  var name: String { "permute" }
   let permutation: [Int]
   var parameters: [(name: String, value: String)] { [("permutation", "\(permutation)")] }
 

@@ -2,7 +2,7 @@
 ///
 /// f′(x) = sign(x) (0 at x = 0, as in PyTorch), so VJP: `∂L/∂x = g ⊙ sign(x)`; JVP: `ẋ ⊙ sign(x)`.
 struct Abs: KernelElementwiseOp {
-  let name = "abs"
+  var name: String { "abs" }
   let kernel = UnaryKernel.abs
   func derivative<S>(x: Tensor<S>, y: Tensor<S>) -> Tensor<S> { x.constant(.sign) }
   func derivativeFormula(_ x: String) -> String { "sign(\(x))" }

@@ -4,7 +4,7 @@ import RealModule
 ///
 /// f′(x) = (2/√π)·e^(−x²), so VJP: `∂L/∂x = g ⊙ (2/√π)·e^(−x²)`; JVP: `ẏ = ẋ ⊙ (2/√π)·e^(−x²)`.
 struct Erf: ElementwiseOp {
-  let name = "erf"
+  var name: String { "erf" }
   func forward<S>(_ inputs: [Tensor<S>]) -> (shape: [Int], scalars: [S]) {
     (inputs[0].shape, inputs[0].scalars.map { S.erf($0) })
   }

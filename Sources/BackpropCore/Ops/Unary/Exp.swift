@@ -2,7 +2,7 @@
 ///
 /// f′(x) = eˣ = y, so VJP: `∂L/∂x = g ⊙ y`; JVP: `ẏ = ẋ ⊙ y`.
 struct Exp: KernelElementwiseOp {
-  let name = "exp"
+  var name: String { "exp" }
   let kernel = UnaryKernel.exp
   func derivative<S>(x: Tensor<S>, y: Tensor<S>) -> Tensor<S> { y }
   func derivativeFormula(_ x: String) -> String { "exp(\(x))" }

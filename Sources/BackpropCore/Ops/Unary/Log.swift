@@ -2,7 +2,7 @@
 ///
 /// f′(x) = 1/x, so VJP: `∂L/∂x = g / x`; JVP: `ẏ = ẋ / x`.
 struct Log: KernelElementwiseOp {
-  let name = "log"
+  var name: String { "log" }
   let kernel = UnaryKernel.log
   func derivative<S>(x: Tensor<S>, y: Tensor<S>) -> Tensor<S> { 1 / x }
   func derivativeFormula(_ x: String) -> String { "1/\(x)" }

@@ -2,7 +2,7 @@
 ///
 /// f′(x) = −1, so VJP: `∂L/∂x = −g`; JVP: `ẏ = −ẋ`.
 struct Negate: KernelElementwiseOp {
-  let name = "negate"
+  var name: String { "negate" }
   let kernel = UnaryKernel.negate
   func derivative<S>(x: Tensor<S>, y: Tensor<S>) -> Tensor<S> { Tensor<S>(repeating: -1, shape: x.shape) }
   func derivativeFormula(_ x: String) -> String { "−1" }

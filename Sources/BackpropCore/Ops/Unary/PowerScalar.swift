@@ -3,7 +3,7 @@
 /// f′(x) = p·xᵖ⁻¹ (0 for p = 0, as in PyTorch), so VJP: `∂L/∂x = g ⊙ p·xᵖ⁻¹`;
 /// JVP: `ẏ = ẋ ⊙ p·xᵖ⁻¹`.
 struct PowerScalar: ElementwiseOp {
-  let name = "pow"
+  var name: String { "pow" }
   /// The exponent p, in Double whatever the tensor's precision.
   let exponent: Double
   var parameters: [(name: String, value: String)] { [("exponent", formatExponent(exponent))] }

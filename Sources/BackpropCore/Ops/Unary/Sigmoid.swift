@@ -2,7 +2,7 @@
 ///
 /// f′(x) = σ(x)(1 − σ(x)) = y(1 − y), so VJP: `∂L/∂x = g ⊙ y ⊙ (1 − y)`; JVP: `ẋ ⊙ y ⊙ (1 − y)`.
 struct Sigmoid: KernelElementwiseOp {
-  let name = "sigmoid"
+  var name: String { "sigmoid" }
   let kernel = UnaryKernel.sigmoid
   func derivative<S>(x: Tensor<S>, y: Tensor<S>) -> Tensor<S> { y * (1 - y) }
   func derivativeFormula(_ x: String) -> String { "σ'(\(x))" }

@@ -5,7 +5,7 @@
 /// f′(x) = σ(βx) (1 above the threshold), so VJP: `∂L/∂x = g ⊙ σ(βx)`; JVP: `ẏ = ẋ ⊙ σ(βx)`.
 /// The derivative is written with tensor ops, so second derivatives (β·σ(βx)(1 − σ(βx))) work.
 struct Softplus: ElementwiseOp {
-  let name = "softplus"
+  var name: String { "softplus" }
   /// β: larger values make the corner sharper (PyTorch's `beta`, default 1).
   var beta: Double = 1
   /// Above `βx > threshold` the op is the identity (PyTorch's `threshold`, default 20).

@@ -2,7 +2,7 @@
 ///
 /// f′(x) = 1 / (2√x) = 1 / (2y), so VJP: `∂L/∂x = g / (2y)`; JVP: `ẏ = ẋ / (2y)`.
 struct Sqrt: KernelElementwiseOp {
-  let name = "sqrt"
+  var name: String { "sqrt" }
   let kernel = UnaryKernel.sqrt
   func derivative<S>(x: Tensor<S>, y: Tensor<S>) -> Tensor<S> { 1 / (y * 2) }
   func derivativeFormula(_ x: String) -> String { "1/(2√\(x))" }

@@ -1,6 +1,6 @@
 /// Elementwise sine. f′(x) = cos x: VJP `∂L/∂x = g ⊙ cos x`; JVP `ẏ = ẋ ⊙ cos x`.
 struct Sin: KernelElementwiseOp {
-  let name = "sin"
+  var name: String { "sin" }
   let kernel = UnaryKernel.sin
   func derivative<S>(x: Tensor<S>, y: Tensor<S>) -> Tensor<S> { x.cos() }
   func derivativeFormula(_ x: String) -> String { "cos(\(x))" }
@@ -8,7 +8,7 @@ struct Sin: KernelElementwiseOp {
 
 /// Elementwise cosine. f′(x) = −sin x: VJP `∂L/∂x = −g ⊙ sin x`; JVP `ẏ = −ẋ ⊙ sin x`.
 struct Cos: KernelElementwiseOp {
-  let name = "cos"
+  var name: String { "cos" }
   let kernel = UnaryKernel.cos
   func derivative<S>(x: Tensor<S>, y: Tensor<S>) -> Tensor<S> { -x.sin() }
   func derivativeFormula(_ x: String) -> String { "(−sin(\(x)))" }
