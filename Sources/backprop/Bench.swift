@@ -20,7 +20,8 @@ struct BenchCommand: ParsableCommand {
 
   func validate() throws {
     guard (1...2).contains(threads) else { throw CommandError("--threads must be 1 or 2 (got \(threads))") }
-    guard runs >= 1 else { throw CommandError("--runs must be at least 1") }
+    guard (1...1000).contains(runs) else { throw CommandError("--runs must be ≥ 1 and ≤ 1000, got \(runs)") }
+    guard (1...1000).contains(epochs) else { throw CommandError("--epochs must be ≥ 1 and ≤ 1000, got \(epochs)") }
   }
 
   func run() throws {

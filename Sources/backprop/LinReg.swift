@@ -16,11 +16,11 @@ struct LinRegCommand: ParsableCommand {
       e.g. --features 3000 --samples 60000 --tolerance 1e-3.
       """)
 
-  @Option(help: "Synthetic data: number of features n.") var features: Int?
-  @Option(help: "Synthetic data: number of samples m.") var samples: Int?
+  @Option(parsing: .unconditional, help: "Synthetic data: number of features n.") var features: Int?
+  @Option(parsing: .unconditional, help: "Synthetic data: number of samples m.") var samples: Int?
   @Option(help: "Seed for synthetic data.") var seed: UInt64 = 0
   @Option(help: "Gradient-descent step size (default 1/λ_max of the Hessian, by power iteration).") var lr: Double?
-  @Option(help: "Gradient descent stops after this many iterations...") var iterations: Int = 100_000
+  @Option(parsing: .unconditional, help: "Gradient descent stops after this many iterations...") var iterations: Int = 100_000
   @Option(help: "...or when the gradient norm falls below this.") var tolerance: Double = 1e-6
   @OptionGroup var threading: ThreadOptions
   @Flag(help: "Print one JSON object instead of text.") var json = false
@@ -32,6 +32,9 @@ struct LinRegCommand: ParsableCommand {
   }
 
   func run() throws {
+    guard (1...100_000_000).contains(iterations) else { throw CommandError("--iterations must be ≥ 1 and ≤ 100000000, got \(iterations)") }
+    guard tolerance >= 0, tolerance.isFinite else { throw CommandError("--tolerance must be finite and ≥ 0, got \(tolerance)") }
+    if let lr, !(lr > 0 && lr.isFinite) { throw CommandError("--lr must be positive and finite, got \(lr)") }
     try threading.apply()
     let (name, x, y, names) = try loadProblem()
     var start = monotonicSeconds()
@@ -68,7 +71,10 @@ struct LinRegCommand: ParsableCommand {
     let problem: LeastSquares.Problem
     if features != nil || samples != nil {
       let (n, m) = (features ?? 10, samples ?? 1000)
-      guard n >= 1, m >= 1 else { throw CommandError("--features and --samples must be positive") }
+      // Bounded so that the m × (n + 1) design matrix stays allocatable (≤ 2²⁶ Doubles, 512 MiB).
+      guard (1...10_000).contains(n), (1...10_000_000).contains(m), m * (n + 1) <= 1 << 26 else {
+        throw CommandError("--features must be in 1…10000 and --samples in 1…10000000, with samples × (features + 1) ≤ \(groupedThousands(1 << 26)); got \(n) and \(m)")
+      }
       problem = try LeastSquares.synthetic(features: n, samples: m, seed: seed)
     } else {
       problem = try LeastSquares.diabetes()

@@ -32,7 +32,7 @@ struct PredictCommand: ParsableCommand {
   func run() throws {
     guard let act = LayerSpec(activationName: activation) else { throw CommandError("--activation: unknown '\(activation)'") }
     let saved = try SavedModel.load(contentsOf: URL(fileURLWithPath: model), activation: act)
-    let (features, rows) = try readRows(columns: saved.inputSize)
+    let (features, rows) = try readRows(columns: saved.inputSize, savedLabelColumn: saved.metadata[SavedModel.labelColumnKey])
     let output = try saved.outputs(for: features, rows: rows)
     let classifier = saved.isClassifier
     let probabilities = classifier ? output.softmax(alongAxis: 1) : output
@@ -57,13 +57,17 @@ struct PredictCommand: ParsableCommand {
     }
   }
 
-  /// The rows of `--input`, as one flat array, checked against the model's input size.
-  func readRows(columns: Int?) throws -> ([Float], Int) {
+  /// The rows of `--input`, as one flat array, checked against the model's input size. A CSV
+  /// file with one column more than the model takes drops the label column the model file
+  /// records (its training data's), unless `--ignore-column` names one.
+  func readRows(columns: Int?, savedLabelColumn: String? = nil) throws -> ([Float], Int) {
     var rows: [[Float]]
     if FileManager.default.fileExists(atPath: input) {
       let table = try CSVTable(contentsOf: URL(fileURLWithPath: input))
       var drop: Int?
-      if let ignoreColumn { drop = try table.columnIndex(Int(ignoreColumn).map(LabelColumn.index) ?? .name(ignoreColumn)) }
+      if let column = ignoreColumn ?? (table.columnCount == (columns ?? -1) + 1 ? savedLabelColumn : nil) {
+        drop = try table.columnIndex(Int(column).map(LabelColumn.index) ?? .name(column))
+      }
       rows = (0..<table.rowCount).map { r in
         let row = Array(table.values[r * table.columnCount..<(r + 1) * table.columnCount])
         return drop.map { d in row.enumerated().filter { $0.offset != d }.map(\.element) } ?? row

@@ -165,7 +165,7 @@ func checkModelFits(_ model: Sequential<Float>, _ data: TrainingData, file: Stri
   guard first.0 == data.featureCount else {
     throw CommandError("\(file): the model takes \(first.0) inputs but \(data.source) has \(data.featureCount) features")
   }
-  guard last.1 == data.outputCount || (data.train.task == .regression && last.1 == data.outputCount) else {
+  guard last.1 == data.outputCount else {
     throw CommandError("\(file): the model gives \(last.1) outputs but \(data.source) needs \(data.outputCount)"
       + (data.train.task == .classification ? " (classes)" : " (targets)"))
   }

@@ -59,6 +59,9 @@ import Testing
     }
     let p = try runBackprop(["predict", "--model", ckpt, "--input", "0.1,0.2,1", "--json"])
     #expect(p.status == 0, "\(p.stderr)")
+    // The training CSV itself: its label column (recorded in the file) is dropped by itself.
+    let rows = try runBackprop(["predict", "--model", ckpt, "--input", csv, "--json"])
+    #expect(rows.status == 0, "\(rows.stderr)")
   }
 
   @Test func regressionCheckpointsNeedNoFlag() throws {

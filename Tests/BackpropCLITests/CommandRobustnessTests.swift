@@ -36,6 +36,10 @@ import Testing
     try expectOneLineError(["train", "--lr", "-0.1"], "--lr must be positive")
     try expectOneLineError(["train", "--weight-decay", "inf"], "--weight-decay must be finite")
     try expectOneLineError(["train", "--threads", "100000"], "--threads must be ≥ 1 and ≤ 256")
+    try expectOneLineError(["linreg", "--samples", "999999999999"], "--features must be in 1…10000 and --samples in 1…10000000")
+    try expectOneLineError(["linreg", "--iterations", "-1"], "--iterations must be ≥ 1")
+    try expectOneLineError(["bench", "--runs", "999999999999"], "--runs must be ≥ 1 and ≤ 1000")
+    try expectOneLineError(["step", "--layers", "2,99999999999,2"], "too wide")
   }
 
   @Test func outputPathsAreCheckedBeforeTraining() throws {
