@@ -190,16 +190,23 @@ public func opFailure(_ op: String, _ message: String) -> Never {
   fatalError("\(op): \(message) (called from \(CreationSite.capture().description))")
 }
 
-/// `opFailure(op, message())` unless `condition` holds.
-@inline(__always)
+/// `opFailure(op, message())` unless `condition` holds. Free when it holds: the check is inlined
+/// and everything else is out of line.
+@_transparent
 public func require(_ condition: Bool, _ op: @autoclosure () -> String, _ message: @autoclosure () -> String) {
-  if !condition { opFailure(op(), message()) }
+  if _slowPath(!condition) { opFailure(op(), message()) }
 }
 
 /// Stops with `message()` unless `condition` holds — `precondition`, except that the message is
 /// also printed by optimised builds (Swift drops a precondition's message with `-O`, leaving
 /// release users with a bare "Illegal instruction"), followed by the caller's line.
-@inline(__always)
+@_transparent
 public func require(_ condition: Bool, _ message: @autoclosure () -> String) {
-  if !condition { fatalError("\(message()) (called from \(CreationSite.capture().description))") }
+  if _slowPath(!condition) { requirementFailure(message()) }
+}
+
+/// The out-of-line half of `require(_:_:)`.
+@inline(never) @usableFromInline
+func requirementFailure(_ message: String) -> Never {
+  fatalError("\(message) (called from \(CreationSite.capture().description))")
 }
