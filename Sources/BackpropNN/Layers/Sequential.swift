@@ -35,6 +35,11 @@ public final class Sequential<Scalar: TensorScalar>: Layer {
     return result
   }
 
+  /// Every layer's buffers, named `<index>.<name>` (`1.running_mean`), as in a `state_dict`.
+  public var namedBuffers: [(String, Tensor<Scalar>)] {
+    layers.enumerated().flatMap { i, layer in layer.namedBuffers.map { ("\(i).\($0.0)", $0.1) } }
+  }
+
   /// Training or evaluation mode; setting it sets every layer's.
   public var isTraining: Bool {
     get { training }
