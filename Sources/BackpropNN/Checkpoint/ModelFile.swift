@@ -24,6 +24,7 @@ public enum ModelFile {
   public static func encode<Scalar>(_ model: Sequential<Scalar>, metadata: [String: String] = [:]) throws -> SafeTensorsFile {
     var file = SafeTensorsFile()
     for (name, p) in model.namedParameters { file.tensors[name] = try safeTensor(p) }
+    for (name, b) in model.namedBuffers { file.tensors[name] = try safeTensor(b) }
     file.metadata = metadata
     file.metadata["format"] = formatTag
     if let specs = model.architecture { file.metadata["architecture"] = LayerSpec.architectureString(specs) }
@@ -71,6 +72,7 @@ public enum ModelFile {
       tensors[name] = try Tensor<Scalar>(shape: stored.shape, scalars: scalars(of: stored))
     }
     try model.loadParameters(from: tensors)
+    try loadBuffers(of: model, from: file)
     var states: [Int: [UInt64]] = [:]
     for (key, value) in file.metadata where key.hasPrefix("generator.") {
       if let i = Int(key.dropFirst("generator.".count)) { states[i] = value.split(separator: ",").compactMap { UInt64($0) } }
@@ -89,10 +91,8 @@ public enum ModelFile {
   /// Throws unless `file` has every parameter tensor `specs` needs, with the right shape.
   static func checkParameters(of specs: [LayerSpec], in file: SafeTensorsFile) throws {
     for (i, spec) in specs.enumerated() {
-      guard case let .linear(inputSize, outputSize, bias) = spec else { continue }
-      var expected = [("\(i).weight", [outputSize, inputSize])]
-      if bias { expected.append(("\(i).bias", [outputSize])) }
-      for (name, shape) in expected {
+      for (suffix, shape) in spec.parameterShapes {
+        let name = "\(i).\(suffix)"
         guard let stored = file.tensors[name] else {
           throw TensorError.invalidArgument(op: "ModelFile.load", message: "the file has no tensor '\(name)' for layer \(i)")
         }
@@ -100,6 +100,20 @@ public enum ModelFile {
           throw TensorError.shapeMismatch(op: "ModelFile.load", lhs: shape, rhs: stored.shape, reason: "tensor '\(name)'")
         }
       }
+    }
+  }
+
+  /// Batch norm's running statistics from `file` (`<i>.running_mean`, `<i>.running_var`, and
+  /// `<i>.num_batches_tracked` if present); a file without them (an older one) keeps the defaults.
+  static func loadBuffers<Scalar>(of model: Sequential<Scalar>, from file: SafeTensorsFile) throws {
+    for (i, layer) in model.layers.enumerated() {
+      guard let norm = layer as? BatchNormLayer<Scalar> else { continue }
+      var buffers: [String: Tensor<Scalar>] = [:]
+      for name in ["running_mean", "running_var", "num_batches_tracked"] {
+        guard let stored = file.tensors["\(i).\(name)"] else { continue }
+        buffers[name] = try Tensor<Scalar>(shape: stored.shape, scalars: scalars(of: stored))
+      }
+      try norm.loadBuffers(buffers)
     }
   }
 

@@ -62,6 +62,12 @@ public final class Conv2d<Scalar: TensorScalar>: Layer {
       + "\(stride == 1 ? "" : ", stride \(stride)")\(pad == "0" ? "" : ", padding \(pad)")"
       + "\(dilation == 1 ? "" : ", dilation \(dilation)")\(groups == 1 ? "" : ", groups \(groups)")\(bias == nil ? ", no bias" : ""))"
   }
+
+  /// `.conv2d(…)`, so that checkpoints record the layer.
+  public var spec: LayerSpec? {
+    .conv2d(Conv2dSpec(inChannels: weight.shape[1] * groups, outChannels: weight.shape[0], kernel: Size2D(weight.shape[2], weight.shape[3]),
+                       stride: stride, padding: padding, dilation: dilation, groups: groups, bias: bias != nil))
+  }
 }
 
 /// 1-D convolution over (N, C, L) batches (PyTorch's `nn.Conv1d`): weight (out, in/groups, k).

@@ -29,6 +29,7 @@ public final class Dropout2d<Scalar: TensorScalar>: Layer {
 
   public var namedParameters: [(String, Tensor<Scalar>)] { [] }
   public var summaryName: String { "Dropout2d(\(probability))" }
+  public var spec: LayerSpec? { .dropout2d(probability: probability) }
 }
 
 /// x·σ(x) (PyTorch's `nn.SiLU`).
@@ -36,6 +37,7 @@ public final class SiLU<Scalar: TensorScalar>: ParameterlessLayer {
   public init() {}
   public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> { input.silu() }
   public var summaryName: String { "SiLU" }
+  public var spec: LayerSpec? { .silu }
 }
 
 /// x for x > 0, α(eˣ − 1) otherwise (PyTorch's `nn.ELU`).
@@ -44,6 +46,7 @@ public final class ELU<Scalar: TensorScalar>: ParameterlessLayer {
   public init(alpha: Double = 1) { self.alpha = alpha }
   public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> { input.elu(alpha: Scalar(alpha)) }
   public var summaryName: String { "ELU(\(alpha))" }
+  public var spec: LayerSpec? { .elu(alpha: alpha) }
 }
 
 /// log(1 + e^(βx))/β (PyTorch's `nn.Softplus`).

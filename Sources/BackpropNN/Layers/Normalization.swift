@@ -71,6 +71,10 @@ public class BatchNormLayer<Scalar: TensorScalar>: Layer {
   }
 
   public var summaryName: String { "\(kind)(\(runningMean.count))" }
+  /// `.batchNorm(…)` (affine layers only: the spec implies `weight` and `bias`).
+  public var spec: LayerSpec? {
+    weight == nil ? nil : .batchNorm(features: runningMean.count, rank: kind == "BatchNorm1d" ? 1 : 2, eps: eps, momentum: momentum)
+  }
 }
 
 /// Batch normalisation of (N, C) or (N, C, L) (PyTorch's `nn.BatchNorm1d`).
@@ -110,6 +114,7 @@ public final class LayerNorm<Scalar: TensorScalar>: Layer {
     (weight.map { [("weight", $0)] } ?? []) + (bias.map { [("bias", $0)] } ?? [])
   }
   public var summaryName: String { "LayerNorm(\(normalizedShape))" }
+  public var spec: LayerSpec? { weight == nil ? nil : .layerNorm(shape: normalizedShape, eps: eps) }
 }
 
 /// Group normalisation (PyTorch's `nn.GroupNorm(numGroups, numChannels)`).
@@ -134,4 +139,5 @@ public final class GroupNorm<Scalar: TensorScalar>: Layer {
     (weight.map { [("weight", $0)] } ?? []) + (bias.map { [("bias", $0)] } ?? [])
   }
   public var summaryName: String { "GroupNorm(\(groups), \(weight?.count ?? 0))" }
+  public var spec: LayerSpec? { weight.map { .groupNorm(groups: groups, channels: $0.count, eps: eps) } }
 }

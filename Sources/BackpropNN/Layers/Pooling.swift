@@ -13,6 +13,7 @@ public final class MaxPool2d<Scalar: TensorScalar>: ParameterlessLayer {
     input.maxPool2d(kernel: kernelSize, stride: stride, padding: padding)
   }
   public var summaryName: String { "MaxPool2d(\(kernelSize)\(stride == kernelSize ? "" : ", stride \(stride)"))" }
+  public var spec: LayerSpec? { .maxPool2d(kernel: kernelSize, stride: stride, padding: padding) }
 }
 
 /// Average pooling over (N, C, H, W) windows (PyTorch's `nn.AvgPool2d`).
@@ -28,6 +29,7 @@ public final class AvgPool2d<Scalar: TensorScalar>: ParameterlessLayer {
     input.avgPool2d(kernel: kernelSize, stride: stride, padding: padding, countIncludePad: countIncludePad)
   }
   public var summaryName: String { "AvgPool2d(\(kernelSize)\(stride == kernelSize ? "" : ", stride \(stride)"))" }
+  public var spec: LayerSpec? { .avgPool2d(kernel: kernelSize, stride: stride, padding: padding, countIncludePad: countIncludePad) }
 }
 
 /// Max pooling over (N, C, L) windows (PyTorch's `nn.MaxPool1d`).
@@ -65,4 +67,5 @@ public final class AdaptiveAvgPool2d<Scalar: TensorScalar>: ParameterlessLayer {
   public init(outputSize: Size2D) { self.outputSize = outputSize }
   public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> { input.adaptiveAvgPool2d(outputSize: outputSize) }
   public var summaryName: String { "AdaptiveAvgPool2d(\(outputSize))" }
+  public var spec: LayerSpec? { .adaptiveAvgPool2d(outputSize) }
 }

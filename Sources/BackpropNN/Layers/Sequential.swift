@@ -136,7 +136,12 @@ extension Sequential {
         dropoutCount += 1
         layers.append(Dropout<Scalar>(probability: p, seed: seed &+ dropoutCount))
       default:
-        layers.append(spec.makeParameterlessLayer()!)
+        if let layer: any Layer<Scalar> = spec.makeParameterlessLayer() {
+          layers.append(layer)
+        } else {
+          dropoutCount += 1
+          layers.append(spec.makeConvolutionLayer(using: &generator, seed: seed &+ dropoutCount)!)
+        }
       }
     }
     self.init(layers)
