@@ -35,6 +35,7 @@ import _BackpropTestSupport
                                               "14.running_mean", "14.running_var", "14.num_batches_tracked"])
     #expect(loaded.namedBuffers.map(\.1.scalars) == model.namedBuffers.map(\.1.scalars))
     #expect(model.namedBuffers[0].1.scalars != [0, 0, 0, 0], "the saved statistics are not the defaults")
+    #expect(loaded.generatorStates == model.generatorStates && model.generatorStates[9] != nil, "Dropout2d's generator state")
     model.eval(); loaded.eval()
     let x = Tensor<Float>.randomNormal([2, 1, 8, 8], using: &g)
     #expect(loaded(x).scalars == model(x).scalars, "identical predictions in evaluation mode")

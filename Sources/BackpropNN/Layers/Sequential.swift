@@ -65,18 +65,20 @@ public final class Sequential<Scalar: TensorScalar>: Layer {
     return specs
   }
 
-  /// The states of every `Dropout` layer's generator, keyed by layer index, for checkpoints.
+  /// The states of every `Dropout` and `Dropout2d` layer's generator, keyed by layer index, for checkpoints.
   public var generatorStates: [Int: [UInt64]] {
     get {
       var states: [Int: [UInt64]] = [:]
       for (i, layer) in layers.enumerated() {
         if let d = layer as? Dropout<Scalar> { states[i] = d.generator.stateWords }
+        if let d = layer as? Dropout2d<Scalar> { states[i] = d.generator.stateWords }
       }
       return states
     }
     set {
       for (i, words) in newValue where i < layers.count && words.count == 4 {
         (layers[i] as? Dropout<Scalar>)?.generator = SeededGenerator(stateWords: words)
+        (layers[i] as? Dropout2d<Scalar>)?.generator = SeededGenerator(stateWords: words)
       }
     }
   }

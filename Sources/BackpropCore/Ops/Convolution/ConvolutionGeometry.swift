@@ -1,3 +1,5 @@
+import BackpropKernels
+
 // The geometry shared by the 2-D convolution ops and their im2col/col2im kernels.
 
 /// A height and a width: `2` means 2 on both axes, `[2, 1]` height 2 and width 1 (PyTorch's
@@ -113,8 +115,10 @@ func col2imAdding<S: TensorScalar>(_ col: UnsafePointer<S>, channels: Int, heigh
 extension Tensor {
   /// `body(n)` for every sample `n` of a batch, split over the compute threads (each sample
   /// writes only its own part of the output; `scratch` elements of per-thread work space).
+  /// Samples, not GEMM tiles, are what is split: one sample's GEMMs are small (e.g. 32×784×9),
+  /// and GEMMs called inside a chunk run on that chunk's thread (the pool is taken).
   static func forEachSample(_ count: Int, scratch: Int, _ body: (Int, UnsafeMutablePointer<Scalar>) -> Void) {
-    parallelForEachChunk(count: count) { range in
+    Parallel.forEachChunk(count: count, minimumChunk: 2) { range in
       var buffer = [Scalar](repeating: 0, count: Swift.max(scratch, 1))
       buffer.withUnsafeMutableBufferPointer { b in for n in range { body(n, b.baseAddress!) } }
     }
