@@ -52,4 +52,31 @@ import _BackpropTestSupport
       #expect(text.contains("0.weight") && text.contains("[4, 1, 3, 3]") && text.contains("[4, 9]"), "\(text)")
     }
   }
+
+  struct TorchPredictions: Decodable {
+    var input_shape: [Int]
+    var input: [Float]
+    var output: [Float]
+  }
+
+  /// A `state_dict` saved by PyTorch (Tools/make_cnn_state_dict.py), with and without
+  /// BatchNorm, loads with the architecture given and predicts as PyTorch does in eval mode.
+  @Test(arguments: [("torch_cnn_bn", "Conv2d(1,4,3x3,padding=1x1),BatchNorm2d(4),ReLU,MaxPool2d(2x2),Flatten,Linear(64,10)"),
+                    ("torch_cnn", "Conv2d(1,4,3x3,padding=1x1),ReLU,MaxPool2d(2x2),Flatten,Linear(64,10)")])
+  func pytorchStateDictLoadsAndPredictsIdentically(_ name: String, _ architecture: String) throws {
+    let expected: TorchPredictions = try loadFixture("\(name).json")
+    let specs = try LayerSpec.parseArchitecture(architecture)
+    let (model, file): (Sequential<Float>, SafeTensorsFile) =
+      try ModelFile.load(contentsOf: fixtureURL("\(name).safetensors"), architecture: specs)
+    #expect(file.metadata["architecture"] == nil, "a plain PyTorch state_dict")
+    if name == "torch_cnn_bn" {
+      #expect(model.namedBuffers.first { $0.0 == "1.num_batches_tracked" }?.1.item == 3)
+      #expect(model.namedBuffers.first { $0.0 == "1.running_var" }?.1.scalars != [1, 1, 1, 1])
+    }
+    model.eval()
+    let y = model(Tensor<Float>(shape: expected.input_shape, scalars: expected.input))
+    // Float32 both sides, different summation orders: a few ulps of the logits.
+    expectClose(y.scalars.map(Double.init), expected.output.map(Double.init),
+                .init(rtol: 1e-5, atol: 1e-6, rationale: "float32, other summation order"), "\(name) predictions")
+  }
 }

@@ -24,7 +24,11 @@ public enum ModelFile {
   public static func encode<Scalar>(_ model: Sequential<Scalar>, metadata: [String: String] = [:]) throws -> SafeTensorsFile {
     var file = SafeTensorsFile()
     for (name, p) in model.namedParameters { file.tensors[name] = try safeTensor(p) }
-    for (name, b) in model.namedBuffers { file.tensors[name] = try safeTensor(b) }
+    for (name, b) in model.namedBuffers {
+      // PyTorch stores the batch count as int64; so do we, so that both read either file.
+      file.tensors[name] = name.hasSuffix("num_batches_tracked")
+        ? try SafeTensor(integers: b.scalars.map { Int(Double($0)) }, shape: b.shape) : try safeTensor(b)
+    }
     file.metadata = metadata
     file.metadata["format"] = formatTag
     if let specs = model.architecture { file.metadata["architecture"] = LayerSpec.architectureString(specs) }
@@ -49,9 +53,14 @@ public enum ModelFile {
   ///   `architecture` (a PyTorch file).
   /// - Throws: `TensorError.invalidArgument` / `.shapeMismatch` for a file that does not
   ///   describe a `Sequential` of known layers, or whose tensors do not fit it.
-  public static func load<Scalar>(_ file: SafeTensorsFile, activation: LayerSpec = .relu) throws -> Sequential<Scalar> {
+  /// - Parameter architecture: the layers of a file without `architecture` metadata that is not
+  ///   an MLP (a PyTorch CNN `state_dict`); its tensors must fit them.
+  public static func load<Scalar>(_ file: SafeTensorsFile, activation: LayerSpec = .relu,
+                                  architecture: [LayerSpec]? = nil) throws -> Sequential<Scalar> {
     let specs: [LayerSpec]
-    if let text = file.metadata["architecture"] {
+    if let architecture, file.metadata["architecture"] == nil {
+      specs = architecture
+    } else if let text = file.metadata["architecture"] {
       specs = try LayerSpec.parseArchitecture(text)
     } else {
       specs = try inferArchitecture(file, activation: activation)
@@ -83,9 +92,10 @@ public enum ModelFile {
 
   /// Reads `url` and rebuilds its model; returns the file too, for its metadata.
   /// - Throws: `DataError` for an unreadable file, or the errors of `load(_:activation:)`.
-  public static func load<Scalar>(contentsOf url: URL, activation: LayerSpec = .relu) throws -> (model: Sequential<Scalar>, file: SafeTensorsFile) {
+  public static func load<Scalar>(contentsOf url: URL, activation: LayerSpec = .relu,
+                                  architecture: [LayerSpec]? = nil) throws -> (model: Sequential<Scalar>, file: SafeTensorsFile) {
     let file = try SafeTensorsFile(contentsOf: url)
-    return (try load(file, activation: activation), file)
+    return (try load(file, activation: activation, architecture: architecture), file)
   }
 
   /// Throws unless `file` has every parameter tensor `specs` needs, with the right shape.
@@ -111,7 +121,8 @@ public enum ModelFile {
       var buffers: [String: Tensor<Scalar>] = [:]
       for name in ["running_mean", "running_var", "num_batches_tracked"] {
         guard let stored = file.tensors["\(i).\(name)"] else { continue }
-        buffers[name] = try Tensor<Scalar>(shape: stored.shape, scalars: scalars(of: stored))
+        let values: [Scalar] = stored.dtype == .int64 ? try stored.integers().map { Scalar(Double($0)) } : try scalars(of: stored)
+        buffers[name] = Tensor<Scalar>(shape: stored.shape, scalars: values)
       }
       try norm.loadBuffers(buffers)
     }
