@@ -28,6 +28,10 @@ public protocol Layer<Scalar>: AnyObject {
   /// Training mode (`true`) or evaluation mode: layers such as `Dropout` act only in training.
   var isTraining: Bool { get set }
 
+  /// State that is saved but not trained, with PyTorch's names (batch norm's `running_mean`,
+  /// `running_var`, `num_batches_tracked`); empty for most layers.
+  var namedBuffers: [(String, Tensor<Scalar>)] { get }
+
   /// A short description for summaries, e.g. `Linear(64 → 128)`.
   var summaryName: String { get }
 
@@ -56,6 +60,9 @@ extension Layer {
   public func parameter(named name: String) -> Tensor<Scalar>? {
     namedParameters.first { $0.0 == name }?.1
   }
+
+  /// No buffers.
+  public var namedBuffers: [(String, Tensor<Scalar>)] { [] }
 
   /// A layer without parameters has none; stateless layers only need `callAsFunction`.
   public var spec: LayerSpec? { nil }

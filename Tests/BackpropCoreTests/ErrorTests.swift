@@ -97,6 +97,15 @@ struct MisuseCase: Sendable, CustomTestStringConvertible {
     Self(op: "reshape", words: ["reshape:", "[2, 3]", "[4, 2]"]) { _ = T.zeros([2, 3]).reshaped(to: [4, 2]) },
     Self(op: "reshape", words: ["reshape:", "[5]", "[-1, 2]"]) { _ = T.zeros([5]).reshaped(to: [-1, 2]) },
     Self(op: "broadcast", words: ["broadcast:", "[3]", "[2, 4]"]) { _ = T.zeros([3]).broadcast(to: [2, 4]) },
+    .binary("conv2d", [1, 1, 2, 2], [1, 1, 3, 3], { .conv2d($0, weight: $1) }),  // kernel larger than the input
+    .binary("conv2d", [1, 3, 5, 5], [4, 2, 3, 3], { .conv2d($0, weight: $1) }),  // 3 channels, weight wants 2
+    .binary("conv2d", [1, 3, 5, 5], [2, 1, 3, 3], { .conv2d($0, weight: $1, groups: 2) }),  // 2 does not divide 3
+    Self(op: "conv2d", words: ["conv2d:", "[2]", "[4]"]) { _ = T.conv2d(T.zeros([1, 1, 3, 3]), weight: T.zeros([4, 1, 1, 1]), bias: T.zeros([2])) },
+    .binary("convTranspose2d", [1, 2, 3, 3], [3, 1, 3, 3], { .convTranspose2d($0, weight: $1) }),
+    Self(op: "maxPool2d", words: ["maxPool2d:", "padding 2", "kernel 3"]) { _ = T.zeros([1, 1, 5, 5]).maxPool2d(kernel: 3, padding: 2) },
+    Self(op: "unfold2d", words: ["unfold2d:", "[1, 1, 2, 2]"]) { _ = T.zeros([1, 1, 2, 2]).avgPool2d(kernel: 3) },
+    Self(op: "groupNorm", words: ["groupNorm:", "groups 3", "[2, 4, 5]"]) { _ = T.zeros([2, 4, 5]).groupNorm(groups: 3) },
+    Self(op: "layerNorm", words: ["layerNorm:", "[2, 3]", "[2]"]) { _ = T.zeros([2, 3]).layerNorm(normalizedShape: [2]) },
     Self(op: "sum(toShape:)", words: ["sum(toShape:):", "[2, 3]", "[4]"]) { _ = T.zeros([2, 3]).sum(toShape: [4]) },
     Self(op: "backward(gradient:)", words: ["backward(gradient:):", "[3]", "[1]"]) {
       T.zeros([3], requiresGrad: true).backward(gradient: T([1]))

@@ -75,7 +75,8 @@ extension OpRow {
 enum OpTable {
   static let mm = "matmul(_:_:transposeA:transposeB:)"
 
-  static let rows: [OpRow] = elementwise + reductions + linear + shapes
+  static let rows: [OpRow] = elementwise + reductions + linear + shapes + convolution + pooling + newActivations
+    + normalization
 
   static let elementwise: [OpRow] = [
     .unary("-(_:)", name: "negate", { -$0 }, { -$0 }, { -$0 }),

@@ -23,6 +23,12 @@ public enum OpRegistry {
     Broadcast(target: []), Reshape(target: []), Permute(permutation: []), Slice(axis: 0, range: 0..<0),
     Pad(axis: 0, before: 0, after: 0), Concatenate(axis: 0), GatherRows(indices: []),
     ScatterRows(indices: [], rowCount: 0),
+    // Convolution
+    Conv2D(geometry: .init(stride: 1, padding: 0, dilation: 1, groups: 1)),
+    ConvTranspose2D(geometry: .init(stride: 1, padding: 0, dilation: 1, groups: 1), height: 0, width: 0),
+    Conv2DWeightGradient(geometry: .init(stride: 1, padding: 0, dilation: 1, groups: 1), kernel: 1),
+    Unfold2D(kernel: 1, geometry: .init(stride: 1, padding: 0, dilation: 1, groups: 1)),
+    Fold2D(kernel: 1, geometry: .init(stride: 1, padding: 0, dilation: 1, groups: 1), height: 0, width: 0),
   ]
 
   /// The primitives' names (each op's `name`), e.g. to check that a graph uses only known ops.

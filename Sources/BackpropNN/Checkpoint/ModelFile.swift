@@ -24,6 +24,11 @@ public enum ModelFile {
   public static func encode<Scalar>(_ model: Sequential<Scalar>, metadata: [String: String] = [:]) throws -> SafeTensorsFile {
     var file = SafeTensorsFile()
     for (name, p) in model.namedParameters { file.tensors[name] = try safeTensor(p) }
+    for (name, b) in model.namedBuffers {
+      // PyTorch stores the batch count as int64; so do we, so that both read either file.
+      file.tensors[name] = name.hasSuffix("num_batches_tracked")
+        ? try SafeTensor(integers: b.scalars.map { Int(Double($0)) }, shape: b.shape) : try safeTensor(b)
+    }
     file.metadata = metadata
     file.metadata["format"] = formatTag
     if let specs = model.architecture { file.metadata["architecture"] = LayerSpec.architectureString(specs) }
@@ -48,9 +53,14 @@ public enum ModelFile {
   ///   `architecture` (a PyTorch file).
   /// - Throws: `TensorError.invalidArgument` / `.shapeMismatch` for a file that does not
   ///   describe a `Sequential` of known layers, or whose tensors do not fit it.
-  public static func load<Scalar>(_ file: SafeTensorsFile, activation: LayerSpec = .relu) throws -> Sequential<Scalar> {
+  /// - Parameter architecture: the layers of a file without `architecture` metadata that is not
+  ///   an MLP (a PyTorch CNN `state_dict`); its tensors must fit them.
+  public static func load<Scalar>(_ file: SafeTensorsFile, activation: LayerSpec = .relu,
+                                  architecture: [LayerSpec]? = nil) throws -> Sequential<Scalar> {
     let specs: [LayerSpec]
-    if let text = file.metadata["architecture"] {
+    if let architecture, file.metadata["architecture"] == nil {
+      specs = architecture
+    } else if let text = file.metadata["architecture"] {
       specs = try LayerSpec.parseArchitecture(text)
     } else {
       specs = try inferArchitecture(file, activation: activation)
@@ -77,6 +87,7 @@ public enum ModelFile {
       tensors[name] = Tensor<Scalar>(shape: stored.shape, scalars: values)
     }
     try model.loadParameters(from: tensors)
+    try loadBuffers(of: model, from: file)
     var states: [Int: [UInt64]] = [:]
     for (key, value) in file.metadata where key.hasPrefix("generator.") {
       if let i = Int(key.dropFirst("generator.".count)) { states[i] = value.split(separator: ",").compactMap { UInt64($0) } }
@@ -87,9 +98,10 @@ public enum ModelFile {
 
   /// Reads `url` and rebuilds its model; returns the file too, for its metadata.
   /// - Throws: `DataError` for an unreadable file, or the errors of `load(_:activation:)`.
-  public static func load<Scalar>(contentsOf url: URL, activation: LayerSpec = .relu) throws -> (model: Sequential<Scalar>, file: SafeTensorsFile) {
+  public static func load<Scalar>(contentsOf url: URL, activation: LayerSpec = .relu,
+                                  architecture: [LayerSpec]? = nil) throws -> (model: Sequential<Scalar>, file: SafeTensorsFile) {
     let file = try SafeTensorsFile(contentsOf: url)
-    do { return (try load(file, activation: activation), file) } catch let e as TensorError {
+    do { return (try load(file, activation: activation, architecture: architecture), file) } catch let e as TensorError {
       throw DataError.malformed(path: url.path, reason: e.withoutOperation)
     }
   }
@@ -97,10 +109,8 @@ public enum ModelFile {
   /// Throws unless `file` has every parameter tensor `specs` needs, with the right shape.
   static func checkParameters(of specs: [LayerSpec], in file: SafeTensorsFile) throws {
     for (i, spec) in specs.enumerated() {
-      guard case let .linear(inputSize, outputSize, bias) = spec else { continue }
-      var expected = [("\(i).weight", [outputSize, inputSize])]
-      if bias { expected.append(("\(i).bias", [outputSize])) }
-      for (name, shape) in expected {
+      for (suffix, shape) in spec.parameterShapes {
+        let name = "\(i).\(suffix)"
         guard let stored = file.tensors[name] else {
           throw TensorError.invalidArgument(op: "ModelFile.load", message: "the file has no tensor '\(name)' for layer \(i)")
         }
@@ -108,6 +118,21 @@ public enum ModelFile {
           throw TensorError.shapeMismatch(op: "ModelFile.load", lhs: shape, rhs: stored.shape, reason: "tensor '\(name)'")
         }
       }
+    }
+  }
+
+  /// Batch norm's running statistics from `file` (`<i>.running_mean`, `<i>.running_var`, and
+  /// `<i>.num_batches_tracked` if present); a file without them (an older one) keeps the defaults.
+  static func loadBuffers<Scalar>(of model: Sequential<Scalar>, from file: SafeTensorsFile) throws {
+    for (i, layer) in model.layers.enumerated() {
+      guard let norm = layer as? BatchNormLayer<Scalar> else { continue }
+      var buffers: [String: Tensor<Scalar>] = [:]
+      for name in ["running_mean", "running_var", "num_batches_tracked"] {
+        guard let stored = file.tensors["\(i).\(name)"] else { continue }
+        let values: [Scalar] = stored.dtype == .int64 ? try stored.integers().map { Scalar(Double($0)) } : try scalars(of: stored)
+        buffers[name] = Tensor<Scalar>(shape: stored.shape, scalars: values)
+      }
+      try norm.loadBuffers(buffers)
     }
   }
 

@@ -55,13 +55,17 @@ public final class Tanh<Scalar: TensorScalar>: ParameterlessLayer {
 /// The Gaussian error linear unit `x·Φ(x)` (PyTorch's exact `GELU`).
 public final class GELU<Scalar: TensorScalar>: ParameterlessLayer {
   /// A GELU layer.
-  public init() {}
+  public init() { approximate = .none }
   /// `x·Φ(x)`.
-  public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> { input.gelu() }
-  /// `GELU`.
-  public var summaryName: String { "GELU" }
-  /// `.gelu`.
-  public var spec: LayerSpec? { .gelu }
+  public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> { input.gelu(approximate: approximate) }
+  /// `.none` (exact, erf) or `.tanh` (PyTorch's `approximate='tanh'`).
+  public let approximate: GELUApproximation
+  /// A GELU layer with the tanh approximation, or exact.
+  public init(approximate: GELUApproximation) { self.approximate = approximate }
+  /// `GELU`, or `GELU(tanh)`.
+  public var summaryName: String { approximate == .none ? "GELU" : "GELU(tanh)" }
+  /// `.gelu` (exact only: the tanh form has no checkpoint spec yet).
+  public var spec: LayerSpec? { approximate == .none ? .gelu : nil }
 }
 
 /// Softmax along the last axis: `exp(xᵢ) / Σⱼ exp(xⱼ)`, computed stably.

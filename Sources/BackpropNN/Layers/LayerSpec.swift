@@ -24,6 +24,26 @@ public enum LayerSpec: Sendable, Equatable, CustomStringConvertible {
   case dropout(probability: Double)
   /// `Flatten`.
   case flatten
+  /// `Conv2d(in,out,KHxKW,stride=,padding=,dilation=,groups=[,nobias])`.
+  case conv2d(Conv2dSpec)
+  /// `MaxPool2d(KHxKW,stride=,padding=)`.
+  case maxPool2d(kernel: Size2D, stride: Size2D, padding: Size2D)
+  /// `AvgPool2d(KHxKW,stride=,padding=,countIncludePad=)`.
+  case avgPool2d(kernel: Size2D, stride: Size2D, padding: Size2D, countIncludePad: Bool)
+  /// `AdaptiveAvgPool2d(HxW)`.
+  case adaptiveAvgPool2d(Size2D)
+  /// `BatchNorm1d(features,eps=,momentum=)` (rank 1) or `BatchNorm2d(…)` (rank 2).
+  case batchNorm(features: Int, rank: Int, eps: Double, momentum: Double)
+  /// `LayerNorm(AxB…,eps=)`.
+  case layerNorm(shape: [Int], eps: Double)
+  /// `GroupNorm(groups,channels,eps=)`.
+  case groupNorm(groups: Int, channels: Int, eps: Double)
+  /// `SiLU`.
+  case silu
+  /// `ELU(alpha)`.
+  case elu(alpha: Double)
+  /// `Dropout2d(p)`.
+  case dropout2d(probability: Double)
 
   /// The text form, e.g. `Linear(64,128)` or `Dropout(0.5)`.
   public var description: String {
@@ -37,6 +57,7 @@ public enum LayerSpec: Sendable, Equatable, CustomStringConvertible {
     case .softmax: return "Softmax"
     case let .dropout(p): return "Dropout(\(p))"
     case .flatten: return "Flatten"
+    default: return convolutionDescription!
     }
   }
 
@@ -86,7 +107,9 @@ public enum LayerSpec: Sendable, Equatable, CustomStringConvertible {
       guard let p = Double(args[0]) else { throw bad() }
       self = .dropout(probability: p)
     case ("flatten", 0): self = .flatten
-    default: throw bad()
+    default:
+      guard let spec = try Self.parseConvolution(name: name.lowercased(), args, bad: bad) else { throw bad() }
+      self = spec
     }
     try validate()
   }
@@ -99,7 +122,7 @@ public enum LayerSpec: Sendable, Equatable, CustomStringConvertible {
       throw TensorError.invalidArgument(op: "LayerSpec", message: "Linear needs positive sizes, got \(i), \(o)")
     case let .dropout(p) where !(p >= 0 && p < 1):
       throw TensorError.invalidArgument(op: "LayerSpec", message: "Dropout probability must be in [0, 1), got \(p)")
-    default: return
+    default: try validateConvolution()
     }
   }
 
@@ -130,7 +153,7 @@ public enum LayerSpec: Sendable, Equatable, CustomStringConvertible {
     case .gelu: return GELU<Scalar>()
     case .softmax: return Softmax<Scalar>()
     case .flatten: return Flatten<Scalar>()
-    case .linear, .dropout: return nil
+    default: return nil
     }
   }
 }

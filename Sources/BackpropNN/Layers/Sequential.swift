@@ -35,6 +35,11 @@ public final class Sequential<Scalar: TensorScalar>: Layer {
     return result
   }
 
+  /// Every layer's buffers, named `<index>.<name>` (`1.running_mean`), as in a `state_dict`.
+  public var namedBuffers: [(String, Tensor<Scalar>)] {
+    layers.enumerated().flatMap { i, layer in layer.namedBuffers.map { ("\(i).\($0.0)", $0.1) } }
+  }
+
   /// Training or evaluation mode; setting it sets every layer's.
   public var isTraining: Bool {
     get { training }
@@ -60,18 +65,20 @@ public final class Sequential<Scalar: TensorScalar>: Layer {
     return specs
   }
 
-  /// The states of every `Dropout` layer's generator, keyed by layer index, for checkpoints.
+  /// The states of every `Dropout` and `Dropout2d` layer's generator, keyed by layer index, for checkpoints.
   public var generatorStates: [Int: [UInt64]] {
     get {
       var states: [Int: [UInt64]] = [:]
       for (i, layer) in layers.enumerated() {
         if let d = layer as? Dropout<Scalar> { states[i] = d.generator.stateWords }
+        if let d = layer as? Dropout2d<Scalar> { states[i] = d.generator.stateWords }
       }
       return states
     }
     set {
       for (i, words) in newValue where i < layers.count && words.count == 4 {
         (layers[i] as? Dropout<Scalar>)?.generator = SeededGenerator(stateWords: words)
+        (layers[i] as? Dropout2d<Scalar>)?.generator = SeededGenerator(stateWords: words)
       }
     }
   }
@@ -131,7 +138,12 @@ extension Sequential {
         dropoutCount += 1
         layers.append(Dropout<Scalar>(probability: p, seed: seed &+ dropoutCount))
       default:
-        layers.append(spec.makeParameterlessLayer()!)
+        if let layer: any Layer<Scalar> = spec.makeParameterlessLayer() {
+          layers.append(layer)
+        } else {
+          dropoutCount += 1
+          layers.append(spec.makeConvolutionLayer(using: &generator, seed: seed &+ dropoutCount)!)
+        }
       }
     }
     self.init(layers)

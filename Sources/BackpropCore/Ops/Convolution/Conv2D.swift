@@ -1,0 +1,80 @@
+/// 2-D cross-correlation of a batch of images with a bank of filters (PyTorch's `conv2d`, NCHW,
+/// without bias): `y[n,o,p,q] = Σ_{c,i,j} x[n, g·C/G + c, p·s − pad + i·d, q·s − pad + j·d] · w[o,c,i,j]`
+/// where `g` is output channel `o`'s group. Runs as im2col + GEMM one sample at a time, so the
+/// patch matrix of a whole batch never exists.
+///
+/// The three ops `conv2d`, `convTranspose2d` (its input gradient) and `conv2dWeightGradient` are
+/// the three partial adjoints of the trilinear form T(x, w, u) = ⟨conv(x, w), u⟩, which is why each
+/// one's VJP is written with the other two and double backward works:
+/// VJP: `∂L/∂x = convTranspose(g, w)`, `∂L/∂w = weightGradient(x, g)`.
+/// JVP: `ẏ = conv(ẋ, w) + conv(x, ẇ)`.
+struct Conv2D: Op {
+  let name = "conv2d"
+  let geometry: ConvolutionGeometry
+  var parameters: [(name: String, value: String)] { geometry.parameters }
+
+  func forward<S>(_ inputs: [Tensor<S>]) -> (shape: [Int], scalars: [S]) {
+    let (x, w) = (inputs[0], inputs[1])
+    let out = checkConvolution("conv2d", input: x.shape, weight: w.shape, geometry)
+    let (n, c, h, wd, o) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3], w.shape[0])
+    let kernel = Size2D(w.shape[2], w.shape[3]), groups = geometry.groups
+    let (cg, og, plane) = (c / groups, o / groups, out.height * out.width)
+    let k = cg * kernel.height * kernel.width
+    var y = [S](repeating: 0, count: n * o * plane)
+    if plane == 0 || k == 0 { return ([n, o, out.height, out.width], y) }
+    x.scalars.withUnsafeBufferPointer { xp in
+      w.scalars.withUnsafeBufferPointer { wp in
+        y.withUnsafeMutableBufferPointer { yp in
+          nonisolated(unsafe) let (xb, wb, yb) = (xp.baseAddress!, wp.baseAddress!, yp.baseAddress!)
+          Tensor<S>.forEachSample(n, scratch: k * plane) { sample, col in
+            for group in 0..<groups {
+              im2col(xb + (sample * c + group * cg) * h * wd, channels: cg, height: h, width: wd, kernel: kernel,
+                     output: out, geometry, into: col)
+              S.gemm(transA: false, transB: false, m: og, n: plane, k: k, alpha: 1, a: wb + group * og * k, lda: k,
+                     b: col, ldb: plane, beta: 0, c: yb + (sample * o + group * og) * plane, ldc: plane)
+            }
+          }
+        }
+      }
+    }
+    return ([n, o, out.height, out.width], y)
+  }
+
+  func vjp<S>(_ g: Tensor<S>, _ c: BackwardContext<S>) -> [Tensor<S>?] {
+    let (x, w) = (c.inputs[0], c.inputs[1])
+    return Tensor.perCotangent(g, c, outputRank: 4) { g in
+      [c.needsGradient(0) ? .apply(ConvTranspose2D(geometry: geometry, height: x.shape[2], width: x.shape[3]), to: [g, w]) : nil,
+       c.needsGradient(1) ? .apply(Conv2DWeightGradient(geometry: geometry, kernel: Size2D(w.shape[2], w.shape[3])), to: [x, g]) : nil]
+    }
+  }
+
+  func jvp<S>(_ t: [Tensor<S>?], _ c: BackwardContext<S>) -> Tensor<S> {
+    tangentSum(t[0].map { .apply(self, to: [$0, c.inputs[1]]) }, t[1].map { .apply(self, to: [c.inputs[0], $0]) }, like: c.output)
+  }
+
+  func forwardFormula(_ n: [String]) -> String { "\(n[0]) ⋆ \(n[1])" }
+
+  func gradientFormula(input k: Int, _ c: FormulaContext) -> GradientFormula {
+    k == 0 ? GradientFormula("convTranspose2d(δ, \(c.inputNames[1]))", .other, .dense)
+      : GradientFormula("Σₙ \(c.inputNames[0]) ⋆ δ (patches of \(c.inputNames[0]) · δ)", .matrix, .dense)
+  }
+}
+
+/// Checks a convolution's shapes and returns its output's height and width.
+func checkConvolution(_ op: String, input x: [Int], weight w: [Int], _ g: ConvolutionGeometry) -> Size2D {
+  require(x.count == 4, op, "the input has shape \(x); it must be (batch, channels, height, width)")
+  require(w.count == 4, op, "the weight has shape \(w); it must be (out channels, in channels / groups, kh, kw)")
+  require(g.groups >= 1 && x[1] % g.groups == 0 && w[0] % g.groups == 0, op,
+          "groups \(g.groups) must divide the input's \(x[1]) channels and the weight's \(w[0]) output channels "
+            + "(input \(x), weight \(w))")
+  require(w[1] * g.groups == x[1], op,
+          "the weight \(w) expects \(w[1] * g.groups) input channels (\(w[1]) × groups \(g.groups)); the input \(x) has \(x[1])")
+  require(g.stride.height >= 1 && g.stride.width >= 1 && g.dilation.height >= 1 && g.dilation.width >= 1
+            && g.padding.height >= 0 && g.padding.width >= 0, op,
+          "stride and dilation must be ≥ 1 and padding ≥ 0 (stride \(g.stride), dilation \(g.dilation), padding \(g.padding))")
+  let span = Size2D(g.dilation.height * (w[2] - 1) + 1, g.dilation.width * (w[3] - 1) + 1)
+  require(span.height <= x[2] + 2 * g.padding.height && span.width <= x[3] + 2 * g.padding.width, op,
+          "the kernel \(w[2])×\(w[3]) (dilation \(g.dilation)) is larger than the padded input "
+          + "\(x[2] + 2 * g.padding.height)×\(x[3] + 2 * g.padding.width) (input \(x), weight \(w), padding \(g.padding))")
+  return g.outputSize(height: x[2], width: x[3], kernel: Size2D(w[2], w[3]))
+}

@@ -1,0 +1,133 @@
+/// Transposed 2-D convolution (PyTorch's `conv_transpose2d` without bias): the adjoint of
+/// `conv2d` in its input, `z = convTranspose(u, w)` with `⟨conv(x, w), u⟩ = ⟨x, convTranspose(u, w)⟩`.
+/// `u` is (N, O, Ho, Wo), `w` is (O, C/groups, kh, kw) (conv2d's weight), `z` is (N, C, H, W).
+/// Per sample and group: columns `Wᵀ·u` (GEMM), then col2im adds them into the image.
+///
+/// VJP: `∂L/∂u = conv2d(g, w)`, `∂L/∂w = weightGradient(g, u)`. JVP: `ż = convT(u̇, w) + convT(u, ẇ)`.
+struct ConvTranspose2D: Op {
+  let name = "convTranspose2d"
+  let geometry: ConvolutionGeometry
+  /// The output's height and width (they fix what PyTorch calls `output_padding`).
+  let height: Int
+  let width: Int
+  var parameters: [(name: String, value: String)] { geometry.parameters + [("outputSize", "\(height)×\(width)")] }
+
+  func forward<S>(_ inputs: [Tensor<S>]) -> (shape: [Int], scalars: [S]) {
+    let (u, w) = (inputs[0], inputs[1])
+    require(u.rank == 4 && w.rank == 4, name, "the input \(u.shape) and the weight \(w.shape) must both have rank 4")
+    let groups = geometry.groups
+    let (n, o, cg) = (u.shape[0], u.shape[1], w.shape[1])
+    let c = cg * groups
+    let out = checkConvolution(name, input: [n, c, height, width], weight: w.shape, geometry)
+    require(u.shape[1] == w.shape[0] && out.height == u.shape[2] && out.width == u.shape[3], name,
+            "the input \(u.shape) does not fit the weight \(w.shape) and the output size \(height)×\(width) "
+            + "(a convolution of \(height)×\(width) gives \(w.shape[0]) channels of \(out.height)×\(out.width))")
+    let kernel = Size2D(w.shape[2], w.shape[3]), og = o / groups, plane = out.height * out.width
+    let k = cg * kernel.height * kernel.width
+    var z = [S](repeating: 0, count: n * c * height * width)
+    if plane == 0 || k == 0 || og == 0 { return ([n, c, height, width], z) }
+    u.scalars.withUnsafeBufferPointer { up in
+      w.scalars.withUnsafeBufferPointer { wp in
+        z.withUnsafeMutableBufferPointer { zp in
+          nonisolated(unsafe) let (ub, wb, zb) = (up.baseAddress!, wp.baseAddress!, zp.baseAddress!)
+          Tensor<S>.forEachSample(n, scratch: k * plane) { sample, col in
+            for group in 0..<groups {
+              S.gemm(transA: true, transB: false, m: k, n: plane, k: og, alpha: 1, a: wb + group * og * k, lda: k,
+                     b: ub + (sample * o + group * og) * plane, ldb: plane, beta: 0, c: col, ldc: plane)
+              col2imAdding(col, channels: cg, height: height, width: width, kernel: kernel, output: out, geometry,
+                           into: zb + (sample * c + group * cg) * height * width)
+            }
+          }
+        }
+      }
+    }
+    return ([n, c, height, width], z)
+  }
+
+  func vjp<S>(_ g: Tensor<S>, _ c: BackwardContext<S>) -> [Tensor<S>?] {
+    let (u, w) = (c.inputs[0], c.inputs[1])
+    return Tensor.perCotangent(g, c, outputRank: 4) { g in
+      [c.needsGradient(0) ? .apply(Conv2D(geometry: geometry), to: [g, w]) : nil,
+       c.needsGradient(1) ? .apply(Conv2DWeightGradient(geometry: geometry, kernel: Size2D(w.shape[2], w.shape[3])), to: [g, u]) : nil]
+    }
+  }
+
+  func jvp<S>(_ t: [Tensor<S>?], _ c: BackwardContext<S>) -> Tensor<S> {
+    tangentSum(t[0].map { .apply(self, to: [$0, c.inputs[1]]) }, t[1].map { .apply(self, to: [c.inputs[0], $0]) }, like: c.output)
+  }
+
+  func forwardFormula(_ n: [String]) -> String { "convTranspose2d(\(n[0]), \(n[1]))" }
+
+  func gradientFormula(input k: Int, _ c: FormulaContext) -> GradientFormula {
+    k == 0 ? GradientFormula("δ ⋆ \(c.inputNames[1])", .other, .dense)
+      : GradientFormula("Σₙ δ ⋆ \(c.inputNames[0]) (patches of δ · \(c.inputNames[0]))", .matrix, .dense)
+  }
+}
+
+/// The gradient of `conv2d` with respect to its weight, as an op of its own so that it can be
+/// differentiated again: `v[o,c,i,j] = Σ_{n,p,q} x[n, g·C/G + c, p·s − pad + i·d, q·s − pad + j·d] · u[n,o,p,q]`.
+/// Per sample and group: `v += u · patchesᵀ` (GEMM accumulating over the batch).
+///
+/// VJP: `∂L/∂x = convTranspose(u, g)`, `∂L/∂u = conv2d(x, g)`. JVP: `v̇ = wg(ẋ, u) + wg(x, u̇)`.
+struct Conv2DWeightGradient: Op {
+  let name = "conv2dWeightGradient"
+  let geometry: ConvolutionGeometry
+  let kernel: Size2D
+  var parameters: [(name: String, value: String)] { geometry.parameters + [("kernel", kernel.description)] }
+
+  func forward<S>(_ inputs: [Tensor<S>]) -> (shape: [Int], scalars: [S]) {
+    let (x, u) = (inputs[0], inputs[1])
+    require(x.rank == 4 && u.rank == 4 && x.shape[0] == u.shape[0], name,
+            "the input \(x.shape) and the output gradient \(u.shape) must be rank 4 with the same batch size")
+    let groups = geometry.groups
+    let (n, c, h, wd, o) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3], u.shape[1])
+    require(c % groups == 0 && o % groups == 0, name, "groups \(groups) must divide \(c) and \(o) channels")
+    let cg = c / groups, og = o / groups
+    let weightShape = [o, cg, kernel.height, kernel.width]
+    let out = checkConvolution(name, input: x.shape, weight: weightShape, geometry)
+    require(out.height == u.shape[2] && out.width == u.shape[3], name,
+            "the output gradient \(u.shape) does not fit a convolution of \(x.shape) (it gives \(out.height)×\(out.width))")
+    let plane = out.height * out.width, k = cg * kernel.height * kernel.width
+    var v = [S](repeating: 0, count: o * k)
+    if plane == 0 || k == 0 || og == 0 { return (weightShape, v) }
+    var col = [S](repeating: 0, count: k * plane)
+    x.scalars.withUnsafeBufferPointer { xp in
+      u.scalars.withUnsafeBufferPointer { up in
+        v.withUnsafeMutableBufferPointer { vp in
+          col.withUnsafeMutableBufferPointer { cp in
+            // Samples in order, accumulating: the sum over the batch does not depend on threads.
+            for sample in 0..<n {
+              for group in 0..<groups {
+                im2col(xp.baseAddress! + (sample * c + group * cg) * h * wd, channels: cg, height: h, width: wd,
+                       kernel: kernel, output: out, geometry, into: cp.baseAddress!)
+                S.gemm(transA: false, transB: true, m: og, n: k, k: plane, alpha: 1,
+                       a: up.baseAddress! + (sample * o + group * og) * plane, lda: plane, b: cp.baseAddress!, ldb: plane,
+                       beta: 1, c: vp.baseAddress! + group * og * k, ldc: k)
+              }
+            }
+          }
+        }
+      }
+    }
+    return (weightShape, v)
+  }
+
+  func vjp<S>(_ g: Tensor<S>, _ c: BackwardContext<S>) -> [Tensor<S>?] {
+    let (x, u) = (c.inputs[0], c.inputs[1])
+    return Tensor.perCotangent(g, c, outputRank: 4) { g in
+      [c.needsGradient(0) ? .apply(ConvTranspose2D(geometry: geometry, height: x.shape[2], width: x.shape[3]), to: [u, g]) : nil,
+       c.needsGradient(1) ? .apply(Conv2D(geometry: geometry), to: [x, g]) : nil]
+    }
+  }
+
+  func jvp<S>(_ t: [Tensor<S>?], _ c: BackwardContext<S>) -> Tensor<S> {
+    tangentSum(t[0].map { .apply(self, to: [$0, c.inputs[1]]) }, t[1].map { .apply(self, to: [c.inputs[0], $0]) }, like: c.output)
+  }
+
+  func forwardFormula(_ n: [String]) -> String { "Σₙ \(n[0]) ⋆ \(n[1])" }
+
+  func gradientFormula(input k: Int, _ c: FormulaContext) -> GradientFormula {
+    k == 0 ? GradientFormula("convTranspose2d(\(c.inputNames[1]), δ)", .other, .dense)
+      : GradientFormula("\(c.inputNames[0]) ⋆ δ", .other, .dense)
+  }
+}

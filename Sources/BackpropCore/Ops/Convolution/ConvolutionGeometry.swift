@@ -1,0 +1,141 @@
+import BackpropKernels
+
+// The geometry shared by the 2-D convolution ops and their im2col/col2im kernels.
+
+/// A height and a width: `2` means 2 on both axes, `[2, 1]` height 2 and width 1 (PyTorch's
+/// `int` or `(int, int)` arguments of `conv2d`, `max_pool2d`…).
+public struct Size2D: Sendable, Hashable, ExpressibleByIntegerLiteral, ExpressibleByArrayLiteral, CustomStringConvertible {
+  public var height: Int
+  public var width: Int
+  public init(_ height: Int, _ width: Int) { self.height = height; self.width = width }
+  public init(integerLiteral value: Int) { self.init(value, value) }
+  public init(arrayLiteral elements: Int...) {
+    precondition(elements.count == 2, "Size2D takes one number or [height, width], not \(elements)")
+    self.init(elements[0], elements[1])
+  }
+  public var description: String { height == width ? "\(height)" : "(\(height), \(width))" }
+}
+
+/// Zero padding of a convolution: explicit (`1`, `[1, 2]`), or `.same` (stride 1 only: the
+/// output has the input's size; an odd total goes one more to the bottom/right, as in PyTorch).
+public enum ConvolutionPadding: Sendable, Hashable, ExpressibleByIntegerLiteral, ExpressibleByArrayLiteral {
+  case explicit(Size2D)
+  case same
+  public init(integerLiteral value: Int) { self = .explicit(Size2D(value, value)) }
+  public init(arrayLiteral elements: Int...) {
+    precondition(elements.count == 2, "padding takes one number or [height, width], not \(elements)")
+    self = .explicit(Size2D(elements[0], elements[1]))
+  }
+}
+
+/// Stride, symmetric zero padding, dilation and groups of a 2-D convolution (NCHW).
+struct ConvolutionGeometry: Sendable, Hashable {
+  var stride: Size2D
+  var padding: Size2D
+  var dilation: Size2D
+  var groups: Int
+
+  /// The output size along one axis: ⌊(n + 2p − d(k − 1) − 1) / s⌋ + 1 (PyTorch's formula).
+  static func outputSize(_ n: Int, kernel k: Int, stride s: Int, padding p: Int, dilation d: Int) -> Int {
+    let span = n + 2 * p - d * (k - 1) - 1
+    return span < 0 ? 0 : span / s + 1
+  }
+
+  func outputSize(height: Int, width: Int, kernel: Size2D) -> Size2D {
+    Size2D(Self.outputSize(height, kernel: kernel.height, stride: stride.height, padding: padding.height, dilation: dilation.height),
+           Self.outputSize(width, kernel: kernel.width, stride: stride.width, padding: padding.width, dilation: dilation.width))
+  }
+
+  var parameters: [(name: String, value: String)] {
+    var p: [(name: String, value: String)] = []
+    if stride != 1 { p.append(("stride", stride.description)) }
+    if padding != 0 { p.append(("padding", padding.description)) }
+    if dilation != 1 { p.append(("dilation", dilation.description)) }
+    if groups != 1 { p.append(("groups", "\(groups)")) }
+    return p
+  }
+}
+
+/// One channel block's patches of an image, column-wise: `col[(c·kh + i)·kw + j][oh·Wo + ow]` =
+/// `x[c][oh·s − p + i·d][ow·s − p + j·d]`, or `padValue` outside the image (im2col).
+@inline(__always)
+func im2col<S: TensorScalar>(_ x: UnsafePointer<S>, channels: Int, height h: Int, width w: Int, kernel: Size2D,
+                             output: Size2D, _ g: ConvolutionGeometry, padValue: S = 0, into col: UnsafeMutablePointer<S>) {
+  let (kh, kw, oh, ow) = (kernel.height, kernel.width, output.height, output.width)
+  var row = 0
+  for c in 0..<channels {
+    let plane = x + c * h * w
+    for i in 0..<kh {
+      for j in 0..<kw {
+        let dst = col + row * oh * ow
+        for y in 0..<oh {
+          let iy = y * g.stride.height - g.padding.height + i * g.dilation.height
+          let line = dst + y * ow
+          if iy < 0 || iy >= h { line.update(repeating: padValue, count: ow); continue }
+          let src = plane + iy * w
+          var ix = j * g.dilation.width - g.padding.width
+          for x in 0..<ow {
+            line[x] = ix >= 0 && ix < w ? src[ix] : padValue
+            ix += g.stride.width
+          }
+        }
+        row += 1
+      }
+    }
+  }
+}
+
+/// The adjoint of `im2col`: adds every column entry back to the pixel it was read from (col2im).
+@inline(__always)
+func col2imAdding<S: TensorScalar>(_ col: UnsafePointer<S>, channels: Int, height h: Int, width w: Int, kernel: Size2D,
+                                   output: Size2D, _ g: ConvolutionGeometry, into x: UnsafeMutablePointer<S>) {
+  let (kh, kw, oh, ow) = (kernel.height, kernel.width, output.height, output.width)
+  var row = 0
+  for c in 0..<channels {
+    let plane = x + c * h * w
+    for i in 0..<kh {
+      for j in 0..<kw {
+        let src = col + row * oh * ow
+        for y in 0..<oh {
+          let iy = y * g.stride.height - g.padding.height + i * g.dilation.height
+          guard iy >= 0 && iy < h else { continue }
+          let line = src + y * ow, dst = plane + iy * w
+          var ix = j * g.dilation.width - g.padding.width
+          for x in 0..<ow {
+            if ix >= 0 && ix < w { dst[ix] += line[x] }
+            ix += g.stride.width
+          }
+        }
+        row += 1
+      }
+    }
+  }
+}
+
+extension Tensor {
+  /// `body(n)` for every sample `n` of a batch, split over the compute threads (each sample
+  /// writes only its own part of the output; `scratch` elements of per-thread work space).
+  /// Samples, not GEMM tiles, are what is split: one sample's GEMMs are small (e.g. 32×784×9),
+  /// and GEMMs called inside a chunk run on that chunk's thread (the pool is taken).
+  static func forEachSample(_ count: Int, scratch: Int, _ body: (Int, UnsafeMutablePointer<Scalar>) -> Void) {
+    Parallel.forEachChunk(count: count, minimumChunk: 2) { range in
+      var buffer = [Scalar](repeating: 0, count: Swift.max(scratch, 1))
+      buffer.withUnsafeMutableBufferPointer { b in for n in range { body(n, b.baseAddress!) } }
+    }
+  }
+
+  /// Runs a VJP written for an unbatched `g` once per row of a batched backward pass and stacks
+  /// the results (only Jacobians batch their cotangents; ordinary backward passes call `f` once).
+  static func perCotangent(_ g: Tensor, _ c: BackwardContext<Scalar>, outputRank: Int,
+                           _ f: (Tensor) -> [Tensor?]) -> [Tensor?] {
+    guard c.batchRank > 0 else { return f(g) }
+    let k = c.batchShape.reduce(1, *)
+    let rows = g.reshaped(to: [k] + Array(g.shape.suffix(outputRank)))
+    let results = (0..<k).map { f(rows.sliced(alongAxis: 0, $0..<($0 + 1)).squeezingShape(at: [0])) }
+    return (0..<results[0].count).map { i in
+      guard let first = results[0][i] else { return nil }
+      let stacked = Tensor.concatenated(results.map { $0[i]!.expandingShape(at: 0) }, alongAxis: 0)
+      return stacked.reshaped(to: c.batchShape + first.shape)
+    }
+  }
+}

@@ -1,0 +1,94 @@
+// Batch, layer and group normalisation as compositions of mean, subtraction, multiplication and
+// sqrt: their gradients (first and second order) are those ops' rules, checked by the op table.
+
+/// What `batchNorm` returns: the normalised output and, in training, the running statistics
+/// after this batch's update (detached constants, to store in the layer's buffers).
+public struct BatchNormResult<Scalar: TensorScalar> {
+  /// The normalised (and scaled, shifted) input.
+  public var output: Tensor<Scalar>
+  /// `(1 − momentum)·runningMean + momentum·batchMean` in training; the running mean in evaluation.
+  public var runningMean: Tensor<Scalar>?
+  /// `(1 − momentum)·runningVariance + momentum·unbiasedBatchVariance` in training.
+  public var runningVariance: Tensor<Scalar>?
+}
+
+extension Tensor {
+  /// Batch normalisation of (N, C, …) over every axis but the channels — PyTorch's `F.batch_norm`.
+  ///
+  /// Training: `y = (x − μ_B) / √(σ²_B + ε) · γ + β` with the batch mean and *biased* variance
+  /// (gradients flow through both), and the running statistics updated with `momentum` and the
+  /// *unbiased* variance (returned, not written in place). Evaluation: the running statistics
+  /// are used instead (constants). `weight` γ and `bias` β have shape (C).
+  public static func batchNorm(_ x: Tensor, runningMean: Tensor?, runningVariance: Tensor?, weight: Tensor? = nil,
+                               bias: Tensor? = nil, training: Bool, momentum: Scalar = 0.1,
+                               eps: Scalar = 1e-5) -> BatchNormResult<Scalar> {
+    require(x.rank >= 2, "batchNorm", "the input has shape \(x.shape); it must be (N, C, …)")
+    let channels = x.shape[1]
+    let statShape = [1, channels] + [Int](repeating: 1, count: x.rank - 2)
+    for (name, t) in [("runningMean", runningMean), ("runningVariance", runningVariance), ("weight", weight), ("bias", bias)] {
+      if let t { require(t.shape == [channels], "batchNorm", "\(name) has shape \(t.shape); it must be [\(channels)]") }
+    }
+    let axes = [0] + Array(2..<x.rank)
+    let mean: Tensor, variance: Tensor
+    var result = BatchNormResult<Scalar>(output: x, runningMean: runningMean, runningVariance: runningVariance)
+    if training || runningMean == nil || runningVariance == nil {
+      let count = axes.reduce(1) { $0 * x.shape[$1] }
+      require(count > 1 || !training, "batchNorm",
+              "training needs more than one value per channel (input \(x.shape))")
+      mean = x.mean(alongAxes: axes, keepingDims: true)
+      variance = (x - mean).squared().mean(alongAxes: axes, keepingDims: true)
+      if training {
+        let m = momentum
+        let batchMean = mean.detached().reshaped(to: [channels])
+        let unbiased = variance.detached().reshaped(to: [channels]) * (Scalar(count) / Scalar(count - 1))
+        if let runningMean { result.runningMean = (runningMean.detached() * (1 - m) + batchMean * m).detached() }
+        if let runningVariance { result.runningVariance = (runningVariance.detached() * (1 - m) + unbiased * m).detached() }
+      }
+    } else {
+      mean = runningMean!.detached().reshaped(to: statShape)
+      variance = runningVariance!.detached().reshaped(to: statShape)
+    }
+    var y = (x - mean) / (variance + eps).sqrt()
+    if let weight { y = y * weight.reshaped(to: statShape) }
+    if let bias { y = y + bias.reshaped(to: statShape) }
+    result.output = y
+    return result
+  }
+
+  /// Layer normalisation over the last `normalizedShape.count` axes — PyTorch's `F.layer_norm`:
+  /// `(x − μ) / √(σ² + ε) · γ + β` with the mean and biased variance of those axes; `weight` γ and
+  /// `bias` β have shape `normalizedShape`.
+  public func layerNorm(normalizedShape: [Int], weight: Tensor? = nil, bias: Tensor? = nil, eps: Scalar = 1e-5) -> Tensor {
+    let k = normalizedShape.count
+    require(k >= 1 && k <= rank && Array(shape.suffix(k)) == normalizedShape, "layerNorm",
+            "the input's shape \(shape) does not end in the normalised shape \(normalizedShape)")
+    for (name, t) in [("weight", weight), ("bias", bias)] {
+      if let t { require(t.shape == normalizedShape, "layerNorm", "\(name) has shape \(t.shape); it must be \(normalizedShape)") }
+    }
+    let axes = Array((rank - k)..<rank)
+    let centered = self - mean(alongAxes: axes, keepingDims: true)
+    var y = centered / (centered.squared().mean(alongAxes: axes, keepingDims: true) + eps).sqrt()
+    if let weight { y = y * weight }
+    if let bias { y = y + bias }
+    return y
+  }
+
+  /// Group normalisation of (N, C, …) — PyTorch's `F.group_norm`: the channels split into
+  /// `groups` groups, each normalised over its channels and positions; `weight` and `bias` (C).
+  public func groupNorm(groups: Int, weight: Tensor? = nil, bias: Tensor? = nil, eps: Scalar = 1e-5) -> Tensor {
+    require(rank >= 2 && groups >= 1 && shape[1] % groups == 0, "groupNorm",
+            "groups \(groups) must divide the channels of the input \(shape) (N, C, …)")
+    let channels = shape[1]
+    for (name, t) in [("weight", weight), ("bias", bias)] {
+      if let t { require(t.shape == [channels], "groupNorm", "\(name) has shape \(t.shape); it must be [\(channels)]") }
+    }
+    let grouped = reshaped(to: [shape[0], groups, -1])
+    let centered = grouped - grouped.mean(alongAxes: [2], keepingDims: true)
+    let normalized = centered / (centered.squared().mean(alongAxes: [2], keepingDims: true) + eps).sqrt()
+    var y = normalized.reshaped(to: shape)
+    let statShape = [1, channels] + [Int](repeating: 1, count: rank - 2)
+    if let weight { y = y * weight.reshaped(to: statShape) }
+    if let bias { y = y + bias.reshaped(to: statShape) }
+    return y
+  }
+}
