@@ -155,7 +155,7 @@ public final class ScalarTape<T: TensorScalar> {
   @inlinable
   func record(_ op: ScalarOp, value: T, lhs: Int32, lhsPartial: T, rhs: Int32, rhsPartial: T) -> Value<T> {
     let index = Int32(truncatingIfNeeded: nodes.count)
-    require(nodes.count < Int(Int32.max), "ScalarTape: more than \(Int32.max) nodes")
+    precondition(nodes.count < Int(Int32.max), "ScalarTape: more than \(Int32.max) nodes")
     nodes.append(ScalarNode(value: value, lhsPartial: lhsPartial, rhsPartial: rhsPartial, lhs: lhs, rhs: rhs,
                             generation: generation, op: op))
     return Value(tape: self, index: index, generation: generation)
@@ -173,7 +173,7 @@ public final class ScalarTape<T: TensorScalar> {
   /// like an array index out of range.
   @inlinable
   func validate(_ x: Value<T>, _ op: @autoclosure () -> String) {
-    require(contains(x), "\(op()): the Value is not a live node of this tape (it belongs to another tape, or it was recorded after a mark that the tape has since rewound to)")
+    precondition(contains(x), "\(op()): the Value is not a live node of this tape (it belongs to another tape, or it was recorded after a mark that the tape has since rewound to)")
   }
 
   // MARK: - Marks
@@ -196,7 +196,7 @@ public final class ScalarTape<T: TensorScalar> {
   ///
   /// - Precondition: `mark` is still valid (the tape has not been rewound to before it since).
   public func rewind(to mark: Mark) {
-    require(mark.count <= nodes.count && (mark.count == 0 || nodes[mark.count - 1].generation == mark.lastGeneration),
+    precondition(mark.count <= nodes.count && (mark.count == 0 || nodes[mark.count - 1].generation == mark.lastGeneration),
                  "ScalarTape.rewind: the mark is no longer valid (the tape was rewound to before it)")
     generation &+= 1
     nodes.removeSubrange(mark.count...)
@@ -284,7 +284,7 @@ public final class ScalarTape<T: TensorScalar> {
   func setValue(_ value: T, at x: Value<T>) {
     validate(x, "Value.value")
     let i = Int(x.index)
-    require(nodes[i].op == .variable, "Value.value: only a variable's value can be set (this node is the result of \(nodes[i].op.name))")
+    precondition(nodes[i].op == .variable, "Value.value: only a variable's value can be set (this node is the result of \(nodes[i].op.name))")
     nodes[i].value = value
   }
 }

@@ -17,7 +17,7 @@ extension Value {
     case let (nil, tape?):
       return tape.record(op, value: value, lhs: -1, lhsPartial: 0, rhs: b.index, rhsPartial: db)
     case let (tapeA?, tapeB?):
-      require(tapeA === tapeB, "Value.\(op.name): the operands are on different tapes")
+      precondition(tapeA === tapeB, "Value.\(op.name): the operands are on different tapes")
       return tapeA.record(op, value: value, lhs: a.index, lhsPartial: da, rhs: b.index, rhsPartial: db)
     }
   }
