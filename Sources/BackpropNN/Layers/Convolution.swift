@@ -2,6 +2,13 @@
 // and `bias` with PyTorch's shapes and default initialisation, `U(−1/√fanIn, 1/√fanIn)` for
 // both (kaiming_uniform_ with a = √5), drawn weight first, then bias.
 
+/// Stops unless both channel counts are positive and `groups` divides them (the one check of
+/// every convolution layer's initialiser).
+func checkChannels(_ layer: String, _ inChannels: Int, _ outChannels: Int, groups: Int) {
+  require(inChannels > 0 && outChannels > 0 && groups > 0 && inChannels % groups == 0 && outChannels % groups == 0,
+          "\(layer)(\(inChannels), \(outChannels)): groups \(groups) must divide both channel counts")
+}
+
 /// The weight, then the bias, with PyTorch's default convolution initialisation.
 func convolutionParameters<Scalar: TensorScalar>(_ weightShape: [Int], fanIn: Int, biasCount: Int?,
                                                  _ generator: inout SeededGenerator) -> (Tensor<Scalar>, Tensor<Scalar>?) {
@@ -31,8 +38,7 @@ public final class Conv2d<Scalar: TensorScalar>: Layer {
   /// A layer with PyTorch's default initialisation drawn from `generator`.
   public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Size2D, stride: Size2D = 1, padding: ConvolutionPadding = 0,
               dilation: Size2D = 1, groups: Int = 1, bias: Bool = true, using generator: inout SeededGenerator) {
-    precondition(inChannels > 0 && outChannels > 0 && groups > 0 && inChannels % groups == 0 && outChannels % groups == 0,
-                 "Conv2d(\(inChannels), \(outChannels)): groups \(groups) must divide both channel counts")
+    checkChannels("Conv2d", inChannels, outChannels, groups: groups)
     let fanIn = inChannels / groups * kernelSize.height * kernelSize.width
     (weight, self.bias) = convolutionParameters([outChannels, inChannels / groups, kernelSize.height, kernelSize.width],
                                                 fanIn: fanIn, biasCount: bias ? outChannels : nil, &generator)
@@ -83,8 +89,7 @@ public final class Conv1d<Scalar: TensorScalar>: Layer {
   /// A layer with PyTorch's default initialisation drawn from `generator`.
   public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: ConvolutionPadding = 0,
               dilation: Int = 1, groups: Int = 1, bias: Bool = true, using generator: inout SeededGenerator) {
-    precondition(inChannels > 0 && outChannels > 0 && groups > 0 && inChannels % groups == 0 && outChannels % groups == 0,
-                 "Conv1d(\(inChannels), \(outChannels)): groups \(groups) must divide both channel counts")
+    checkChannels("Conv1d", inChannels, outChannels, groups: groups)
     (weight, self.bias) = convolutionParameters([outChannels, inChannels / groups, kernelSize], fanIn: inChannels / groups * kernelSize,
                                                 biasCount: bias ? outChannels : nil, &generator)
     (self.stride, self.padding, self.dilation, self.groups) = (stride, padding, dilation, groups)
@@ -123,8 +128,7 @@ public final class ConvTranspose2d<Scalar: TensorScalar>: Layer {
   public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Size2D, stride: Size2D = 1, padding: Size2D = 0,
               outputPadding: Size2D = 0, dilation: Size2D = 1, groups: Int = 1, bias: Bool = true,
               using generator: inout SeededGenerator) {
-    precondition(inChannels > 0 && outChannels > 0 && groups > 0 && inChannels % groups == 0 && outChannels % groups == 0,
-                 "ConvTranspose2d(\(inChannels), \(outChannels)): groups \(groups) must divide both channel counts")
+    checkChannels("ConvTranspose2d", inChannels, outChannels, groups: groups)
     let fanIn = outChannels / groups * kernelSize.height * kernelSize.width
     (weight, self.bias) = convolutionParameters([inChannels, outChannels / groups, kernelSize.height, kernelSize.width],
                                                 fanIn: fanIn, biasCount: bias ? outChannels : nil, &generator)

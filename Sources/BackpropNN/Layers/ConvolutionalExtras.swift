@@ -8,7 +8,7 @@ public final class Dropout2d<Scalar: TensorScalar>: Layer {
   public var isTraining = true
 
   public init(probability: Double = 0.5, seed: UInt64) {
-    precondition(probability >= 0 && probability < 1, "Dropout2d probability must be in [0, 1), got \(probability)")
+    require(probability >= 0 && probability < 1, "Dropout2d probability must be in [0, 1), got \(probability)")
     self.probability = probability
     generator = SeededGenerator(seed: seed)
   }
@@ -21,7 +21,7 @@ public final class Dropout2d<Scalar: TensorScalar>: Layer {
   /// `x ⊙ m / (1 − p)` with one Bernoulli(1 − p) draw per (sample, channel).
   public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
     guard isTraining, probability > 0 else { return input }
-    precondition(input.rank >= 3, "Dropout2d: input of shape \(input.shape) must be (N, C, …)")
+    require(input.rank >= 3, "Dropout2d: input of shape \(input.shape) must be (N, C, …)")
     let maskShape = [input.shape[0], input.shape[1]] + [Int](repeating: 1, count: input.rank - 2)
     let mask: [Scalar] = dropoutMask(count: input.shape[0] * input.shape[1], keep: 1 - probability, using: &generator)
     return input * Tensor(shape: maskShape, scalars: mask)

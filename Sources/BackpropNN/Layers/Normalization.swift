@@ -22,7 +22,7 @@ public class BatchNormLayer<Scalar: TensorScalar>: Layer {
   let kind: String
 
   init(kind: String, ranks: Set<Int>, features: Int, eps: Double, momentum: Double, affine: Bool) {
-    precondition(features > 0, "\(kind) needs a positive number of features, got \(features)")
+    require(features > 0, "\(kind) needs a positive number of features, got \(features)")
     (self.kind, self.ranks, self.eps, self.momentum) = (kind, ranks, eps, momentum)
     weight = affine ? Tensor(repeating: 1, shape: [features], requiresGrad: true) : nil
     bias = affine ? Tensor(repeating: 0, shape: [features], requiresGrad: true) : nil
@@ -33,7 +33,7 @@ public class BatchNormLayer<Scalar: TensorScalar>: Layer {
   /// Normalises with the batch's statistics and updates the running ones (training), or with
   /// the running statistics (evaluation).
   public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
-    precondition(ranks.contains(input.rank) && input.shape[1] == runningMean.count,
+    require(ranks.contains(input.rank) && input.shape[1] == runningMean.count,
                  "\(summaryName): input of shape \(input.shape) must have rank \(ranks.sorted()) and \(runningMean.count) channels")
     let result = Tensor.batchNorm(input, runningMean: runningMean, runningVariance: runningVariance, weight: weight, bias: bias,
                                   training: isTraining, momentum: Scalar(momentum), eps: Scalar(eps))
@@ -101,7 +101,7 @@ public final class LayerNorm<Scalar: TensorScalar>: Layer {
   public var isTraining = true
 
   public init(_ normalizedShape: [Int], eps: Double = 1e-5, elementwiseAffine: Bool = true) {
-    precondition(!normalizedShape.isEmpty && normalizedShape.allSatisfy { $0 > 0 }, "LayerNorm(\(normalizedShape)) needs positive sizes")
+    require(!normalizedShape.isEmpty && normalizedShape.allSatisfy { $0 > 0 }, "LayerNorm(\(normalizedShape)) needs positive sizes")
     (self.normalizedShape, self.eps) = (normalizedShape, eps)
     weight = elementwiseAffine ? Tensor(repeating: 1, shape: normalizedShape, requiresGrad: true) : nil
     bias = elementwiseAffine ? Tensor(repeating: 0, shape: normalizedShape, requiresGrad: true) : nil
@@ -126,7 +126,7 @@ public final class GroupNorm<Scalar: TensorScalar>: Layer {
   public var isTraining = true
 
   public init(_ groups: Int, _ channels: Int, eps: Double = 1e-5, affine: Bool = true) {
-    precondition(groups > 0 && channels % groups == 0, "GroupNorm(\(groups), \(channels)): groups must divide the channels")
+    require(groups > 0 && channels % groups == 0, "GroupNorm(\(groups), \(channels)): groups must divide the channels")
     (self.groups, self.eps) = (groups, eps)
     weight = affine ? Tensor(repeating: 1, shape: [channels], requiresGrad: true) : nil
     bias = affine ? Tensor(repeating: 0, shape: [channels], requiresGrad: true) : nil

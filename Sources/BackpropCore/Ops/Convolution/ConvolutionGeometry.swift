@@ -10,7 +10,7 @@ public struct Size2D: Sendable, Hashable, ExpressibleByIntegerLiteral, Expressib
   public init(_ height: Int, _ width: Int) { self.height = height; self.width = width }
   public init(integerLiteral value: Int) { self.init(value, value) }
   public init(arrayLiteral elements: Int...) {
-    precondition(elements.count == 2, "Size2D takes one number or [height, width], not \(elements)")
+    require(elements.count == 2, "Size2D takes one number or [height, width], not \(elements)")
     self.init(elements[0], elements[1])
   }
   public var description: String { height == width ? "\(height)" : "(\(height), \(width))" }
@@ -23,7 +23,7 @@ public enum ConvolutionPadding: Sendable, Hashable, ExpressibleByIntegerLiteral,
   case same
   public init(integerLiteral value: Int) { self = .explicit(Size2D(value, value)) }
   public init(arrayLiteral elements: Int...) {
-    precondition(elements.count == 2, "padding takes one number or [height, width], not \(elements)")
+    require(elements.count == 2, "padding takes one number or [height, width], not \(elements)")
     self = .explicit(Size2D(elements[0], elements[1]))
   }
 }
