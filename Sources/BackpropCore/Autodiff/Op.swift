@@ -187,7 +187,7 @@ public struct FormulaContext: Sendable {
 /// comes from outside (files, options) is validated where it enters and thrown instead.
 @inline(never)
 public func opFailure(_ op: String, _ message: String) -> Never {
-  fatalError("\(op): \(message) (called from \(CreationSite.capture().description))")
+  requirementFailure("\(op): \(message)")
 }
 
 /// `opFailure(op, message())` unless `condition` holds. Free when it holds: the check is inlined

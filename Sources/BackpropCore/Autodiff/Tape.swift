@@ -58,15 +58,8 @@ extension Tensor {
   @inline(__always)
   public static func apply<O: Op>(_ op: O, to inputs: [Tensor]) -> Tensor {
     let (shape, scalars) = op.forward(inputs)
-    return record(op, shape: shape, scalars: scalars, inputs: inputs)
-  }
-
-  /// Records an already computed forward result of `op` (for ops whose public method computes
-  /// the values itself, e.g. to reuse a buffer).
-  @inline(__always)
-  static func record<O: Op>(_ op: O, shape: [Int], scalars: [Scalar], inputs: [Tensor]) -> Tensor {
-    recordNode(op, shape: shape, scalars: scalars, inputs: inputs,
-               pullback: { g, c in op.vjp(g, c) }, pushforward: { t, c in op.jvp(t, c) })
+    return recordNode(op, shape: shape, scalars: scalars, inputs: inputs,
+                      pullback: { g, c in op.vjp(g, c) }, pushforward: { t, c in op.jvp(t, c) })
   }
 
   /// Wraps a freshly computed forward result and, when needed, records it in the graph.
