@@ -46,17 +46,24 @@ public final class Tensor<Scalar: TensorScalar> {
   }
 
   deinit {
-    // Release long chains iteratively: letting ARC free a 1,000,000-node chain recursively
-    // would overflow the stack. Steal the inputs of every node that dies with us.
-    guard gradFn != nil, !gradFn!.inputs.isEmpty else { return }
-    var stack = gradFn!.inputs
-    gradFn!.inputs = []
-    gradFn!.pullback = nil
+    if let node = gradFn, !node.inputs.isEmpty { releaseGraph(node) }
+  }
+
+  /// Releases long chains iteratively: letting ARC free a 1,000,000-node chain recursively
+  /// would overflow the stack. Steals the inputs of every node that dies with this one.
+  /// (Out of line and specialised: a deinit is generic code, which Swift never specialises.)
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
+  @inline(never)
+  private func releaseGraph(_ node: GradFn<Scalar>) {
+    var stack = node.inputs
+    node.inputs = []
+    node.pullback = nil
     while var t = stack.popLast() {
-      if isKnownUniquelyReferenced(&t), t.gradFn != nil {
-        stack.append(contentsOf: t.gradFn!.inputs)
-        t.gradFn!.inputs = []
-        t.gradFn!.pullback = nil
+      if isKnownUniquelyReferenced(&t), let inner = t.gradFn {
+        stack.append(contentsOf: inner.inputs)
+        inner.inputs = []
+        inner.pullback = nil
       }
     }
   }
@@ -112,11 +119,15 @@ extension Tensor {
   }
 
   /// Zeros of the given shape.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public static func zeros(_ shape: [Int], requiresGrad: Bool = false) -> Tensor {
     Tensor(repeating: 0, shape: shape, requiresGrad: requiresGrad)
   }
 
   /// Ones of the given shape.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public static func ones(_ shape: [Int], requiresGrad: Bool = false) -> Tensor {
     Tensor(repeating: 1, shape: shape, requiresGrad: requiresGrad)
   }
@@ -148,6 +159,8 @@ extension Tensor {
   }
 
   /// Samples from N(mean, std²) drawn from the global generator (`Random.seed(_:)`).
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public static func randomNormal(
     _ shape: [Int], mean: Scalar = 0, standardDeviation: Scalar = 1, requiresGrad: Bool = false
   ) -> Tensor {
@@ -157,6 +170,8 @@ extension Tensor {
   }
 
   /// Samples from U[low, high) drawn from the global generator (`Random.seed(_:)`).
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public static func randomUniform(_ shape: [Int], low: Scalar = 0, high: Scalar = 1, requiresGrad: Bool = false) -> Tensor {
     Random.withGlobalGenerator { randomUniform(shape, low: low, high: high, using: &$0, requiresGrad: requiresGrad) }
   }
@@ -194,12 +209,18 @@ extension Tensor {
   public var graphInputs: [Tensor] { gradFn?.inputs ?? [] }
 
   /// A new leaf with the same values that is cut off from the graph (PyTorch's `detach()`).
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func detached() -> Tensor { Tensor(uncheckedShape: shape, scalars: scalars) }
 
   /// Keep `.grad` on this intermediate tensor during `backward()`, for inspection.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func retainGrad() { retainsGrad = true }
 
   /// Sets `.grad` to `nil`, so the next `backward()` starts from zero.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func zeroGrad() { grad = nil }
 
   /// Converts the elements to another precision (not differentiable).
@@ -209,6 +230,8 @@ extension Tensor {
 
   /// Changes the elements in place, outside the graph (for optimizers and initialisers).
   /// - Precondition: the closure keeps the element count.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func update(_ body: (inout [Scalar]) -> Void) {
     body(&scalars)
     require(scalars.count == shape.reduce(1, *), "update changed the element count")
@@ -240,5 +263,7 @@ public enum Shape {
 extension Tensor {
   /// The number of recorded op nodes this tensor depends on (itself included), counted
   /// iteratively. Leaves are not counted.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func graphNodeCount() -> Int { topologicalOrder().filter { $0.gradFn != nil }.count }
 }

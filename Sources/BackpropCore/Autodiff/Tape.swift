@@ -41,14 +41,22 @@ public typealias Pushforward<Scalar: TensorScalar> =
 
 /// The node of the graph stored in an op's output: the op value that made it (with its
 /// parameters), its inputs, and its VJP bound to that value.
-struct GradFn<Scalar: TensorScalar> {
-  var op: any Op
+///
+/// A class, not a struct: a tensor's `gradFn` is then one reference, which `Tensor`'s deinit —
+/// generic code that Swift never specialises — frees with a release instead of looking up the
+/// metadata of a generic struct to destroy it (a tenth of the time of a scalar chain).
+final class GradFn<Scalar: TensorScalar> {
+  let op: any Op
   var inputs: [Tensor<Scalar>]
   /// `op.vjp`, bound when the node was recorded (in code specialised for `Scalar`); `nil` once
   /// the graph is released.
   var pullback: Pullback<Scalar>?
   /// Where the op was recorded (a raw backtrace, symbolicated only if reported); anomaly mode only.
-  var site: CreationSite? = nil
+  let site: CreationSite?
+
+  init(op: any Op, inputs: [Tensor<Scalar>], pullback: Pullback<Scalar>?, site: CreationSite? = nil) {
+    (self.op, self.inputs, self.pullback, self.site) = (op, inputs, pullback, site)
+  }
 }
 
 extension Tensor {

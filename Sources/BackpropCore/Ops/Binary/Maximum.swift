@@ -28,9 +28,13 @@ struct Maximum: BroadcastingBinaryOp {
 
 extension Tensor {
   /// Elementwise max(a, b) with broadcasting; ties share the gradient.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public static func maximum(_ a: Tensor, _ b: Tensor) -> Tensor { apply(Maximum(), to: [a, b]) }
 
   /// Elementwise min(a, b) with broadcasting: `−max(−a, −b)`, so it shares that rule.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public static func minimum(_ a: Tensor, _ b: Tensor) -> Tensor {
     if broadcastShapes(a.shape, b.shape) == nil { broadcastFailure("minimum", a.shape, b.shape) }
     return -maximum(-a, -b)

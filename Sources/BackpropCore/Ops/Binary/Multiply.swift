@@ -32,5 +32,7 @@ extension Tensor {
   public static func * (a: Tensor, b: Tensor) -> Tensor { apply(Multiply(), to: [a, b]) }
 
   /// The Hadamard (elementwise) product, the study note's `s ⊙ t`; the same as `a * b`.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public static func hadamard(_ a: Tensor, _ b: Tensor) -> Tensor { a * b }
 }

@@ -23,5 +23,7 @@ struct Power: BroadcastingBinaryOp {
 
 extension Tensor {
   /// Elementwise aᵇ with NumPy broadcasting. VJP: `g ⊙ b·aᵇ⁻¹`, `g ⊙ y ⊙ log a`.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public static func pow(_ a: Tensor, _ b: Tensor) -> Tensor { apply(Power(), to: [a, b]) }
 }

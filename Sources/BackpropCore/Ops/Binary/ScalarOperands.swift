@@ -109,9 +109,13 @@ extension Tensor {
   public static func + (x: Tensor, c: Scalar) -> Tensor { apply(ScalarOperation(kind: .add, number: Double(c)), to: [x]) }
 
   /// c + x, the same op as x + c.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public static func + (c: Scalar, x: Tensor) -> Tensor { x + c }
 
   /// x − c, recorded as x + (−c).
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public static func - (x: Tensor, c: Scalar) -> Tensor { x + (-c) }
 
   /// c − x. VJP: `−g`.
@@ -127,6 +131,8 @@ extension Tensor {
   public static func * (x: Tensor, c: Scalar) -> Tensor { apply(ScalarOperation(kind: .multiply, number: Double(c)), to: [x]) }
 
   /// c · x, the same op as x · c.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public static func * (c: Scalar, x: Tensor) -> Tensor { x * c }
 
   /// x / c. VJP: `g / c`.

@@ -2,11 +2,15 @@ import RealModule
 
 extension Tensor {
   /// max(x, slope·x): `relu(x) − slope·relu(−x)`.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func leakyRelu(slope: Scalar = 0.01) -> Tensor {
     relu() - (-self).relu() * slope
   }
 
   /// Gaussian error linear unit, x·Φ(x) = ½x(1 + erf(x/√2)) (PyTorch's exact `GELU`).
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func gelu() -> Tensor {
     self * ((self * Scalar(1 / 2.0.squareRoot())).erf() + 1) * Scalar(0.5)
   }
@@ -23,6 +27,8 @@ public enum GELUApproximation: String, Sendable {
 extension Tensor {
   /// GELU, exact (`.none`, the default) or with PyTorch's tanh approximation
   /// ½x(1 + tanh(√(2/π)(x + 0.044715x³))). Composite: its VJP comes from tanh, pow and multiply.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func gelu(approximate: GELUApproximation) -> Tensor {
     guard approximate == .tanh else { return gelu() }
     let inner = (self + self.pow(3) * Scalar(0.044715)) * Scalar((2 / Double.pi).squareRoot())
@@ -30,10 +36,14 @@ extension Tensor {
   }
 
   /// SiLU (swish), x·σ(x). VJP: `g ⊙ σ(x)(1 + x(1 − σ(x)))` (from the product and sigmoid rules).
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func silu() -> Tensor { self * sigmoid() }
 
   /// ELU, x for x > 0 and α(eˣ − 1) otherwise (PyTorch's `ELU`), as `relu(x) + α(e^(min(x, 0)) − 1)`:
   /// the exponential only ever sees x ≤ 0, so it cannot overflow. VJP: `g ⊙ (1 if x > 0 else αeˣ)`.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func elu(alpha: Scalar = 1) -> Tensor {
     relu() + ((-(-self).relu()).exp() - 1) * alpha
   }

@@ -5,6 +5,8 @@ extension Tensor {
   /// (m is held constant: the result does not depend on it, so neither does the gradient).
   ///
   /// Gradient: `∂/∂x = softmax(x)`.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func logSumExp(alongAxes axes: [Int]? = nil, keepingDims: Bool = false) -> Tensor {
     let axes = reductionAxes(axes, op: "logSumExp")
     let m = max(alongAxes: axes, keepingDims: true).detached()
@@ -13,6 +15,8 @@ extension Tensor {
   }
 
   /// log Σ exp(x) along one axis.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func logSumExp(alongAxis axis: Int, keepingDims: Bool = false) -> Tensor {
     logSumExp(alongAxes: [axis], keepingDims: keepingDims)
   }
@@ -20,6 +24,8 @@ extension Tensor {
   /// softmax(x)ᵢ = exp(xᵢ − max x) / Σⱼ exp(xⱼ − max x) along `axis` (default: the last).
   ///
   /// Jacobian: `diag(s) − s sᵀ`; its VJP is `s ⊙ (g − Σ g ⊙ s)`, found here by the chain rule.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func softmax(alongAxis axis: Int = -1) -> Tensor {
     _ = Shape.normalize(axis: axis, rank: rank, op: "softmax")
     let m = max(alongAxes: [axis], keepingDims: true).detached()
@@ -28,6 +34,8 @@ extension Tensor {
   }
 
   /// log softmax(x) = x − logSumExp(x) along `axis`, stable for large logits.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func logSoftmax(alongAxis axis: Int = -1) -> Tensor {
     _ = Shape.normalize(axis: axis, rank: rank, op: "logSoftmax")
     return self - logSumExp(alongAxes: [axis], keepingDims: true)

@@ -9,6 +9,8 @@ extension Tensor {
   /// `c′` in output channel `o`'s group; output size `⌊(H + 2·pad − d·(kh − 1) − 1)/s⌋ + 1`.
   /// VJP: `∂L/∂x = convTranspose2d(g, w)`, `∂L/∂w = conv2dWeightGradient(x, g)`, `∂L/∂b = Σ_{n,p,q} g`;
   /// all three are differentiable again. `padding: .same` (stride 1) keeps H and W.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public static func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Size2D = 1,
                             padding: ConvolutionPadding = 0, dilation: Size2D = 1, groups: Int = 1) -> Tensor {
     require(input.rank == 4 && weight.rank == 4, "conv2d",
@@ -31,6 +33,8 @@ extension Tensor {
   /// 1-D convolution of `input` (N, C, L) with `weight` (O, C/groups, k), plus `bias` (O) —
   /// PyTorch's `F.conv1d`; computed as `conv2d` on images of height 1 (same VJP).
   /// `padding` is one number or `.same`.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public static func conv1d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1,
                             padding: ConvolutionPadding = 0, dilation: Int = 1, groups: Int = 1) -> Tensor {
     require(input.rank == 3 && weight.rank == 3, "conv1d",
@@ -53,6 +57,8 @@ extension Tensor {
   /// Output size `(H − 1)·s − 2·pad + d·(kh − 1) + outputPadding + 1`; `outputPadding` (smaller
   /// than the stride or the dilation) picks one of the input sizes a strided conv2d maps to H.
   /// VJP: `∂L/∂x = conv2d(g, w)`, `∂L/∂w = conv2dWeightGradient(g, x)`, `∂L/∂b = Σ g`.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public static func convTranspose2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Size2D = 1,
                                      padding: Size2D = 0, outputPadding: Size2D = 0, dilation: Size2D = 1,
                                      groups: Int = 1) -> Tensor {
@@ -77,6 +83,8 @@ extension Tensor {
   /// (N, C, H, W) and an output gradient `gradient` (N, O, Ho, Wo), the (O, C/groups, kh, kw) tensor
   /// `Σ_{n,p,q} x[n, c′, p·s − pad + i·d, q·s − pad + j·d] · gradient[n,o,p,q]`.
   /// VJP: `∂L/∂x = convTranspose2d(gradient, g)`, `∂L/∂gradient = conv2d(x, g)`.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public static func conv2dWeightGradient(input: Tensor, gradient: Tensor, kernel: Size2D, stride: Size2D = 1,
                                           padding: Size2D = 0, dilation: Size2D = 1, groups: Int = 1) -> Tensor {
     let geometry = ConvolutionGeometry(stride: stride, padding: padding, dilation: dilation, groups: groups)

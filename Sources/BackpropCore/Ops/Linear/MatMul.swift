@@ -76,6 +76,8 @@ extension Tensor {
   /// dimensions broadcast (NumPy `matmul`). A rank-1 `a` is a row vector and a rank-1 `b` a
   /// column vector; their added dimension is removed from the result.
   /// VJP: `G·Bᵀ`, `Aᵀ·G`. Mismatched inner dimensions stop with a message naming both shapes.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public static func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
     if a.rank == 1 || b.rank == 1 {
       require(a.rank >= 1 && b.rank >= 1, "matmul", "scalars cannot be matrix-multiplied (shapes \(a.shape) and \(b.shape))")
@@ -94,6 +96,8 @@ extension Tensor {
   }
 
   /// `self · other` (see `Tensor.matmul(_:_:transposeA:transposeB:)`).
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func matmul(_ other: Tensor) -> Tensor { Tensor.matmul(self, other) }
 
   /// One GEMM per batch element, reading broadcast batches in place.

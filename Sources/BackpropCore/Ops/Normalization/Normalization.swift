@@ -19,6 +19,8 @@ extension Tensor {
   /// (gradients flow through both), and the running statistics updated with `momentum` and the
   /// *unbiased* variance (returned, not written in place). Evaluation: the running statistics
   /// are used instead (constants). `weight` γ and `bias` β have shape (C).
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public static func batchNorm(_ x: Tensor, runningMean: Tensor?, runningVariance: Tensor?, weight: Tensor? = nil,
                                bias: Tensor? = nil, training: Bool, momentum: Scalar = 0.1,
                                eps: Scalar = 1e-5) -> BatchNormResult<Scalar> {
@@ -58,6 +60,8 @@ extension Tensor {
   /// Layer normalisation over the last `normalizedShape.count` axes — PyTorch's `F.layer_norm`:
   /// `(x − μ) / √(σ² + ε) · γ + β` with the mean and biased variance of those axes; `weight` γ and
   /// `bias` β have shape `normalizedShape`.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func layerNorm(normalizedShape: [Int], weight: Tensor? = nil, bias: Tensor? = nil, eps: Scalar = 1e-5) -> Tensor {
     let k = normalizedShape.count
     require(k >= 1 && k <= rank && Array(shape.suffix(k)) == normalizedShape, "layerNorm",
@@ -75,6 +79,8 @@ extension Tensor {
 
   /// Group normalisation of (N, C, …) — PyTorch's `F.group_norm`: the channels split into
   /// `groups` groups, each normalised over its channels and positions; `weight` and `bias` (C).
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func groupNorm(groups: Int, weight: Tensor? = nil, bias: Tensor? = nil, eps: Scalar = 1e-5) -> Tensor {
     require(rank >= 2 && groups >= 1 && shape[1] % groups == 0, "groupNorm",
             "groups \(groups) must divide the channels of the input \(shape) (N, C, …)")

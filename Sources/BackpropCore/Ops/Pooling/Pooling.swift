@@ -8,6 +8,8 @@ extension Tensor {
   ///
   /// VJP: `∂L/∂x = fold(g ⊙ 1[window = max])` — each window's gradient goes to its maximum
   /// (shared between exact ties, where PyTorch picks one).
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func maxPool2d(kernel: Size2D, stride: Size2D? = nil, padding: Size2D = 0, dilation: Size2D = 1) -> Tensor {
     checkPooling("maxPool2d", kernel: kernel, padding: padding)
     let windows = Tensor.apply(Unfold2D(kernel: kernel, geometry: ConvolutionGeometry(
@@ -16,6 +18,8 @@ extension Tensor {
   }
 
   /// Max pooling of (N, C, L) over windows of `kernel` — PyTorch's `F.max_pool1d`.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func maxPool1d(kernel: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1) -> Tensor {
     require(rank >= 2, "maxPool1d", "the input has shape \(shape); it must be (N, C, L) or (C, L)")
     return expandingShape(at: rank - 1)
@@ -29,6 +33,8 @@ extension Tensor {
   /// is divided by its number of real pixels.
   ///
   /// VJP: `∂L/∂x = fold(g / divisor)` (each pixel gets the share of every window it is in).
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func avgPool2d(kernel: Size2D, stride: Size2D? = nil, padding: Size2D = 0, countIncludePad: Bool = true) -> Tensor {
     checkPooling("avgPool2d", kernel: kernel, padding: padding)
     let stride = stride ?? kernel
@@ -52,6 +58,8 @@ extension Tensor {
   }
 
   /// Average pooling of (N, C, L) — PyTorch's `F.avg_pool1d`.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func avgPool1d(kernel: Int, stride: Int? = nil, padding: Int = 0, countIncludePad: Bool = true) -> Tensor {
     require(rank >= 2, "avgPool1d", "the input has shape \(shape); it must be (N, C, L) or (C, L)")
     return expandingShape(at: rank - 1)
@@ -65,6 +73,8 @@ extension Tensor {
   /// overlap when Oh does not divide H). Computed as `A_h · x · A_wᵀ` with averaging matrices.
   ///
   /// VJP: `∂L/∂x = A_hᵀ · g · A_w` (the matmul rules).
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func adaptiveAvgPool2d(outputSize: Size2D) -> Tensor {
     require(rank >= 2 && outputSize.height >= 1 && outputSize.width >= 1, "adaptiveAvgPool2d",
             "needs an input with height and width (shape \(shape)) and an output size ≥ 1 (\(outputSize))")

@@ -100,6 +100,8 @@ extension Tensor {
   /// The sliding `kernel` windows of the last two axes as new axes, `[…, H, W] → […, kh, kw, Ho, Wo]`
   /// (PyTorch's `F.unfold`, with the window axes kept apart). Zero padding.
   /// VJP: `fold(g)`, each window entry added back to its pixel.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func unfolded2d(kernel: Size2D, stride: Size2D = 1, padding: Size2D = 0, dilation: Size2D = 1) -> Tensor {
     .apply(Unfold2D(kernel: kernel, geometry: ConvolutionGeometry(stride: stride, padding: padding, dilation: dilation, groups: 1)),
            to: [self])
@@ -107,6 +109,8 @@ extension Tensor {
 
   /// The adjoint of `unfolded2d`: `[…, kh, kw, Ho, Wo] → […, height, width]`, window entries
   /// summed into their pixels (PyTorch's `F.fold`). VJP: `unfold(g)`.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func folded2d(height: Int, width: Int, kernel: Size2D, stride: Size2D = 1, padding: Size2D = 0,
                        dilation: Size2D = 1) -> Tensor {
     .apply(Fold2D(kernel: kernel, geometry: ConvolutionGeometry(stride: stride, padding: padding, dilation: dilation, groups: 1),

@@ -34,20 +34,28 @@ struct Max: Op {
 
 extension Tensor {
   /// The largest element overall or along `axes`. VJP: `g ⊙ 1[x = y] / #ties`.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func max(alongAxes axes: [Int]? = nil, keepingDims: Bool = false) -> Tensor {
     .apply(Max(axes: reductionAxes(axes, op: "max"), keepingDims: keepingDims), to: [self])
   }
 
   /// The largest element along one axis.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func max(alongAxis axis: Int, keepingDims: Bool = false) -> Tensor { max(alongAxes: [axis], keepingDims: keepingDims) }
 
   /// The smallest element overall or along `axes`: `−max(−x)`.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func min(alongAxes axes: [Int]? = nil, keepingDims: Bool = false) -> Tensor {
     _ = reductionAxes(axes, op: "min")  // so that a bad axis is reported as min's, not max's
     return -(-self).max(alongAxes: axes, keepingDims: keepingDims)
   }
 
   /// The smallest element along one axis.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func min(alongAxis axis: Int, keepingDims: Bool = false) -> Tensor { min(alongAxes: [axis], keepingDims: keepingDims) }
 
   /// Indices of the largest element along `axis` (first one on ties), in row-major order of the

@@ -65,20 +65,28 @@ public func formatShape(_ shape: [Int]) -> String {
 extension Tensor {
   /// The sum of all elements (a scalar), or along `axes`, keeping them as size-1 dimensions if
   /// asked (negative axes count from the end). VJP: `broadcast(g)`.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func sum(alongAxes axes: [Int]? = nil, keepingDims: Bool = false) -> Tensor {
     .apply(Sum(axes: reductionAxes(axes, op: "sum"), keepingDims: keepingDims), to: [self])
   }
 
   /// The sum along one axis (PyTorch's `x.sum(dim)`).
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func sum(alongAxis axis: Int, keepingDims: Bool = false) -> Tensor { sum(alongAxes: [axis], keepingDims: keepingDims) }
 
   /// Sums a broadcast result back to `target` (the shape of an operand before broadcasting).
   /// Returns `self` when the shapes agree. VJP: `broadcast(g, x.shape)`.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func sum(toShape target: [Int]) -> Tensor {
     shape == target ? self : .apply(SumToShape(target: target), to: [self])
   }
 
   /// The arithmetic mean of all elements or along `axes` (sum divided by the count).
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func mean(alongAxes axes: [Int]? = nil, keepingDims: Bool = false) -> Tensor {
     let axes = reductionAxes(axes, op: "mean")
     let n = axes.reduce(1) { $0 * shape[$1] }
@@ -86,5 +94,7 @@ extension Tensor {
   }
 
   /// The mean along one axis (PyTorch's `x.mean(dim)`).
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func mean(alongAxis axis: Int, keepingDims: Bool = false) -> Tensor { mean(alongAxes: [axis], keepingDims: keepingDims) }
 }

@@ -33,6 +33,8 @@ struct Broadcast: Op {
 extension Tensor {
   /// The tensor repeated along new leading or size-1 dimensions to `target` (NumPy rules).
   /// VJP: `sumToShape(g, x.shape)`.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func broadcast(to target: [Int]) -> Tensor {
     target == shape ? self : .apply(Broadcast(target: target), to: [self])
   }

@@ -43,12 +43,16 @@ struct Concatenate: Op {
 
 extension Tensor {
   /// Joins tensors along `axis`; all other dimensions must agree. VJP: slices of `g`.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public static func concatenated(_ tensors: [Tensor], alongAxis axis: Int = 0) -> Tensor {
     require(!tensors.isEmpty, "concatenated", "needs at least one tensor")
     return apply(Concatenate(axis: Shape.normalize(axis: axis, rank: tensors[0].rank, op: "concatenated")), to: tensors)
   }
 
   /// This tensor followed by `others` along `axis`.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func concatenated(with others: Tensor..., alongAxis axis: Int = 0) -> Tensor {
     Tensor.concatenated([self] + others, alongAxis: axis)
   }

@@ -70,10 +70,14 @@ struct ScatterRows: Op {
 extension Tensor {
   /// The rows (index along axis 0) at `indices`, in that order; indices may repeat. This is
   /// how a mini-batch is taken from a data set. VJP: `scatterAdd(g, indices)`.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func gatheringRows(_ indices: [Int]) -> Tensor { .apply(GatherRows(indices: indices), to: [self]) }
 
   /// A `[rowCount, …]` tensor of zeros with row `i` of `self` added at row `indices[i]`.
   /// VJP: `gather(g, indices)`.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func scatteringRows(_ indices: [Int], rowCount: Int) -> Tensor {
     .apply(ScatterRows(indices: indices, rowCount: rowCount), to: [self])
   }

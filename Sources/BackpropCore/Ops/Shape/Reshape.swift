@@ -18,6 +18,8 @@ struct Reshape: Op {
 extension Tensor {
   /// The same elements viewed with a new shape; one dimension may be `-1` (inferred).
   /// VJP: `reshape(g, x.shape)`.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func reshaped(to newShape: [Int]) -> Tensor {
     var target = newShape
     if let inferred = newShape.firstIndex(of: -1) {
@@ -32,9 +34,13 @@ extension Tensor {
   }
 
   /// A rank-1 view of all elements.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func flattened() -> Tensor { reshaped(to: [count]) }
 
   /// Inserts a size-1 dimension at `axis` (PyTorch's `unsqueeze`).
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func expandingShape(at axis: Int) -> Tensor {
     let a = axis < 0 ? axis + rank + 1 : axis
     require(a >= 0 && a <= rank, "expandingShape", "axis \(axis) is out of range for rank \(rank)")
@@ -43,6 +49,8 @@ extension Tensor {
   }
 
   /// Removes size-1 dimensions (all, or those in `axes`).
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func squeezingShape(at axes: [Int]? = nil) -> Tensor {
     let drop = axes.map { $0.map { Shape.normalize(axis: $0, rank: rank, op: "squeezingShape") } }
     var s: [Int] = []

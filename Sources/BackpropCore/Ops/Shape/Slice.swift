@@ -66,11 +66,15 @@ struct Pad: Op {
 extension Tensor {
   /// Elements `range` along `axis` (other axes whole), e.g. rows 10..<20 of a matrix.
   /// VJP: `pad(g)` with zeros. See also the subscripts, `x[10..<20]`.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func sliced(alongAxis axis: Int = 0, _ range: Range<Int>) -> Tensor {
     .apply(Slice(axis: Shape.normalize(axis: axis, rank: rank, op: "slice"), range: range), to: [self])
   }
 
   /// Adds `before` and `after` zeros along `axis`. VJP: `slice(g)`.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func padded(alongAxis axis: Int, before: Int, after: Int) -> Tensor {
     .apply(Pad(axis: Shape.normalize(axis: axis, rank: rank, op: "pad"), before: before, after: after), to: [self])
   }

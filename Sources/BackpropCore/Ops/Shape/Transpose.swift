@@ -50,6 +50,8 @@ struct Permute: Op {
 extension Tensor {
   /// The axes reordered: output axis `i` is input axis `permutation[i]` (PyTorch's `permute`).
   /// VJP: `permute(g, inverse)`.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func permuted(_ permutation: [Int]) -> Tensor {
     require(permutation.sorted() == Array(0..<rank), "permute",
             "\(permutation) is not a permutation of the \(rank) axes of \(shape)")
@@ -57,6 +59,8 @@ extension Tensor {
   }
 
   /// The matrix transpose: swaps the last two axes (rank ≥ 2); a vector or scalar is returned as is.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func transposed() -> Tensor {
     guard rank >= 2 else { return self }
     var p = Array(0..<rank)

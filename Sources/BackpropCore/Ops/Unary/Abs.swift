@@ -10,8 +10,12 @@ struct Abs: KernelElementwiseOp {
 
 extension Tensor {
   /// Elementwise |x|. VJP: `g ⊙ sign(x)`.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func abs() -> Tensor { .apply(Abs(), to: [self]) }
 
   /// Elementwise sign (−1, 0 or 1). Not differentiable (a constant).
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func sign() -> Tensor { constant(.sign) }
 }

@@ -14,5 +14,7 @@ struct Erf: ElementwiseOp {
 
 extension Tensor {
   /// Elementwise error function. VJP: `g ⊙ (2/√π)·e^(−x²)`.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func erf() -> Tensor { .apply(Erf(), to: [self]) }
 }

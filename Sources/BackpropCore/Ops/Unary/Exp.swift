@@ -10,5 +10,7 @@ struct Exp: KernelElementwiseOp {
 
 extension Tensor {
   /// Elementwise eˣ. VJP: `g ⊙ y`.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func exp() -> Tensor { .apply(Exp(), to: [self]) }
 }

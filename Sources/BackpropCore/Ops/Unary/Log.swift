@@ -16,5 +16,7 @@ struct Log: KernelElementwiseOp {
 
 extension Tensor {
   /// Elementwise natural logarithm. VJP: `g / x`.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func log() -> Tensor { .apply(Log(), to: [self]) }
 }

@@ -29,8 +29,12 @@ func formatExponent(_ p: Double) -> String {
 
 extension Tensor {
   /// Elementwise xᵖ for a constant exponent. VJP: `g ⊙ p·xᵖ⁻¹`.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func pow(_ p: Scalar) -> Tensor { .apply(PowerScalar(exponent: Double(p)), to: [self]) }
 
   /// Elementwise x², the same as `pow(2)`.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func squared() -> Tensor { pow(2) }
 }

@@ -11,5 +11,7 @@ struct ReLU: KernelElementwiseOp {
 
 extension Tensor {
   /// Elementwise max(x, 0). VJP: `g ⊙ 1[x > 0]`.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func relu() -> Tensor { .apply(ReLU(), to: [self]) }
 }

@@ -13,5 +13,7 @@ struct Sigmoid: KernelElementwiseOp {
 
 extension Tensor {
   /// Elementwise logistic function σ(x). VJP: `g ⊙ y ⊙ (1 − y)`.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func sigmoid() -> Tensor { .apply(Sigmoid(), to: [self]) }
 }

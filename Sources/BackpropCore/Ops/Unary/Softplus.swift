@@ -34,6 +34,8 @@ struct Softplus: ElementwiseOp {
 extension Tensor {
   /// Elementwise softplus, `log(1 + e^(βx)) / β` (linear where `βx > threshold`), as PyTorch's
   /// `nn.Softplus`. VJP: `g ⊙ σ(βx)`.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func softplus(beta: Scalar = 1, threshold: Scalar = 20) -> Tensor {
     .apply(Softplus(beta: Double(beta), threshold: Double(threshold)), to: [self])
   }

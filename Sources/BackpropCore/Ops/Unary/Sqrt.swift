@@ -16,5 +16,7 @@ struct Sqrt: KernelElementwiseOp {
 
 extension Tensor {
   /// Elementwise square root. VJP: `g / (2y)`.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func sqrt() -> Tensor { .apply(Sqrt(), to: [self]) }
 }

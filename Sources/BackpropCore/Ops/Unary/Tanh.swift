@@ -10,5 +10,7 @@ struct Tanh: KernelElementwiseOp {
 
 extension Tensor {
   /// Elementwise hyperbolic tangent. VJP: `g ⊙ (1 − y²)`.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func tanh() -> Tensor { .apply(Tanh(), to: [self]) }
 }

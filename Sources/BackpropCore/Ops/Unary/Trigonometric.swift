@@ -24,7 +24,11 @@ struct Cos: KernelElementwiseOp {
 
 extension Tensor {
   /// Elementwise sine. VJP: `g ⊙ cos x`.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func sin() -> Tensor { .apply(Sin(), to: [self]) }
   /// Elementwise cosine. VJP: `−g ⊙ sin x`.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func cos() -> Tensor { .apply(Cos(), to: [self]) }
 }
