@@ -57,13 +57,11 @@ public final class Tensor<Scalar: TensorScalar> {
   @inline(never)
   private func releaseGraph(_ node: GradFn<Scalar>) {
     var stack = node.inputs
-    node.inputs = []
-    node.pullback = nil
+    node.release()
     while var t = stack.popLast() {
       if isKnownUniquelyReferenced(&t), let inner = t.gradFn {
         stack.append(contentsOf: inner.inputs)
-        inner.inputs = []
-        inner.pullback = nil
+        inner.release()
       }
     }
   }

@@ -98,15 +98,15 @@ extension Tensor {
       let t = order[index]
       guard let g = t.pendingGrad else { continue }
       t.pendingGrad = nil
-      let isLeaf = t.gradFn == nil
-      if isLeaf || t.retainsGrad { t.accumulateGrad(g, createGraph: createGraph) }
-      if isLeaf { continue }
-      let op = t.gradFn!.op
-      guard let pullback = t.gradFn!.pullback else {
+      let node = t.gradFn
+      if node == nil || t.retainsGrad { t.accumulateGrad(g, createGraph: createGraph) }
+      guard let node else { continue }
+      let op = node.op
+      guard let pullback = node.pullback else {
         opFailure("backward()", "second pass through '\(op.name)': its graph was already released. "
           + "Pass retainGraph: true to the first backward() to keep it.")
       }
-      let inputs = t.gradFn!.inputs
+      let inputs = node.inputs
       var context = BackwardContext(inputs: inputs, output: t)
       if batchRank > 0 { context.batchShape = batchShape }
       let grads = pullback(g, context)
@@ -116,7 +116,7 @@ extension Tensor {
       }
       if state.anomalyDetection, grads.contains(where: { $0.map { !$0.scalars.allSatisfy(\.isFinite) } ?? false }) {
         state.firstAnomaly = TensorError.nonFinite(
-          op: op.description, phase: "backward", location: t.gradFn!.site?.description ?? "unknown location",
+          op: op.description, phase: "backward", location: node.site?.description ?? "unknown location",
           inputShapes: inputs.map(\.shape))
         return
       }
@@ -136,10 +136,7 @@ extension Tensor {
           x.pendingGrad = gi
         }
       }
-      if !keepGraph {
-        t.gradFn!.pullback = nil
-        t.gradFn!.inputs = []
-      }
+      if !keepGraph { node.release() }
     }
   }
 

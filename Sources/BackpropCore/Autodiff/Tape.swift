@@ -57,6 +57,13 @@ final class GradFn<Scalar: TensorScalar> {
   init(op: any Op, inputs: [Tensor<Scalar>], pullback: Pullback<Scalar>?, site: CreationSite? = nil) {
     (self.op, self.inputs, self.pullback, self.site) = (op, inputs, pullback, site)
   }
+
+  /// Drops the inputs and the VJP (after a backward pass without `retainGraph`, or when the
+  /// output dies): the node keeps only its op, for descriptions.
+  func release() {
+    inputs = []
+    pullback = nil
+  }
 }
 
 extension Tensor {
