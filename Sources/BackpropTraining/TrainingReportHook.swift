@@ -50,8 +50,9 @@ public final class TrainingReportHook {
     }
   }
 
-  /// Records test-set predictions (confusion matrix, misclassified images) and weight
-  /// histograms, then writes the file.
+  /// Records test-set predictions (confusion matrix, misclassified images), weight histograms
+  /// and, for a CNN, its first-layer filters and the first test image's feature maps, then
+  /// writes the file.
   /// - Returns: a line saying where the report went.
   /// - Throws: `DataError.ioFailed` when the file cannot be written.
   public func write(_ trainer: Trainer, _ data: TrainingData) throws -> String {
@@ -68,6 +69,9 @@ public final class TrainingReportHook {
           try recorder.recordPredictions(logits: logits, labels: batch.labels, firstIndex: start) { Array(data.test.features(at: $0)) }
         }
       }
+    }
+    if data.test.count > 0 {  // a CNN's filters and the first test image's feature maps (nothing for an MLP)
+      try withoutGradient { try recorder.recordConvolutionViews(sample: Array(data.test.features(at: 0)), index: 0) }
     }
     try AtomicFile.write(Array(recorder.finish().html().utf8), to: URL(fileURLWithPath: path))
     return "Report written to \(path)"

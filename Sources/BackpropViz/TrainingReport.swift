@@ -139,6 +139,12 @@ public struct TrainingReport: Codable, Sendable {
   public var layers: [LayerRow] = []
   /// Input shape used for the summary (batch of 1).
   public var inputShape: [Int] = []
+  /// A CNN's first-layer filters as images (`TrainingReportRecorder.recordConvolutionViews`).
+  public var filters: ImageGrid?
+  /// A CNN's feature maps of one test sample, one grid per `Conv2d`.
+  public var featureMaps: [ImageGrid]?
+  /// The test-set index of the sample whose feature maps are shown.
+  public var featureMapSample: Int?
   /// Free-form lines shown under the run details (optimizer, learning rate, …).
   public var notes: [String] = []
 

@@ -9,7 +9,8 @@ extension TrainingReport {
   ///
   /// Sections (each left out when its data is missing): summary figures, loss and accuracy per
   /// epoch (train and test), the confusion matrix, a grid of misclassified test images drawn
-  /// from their pixels, per-layer gradient norms over training (log scale, so vanishing
+  /// from their pixels, a CNN's first-layer filters and one test image's feature maps per
+  /// convolution layer, per-layer gradient norms over training (log scale, so vanishing
   /// gradients show as widely separated lines) with a diagnosis, weight histograms, the model
   /// summary, and the exact command and seed.
   public func html() -> String {
@@ -20,6 +21,11 @@ extension TrainingReport {
     if !epochs.isEmpty { body.append(curvesSection()) }
     if !confusionMatrix.isEmpty { body.append(section("confusion", "Confusion matrix (test set)", Charts.confusion(confusionMatrix, classNames: classNames))) }
     if !misclassified.isEmpty { body.append(misclassifiedSection()) }
+    if let filters { body.append(section("filters", "First-layer filters", imageGridHTML(filters, size: 48))) }
+    if let featureMaps, !featureMaps.isEmpty {
+      let heading = "Feature maps of test image" + (featureMapSample.map { " #\($0)" } ?? "")
+      body.append(section("feature-maps", heading, featureMaps.map { imageGridHTML($0, size: 84) }.joined()))
+    }
     if !gradientNorms.isEmpty { body.append(gradientSection()) }
     if !weightHistograms.isEmpty {
       body.append(section("weights", "Weight histograms (after training)",
@@ -48,7 +54,7 @@ extension TrainingReport {
   static let css = """
     body{font-family:Helvetica,Arial,sans-serif;color:#222;margin:24px auto;max-width:1180px;padding:0 16px;line-height:1.4}
     h1{margin:0 0 4px;font-size:26px}h2{font-size:18px;margin:0 0 10px;border-bottom:1px solid #ddd;padding-bottom:4px}
-    section{margin:22px 0}.muted{color:#666}.grid{display:flex;flex-wrap:wrap;gap:12px}
+    section{margin:22px 0}h3{font-size:15px;margin:14px 0 2px}.muted{color:#666}.grid{display:flex;flex-wrap:wrap;gap:12px}
     .card{border:1px solid #e3e3e3;border-radius:6px;padding:6px;background:#fff}
     .figures{display:flex;flex-wrap:wrap;gap:12px}.figure{border:1px solid #e3e3e3;border-radius:6px;padding:8px 14px;min-width:120px}
     .figure b{display:block;font-size:22px}.note{background:#fdecea;border-left:4px solid #c0392b;padding:8px 12px;margin:10px 0}

@@ -27,6 +27,8 @@ public final class TrainingReportRecorder<Scalar: TensorScalar> {
   private let imageSize: (width: Int, height: Int)?
   /// How many misclassified samples to keep.
   public var misclassifiedLimit = 24
+  /// One sample's shape, batch axis included (`[1] + inputShape`).
+  private let sampleShape: [Int]
 
   /// Starts a report for `model`: the model summary (for a `Sequential`, computed with
   /// `inputShape`), the command and the seed.
@@ -56,6 +58,7 @@ public final class TrainingReportRecorder<Scalar: TensorScalar> {
       }
     }
     self.report = report
+    self.sampleShape = report.inputShape
     self.groups = groups
     normSums = [Double](repeating: 0, count: groups.count)
     let features = inputShape.reduce(1, *)
@@ -119,6 +122,23 @@ public final class TrainingReportRecorder<Scalar: TensorScalar> {
     var result = report
     result.weightHistograms = model.namedParameters.map { TrainingReport.Histogram(name: $0.0, values: $0.1.doubleValues, bins: histogramBins) }
     return result
+  }
+
+  /// Adds the views of a convolutional network: the first `Conv2d`'s filters as images and the
+  /// feature maps of one test sample at every `Conv2d`. A model without convolutions (or that is
+  /// not a `Sequential`) adds nothing.
+  /// - Parameters:
+  ///   - sample: one test sample's values, as many as the input shape the recorder started with.
+  ///   - index: the sample's index in the test set, for the heading.
+  /// - Throws: `TensorError.invalidArgument` when `sample` has the wrong number of values.
+  public func recordConvolutionViews(sample: [Scalar], index: Int) throws {
+    guard sample.count == sampleShape.reduce(1, *) else {
+      throw TensorError.invalidArgument(op: "recordConvolutionViews", message: "the sample has \(sample.count) values; the model's input \(sampleShape.dropFirst().map { $0 }) needs \(sampleShape.reduce(1, *))")
+    }
+    guard let sequential = model as? Sequential<Scalar>, let filters = TrainingReport.firstLayerFilters(of: sequential) else { return }
+    report.filters = filters
+    report.featureMaps = TrainingReport.featureMaps(of: sequential, input: Tensor(shape: sampleShape, scalars: sample))
+    report.featureMapSample = index
   }
 
   /// Adds a line to the report's run details (optimizer, learning rate, data sizes…).

@@ -90,6 +90,52 @@ struct ReportTests {
     try checkWellFormedXML(inlineSVGs(in: report.html()).first!)
   }
 
+  /// A CNN's report shows the first conv layer's filters on one grey scale (0 ↦ mid-grey) and
+  /// the feature maps of one sample at every conv layer, with the shapes the layers produce.
+  @Test func cnnReportShowsFiltersAndFeatureMaps() throws {
+    Random.seed(3)
+    let model = Sequential<Float>(Conv2d(1, 4, kernelSize: 3, padding: 1), ReLU(), MaxPool2d(kernelSize: 2),
+                                  Conv2d(4, 4, kernelSize: 3, padding: 1), ReLU(), Flatten(), Linear(64, 3))
+    let recorder = try TrainingReportRecorder(model: model, inputShape: [1, 8, 8], command: "test", seed: 3)
+    let sample = (0..<64).map { Float($0 % 8) / 7 }
+    try recorder.recordConvolutionViews(sample: sample, index: 5)
+    let report = recorder.finish()
+    let filters = try #require(report.filters)
+    #expect(filters.images.count == 4 && filters.images.allSatisfy { $0.width == 3 && $0.height == 3 })
+    let w = model.layers[0].namedParameters[0].1.scalars
+    let largest = w.map(abs).max()!
+    for (k, image) in filters.images.enumerated() {
+      for j in 0..<9 { #expect(abs(image.pixels[j] - (0.5 + 0.5 * w[k * 9 + j] / largest)) < 1e-6) }
+    }
+    let maps = try #require(report.featureMaps)
+    #expect(maps.count == 2)
+    #expect(maps[0].images.count == 4 && maps[0].images.allSatisfy { $0.width == 8 && $0.height == 8 })
+    #expect(maps[1].images.count == 4 && maps[1].images.allSatisfy { $0.width == 4 && $0.height == 4 })
+    let limited = TrainingReport.featureMaps(of: model, input: Tensor(shape: [1, 1, 8, 8], scalars: sample), channelLimit: 3)
+    #expect(limited.map(\.images.count) == [3, 3] && limited[1].note.contains("0–2 of 4"))
+    #expect(maps.flatMap(\.images).allSatisfy { $0.pixels.allSatisfy { (0...1).contains($0) } })
+    // The first map equals conv(sample) stretched to [0, 1].
+    let conv = model.layers[0](Tensor(shape: [1, 1, 8, 8], scalars: sample)).scalars[0..<64].map { $0 }
+    let (lo, hi) = (conv.min()!, conv.max()!)
+    for j in 0..<64 { #expect(abs(maps[0].images[0].pixels[j] - (conv[j] - lo) / (hi - lo)) < 1e-5) }
+    #expect(report.featureMapSample == 5 && model.isTraining)  // back in training mode
+    let html = report.html()
+    #expect(html.contains("<section id=\"filters\">") && html.contains("<section id=\"feature-maps\">"))
+    #expect(html.contains("Feature maps of test image #5"))
+    #expect(html.components(separatedBy: "data:image/png;base64,").count - 1 == 4 + 4 + 4)
+    #expect(throws: TensorError.self) { try recorder.recordConvolutionViews(sample: [1, 2, 3], index: 0) }
+  }
+
+  /// An MLP's report has neither section.
+  @Test func mlpReportHasNoConvolutionViews() throws {
+    let model = try Sequential<Float>.mlp([16, 8, 4], seed: 1)
+    let recorder = try TrainingReportRecorder(model: model, inputShape: [16], command: "test", seed: 1)
+    try recorder.recordConvolutionViews(sample: [Float](repeating: 0.5, count: 16), index: 0)
+    let report = recorder.finish()
+    #expect(report.filters == nil && report.featureMaps == nil)
+    #expect(!report.html().contains("id=\"filters\"") && !report.html().contains("id=\"feature-maps\""))
+  }
+
   @Test func pngHasValidChunksAndChecksums() throws {
     let data = [UInt8](PNG.encode(width: 3, height: 2, pixels: [0, 128, 255, 10, 20, 30]))
     #expect(Array(data.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
