@@ -1,5 +1,6 @@
-// Batch, layer and group normalisation as compositions of mean, subtraction, multiplication and
-// sqrt: their gradients (first and second order) are those ops' rules, checked by the op table.
+// Batch, layer and group normalisation: the `normalize` op (one kernel, its own VJP and JVP) for
+// the statistics of the input, then the affine γ, β; evaluation-mode batch norm uses the running
+// statistics as constants.
 
 /// What `batchNorm` returns: the normalised output and, in training, the running statistics
 /// after this batch's update (detached constants, to store in the layer's buffers).
@@ -30,27 +31,27 @@ extension Tensor {
     for (name, t) in [("runningMean", runningMean), ("runningVariance", runningVariance), ("weight", weight), ("bias", bias)] {
       if let t { require(t.shape == [channels], "batchNorm", "\(name) has shape \(t.shape); it must be [\(channels)]") }
     }
-    let axes = [0] + Array(2..<x.rank)
-    let mean: Tensor, variance: Tensor
     var result = BatchNormResult<Scalar>(output: x, runningMean: runningMean, runningVariance: runningVariance)
+    var y: Tensor
     if training || runningMean == nil || runningVariance == nil {
-      let count = axes.reduce(1) { $0 * x.shape[$1] }
+      let count = x.count / Swift.max(channels, 1)
       require(count > 1 || !training, "batchNorm",
               "training needs more than one value per channel (input \(x.shape))")
-      mean = x.mean(alongAxes: axes, keepingDims: true)
-      variance = (x - mean).squared().mean(alongAxes: axes, keepingDims: true)
+      let op = Normalize(kept: 1..<2, eps: Double(eps))
+      y = .apply(op, to: [x])
       if training {
-        let m = momentum
-        let batchMean = mean.detached().reshaped(to: [channels])
-        let unbiased = variance.detached().reshaped(to: [channels]) * (Scalar(count) / Scalar(count - 1))
+        let (means, variances) = op.moments(x)
+        let m = momentum, correction = Scalar(count) / Scalar(count - 1)
+        let batchMean = Tensor(shape: [channels], scalars: means.map { Scalar($0) })
+        let unbiased = Tensor(shape: [channels], scalars: variances.map { Scalar($0) * correction })
         if let runningMean { result.runningMean = (runningMean.detached() * (1 - m) + batchMean * m).detached() }
         if let runningVariance { result.runningVariance = (runningVariance.detached() * (1 - m) + unbiased * m).detached() }
       }
     } else {
-      mean = runningMean!.detached().reshaped(to: statShape)
-      variance = runningVariance!.detached().reshaped(to: statShape)
+      let mean = runningMean!.detached().reshaped(to: statShape)
+      let variance = runningVariance!.detached().reshaped(to: statShape)
+      y = (x - mean) / (variance + eps).sqrt()
     }
-    var y = (x - mean) / (variance + eps).sqrt()
     if let weight { y = y * weight.reshaped(to: statShape) }
     if let bias { y = y + bias.reshaped(to: statShape) }
     result.output = y
@@ -69,9 +70,7 @@ extension Tensor {
     for (name, t) in [("weight", weight), ("bias", bias)] {
       if let t { require(t.shape == normalizedShape, "layerNorm", "\(name) has shape \(t.shape); it must be \(normalizedShape)") }
     }
-    let axes = Array((rank - k)..<rank)
-    let centered = self - mean(alongAxes: axes, keepingDims: true)
-    var y = centered / (centered.squared().mean(alongAxes: axes, keepingDims: true) + eps).sqrt()
+    var y = normalized(keepingAxes: 0..<(rank - k), eps: eps)
     if let weight { y = y * weight }
     if let bias { y = y + bias }
     return y
@@ -88,10 +87,7 @@ extension Tensor {
     for (name, t) in [("weight", weight), ("bias", bias)] {
       if let t { require(t.shape == [channels], "groupNorm", "\(name) has shape \(t.shape); it must be [\(channels)]") }
     }
-    let grouped = reshaped(to: [shape[0], groups, -1])
-    let centered = grouped - grouped.mean(alongAxes: [2], keepingDims: true)
-    let normalized = centered / (centered.squared().mean(alongAxes: [2], keepingDims: true) + eps).sqrt()
-    var y = normalized.reshaped(to: shape)
+    var y = reshaped(to: [shape[0], groups, -1]).normalized(keepingAxes: 0..<2, eps: eps).reshaped(to: shape)
     let statShape = [1, channels] + [Int](repeating: 1, count: rank - 2)
     if let weight { y = y * weight.reshaped(to: statShape) }
     if let bias { y = y + bias.reshaped(to: statShape) }
