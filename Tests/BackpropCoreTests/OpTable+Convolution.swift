@@ -126,6 +126,9 @@ extension OpTable {
                 { $0[0].groupNorm(groups: 2, weight: $0[1], bias: $0[2]) },
                 naive: { x in Naive.normalize(x[0], eps: 1e-5, key: { $0[0] * 2 + $0[1] / 2 },
                                               affine: { (x[1].scalars[$0[1]], x[2].scalars[$0[1]]) }) }),
+    .structural("normalized(keepingAxes:eps:)", "normalize keeping axes 1..<3 of [2,3,2,4] (outer and inner reduced)", [[2, 3, 2, 4]],
+                { $0[0].normalized(keepingAxes: 1..<3, eps: 1e-3) },
+                naive: { x in Naive.normalize(x[0], eps: 1e-3, key: { $0[1] * 2 + $0[2] }, affine: { _ in (1, 0) }) }),
   ]
 
   /// conv1d as the naive conv2d of height-1 images (the reshape is trivially right).
