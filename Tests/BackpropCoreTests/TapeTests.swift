@@ -79,7 +79,7 @@ import _BackpropTestSupport
     (w * data).sum().backward()
     #expect(w.grad!.scalars == [3, 4])
     #expect(data.grad == nil && unused.grad == nil)
-    #expect(!(try data * 2 + data).requiresGrad, "ops on data alone record nothing")
+    #expect(!(data * 2 + data).requiresGrad, "ops on data alone record nothing")
   }
 
   @Test func detachedCutsTheGraph() throws {
