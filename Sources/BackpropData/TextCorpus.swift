@@ -86,6 +86,10 @@ public struct TextCorpus: Sendable {
   public let sequences: [Part: [[Int]]]
   /// Validation and test sequences dropped for characters not seen in training.
   public let droppedSequences: Int
+  /// The seed of the split.
+  public let seed: UInt64
+  /// The shares of sequences that went to validation and test.
+  public let validationFraction: Double, testFraction: Double
   /// The raw training words (word lists only), to tell new samples from memorised ones.
   public let trainingWords: Set<String>
 
@@ -160,6 +164,9 @@ public struct TextCorpus: Sendable {
     self.vocabulary = vocabulary
     self.sequences = sequences
     self.droppedSequences = dropped
+    self.seed = seed
+    self.validationFraction = validationFraction
+    self.testFraction = testFraction
     self.trainingWords = kind == .words ? Set(parts[.train]!) : []
   }
 

@@ -1,0 +1,142 @@
+import BackpropCore
+import BackpropData
+import BackpropNN
+import BackpropOptim
+import Foundation
+
+/// One evaluation of a language model during training.
+public struct LanguageModelRecord: Codable, Sendable, Equatable {
+  /// Optimiser steps completed.
+  public var step: Int
+  /// Mean training loss (nats per character) since the previous record.
+  public var trainLoss: Double
+  /// Validation loss in nats per character.
+  public var validationLoss: Double
+  /// The learning rate of the last step.
+  public var learningRate: Double
+  /// `exp(validationLoss)`.
+  public var validationPerplexity: Double { exp(validationLoss) }
+}
+
+/// Trains a `LanguageModel` on a `TextCorpus` with AdamW, an optional cosine schedule and
+/// gradient-norm clipping; evaluates the exact mean loss per character on a part.
+public final class LanguageModelTrainer {
+  /// The model being trained.
+  public let model: any LanguageModel<Float>
+  /// AdamW over the model's parameters.
+  public let optimizer: AdamW<Float>
+  /// The data.
+  public let corpus: TextCorpus
+  /// The run's settings.
+  public private(set) var configuration: LanguageModelConfiguration
+  /// Steps completed (also after a resume).
+  public internal(set) var completedSteps = 0
+  /// Draws the training windows; saved in checkpoints so a resumed run sees the same batches.
+  public internal(set) var batchGenerator: SeededGenerator
+  /// Evaluations so far.
+  public internal(set) var history: [LanguageModelRecord] = []
+  private var lossSinceRecord = 0.0, stepsSinceRecord = 0
+
+  /// A trainer for `model` on `corpus`.
+  /// - Throws: `TensorError.invalidArgument` naming the option when `configuration` is invalid
+  ///   or the model's vocabulary differs from the corpus's.
+  public init(model: any LanguageModel<Float>, corpus: TextCorpus, configuration: LanguageModelConfiguration) throws {
+    try configuration.validate()
+    guard model.vocabularySize == corpus.vocabulary.count else {
+      throw TensorError.invalidArgument(op: "--corpus", message: "\(corpus.path) has \(corpus.vocabulary.count) tokens; the model has \(model.vocabularySize)")
+    }
+    guard configuration.contextLength <= model.contextLength else {
+      throw TensorError.invalidArgument(op: "--context", message: "\(configuration.contextLength) is longer than the model's context of \(model.contextLength)")
+    }
+    self.model = model
+    self.corpus = corpus
+    self.configuration = configuration
+    optimizer = AdamW(model.parameters, learningRate: configuration.learningRate, weightDecay: configuration.weightDecay)
+    if configuration.schedule == "cosine" {
+      optimizer.schedule = CosineDecay(totalSteps: max(configuration.steps, 1), minimum: 0.1 * configuration.learningRate)
+    }
+    batchGenerator = SeededGenerator(seed: configuration.seed &+ 0x5EED)
+  }
+
+  /// A new model of `configuration` (weights from its seed) on `corpus`, ready to train.
+  public convenience init(corpus: TextCorpus, configuration: LanguageModelConfiguration) throws {
+    var generator = SeededGenerator(seed: configuration.seed)
+    let model = try configuration.makeModel(vocabularySize: corpus.vocabulary.count, using: &generator)
+    try self.init(model: model, corpus: corpus, configuration: configuration)
+  }
+
+  /// Sets a new total number of steps (to train further than planned on `--resume`).
+  public func extend(toSteps steps: Int) throws {
+    guard steps >= completedSteps else {
+      throw TensorError.invalidArgument(op: "--steps", message: "\(steps) is fewer than the \(completedSteps) steps already taken")
+    }
+    configuration.steps = steps
+    if configuration.schedule == "cosine" { optimizer.schedule = CosineDecay(totalSteps: max(steps, 1), minimum: 0.1 * configuration.learningRate) }
+  }
+
+  /// One optimiser step on a random batch; returns its loss (nats per character).
+  @discardableResult
+  public func step() -> Double {
+    model.isTraining = true
+    let batch = corpus.randomBatch(.train, batchSize: configuration.batchSize, contextLength: configuration.contextLength,
+                                   using: &batchGenerator)
+    optimizer.zeroGrad()
+    let loss = languageModelLoss(logits: model.logits(batch.inputs, batchSize: batch.batchSize), targets: batch.targets)
+    loss.backward()
+    if configuration.gradientClipNorm > 0 { clipGradientNorm(model.parameters, maxNorm: configuration.gradientClipNorm) }
+    optimizer.step()
+    completedSteps += 1
+    let value = Double(loss.item)
+    lossSinceRecord += value
+    stepsSinceRecord += 1
+    return value
+  }
+
+  /// Mean loss per predicted character over all of `part` (padding excluded), in nats.
+  public func evaluate(_ part: TextCorpus.Part, batchSize: Int = 256) -> Double {
+    model.isTraining = false
+    defer { model.isTraining = true }
+    var total = 0.0, count = 0
+    withoutGradient {
+      for batch in corpus.evaluationBatches(part, batchSize: batchSize, contextLength: configuration.contextLength) {
+        let scored = batch.targets.filter { $0 != LanguageModelBatch.ignored }.count
+        guard scored > 0 else { continue }
+        total += Double(languageModelLoss(logits: model.logits(batch.inputs, batchSize: batch.batchSize), targets: batch.targets,
+                                          reduction: .sum).item)
+        count += scored
+      }
+    }
+    return count == 0 ? .nan : total / Double(count)
+  }
+
+  /// Evaluates on the validation part and appends a record of the steps since the last one.
+  @discardableResult
+  public func record() -> LanguageModelRecord {
+    let r = LanguageModelRecord(
+      step: completedSteps, trainLoss: stepsSinceRecord == 0 ? .nan : lossSinceRecord / Double(stepsSinceRecord),
+      validationLoss: evaluate(.validation), learningRate: optimizer.currentLearningRate)
+    history.append(r)
+    lossSinceRecord = 0
+    stepsSinceRecord = 0
+    return r
+  }
+
+  /// Trains to `configuration.steps`, recording every `evaluateEvery` steps and at the end;
+  /// `progress` is called after each step with (step, loss) and `onRecord` after each record.
+  public func train(progress: (Int, Double) -> Void = { _, _ in }, onRecord: (LanguageModelRecord) throws -> Void = { _ in }) rethrows {
+    while completedSteps < configuration.steps {
+      let loss = step()
+      progress(completedSteps, loss)
+      if completedSteps % configuration.evaluateEvery == 0 || completedSteps == configuration.steps {
+        try onRecord(record())
+      }
+    }
+  }
+
+  /// Words (or text) sampled from the model: each starts at the boundary token (or `prompt`)
+  /// and ends at the next boundary or after `maxLength` characters.
+  public func sample(count: Int, temperature: Double, prompt: String = "", maxLength: Int = 100, seed: UInt64) throws -> [String] {
+    try LanguageModelCheckpoint.sample(model, vocabulary: corpus.vocabulary, kind: corpus.kind, count: count,
+                                       temperature: temperature, prompt: prompt, maxLength: maxLength, seed: seed)
+  }
+}

@@ -1,0 +1,115 @@
+import BackpropCore
+import BackpropData
+import BackpropIO
+import BackpropNN
+import Foundation
+import Testing
+
+@testable import BackpropTraining
+
+@Suite struct LanguageModelTests {
+  static let names = ["emma", "olivia", "ava", "isabella", "sophia", "mia", "amelia", "harper", "evelyn", "abigail",
+                      "emily", "ella", "elizabeth", "camila", "luna", "sofia", "avery", "mila", "aria", "scarlett"]
+  let corpus = try! TextCorpus(text: (0..<5).flatMap { i in names.map { $0 + String(repeating: "a", count: i % 2) } }.joined(separator: "\n"),
+                               kind: .words, path: "names.txt", seed: 1)
+
+  func configuration(steps: Int = 60) -> LanguageModelConfiguration {
+    var c = LanguageModelConfiguration()
+    c.steps = steps
+    c.batchSize = 16
+    c.contextLength = 12
+    c.learningRate = 0.1
+    c.evaluateEvery = 20
+    c.corpusPath = "names.txt"
+    return c
+  }
+
+  func temporaryFile(_ name: String) -> URL {
+    FileManager.default.temporaryDirectory.appendingPathComponent("backprop-lm-\(UUID().uuidString)-\(name)")
+  }
+
+  /// The loss is −log softmax at the target, averaged over the positions that are not ignored.
+  @Test func lossSkipsIgnoredTargetsAndMatchesTheDefinition() {
+    let logits = Tensor<Double>(shape: [1, 3, 2], scalars: [0.5, -1, 2, 0, 0.3, 0.3])
+    let loss = languageModelLoss(logits: logits, targets: [1, -1, 0])
+    let expected = ((log(exp(0.5) + exp(-1)) + 1) + log(2.0)) / 2
+    #expect(abs(loss.item - expected) < 1e-12)
+    var g = SeededGenerator(seed: 0)
+    let model = BigramLanguageModel<Double>(vocabularySize: 3, contextLength: 4, using: &g)
+    languageModelLoss(logits: model.logits([0, 1, 2, 1], batchSize: 2), targets: [1, -1, 2, 0]).backward()
+    // Row 1 of the table scores the ignored position and the last one: only the latter adds gradient.
+    let w = model.weight.scalars, grad = model.weight.grad!.scalars
+    let p = (0..<3).map { exp(w[3 + $0]) / (0..<3).map { exp(w[3 + $0]) }.reduce(0, +) }
+    #expect(zip(grad[3..<6], [p[0] - 1, p[1], p[2]]).allSatisfy { abs($0 - $1 / 3) < 1e-12 })
+  }
+
+  @Test func bigramTrainingLowersTheValidationLoss() throws {
+    let trainer = try LanguageModelTrainer(corpus: corpus, configuration: configuration(steps: 150))
+    let before = trainer.evaluate(.validation)
+    try trainer.train()
+    let after = trainer.history.last!.validationLoss
+    #expect(trainer.history.map(\.step) == [20, 40, 60, 80, 100, 120, 140, 150])
+    #expect(before > 3 && after < 2.4, "validation loss \(before) → \(after) nats/char")
+    #expect(abs(trainer.history.last!.validationPerplexity - exp(after)) < 1e-9)
+  }
+
+  @Test func resumingGivesTheSameRunAsNotStopping() throws {
+    let straight = try LanguageModelTrainer(corpus: corpus, configuration: configuration(steps: 40))
+    try straight.train()
+    let url = temporaryFile("run.safetensors")
+    let words = temporaryFile("names.txt")
+    defer { try? FileManager.default.removeItem(at: url); try? FileManager.default.removeItem(at: words) }
+    try (0..<5).flatMap { i in Self.names.map { $0 + String(repeating: "a", count: i % 2) } }.joined(separator: "\n")
+      .write(to: words, atomically: true, encoding: .utf8)
+    var c = configuration(steps: 40)
+    c.corpusPath = words.path
+    let first = try LanguageModelTrainer(corpus: try TextCorpus(contentsOf: words, kind: .words, seed: 1), configuration: c)
+    while first.completedSteps < 25 { first.step() }
+    try LanguageModelCheckpoint.save(first, to: url)
+    let resumed = try LanguageModelCheckpoint.loadTrainer(contentsOf: url)
+    #expect(resumed.completedSteps == 25)
+    #expect(resumed.model.parameters[0].scalars == first.model.parameters[0].scalars, "weights")
+    #expect(resumed.optimizer.state == first.optimizer.state, "optimizer")
+    #expect(resumed.batchGenerator == first.batchGenerator, "batches")
+    #expect(resumed.corpus.sequences == corpus.sequences, "the corpus is re-split with the saved seed")
+    try resumed.train()
+    #expect(resumed.model.parameters[0].scalars == straight.model.parameters[0].scalars)
+    let loaded = try LanguageModelCheckpoint.loadModel(contentsOf: url)
+    #expect(loaded.configuration == c && loaded.vocabulary == corpus.vocabulary)
+  }
+
+  @Test func samplesAreWordsAndDependOnTheSeed() throws {
+    let trainer = try LanguageModelTrainer(corpus: corpus, configuration: configuration(steps: 100))
+    try trainer.train()
+    let a = try trainer.sample(count: 10, temperature: 0.8, seed: 3)
+    #expect(a == (try trainer.sample(count: 10, temperature: 0.8, seed: 3)))
+    #expect(a != (try trainer.sample(count: 10, temperature: 0.8, seed: 4)))
+    #expect(a.allSatisfy { !$0.contains("\n") && !$0.contains("\u{0}") })
+    let prompted = try trainer.sample(count: 3, temperature: 1, prompt: "em", seed: 0)
+    #expect(prompted.allSatisfy { $0.hasPrefix("em") })
+    #expect(throws: TensorError.invalidArgument(op: "--prompt", message: "character \"Q\" is not in the model's vocabulary of \(corpus.vocabulary.count - 1) characters")) {
+      _ = try trainer.sample(count: 1, temperature: 1, prompt: "eQ", seed: 0)
+    }
+    #expect(throws: TensorError.self) { _ = try trainer.sample(count: 1, temperature: 1, prompt: String(repeating: "a", count: 12), seed: 0) }
+  }
+
+  @Test func aFileThatIsNotALanguageModelIsRejectedNamingIt() throws {
+    let url = temporaryFile("plain.safetensors")
+    defer { try? FileManager.default.removeItem(at: url) }
+    try SafeTensorsFile(tensors: ["weight": try SafeTensor(floats: [1], shape: [1])]).write(to: url)
+    #expect(throws: DataError.malformed(path: url.path, reason: "is not a language-model checkpoint (no 'format: backprop-lm' metadata; `backprop train` files are used with `backprop eval`)")) {
+      _ = try LanguageModelCheckpoint.loadModel(contentsOf: url)
+    }
+    var c = configuration()
+    c.architecture = "bigram"
+    let t = try LanguageModelTrainer(corpus: corpus, configuration: c)
+    try LanguageModelCheckpoint.save(t, to: url)
+    var file = try SafeTensorsFile(contentsOf: url)
+    file.tensors["weight"] = try SafeTensor(floats: [1, 2], shape: [1, 2])
+    try file.write(to: url)
+    let v = corpus.vocabulary.count
+    #expect(throws: DataError.malformed(path: url.path, reason: "tensor 'weight' has shape [1, 2]; the bigram model needs [\(v), \(v)]")) {
+      _ = try LanguageModelCheckpoint.loadModel(contentsOf: url)
+    }
+  }
+}
