@@ -27,7 +27,8 @@ import struct
 import sys
 import time
 
-WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "E1")
+WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "E1", "W7")
+ON_REQUEST = ("E1", "W7")  # not part of "all"
 FASHION_DIR = "/usr/share/datasets/fashion-mnist"
 
 
@@ -36,7 +37,7 @@ FASHION_DIR = "/usr/share/datasets/fashion-mnist"
 
 def parse_args(framework: str, argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=f"Backprop reference benchmark: {framework}")
-    p.add_argument("--workload", default="all", help="W1|W2|W3|W4|W5|E1|all (all = W1–W5), or a comma-separated list")
+    p.add_argument("--workload", default="all", help="W1|W2|W3|W4|W5|E1|W7|all (all = W1–W5), or a comma-separated list")
     p.add_argument("--threads", type=int, default=1, choices=(1, 2))
     p.add_argument("--full", action="store_true", help="longer runs (W2: 10 epochs; more repeats)")
     p.add_argument("--epochs", type=int, default=None, help="W2 epochs (default 3, or 10 with --full)")
@@ -46,7 +47,7 @@ def parse_args(framework: str, argv=None) -> argparse.Namespace:
     p.add_argument("--sizes", default="256,512,1024,2048", help="W1 matrix sizes")
     args = p.parse_args(argv)
     if args.workload.lower() == "all":
-        args.workloads = [w for w in WORKLOADS if w.startswith("W")]  # E1: only when asked
+        args.workloads = [w for w in WORKLOADS if w not in ON_REQUEST]  # E1, W7: only when asked
     else:
         args.workloads = [w.strip().upper() for w in args.workload.split(",") if w.strip()]
         bad = [w for w in args.workloads if w not in WORKLOADS]

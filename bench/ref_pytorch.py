@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""PyTorch reference for Backprop's benchmark (W1–W5), eager mode.
+"""PyTorch reference for Backprop's benchmark (W1–W5, and W7 when asked), eager mode.
 
-    python3 bench/ref_pytorch.py --workload W1|W2|W3|W4|W5|all --threads 1|2 [--full]
+    python3 bench/ref_pytorch.py --workload W1|W2|W3|W4|W5|W7|all --threads 1|2 [--full]
 """
 
 import math
@@ -234,8 +234,83 @@ def w5():
            **C.summary(times), transform="torch.func.hessian", n=m, dtype="float32", **INFO)
 
 
+# ---------------------------------------------------------------- W7: character language-model training steps
+
+W7_VOCAB, W7_CONTEXT, W7_BATCH, W7_EMBED = 27, 16, 64, 64
+
+
+def w7():
+    """One AdamW step (forward, cross-entropy, backward, clip at norm 1, update) on a seeded
+    batch of 64 × 16 random token ids over 27 tokens: (a) a 4-layer, 4-head, 64-dim pre-LayerNorm
+    GPT (token + position embeddings, causal attention, 4× GELU MLP, final LayerNorm, linear head);
+    (b) a 1-layer LSTM, embedding and hidden size 64, linear head. The recipe of
+    `backprop lm train --arch transformer|lstm` (see bench/lm_pytorch.py for the full run)."""
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    class Block(nn.Module):
+        def __init__(self, d, h):
+            super().__init__()
+            self.ln1, self.ln2 = nn.LayerNorm(d), nn.LayerNorm(d)
+            self.attn = nn.MultiheadAttention(d, h, batch_first=True)
+            self.mlp = nn.Sequential(nn.Linear(d, 4 * d), nn.GELU(), nn.Linear(4 * d, d))
+
+        def forward(self, x, mask):
+            a = self.ln1(x)
+            x = x + self.attn(a, a, a, attn_mask=mask, need_weights=False)[0]
+            return x + self.mlp(self.ln2(x))
+
+    class GPT(nn.Module):
+        def __init__(self):
+            super().__init__()
+            d = W7_EMBED
+            self.tok, self.pos = nn.Embedding(W7_VOCAB, d), nn.Embedding(W7_CONTEXT, d)
+            self.blocks = nn.ModuleList([Block(d, 4) for _ in range(4)])
+            self.ln, self.head = nn.LayerNorm(d), nn.Linear(d, W7_VOCAB)
+            self.register_buffer("mask", torch.triu(torch.ones(W7_CONTEXT, W7_CONTEXT, dtype=torch.bool), 1))
+
+        def forward(self, idx):
+            x = self.tok(idx) + self.pos(torch.arange(idx.shape[1]))
+            for b in self.blocks:
+                x = b(x, self.mask)
+            return self.head(self.ln(x))
+
+    class LSTM(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.tok = nn.Embedding(W7_VOCAB, W7_EMBED)
+            self.rnn = nn.LSTM(W7_EMBED, W7_EMBED, batch_first=True)
+            self.head = nn.Linear(W7_EMBED, W7_VOCAB)
+
+        def forward(self, idx):
+            return self.head(self.rnn(self.tok(idx))[0])
+
+    g = torch.Generator().manual_seed(ARGS.seed)
+    tokens = torch.randint(0, W7_VOCAB, (W7_BATCH, W7_CONTEXT + 1), generator=g)
+    x, y = tokens[:, :-1], tokens[:, 1:]
+    for case, make in (("transformer_step", GPT), ("lstm_step", LSTM)):
+        torch.manual_seed(ARGS.seed)
+        model = make()
+        opt = torch.optim.AdamW(model.parameters(), lr=5e-4, weight_decay=0.01)
+        state = {}
+
+        def step():
+            logits = model(x)
+            loss = F.cross_entropy(logits.reshape(-1, W7_VOCAB), y.reshape(-1))
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            state["loss"] = loss.item()
+
+        times = C.time_calls(step, repeats=max(ARGS.repeats, 20), warmup=3, min_seconds=2.0 if ARGS.full else 0.5)
+        C.emit(FW, "W7", case, ARGS.threads, "steps_per_second", 1.0 / C.median(times), "steps/s", False,
+               **C.summary(times), parameters=sum(p.numel() for p in model.parameters()),
+               batch=W7_BATCH, context=W7_CONTEXT, loss_after=round(state["loss"], 4), dtype="float32", **INFO)
+
+
 def main():
-    table = {"W1": w1, "W2": w2, "W3": w3, "W4": w4, "W5": w5}
+    table = {"W1": w1, "W2": w2, "W3": w3, "W4": w4, "W5": w5, "W7": w7}
     for w in ARGS.workloads:
         table[w]()
 
