@@ -4,7 +4,10 @@ two columns: rows carry "jit": true/false and "variant": "jit"/"eager"), W5 (jax
 and jax.jit(jax.hessian), compile time excluded from the value and reported as compile_ms).
 W3 (scalar graphs) is reported as skipped: see SKIP_W3.
 
-    python3 bench/ref_jax.py --workload W1|W2|W3|W4|W5|all --threads 1|2 [--full]
+    python3 bench/ref_jax.py --workload W1|W2|W3|W4|W5|W7|all --threads 1|2 [--full]
+
+W7 (only when asked): a jit-compiled AdamW training step of the character-LM transformer and LSTM,
+the recipe of ref_pytorch.py's W7, compile time excluded and reported as compile_ms.
 
 Threads: XLA sizes its CPU thread pool from the CPUs the process may run on, so common.setup()
 pins the process to --threads CPUs before jax is imported.
@@ -163,8 +166,115 @@ def w5():
                dtype="float32", jit=True, **INFO)
 
 
+# ---------------------------------------------------------------- W7: character language-model training steps
+
+W7_VOCAB, W7_CONTEXT, W7_BATCH, W7_EMBED = 27, 16, 64, 64
+
+
+def w7():
+    """ref_pytorch.py's W7 in jax.numpy: a 4-layer, 4-head, 64-dim pre-LayerNorm GPT and a 1-layer
+    64-unit LSTM (lax.scan); AdamW (lr 5e-4, weight decay 0.01) with global-norm clipping at 1,
+    written out (no optax/flax); the whole step under one jax.jit."""
+    d, heads, V, T = W7_EMBED, 4, W7_VOCAB, W7_CONTEXT
+    key = jax.random.PRNGKey(ARGS.seed)
+
+    def dense(k, nin, nout):
+        return {"w": jax.random.normal(k, (nin, nout)) * (1.0 / math.sqrt(nin)), "b": jnp.zeros(nout)}
+
+    def layer_norm(x, p):
+        m = x.mean(-1, keepdims=True)
+        v = ((x - m) ** 2).mean(-1, keepdims=True)
+        return (x - m) / jnp.sqrt(v + 1e-5) * p["g"] + p["b"]
+
+    def ln_params():
+        return {"g": jnp.ones(d), "b": jnp.zeros(d)}
+
+    def gpt_init(k):
+        ks = jax.random.split(k, 3 + 4 * 4)
+        blocks = []
+        for i in range(4):
+            k1, k2, k3, k4 = ks[3 + 4 * i:7 + 4 * i]
+            blocks.append({"ln1": ln_params(), "ln2": ln_params(), "qkv": dense(k1, d, 3 * d), "proj": dense(k2, d, d),
+                           "fc": dense(k3, d, 4 * d), "out": dense(k4, 4 * d, d)})
+        return {"tok": jax.random.normal(ks[0], (V, d)), "pos": jax.random.normal(ks[1], (T, d)), "blocks": blocks,
+                "ln": ln_params(), "head": dense(ks[2], d, V)}
+
+    mask = jnp.tril(jnp.ones((T, T), dtype=bool))
+
+    def gpt(p, idx):
+        x = p["tok"][idx] + p["pos"][None, : idx.shape[1]]
+        B = idx.shape[0]
+        for b in p["blocks"]:
+            a = layer_norm(x, b["ln1"])
+            qkv = a @ b["qkv"]["w"] + b["qkv"]["b"]
+            q, k, v = [t.reshape(B, T, heads, d // heads).transpose(0, 2, 1, 3) for t in jnp.split(qkv, 3, -1)]
+            att = jnp.where(mask, q @ k.transpose(0, 1, 3, 2) / math.sqrt(d // heads), -jnp.inf)
+            y = (jax.nn.softmax(att, -1) @ v).transpose(0, 2, 1, 3).reshape(B, T, d)
+            x = x + y @ b["proj"]["w"] + b["proj"]["b"]
+            h = jax.nn.gelu(layer_norm(x, b["ln2"]) @ b["fc"]["w"] + b["fc"]["b"], approximate=False)
+            x = x + h @ b["out"]["w"] + b["out"]["b"]
+        return layer_norm(x, p["ln"]) @ p["head"]["w"] + p["head"]["b"]
+
+    def lstm_init(k):
+        ks = jax.random.split(k, 3)
+        return {"tok": jax.random.normal(ks[0], (V, d)), "cell": dense(ks[1], 2 * d, 4 * d), "head": dense(ks[2], d, V)}
+
+    def lstm(p, idx):
+        x = p["tok"][idx].transpose(1, 0, 2)  # (T, B, d)
+
+        def cell(carry, xt):
+            h, c = carry
+            z = jnp.concatenate([xt, h], -1) @ p["cell"]["w"] + p["cell"]["b"]
+            i, f, g, o = jnp.split(z, 4, -1)
+            c = jax.nn.sigmoid(f) * c + jax.nn.sigmoid(i) * jnp.tanh(g)
+            h = jax.nn.sigmoid(o) * jnp.tanh(c)
+            return (h, c), h
+
+        zeros = jnp.zeros((idx.shape[0], d))
+        _, hs = jax.lax.scan(cell, (zeros, zeros), x)
+        return hs.transpose(1, 0, 2) @ p["head"]["w"] + p["head"]["b"]
+
+    tokens = jax.random.randint(jax.random.PRNGKey(ARGS.seed + 1), (W7_BATCH, T + 1), 0, V)
+    x, y = tokens[:, :-1], tokens[:, 1:]
+    lr, b1, b2, eps, wd = 5e-4, 0.9, 0.999, 1e-8, 0.01
+    for case, init, model in (("transformer_step", gpt_init, gpt), ("lstm_step", lstm_init, lstm)):
+        params = init(key)
+
+        def loss_fn(p):
+            logp = jax.nn.log_softmax(model(p, x), -1)
+            return -jnp.take_along_axis(logp, y[..., None], -1).mean()
+
+        @jax.jit
+        def step(p, m, v, t):
+            loss, g = jax.value_and_grad(loss_fn)(p)
+            norm = jnp.sqrt(sum(jnp.sum(l * l) for l in jax.tree_util.tree_leaves(g)))
+            g = jax.tree_util.tree_map(lambda l: l * jnp.minimum(1.0, 1.0 / (norm + 1e-6)), g)
+            m = jax.tree_util.tree_map(lambda a, b: b1 * a + (1 - b1) * b, m, g)
+            v = jax.tree_util.tree_map(lambda a, b: b2 * a + (1 - b2) * b * b, v, g)
+            mh, vh = 1 - b1 ** t, 1 - b2 ** t
+            p = jax.tree_util.tree_map(lambda w, a, b: w - lr * (a / mh / (jnp.sqrt(b / vh) + eps) + wd * w), p, m, v)
+            return p, m, v, loss
+
+        state = {"p": params, "m": jax.tree_util.tree_map(jnp.zeros_like, params),
+                 "v": jax.tree_util.tree_map(jnp.zeros_like, params), "t": 1.0, "loss": None}
+        t0 = time.perf_counter()
+        compiled = step.lower(state["p"], state["m"], state["v"], 1.0).compile()
+        compile_ms = (time.perf_counter() - t0) * 1e3
+
+        def run():
+            state["p"], state["m"], state["v"], state["loss"] = compiled(state["p"], state["m"], state["v"], state["t"])
+            state["t"] += 1.0
+            return state["loss"]
+
+        times = C.time_calls(run, repeats=max(ARGS.repeats, 20), warmup=3, min_seconds=2.0 if ARGS.full else 0.5, sync=ready)
+        C.emit(FW, "W7", case, ARGS.threads, "steps_per_second", 1.0 / C.median(times), "steps/s", False,
+               **C.summary(times), parameters=sum(l.size for l in jax.tree_util.tree_leaves(params)),
+               batch=W7_BATCH, context=T, loss_after=round(float(state["loss"]), 4), compile_ms=round(compile_ms, 1),
+               jit=True, dtype="float32", **INFO)
+
+
 def main():
-    table = {"W1": w1, "W2": w2, "W3": w3, "W4": w4, "W5": w5}
+    table = {"W1": w1, "W2": w2, "W3": w3, "W4": w4, "W5": w5, "W7": w7}
     for w in ARGS.workloads:
         table[w]()
 
