@@ -140,3 +140,20 @@ public final class LanguageModelTrainer {
                                        temperature: temperature, prompt: prompt, maxLength: maxLength, seed: seed)
   }
 }
+
+extension TrainingProgress {
+  /// Progress of a language-model run for the same progress bar as `Trainer`'s: the steps
+  /// between two evaluations play the part of an epoch's batches.
+  ///
+  /// - Parameters:
+  ///   - step: steps completed; `intervalStart`: the step the current interval began after;
+  ///   - meanLoss: mean loss of the interval so far; `elapsed`: seconds since it began.
+  public init(languageModelStep step: Int, intervalStart: Int, configuration c: LanguageModelConfiguration, meanLoss: Double, elapsed: Double) {
+    let done = step - intervalStart
+    let rate = Double(done * c.batchSize) / Swift.max(elapsed, 1e-9)
+    self.init(
+      epoch: (step - 1) / c.evaluateEvery + 1, epochs: (c.steps + c.evaluateEvery - 1) / c.evaluateEvery, batch: done,
+      batchesPerEpoch: Swift.min(c.evaluateEvery, c.steps - intervalStart), samples: done * c.batchSize, loss: meanLoss, accuracy: nil,
+      elapsed: elapsed, samplesPerSecond: rate, secondsRemaining: Double((c.steps - step) * c.batchSize) / Swift.max(rate, 1e-9))
+  }
+}

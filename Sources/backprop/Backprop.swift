@@ -11,7 +11,7 @@ struct BackpropCommand: ParsableCommand {
     version: BackpropVersion.string,
     subcommands: [
       // The main job: train, evaluate and use models.
-      TrainCommand.self, EvalCommand.self, PredictCommand.self,
+      TrainCommand.self, EvalCommand.self, PredictCommand.self, LMCommand.self,
       // The study note's procedure and examples.
       StepCommand.self, ChainRuleCommand.self, VectorChainRuleCommand.self, JacobianShapesCommand.self, LinRegCommand.self,
       // Speed and environment.
