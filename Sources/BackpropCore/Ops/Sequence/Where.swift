@@ -41,9 +41,8 @@ extension Tensor {
   ///
   /// VJP: `∂L/∂a = where(c, g, 0)`, `∂L/∂b = where(c, 0, g)` (summed back over broadcast axes).
   public static func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
-    guard let ab = BroadcastPlan(a.shape, b.shape) else { broadcastFailure("where", a.shape, b.shape) }
-    guard let all = BroadcastPlan(condition.shape, ab.shape) else {
-      broadcastFailure("where", condition.shape, ab.shape)
+    guard let ab = BroadcastPlan(a.shape, b.shape), let all = BroadcastPlan(condition.shape, ab.shape) else {
+      opFailure("where", "condition \(condition.shape), a \(a.shape) and b \(b.shape) cannot be broadcast together")
     }
     let shape = all.shape
     let c = condition.shape == shape ? condition.detached()
