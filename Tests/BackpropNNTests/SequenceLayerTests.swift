@@ -82,11 +82,12 @@ import _BackpropTestSupport
   @Test func samplingWithTheCacheEqualsSamplingByRecomputation() throws {
     let (model, _) = try Self.loadedGPT(Double.self)
     var g1 = SeededGenerator(seed: 7), g2 = SeededGenerator(seed: 7)
-    // 12 new tokens from a 2-token prompt: runs past the context of 8, so the window slides.
+    // 12 new tokens from a 2-token prompt: runs past the context of 8, so the window slides
+    // (nanoGPT's crop to the last block_size tokens).
     let cached = model.sample(prompt: [1, 5], count: 12, temperature: 0.9, using: &g1)
     var tokens = [1, 5]
     for _ in 0..<12 {
-      let window = Array(tokens.suffix(tokens.count > 8 ? 7 : 8))
+      let window = Array(tokens.suffix(8))
       let row = model.logits([window]).scalars.suffix(11).map { $0 }
       tokens.append(GPT<Double>.draw(row, temperature: 0.9, using: &g2))
     }

@@ -75,8 +75,9 @@ public final class GPT<Scalar: TensorScalar>: Layer {
   }
 
   /// Continues `prompt` by `count` tokens drawn from softmax(logits / temperature), reading
-  /// each new token once through a key/value cache (the prefix is not recomputed). When the
-  /// context is full, the cache is rebuilt from the last `blockSize − 1` tokens. A token equal
+  /// each new token once through a key/value cache (the prefix is not recomputed). The model
+  /// sees the last `blockSize` tokens, as nanoGPT's `generate`: once the context is full, each
+  /// step recomputes that window (positions are learned, absolute). A token equal
   /// to `stopToken` ends the sample early (it is included). `temperature` 0 takes the argmax.
   public func sample(prompt: [Int], count: Int, temperature: Double = 1, stopToken: Int? = nil,
                      using generator: inout SeededGenerator) -> [Int] {
@@ -93,8 +94,10 @@ public final class GPT<Scalar: TensorScalar>: Layer {
         tokens.append(next)
         if next == stopToken { break }
         if cache.length >= configuration.blockSize {
+          // Learned absolute positions: a sliding window cannot reuse keys computed at other
+          // positions, so past the context each step reads the last `blockSize` tokens afresh.
           cache = KeyValueCache(layers: blocks.count)
-          window = Array(tokens.suffix(configuration.blockSize - 1))
+          window = Array(tokens.suffix(configuration.blockSize))
           last = logits([window], cache: cache)
         } else {
           last = logits([[next]], cache: cache)
