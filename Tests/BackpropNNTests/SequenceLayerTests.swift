@@ -119,3 +119,18 @@ import _BackpropTestSupport
     #expect(e.weight.grad!.scalars == [0, 0, 0, 2, 2, 2, 0, 0, 0, 0, 0, 0])
   }
 }
+
+@Suite struct SequenceSummaryTests {
+  @Test func gptSummaryCountsEveryParameterOnce() {
+    Random.seed(2)
+    let tied = GPT<Float>(GPTConfiguration(vocabularySize: 7, blockSize: 6, layers: 2, heads: 2, embedDimension: 4))
+    let s = tied.summary(sequenceLength: 5)
+    #expect(s.rows.count == 6)
+    #expect(s.totalParameters == tied.parameterCount)
+    #expect(s.rows.last!.outputShape == [1, 5, 7])
+    #expect(s.description.contains("lm_head (tied to wte)"))
+    let untied = GPT<Float>(GPTConfiguration(vocabularySize: 7, blockSize: 6, layers: 1, heads: 2, embedDimension: 4, tiedHead: false))
+    #expect(untied.summary().totalParameters == untied.parameterCount)
+    #expect(untied.namedParameters.last!.0 == "lm_head.weight")
+  }
+}
