@@ -134,3 +134,22 @@ import _BackpropTestSupport
     #expect(untied.namedParameters.last!.0 == "lm_head.weight")
   }
 }
+
+@Suite struct GPTFileTests {
+  @Test func saveAndReloadGivesTheSameLogits() throws {
+    Random.seed(4)
+    let model = GPT<Float>(GPTConfiguration(vocabularySize: 6, blockSize: 5, layers: 2, heads: 2, embedDimension: 4))
+    let url = temporaryFile("gpt.safetensors")
+    defer { try? FileManager.default.removeItem(at: url) }
+    try model.save(to: url, metadata: ["vocabulary": "abcdef"])
+    let loaded = try GPT<Float>(contentsOf: url)
+    #expect(loaded.configuration == model.configuration)
+    #expect(loaded.logits([[1, 2, 3]]).scalars == model.logits([[1, 2, 3]]).scalars)
+    #expect(try SafeTensorsFile(contentsOf: url).metadata["vocabulary"] == "abcdef")
+  }
+
+  @Test func fileWithoutConfigurationThrowsNamingFileAndKey() throws {
+    let error = try #require(throws: DataError.self) { try GPT<Float>(contentsOf: fixtureURL("torch_mlp.safetensors")) }
+    #expect("\(error)".contains("torch_mlp.safetensors") && "\(error)".contains("gpt.vocabularySize"), "\(error)")
+  }
+}
