@@ -3,12 +3,14 @@
 (2 layers, batch_first) and nn.GRU (2 layers, time first) with given initial states: the
 parameters (state-dict names), input, states, outputs, final states, and the gradients of
 L = sum(out * u) + sum(h_n * uh) (+ sum(c_n * uc)) for the input, initial states and parameters.
-The Swift side is RecurrentLayerTests.swift.
+Also Tests/BackpropNNTests/Fixtures/lstm_state_dict.safetensors: the same LSTM's state_dict
+(F64), to load by name. The Swift side is RecurrentLayerTests.swift.
 
     python3 Tools/make_recurrent_fixtures.py      # needs torch; the Swift tests never do
 """
 import json
 import os
+import struct
 
 import torch
 
@@ -18,6 +20,19 @@ torch.manual_seed(20261205)
 
 def t(x):
     return {"shape": list(x.shape), "data": [float(v) for v in x.detach().reshape(-1).tolist()]}
+
+
+def write_safetensors(path, tensors):
+    header, blobs, offset = {}, [], 0
+    for name in sorted(tensors):
+        data = tensors[name].detach().to(torch.float64).contiguous().numpy().tobytes()
+        header[name] = {"dtype": "F64", "shape": list(tensors[name].shape), "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * ((8 - len(text) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
 
 
 def case(module, x, states):
@@ -51,4 +66,5 @@ fixtures = {
 }
 with open(OUT, "w") as f:
     json.dump(fixtures, f, separators=(",", ":"))
+write_safetensors(os.path.join(os.path.dirname(OUT), "lstm_state_dict.safetensors"), lstm.state_dict())
 print("wrote", OUT, os.path.getsize(OUT), "bytes")

@@ -1,5 +1,6 @@
 import BackpropCore
 @testable import BackpropNN
+import BackpropIO
 import Foundation
 import Testing
 import _BackpropTestSupport
@@ -68,5 +69,20 @@ import _BackpropTestSupport
     let (y0, _) = gru(x, state: T.zeros([1, 2, 3]))
     #expect(y.scalars == y0.scalars)
     #expect(y.sliced(alongAxis: 1, 3..<4).scalars == h.scalars)
+  }
+
+  /// An `nn.LSTM` state dict written by PyTorch loads by name and gives PyTorch's output; a GRU
+  /// (wrong architecture) refuses it with one line naming the file and the tensor.
+  @Test func pytorchStateDictLoadsAndWrongArchitectureThrows() throws {
+    let c = try loadFixture("recurrent.json", as: [String: Case].self)["lstm"]!
+    let url = fixtureURL("lstm_state_dict.safetensors")
+    let lstm = LSTM<Double>(inputSize: 3, hiddenSize: 4, numLayers: 2, batchFirst: true)
+    try lstm.loadParameters(contentsOf: url)
+    let (y, _) = lstm(try c.input.tensor(), state: (try c.states[0].tensor(), try c.states[1].tensor()))
+    expectClose(y, try c.output.tensor(), .pytorchFixture, "output after loading the state dict")
+    let gru = GRU<Double>(inputSize: 3, hiddenSize: 4, numLayers: 2, batchFirst: true)
+    let error = try #require(throws: DataError.self) { try gru.loadParameters(contentsOf: url) }
+    #expect("\(error)".contains("lstm_state_dict.safetensors") && "\(error)".contains("weight_ih_l0"), "\(error)")
+    #expect(!"\(error)".contains("\n"))
   }
 }
