@@ -184,6 +184,12 @@ struct MisuseCase: Sendable, CustomTestStringConvertible {
     Self(op: "crossEntropy", words: ["crossEntropy", "target 4", "[2, 4]"]) {
       _ = T.crossEntropy(logits: T.zeros([2, 4]), targets: [0, 4])
     },
+    Self(op: "lstmCell", words: ["lstmCell", "[2, 3]", "[2, 4]", "[12, 3]"]) {
+      _ = T.lstmCell(T.zeros([2, 3]), h: T.zeros([2, 4]), c: T.zeros([2, 4]), weightIH: T.zeros([12, 3]), weightHH: T.zeros([16, 4]))
+    },
+    Self(op: "gruCell", words: ["gruCell", "[2, 3]", "[2, 4]", "[12, 5]"]) {
+      _ = T.gruCell(T.zeros([2, 3]), h: T.zeros([2, 4]), weightIH: T.zeros([12, 3]), weightHH: T.zeros([12, 5]))
+    },
   ]
 }
 
