@@ -85,4 +85,19 @@ import _BackpropTestSupport
     #expect("\(error)".contains("lstm_state_dict.safetensors") && "\(error)".contains("weight_ih_l0"), "\(error)")
     #expect(!"\(error)".contains("\n"))
   }
+
+  /// The README's "Sequence models" example, as written there.
+  @Test func readmeExampleRuns() {
+    let lstm = LSTM<Float>(inputSize: 8, hiddenSize: 16, numLayers: 2, batchFirst: true)
+    let x = Tensor<Float>.randomNormal([4, 10, 8])                     // [batch, T, features]
+    let (y, state) = lstm(x, state: nil)                               // y [4, 10, 16], state.h [2, 4, 16]
+    let gpt = GPT<Float>(GPTConfiguration(vocabularySize: 65, blockSize: 64, layers: 2, heads: 4, embedDimension: 64))
+    let logits = gpt.logits([[1, 2, 3]])                               // [1, 3, 65]
+    let loss = Tensor.crossEntropy(logits: logits, targets: [2, 3, 4])
+    loss.backward()
+    var generator = SeededGenerator(seed: 1)
+    let tokens = gpt.sample(prompt: [1], count: 20, temperature: 0.8, using: &generator)
+    #expect(y.shape == [4, 10, 16] && state.h.shape == [2, 4, 16] && logits.shape == [1, 3, 65])
+    #expect(tokens.count == 21 && gpt.tokenEmbedding.weight.grad != nil)
+  }
 }
