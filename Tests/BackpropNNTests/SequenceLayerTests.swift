@@ -153,3 +153,25 @@ import _BackpropTestSupport
     #expect("\(error)".contains("torch_mlp.safetensors") && "\(error)".contains("gpt.vocabularySize"), "\(error)")
   }
 }
+
+@Suite struct SequenceReadmeExampleTests {
+  /// The README's "Sequence models" example (file path changed to a scratch file).
+  @Test func readmeExampleRuns() throws {
+    let url = temporaryFile("gpt.safetensors")
+    defer { try? FileManager.default.removeItem(at: url) }
+    let config = GPTConfiguration(vocabularySize: 27, blockSize: 16, layers: 4, heads: 4, embedDimension: 64)
+    let model = GPT<Float>(config)
+    let x = [[0, 5, 12, 12, 15]], next = [5, 12, 12, 15, 0]
+    let loss = Tensor.crossEntropy(logits: model.logits(x), targets: next)
+    loss.backward()
+    var rng = SeededGenerator(seed: 1)
+    let tokens = model.sample(prompt: [0], count: 20, temperature: 0.8, stopToken: 0, using: &rng)
+    try model.save(to: url)
+    let again = try GPT<Float>(contentsOf: url)
+    #expect(abs(Double(loss.item) - Foundation.log(27.0)) < 0.2, "initial loss near ln 27: \(loss.item)")
+    #expect(model.parameters.allSatisfy { $0.grad != nil })
+    #expect(tokens.count >= 2 && tokens.count <= 21 && tokens.allSatisfy { (0..<27).contains($0) })
+    #expect(again.logits(x).scalars == model.logits(x).scalars)
+    #expect(model.summary(sequenceLength: 16).totalParameters == model.parameterCount)
+  }
+}
