@@ -41,7 +41,7 @@ public struct LanguageModelConfiguration: Codable, Sendable, Equatable {
   public init() {}
 
   /// The architectures this build can train.
-  public static let architectures = ["bigram"]
+  public static let architectures = ["bigram", "transformer", "lstm", "gru"]
 
   /// Checks every field; the message names the CLI option.
   /// - Throws: `TensorError.invalidArgument` with `op` the option, e.g. `--batch-size`.
@@ -69,6 +69,13 @@ public struct LanguageModelConfiguration: Codable, Sendable, Equatable {
     try validate()
     switch architecture {
     case "bigram": return BigramLanguageModel<Float>(vocabularySize: vocabularySize, contextLength: contextLength, using: &generator)
+    case "transformer":
+      Random.seed(seed)
+      return GPT<Float>(GPTConfiguration(vocabularySize: vocabularySize, blockSize: contextLength, layers: layers, heads: heads, embedDimension: embedding))
+    case "lstm", "gru":
+      Random.seed(seed)
+      return RecurrentLanguageModel<Float>(architecture: architecture, vocabularySize: vocabularySize, embedding: embedding, hidden: embedding,
+                                           layers: layers, contextLength: contextLength, using: &generator)
     default: throw TensorError.invalidArgument(op: "--arch", message: "'\(architecture)' is not one of \(Self.architectures.joined(separator: ", "))")
     }
   }

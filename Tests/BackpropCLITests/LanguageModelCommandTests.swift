@@ -48,6 +48,19 @@ import Testing
     #expect(record["steps"] as? Int == 40 && (record["history"] as? [Any])?.count == 4, "the resumed run kept its history")
   }
 
+  /// Every architecture trains, saves, samples and evaluates through the same commands.
+  @Test(arguments: ["transformer", "lstm", "gru"]) func everyArchitectureRunsEndToEnd(arch: String) throws {
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let corpus = try file("names.txt", words), model = directory.appendingPathComponent("\(arch).safetensors").path
+    let train = try runBackprop(["lm", "train", "--corpus", corpus, "--corpus-kind", "words", "--arch", arch, "--layers", "1", "--heads", "2",
+                                 "--embed", "8", "--context", "10", "--steps", "4", "--eval-every", "2", "--batch-size", "4", "--save", model, "--json"])
+    #expect(train.status == 0, "\(train.stderr)")
+    let sample = try runBackprop(["lm", "sample", "--model", model, "--count", "3", "--prompt", "a"])
+    #expect(sample.status == 0 && sample.stdout.split(separator: "\n").count == 3, "\(sample.stderr)")
+    let eval = try json(try runBackprop(["lm", "eval", "--model", model, "--json"]).stdout)
+    #expect((eval["testLoss"] as? Double ?? .nan).isFinite)
+  }
+
   /// Each mistake: one line on stderr starting `Error:`, a non-zero status, no trace.
   @Test func badInputGivesOneLine() throws {
     defer { try? FileManager.default.removeItem(at: directory) }

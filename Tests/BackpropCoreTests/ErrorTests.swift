@@ -171,6 +171,25 @@ struct MisuseCase: Sendable, CustomTestStringConvertible {
     .call("max") { _ = T(1).max(alongAxes: [0]) },
     .call("squeezingShape") { _ = T(1).squeezingShape(at: [0]) },
     .call("gatherRows") { _ = T(1).gatheringRows([0]) },
+    // Sequence ops: the message names the op and the shapes.
+    Self(op: "where", words: ["where", "[4]", "[3]"]) { _ = T.where(T.zeros([2, 3]), T.zeros([4]), T.zeros([3])) },
+    Self(op: "maskedFill", words: ["maskedFill", "[2, 4]", "[2, 3]"]) { _ = T.zeros([2, 3]).maskedFill(T.zeros([2, 4]), with: 1) },
+    Self(op: "embedding", words: ["embedding", "index 7", "[5, 3]"]) { _ = T.embedding([1, 7], weight: T.zeros([5, 3])) },
+    Self(op: "scaledDotProductAttention", words: ["scaledDotProductAttention", "[1, 2, 3, 4]", "[1, 2, 3, 5]"]) {
+      _ = T.scaledDotProductAttention(query: T.zeros([1, 2, 3, 4]), key: T.zeros([1, 2, 3, 5]), value: T.zeros([1, 2, 3, 4]))
+    },
+    Self(op: "crossEntropy", words: ["crossEntropy", "5 targets", "[2, 3, 4]"]) {
+      _ = T.crossEntropy(logits: T.zeros([2, 3, 4]), targets: [0, 1, 2, 3, 0])
+    },
+    Self(op: "crossEntropy", words: ["crossEntropy", "target 4", "[2, 4]"]) {
+      _ = T.crossEntropy(logits: T.zeros([2, 4]), targets: [0, 4])
+    },
+    Self(op: "lstmCell", words: ["lstmCell", "[2, 3]", "[2, 4]", "[12, 3]"]) {
+      _ = T.lstmCell(T.zeros([2, 3]), h: T.zeros([2, 4]), c: T.zeros([2, 4]), weightIH: T.zeros([12, 3]), weightHH: T.zeros([16, 4]))
+    },
+    Self(op: "gruCell", words: ["gruCell", "[2, 3]", "[2, 4]", "[12, 5]"]) {
+      _ = T.gruCell(T.zeros([2, 3]), h: T.zeros([2, 4]), weightIH: T.zeros([12, 3]), weightHH: T.zeros([12, 5]))
+    },
   ]
 }
 

@@ -76,7 +76,7 @@ enum OpTable {
   static let mm = "matmul(_:_:transposeA:transposeB:)"
 
   static let rows: [OpRow] = elementwise + reductions + linear + shapes + convolution + pooling + newActivations
-    + normalization
+    + normalization + sequence + recurrent
 
   static let elementwise: [OpRow] = [
     .unary("-(_:)", name: "negate", { -$0 }, { -$0 }, { -$0 }),

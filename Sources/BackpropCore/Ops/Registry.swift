@@ -31,6 +31,8 @@ public enum OpRegistry {
     Fold2D(kernel: 1, geometry: .init(stride: 1, padding: 0, dilation: 1, groups: 1), height: 0, width: 0),
     // Normalisation
     Normalize(kept: 0..<1, eps: 1e-5),
+    // Sequence models
+    Where(), ScaledDotProductAttention(), LSTMCellOp(), GRUCellOp(),
   ]
 
   /// The primitives' names (each op's `name`), e.g. to check that a graph uses only known ops.

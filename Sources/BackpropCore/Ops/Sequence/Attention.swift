@@ -1,0 +1,132 @@
+/// softmax(q·kᵀ·s + mask)·v for `q` `[…, Tq, d]`, `k` `[…, Tk, d]`, `v` `[…, Tk, dv]` with one
+/// leading shape, `s = 1/√d`, and a constant 4th input `blocked` `[…, Tq, Tk]` (1 = −∞).
+///
+/// One op with its own kernel (row maximum subtracted before `exp`, no score tensor kept), VJP
+/// and JVP. With P = softmax(S), S = q·kᵀ·s:
+///
+///     VJP: dv = Pᵀ·g,  dP = g·vᵀ,  dS = P ⊙ (dP − Σ_j dP ⊙ P),  dq = dS·k·s,  dk = dSᵀ·q·s
+///     JVP: Ṡ = (q̇·kᵀ + q·k̇ᵀ)·s,  Ṗ = P ⊙ (Ṡ − Σ_j P ⊙ Ṡ),  ẏ = Ṗ·v + P·v̇
+///
+/// Both are written with tensor ops (P is recomputed from q and k), so they differentiate again.
+struct ScaledDotProductAttention: Op {
+  var name: String { "scaledDotProductAttention" }
+
+  func forward<S>(_ inputs: [Tensor<S>]) -> (shape: [Int], scalars: [S]) {
+    let (q, k, v, blocked) = (inputs[0], inputs[1], inputs[2], inputs[3])
+    let r = q.rank, tq = q.shape[r - 2], d = q.shape[r - 1], tk = k.shape[r - 2], dv = v.shape[r - 1]
+    let groups = q.count / Swift.max(tq * d, 1)
+    let scale = S(1 / Double(d).squareRoot())
+    var out = [S](repeating: 0, count: groups * tq * dv)
+    var p = [S](repeating: 0, count: tk)
+    for g in 0..<groups {
+      for i in 0..<tq {
+        var m = -S.infinity
+        for j in 0..<tk {
+          if blocked.scalars[(g * tq + i) * tk + j] != 0 { p[j] = -.infinity; continue }
+          var dot: S = 0
+          for c in 0..<d { dot += q.scalars[(g * tq + i) * d + c] * k.scalars[(g * tk + j) * d + c] }
+          p[j] = dot * scale
+          m = Swift.max(m, p[j])
+        }
+        var z: S = 0
+        for j in 0..<tk { p[j] = S.exp(p[j] - m); z += p[j] }  // a fully blocked row: 0/0 = NaN, as PyTorch
+        let base = (g * tq + i) * dv
+        for j in 0..<tk where p[j] != 0 {
+          let w = p[j] / z
+          for c in 0..<dv { out[base + c] += w * v.scalars[(g * tk + j) * dv + c] }
+        }
+        if z == 0 { for c in 0..<dv { out[base + c] = .nan } }
+      }
+    }
+    return (Array(q.shape.dropLast()) + [dv], out)
+  }
+
+  /// P = softmax(q·kᵀ·s with blocked entries −∞), as tensor ops.
+  func probabilities<S>(_ c: BackwardContext<S>) -> (p: Tensor<S>, scale: Tensor<S>) {
+    let (q, k, blocked) = (c.inputs[0], c.inputs[1], c.inputs[3])
+    let scale = Tensor<S>(S(1 / Double(q.shape[q.rank - 1]).squareRoot()))
+    let s = Tensor.matmul(q, k, transposeB: true) * scale
+    return (Tensor.where(blocked, Tensor<S>(-S.infinity), s).softmax(alongAxis: -1), scale)
+  }
+
+  func vjp<S>(_ g: Tensor<S>, _ c: BackwardContext<S>) -> [Tensor<S>?] {
+    let (q, k, v) = (c.inputs[0], c.inputs[1], c.inputs[2])
+    let (p, scale) = probabilities(c)
+    let dv = c.needsGradient(2) ? Tensor.matmul(p, g, transposeA: true) : nil
+    guard c.needsGradient(0) || c.needsGradient(1) else { return [nil, nil, dv, nil] }
+    let dp = Tensor.matmul(g, v, transposeB: true)
+    let ds = p * (dp - (dp * p).sum(alongAxes: [-1], keepingDims: true)) * scale
+    return [c.needsGradient(0) ? Tensor.matmul(ds, k) : nil,
+            c.needsGradient(1) ? Tensor.matmul(ds, q, transposeA: true) : nil, dv, nil]
+  }
+
+  func jvp<S>(_ t: [Tensor<S>?], _ c: BackwardContext<S>) -> Tensor<S> {
+    let (q, k, v) = (c.inputs[0], c.inputs[1], c.inputs[2])
+    let (p, scale) = probabilities(c)
+    var y: Tensor<S>? = t[2].map { Tensor.matmul(p, $0) }
+    let sDot = tangentSum(t[0].map { Tensor.matmul($0, k, transposeB: true) }, t[1].map { Tensor.matmul(q, $0, transposeB: true) },
+                          like: p)
+    if t[0] != nil || t[1] != nil {
+      let s = sDot * scale
+      let pDot = p * (s - (p * s).sum(alongAxes: [-1], keepingDims: true))
+      let term = Tensor.matmul(pDot, v)
+      y = y.map { $0 + term } ?? term
+    }
+    return y ?? Tensor.zeros(c.output.shape)
+  }
+
+  func forwardFormula(_ n: [String]) -> String { "softmax(\(n[0])·\(n[1])ᵀ/√d)·\(n[2])" }
+  func gradientFormula(input k: Int, _ c: FormulaContext) -> GradientFormula {
+    switch k {
+    case 0: return GradientFormula("(P ⊙ (δ·\(c.inputNames[2])ᵀ − Σ P ⊙ δ·\(c.inputNames[2])ᵀ))·\(c.inputNames[1])/√d", .matrix, .dense)
+    case 1: return GradientFormula("(P ⊙ (δ·\(c.inputNames[2])ᵀ − Σ P ⊙ δ·\(c.inputNames[2])ᵀ))ᵀ·\(c.inputNames[0])/√d", .matrix, .dense)
+    case 2: return GradientFormula("Pᵀ·δ", .matrix, .kronecker)
+    default: return GradientFormula("none (the mask is a constant)", .other, .selection)
+    }
+  }
+}
+
+extension Tensor {
+  /// softmax(q·kᵀ/√d + mask)·v over `[batch, heads, T, d]` tensors (PyTorch's
+  /// `F.scaled_dot_product_attention`): one op with its own kernel, VJP and JVP (see
+  /// `ScaledDotProductAttention`); the softmax subtracts the row maximum before `exp`.
+  ///
+  /// - `query` `[…, Tq, d]`, `key` `[…, Tk, d]`, `value` `[…, Tk, dv]`; leading dimensions
+  ///   broadcast like `matmul`'s.
+  /// - `causal`: query `i` sees keys `j ≤ i + (Tk − Tq)`, i.e. the queries are the last `Tq`
+  ///   positions of the `Tk` keys (the same as PyTorch's `is_causal` when `Tq == Tk`, and what
+  ///   a key/value cache needs when `Tq < Tk`).
+  /// - `mask`: nonzero where a query may attend (PyTorch's boolean `attn_mask`), broadcasting
+  ///   to `[…, Tq, Tk]`. A fully masked row gives NaN, as in PyTorch.
+  ///
+  /// VJP: dv = Pᵀg, dP = g·vᵀ, dS = P ⊙ (dP − Σ dP ⊙ P), dq = dS·k/√d, dk = dSᵀ·q/√d.
+  public static func scaledDotProductAttention(
+    query: Tensor, key: Tensor, value: Tensor, causal: Bool = false, mask: Tensor? = nil
+  ) -> Tensor {
+    require(query.rank >= 2 && key.rank >= 2 && value.rank >= 2, "scaledDotProductAttention",
+            "query \(query.shape), key \(key.shape) and value \(value.shape) need rank ≥ 2")
+    let d = query.shape[query.rank - 1], tq = query.shape[query.rank - 2], tk = key.shape[key.rank - 2]
+    let dv = value.shape[value.rank - 1]
+    require(key.shape[key.rank - 1] == d && value.shape[value.rank - 2] == tk, "scaledDotProductAttention",
+            "query \(query.shape), key \(key.shape) and value \(value.shape) do not match ([…, T, d])")
+    let lead = [query, key, value].map { Array($0.shape.dropLast(2)) }
+    guard let ab = BroadcastPlan(lead[0], lead[1]), let all = BroadcastPlan(ab.shape, lead[2]) else {
+      opFailure("scaledDotProductAttention", "leading shapes of query \(query.shape), key \(key.shape), value \(value.shape) do not broadcast")
+    }
+    let outer = all.shape
+    var blocked = [Scalar](repeating: 0, count: tq * tk)
+    if causal { for i in 0..<tq { for j in 0..<tk where j > i + tk - tq { blocked[i * tk + j] = 1 } } }
+    var blockedTensor = Tensor(uncheckedShape: [tq, tk], scalars: blocked)
+    if let mask {
+      guard let plan = BroadcastPlan(mask.shape, outer + [tq, tk]), plan.shape == outer + [tq, tk] else {
+        opFailure("scaledDotProductAttention", "mask \(mask.shape) does not broadcast to the scores \(outer + [tq, tk])")
+      }
+      let m = mask.detached().broadcast(to: outer + [tq, tk])
+      let bb = blockedTensor.broadcast(to: outer + [tq, tk])
+      blockedTensor = Tensor(uncheckedShape: m.shape, scalars: zip(m.scalars, bb.scalars).map { $0 == 0 || $1 != 0 ? 1 : 0 })
+    }
+    let blockedFull = Tensor(uncheckedShape: outer + [tq, tk], scalars: blockedTensor.detached().broadcast(to: outer + [tq, tk]).scalars)
+    func full(_ x: Tensor, _ last: [Int]) -> Tensor { x.shape == outer + last ? x : x.broadcast(to: outer + last) }
+    return apply(ScaledDotProductAttention(), to: [full(query, [tq, d]), full(key, [tk, d]), full(value, [tk, dv]), blockedFull])
+  }
+}

@@ -1,0 +1,174 @@
+/// The nonlinear part of an LSTM cell (PyTorch's gate order i, f, g, o): from the gate
+/// pre-activations `G = x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh` `[B, 4H]` and the cell state `c`
+/// `[B, H]` to `[h′, c′]` concatenated along the last axis, `[B, 2H]`:
+///
+///     i = σ(G_i), f = σ(G_f), g = tanh(G_g), o = σ(G_o)
+///     c′ = f ⊙ c + i ⊙ g,   h′ = o ⊙ tanh(c′)
+///
+/// VJP (δh, δc the two halves of δ; τ = tanh(c′)):
+///     δc̃ = δc + δh ⊙ o ⊙ (1 − τ²)
+///     ∂G = [δc̃ ⊙ g ⊙ i(1−i), δc̃ ⊙ c ⊙ f(1−f), δc̃ ⊙ i ⊙ (1−g²), δh ⊙ τ ⊙ o(1−o)],  ∂c = δc̃ ⊙ f
+/// JVP: ċ′ = ḟ c + f ċ + i̇ g + i ġ (i̇ = i(1−i)Ġ_i, …), ḣ′ = ȯ τ + o (1 − τ²) ċ′.
+struct LSTMCellOp: Op {
+  var name: String { "lstmCell" }
+
+  func forward<S>(_ inputs: [Tensor<S>]) -> (shape: [Int], scalars: [S]) {
+    let (gates, c) = (inputs[0], inputs[1])
+    require(gates.rank == 2 && c.rank == 2 && gates.shape == [c.shape[0], 4 * c.shape[1]], "lstmCell",
+            "gates \(gates.shape) must be [B, 4H] for a cell state \(c.shape) [B, H]")
+    let (b, h) = (c.shape[0], c.shape[1])
+    var out = [S](repeating: 0, count: b * 2 * h)
+    func sigmoid(_ x: S) -> S { 1 / (1 + S.exp(-x)) }
+    for n in 0..<b {
+      for k in 0..<h {
+        let row = n * 4 * h
+        let i = sigmoid(gates.scalars[row + k]), f = sigmoid(gates.scalars[row + h + k])
+        let g = S.tanh(gates.scalars[row + 2 * h + k]), o = sigmoid(gates.scalars[row + 3 * h + k])
+        let cNext = f * c.scalars[n * h + k] + i * g
+        out[n * 2 * h + k] = o * S.tanh(cNext)
+        out[n * 2 * h + h + k] = cNext
+      }
+    }
+    return ([b, 2 * h], out)
+  }
+
+  /// i, f, g, o, τ = tanh(c′) as tensors of the inputs (so the VJP is differentiable again).
+  private func parts<S>(_ cx: BackwardContext<S>) -> (i: Tensor<S>, f: Tensor<S>, g: Tensor<S>, o: Tensor<S>, tau: Tensor<S>, cNext: Tensor<S>) {
+    let gates = cx.inputs[0], c = cx.inputs[1], h = c.shape[1]
+    let i = gates.sliced(alongAxis: 1, 0..<h).sigmoid(), f = gates.sliced(alongAxis: 1, h..<2 * h).sigmoid()
+    let g = gates.sliced(alongAxis: 1, 2 * h..<3 * h).tanh(), o = gates.sliced(alongAxis: 1, 3 * h..<4 * h).sigmoid()
+    let cNext = f * c + i * g
+    return (i, f, g, o, cNext.tanh(), cNext)
+  }
+
+  func vjp<S>(_ delta: Tensor<S>, _ cx: BackwardContext<S>) -> [Tensor<S>?] {
+    let h = cx.inputs[1].shape[1], axis = delta.rank - 1
+    let (i, f, g, o, tau, _) = parts(cx)
+    let dh = delta.sliced(alongAxis: axis, 0..<h), dc = delta.sliced(alongAxis: axis, h..<2 * h)
+    let dcTotal = dc + dh * o * (1 - tau * tau)
+    let dGates = Tensor.concatenated([dcTotal * g * i * (1 - i), dcTotal * cx.inputs[1] * f * (1 - f),
+                                      dcTotal * i * (1 - g * g), dh * tau * o * (1 - o)], alongAxis: axis)
+    return [cx.needsGradient(0) ? dGates : nil, cx.needsGradient(1) ? dcTotal * f : nil]
+  }
+
+  func jvp<S>(_ t: [Tensor<S>?], _ cx: BackwardContext<S>) -> Tensor<S> {
+    let h = cx.inputs[1].shape[1], zero = Tensor<S>(0)
+    let (i, f, g, o, tau, _) = parts(cx)
+    func part(_ k: Int) -> Tensor<S> { t[0]?.sliced(alongAxis: t[0]!.rank - 1, k * h..<(k + 1) * h) ?? zero }
+    let di = i * (1 - i) * part(0), df = f * (1 - f) * part(1), dg = (1 - g * g) * part(2), dOut = o * (1 - o) * part(3)
+    let dcNext = df * cx.inputs[1] + f * (t[1] ?? zero) + di * g + i * dg
+    let dhNext = dOut * tau + o * (1 - tau * tau) * dcNext
+    let shape = cx.output.shape
+    return Tensor.concatenated([dhNext.broadcast(to: [shape[0], h]), dcNext.broadcast(to: [shape[0], h])], alongAxis: 1)
+  }
+
+  func forwardFormula(_ n: [String]) -> String { "lstmCell(gates: \(n[0]), c: \(n[1]))" }
+  func gradientFormula(input k: Int, _ c: FormulaContext) -> GradientFormula {
+    k == 0 ? GradientFormula("[δc̃⊙g⊙i(1−i), δc̃⊙c⊙f(1−f), δc̃⊙i⊙(1−g²), δh⊙τ⊙o(1−o)], δc̃ = δc + δh⊙o⊙(1−τ²)", .other, .dense)
+      : GradientFormula("(δc + δh⊙o⊙(1−τ²)) ⊙ f", .hadamard, .diagonal)
+  }
+}
+
+/// The nonlinear part of a GRU cell (PyTorch's gate order r, z, n): from `a = x·W_ihᵀ + b_ih`
+/// `[B, 3H]`, `b = h·W_hhᵀ + b_hh` `[B, 3H]` and the state `h` `[B, H]` to
+///
+///     r = σ(a_r + b_r), z = σ(a_z + b_z), n = tanh(a_n + r ⊙ b_n),  h′ = (1 − z) ⊙ n + z ⊙ h
+///
+/// VJP: δn = δ(1−z)(1−n²), δr = δn ⊙ b_n ⊙ r(1−r), δz = δ ⊙ (h − n) ⊙ z(1−z);
+/// ∂a = [δr, δz, δn], ∂b = [δr, δz, δn ⊙ r], ∂h = δ ⊙ z.
+/// JVP: ṙ = r(1−r)(ȧ_r + ḃ_r), ż = z(1−z)(ȧ_z + ḃ_z), ṅ = (1−n²)(ȧ_n + ṙ b_n + r ḃ_n),
+/// ḣ′ = (h − n) ż + (1 − z) ṅ + z ḣ.
+struct GRUCellOp: Op {
+  var name: String { "gruCell" }
+
+  func forward<S>(_ inputs: [Tensor<S>]) -> (shape: [Int], scalars: [S]) {
+    let (a, bh, state) = (inputs[0], inputs[1], inputs[2])
+    require(state.rank == 2 && a.shape == [state.shape[0], 3 * state.shape[1]] && bh.shape == a.shape, "gruCell",
+            "input gates \(a.shape) and hidden gates \(bh.shape) must be [B, 3H] for a state \(state.shape) [B, H]")
+    let (b, h) = (state.shape[0], state.shape[1])
+    var out = [S](repeating: 0, count: b * h)
+    func sigmoid(_ x: S) -> S { 1 / (1 + S.exp(-x)) }
+    for m in 0..<b {
+      for k in 0..<h {
+        let row = m * 3 * h
+        let r = sigmoid(a.scalars[row + k] + bh.scalars[row + k])
+        let z = sigmoid(a.scalars[row + h + k] + bh.scalars[row + h + k])
+        let n = S.tanh(a.scalars[row + 2 * h + k] + r * bh.scalars[row + 2 * h + k])
+        out[m * h + k] = (1 - z) * n + z * state.scalars[m * h + k]
+      }
+    }
+    return ([b, h], out)
+  }
+
+  private func parts<S>(_ cx: BackwardContext<S>) -> (r: Tensor<S>, z: Tensor<S>, n: Tensor<S>, bn: Tensor<S>) {
+    let a = cx.inputs[0], b = cx.inputs[1], h = cx.inputs[2].shape[1]
+    let r = (a.sliced(alongAxis: 1, 0..<h) + b.sliced(alongAxis: 1, 0..<h)).sigmoid()
+    let z = (a.sliced(alongAxis: 1, h..<2 * h) + b.sliced(alongAxis: 1, h..<2 * h)).sigmoid()
+    let bn = b.sliced(alongAxis: 1, 2 * h..<3 * h)
+    let n = (a.sliced(alongAxis: 1, 2 * h..<3 * h) + r * bn).tanh()
+    return (r, z, n, bn)
+  }
+
+  func vjp<S>(_ delta: Tensor<S>, _ cx: BackwardContext<S>) -> [Tensor<S>?] {
+    let (r, z, n, bn) = parts(cx), state = cx.inputs[2], axis = delta.rank - 1
+    let dn = delta * (1 - z) * (1 - n * n)
+    let dr = dn * bn * r * (1 - r), dz = delta * (state - n) * z * (1 - z)
+    return [cx.needsGradient(0) ? Tensor.concatenated([dr, dz, dn], alongAxis: axis) : nil,
+            cx.needsGradient(1) ? Tensor.concatenated([dr, dz, dn * r], alongAxis: axis) : nil,
+            cx.needsGradient(2) ? delta * z : nil]
+  }
+
+  func jvp<S>(_ t: [Tensor<S>?], _ cx: BackwardContext<S>) -> Tensor<S> {
+    let (r, z, n, bn) = parts(cx), state = cx.inputs[2], h = state.shape[1], zero = Tensor<S>(0)
+    func part(_ x: Tensor<S>?, _ k: Int) -> Tensor<S> { x?.sliced(alongAxis: 1, k * h..<(k + 1) * h) ?? zero }
+    let dr = r * (1 - r) * (part(t[0], 0) + part(t[1], 0))
+    let dz = z * (1 - z) * (part(t[0], 1) + part(t[1], 1))
+    let dn = (1 - n * n) * (part(t[0], 2) + dr * bn + r * part(t[1], 2))
+    return ((state - n) * dz + (1 - z) * dn + z * (t[2] ?? zero)).broadcast(to: cx.output.shape)
+  }
+
+  func forwardFormula(_ n: [String]) -> String { "gruCell(\(n[0]), \(n[1]), h: \(n[2]))" }
+  func gradientFormula(input k: Int, _ c: FormulaContext) -> GradientFormula {
+    switch k {
+    case 0: return GradientFormula("[δr, δz, δn], δn = δ(1−z)(1−n²), δr = δn⊙b_n⊙r(1−r), δz = δ(h−n)z(1−z)", .other, .dense)
+    case 1: return GradientFormula("[δr, δz, δn ⊙ r]", .other, .dense)
+    default: return GradientFormula("δ ⊙ z", .hadamard, .diagonal)
+    }
+  }
+}
+
+extension Tensor {
+  /// One LSTM step (PyTorch's `nn.LSTMCell`, gates i, f, g, o) for `input` `[B, I]`, state
+  /// `h`, `c` `[B, H]`, weights `weightIH` `[4H, I]`, `weightHH` `[4H, H]` and optional biases
+  /// `[4H]`. The projections are `matmul`s; the gate nonlinearity is the `lstmCell` op with its
+  /// own VJP and JVP. Returns `(h′, c′)`.
+  public static func lstmCell(_ input: Tensor, h: Tensor, c: Tensor, weightIH: Tensor, weightHH: Tensor,
+                              biasIH: Tensor? = nil, biasHH: Tensor? = nil) -> (h: Tensor, c: Tensor) {
+    require(input.rank == 2 && h.rank == 2 && c.shape == h.shape && h.shape[0] == input.shape[0]
+              && weightIH.shape == [4 * h.shape[1], input.shape[1]] && weightHH.shape == [4 * h.shape[1], h.shape[1]],
+            "lstmCell", "input \(input.shape), h \(h.shape), c \(c.shape), weightIH \(weightIH.shape), weightHH \(weightHH.shape) do not fit ([B, I], [B, H], [B, H], [4H, I], [4H, H])")
+    let gates = project(input, weightIH, biasIH) + project(h, weightHH, biasHH)
+    let both = apply(LSTMCellOp(), to: [gates, c])
+    let size = h.shape[1]
+    return (both.sliced(alongAxis: 1, 0..<size), both.sliced(alongAxis: 1, size..<2 * size))
+  }
+
+  /// One GRU step (PyTorch's `nn.GRUCell`, gates r, z, n with n = tanh(W_in x + b_in +
+  /// r ⊙ (W_hn h + b_hn))) for `input` `[B, I]`, `h` `[B, H]`, `weightIH` `[3H, I]`, `weightHH`
+  /// `[3H, H]`, biases `[3H]`. The projections are `matmul`s; the rest is the `gruCell` op.
+  public static func gruCell(_ input: Tensor, h: Tensor, weightIH: Tensor, weightHH: Tensor,
+                             biasIH: Tensor? = nil, biasHH: Tensor? = nil) -> Tensor {
+    require(input.rank == 2 && h.rank == 2 && h.shape[0] == input.shape[0]
+              && weightIH.shape == [3 * h.shape[1], input.shape[1]] && weightHH.shape == [3 * h.shape[1], h.shape[1]],
+            "gruCell", "input \(input.shape), h \(h.shape), weightIH \(weightIH.shape), weightHH \(weightHH.shape) do not fit ([B, I], [B, H], [3H, I], [3H, H])")
+    return apply(GRUCellOp(), to: [project(input, weightIH, biasIH), project(h, weightHH, biasHH), h])
+  }
+
+  /// x·Wᵀ (+ b).
+  private static func project(_ x: Tensor, _ w: Tensor, _ b: Tensor?) -> Tensor {
+    let y = Tensor.matmul(x, w, transposeB: true)
+    guard let b else { return y }
+    require(b.shape == [w.shape[0]], "rnnCell", "bias \(b.shape) must be [\(w.shape[0])] for weight \(w.shape)")
+    return y + b
+  }
+}

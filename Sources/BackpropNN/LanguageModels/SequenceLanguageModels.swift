@@ -1,0 +1,74 @@
+import BackpropCore
+
+/// The transformer of `backprop lm --arch transformer`: a `GPT` (pre-norm blocks, learned
+/// positions, head tied to the token embedding) read as a `LanguageModel`; sampling uses its
+/// key/value cache.
+extension GPT: LanguageModel {
+  /// `transformer`.
+  public var architecture: String { "transformer" }
+  /// The token embedding's rows.
+  public var vocabularySize: Int { configuration.vocabularySize }
+  /// The block size (learned positions).
+  public var contextLength: Int { configuration.blockSize }
+
+  /// `(batchSize, T, V)` logits for row-major `tokens`.
+  public func logits(_ tokens: [Int], batchSize: Int) -> Tensor<Scalar> {
+    require(batchSize > 0 && tokens.count % batchSize == 0, "GPT", "\(tokens.count) tokens do not split into \(batchSize) rows")
+    let t = tokens.count / batchSize
+    return logits((0..<batchSize).map { Array(tokens[$0 * t..<($0 + 1) * t]) })
+  }
+
+  /// The new tokens of `GPT.sample` (key/value cache; the prefix is read once).
+  public func sample(
+    prompt: [Int], maxNewTokens: Int, temperature: Double, stopToken: Int?, using generator: inout SeededGenerator
+  ) -> [Int] {
+    Array(sample(prompt: prompt, count: maxNewTokens, temperature: temperature, stopToken: stopToken, using: &generator)
+      .dropFirst(prompt.count))
+  }
+}
+
+/// A recurrent character model: token embedding → `LSTM` or `GRU` (batch first) → linear head,
+/// as makemore's RNN. Parameter names: `embedding.weight`, `rnn.<PyTorch names>`, `head.weight`,
+/// `head.bias`.
+public final class RecurrentLanguageModel<Scalar: TensorScalar>: LanguageModel {
+  /// `lstm` or `gru`.
+  public let architecture: String
+  /// Token embedding `(V, E)`.
+  public let embedding: Embedding<Scalar>
+  /// The recurrent stack.
+  public let rnn: any Layer<Scalar>
+  /// Output head `(V, H)`.
+  public let head: Linear<Scalar>
+  /// The training context (a recurrent model reads any length).
+  public let contextLength: Int
+  /// Training mode.
+  public var isTraining = true
+  /// `V`.
+  public var vocabularySize: Int { embedding.vocabularySize }
+
+  /// A new model; `architecture` is `lstm` or `gru`. Weights come from `generator` (head) and the
+  /// global generator (embedding, recurrent layers), which the caller seeds.
+  public init(architecture: String, vocabularySize: Int, embedding e: Int, hidden h: Int, layers: Int, contextLength: Int,
+              using generator: inout SeededGenerator) {
+    require(architecture == "lstm" || architecture == "gru", "RecurrentLanguageModel", "architecture must be lstm or gru, got \(architecture)")
+    self.architecture = architecture
+    embedding = Embedding(vocabularySize, e)
+    rnn = architecture == "lstm" ? LSTM<Scalar>(inputSize: e, hiddenSize: h, numLayers: layers, batchFirst: true)
+      : GRU<Scalar>(inputSize: e, hiddenSize: h, numLayers: layers, batchFirst: true)
+    head = Linear(h, vocabularySize, using: &generator)
+    self.contextLength = contextLength
+  }
+
+  /// `(batchSize, T, V)` logits.
+  public func logits(_ tokens: [Int], batchSize: Int) -> Tensor<Scalar> {
+    require(batchSize > 0 && tokens.count % batchSize == 0, "RecurrentLanguageModel", "\(tokens.count) tokens do not split into \(batchSize) rows")
+    let x = embedding(indices: tokens, shape: [batchSize, tokens.count / batchSize])
+    return head(rnn(x))
+  }
+
+  /// `embedding.*`, `rnn.*`, `head.*`.
+  public var namedParameters: [(String, Tensor<Scalar>)] {
+    embedding.namedParameters.map { ("embedding.\($0.0)", $0.1) } + rnn.namedParameters.map { ("rnn.\($0.0)", $0.1) }
+      + head.namedParameters.map { ("head.\($0.0)", $0.1) }
+  }
+}

@@ -1,0 +1,144 @@
+import BackpropCore
+
+/// The loop shared by `LSTM` and `GRU`: `numLayers` stacked cells run over time, layer by layer.
+/// `input` is `[T, B, I]` (or `[B, T, I]` when `batchFirst`); `states` holds, per state tensor
+/// (h, or h and c), a `[numLayers, B, H]` tensor or `nil` for zeros. Returns the last layer's
+/// outputs `[T, B, H]` (or `[B, T, H]`) and the final states, each `[numLayers, B, H]`.
+func runRecurrent<Scalar>(
+  _ input: Tensor<Scalar>, states: [Tensor<Scalar>?], layerName: String, inputSize: Int, hiddenSize: Int,
+  numLayers: Int, batchFirst: Bool, step: (_ layer: Int, _ x: Tensor<Scalar>, _ state: [Tensor<Scalar>]) -> [Tensor<Scalar>]
+) -> (output: Tensor<Scalar>, states: [Tensor<Scalar>]) {
+  require(input.rank == 3 && input.shape[2] == inputSize, layerName,
+          "input \(input.shape) must be \(batchFirst ? "[batch, T, \(inputSize)]" : "[T, batch, \(inputSize)]")")
+  let timeAxis = batchFirst ? 1 : 0, batch = input.shape[batchFirst ? 0 : 1], steps = input.shape[timeAxis]
+  for case let s? in states {
+    require(s.shape == [numLayers, batch, hiddenSize], layerName,
+            "initial state \(s.shape) must be [\(numLayers), \(batch), \(hiddenSize)] for input \(input.shape)")
+  }
+  var sequence = (0..<steps).map { input.sliced(alongAxis: timeAxis, $0..<$0 + 1).reshaped(to: [batch, inputSize]) }
+  var finals: [[Tensor<Scalar>]] = states.map { _ in [] }
+  for layer in 0..<numLayers {
+    var state = states.map { s in
+      s.map { $0.sliced(alongAxis: 0, layer..<layer + 1).reshaped(to: [batch, hiddenSize]) }
+        ?? Tensor<Scalar>.zeros([batch, hiddenSize])
+    }
+    for t in 0..<steps {
+      state = step(layer, sequence[t], state)
+      sequence[t] = state[0]
+    }
+    for k in state.indices { finals[k].append(state[k].reshaped(to: [1, batch, hiddenSize])) }
+  }
+  let output = Tensor.concatenated(sequence.map { $0.reshaped(to: batchFirst ? [batch, 1, hiddenSize] : [1, batch, hiddenSize]) },
+                                   alongAxis: timeAxis)
+  return (output, finals.map { Tensor.concatenated($0, alongAxis: 0) })
+}
+
+/// Per layer k: `weight_ih_lk` `[G·H, in]`, `weight_hh_lk` `[G·H, H]`, `bias_ih_lk`, `bias_hh_lk`
+/// `[G·H]` (G gates), drawn from U(−1/√H, 1/√H) like PyTorch's.
+func recurrentWeights<Scalar: TensorScalar>(gates: Int, inputSize: Int, hiddenSize: Int, numLayers: Int, bias: Bool)
+  -> [(String, Tensor<Scalar>)] {
+  let bound = Scalar(1 / Double(hiddenSize).squareRoot())
+  var p: [(String, Tensor<Scalar>)] = []
+  for k in 0..<numLayers {
+    let inSize = k == 0 ? inputSize : hiddenSize
+    func draw(_ shape: [Int]) -> Tensor<Scalar> { Tensor.randomUniform(shape, low: -bound, high: bound, requiresGrad: true) }
+    p.append(("weight_ih_l\(k)", draw([gates * hiddenSize, inSize])))
+    p.append(("weight_hh_l\(k)", draw([gates * hiddenSize, hiddenSize])))
+    if bias {
+      p.append(("bias_ih_l\(k)", draw([gates * hiddenSize])))
+      p.append(("bias_hh_l\(k)", draw([gates * hiddenSize])))
+    }
+  }
+  return p
+}
+
+/// A multi-layer LSTM (PyTorch's `nn.LSTM`, gates i, f, g, o), each step one `lstmCell` op.
+///
+/// Input `[T, batch, inputSize]`, or `[batch, T, inputSize]` with `batchFirst`. Parameters
+/// with PyTorch's names, per layer k: `weight_ih_lk` `[4H, in]`, `weight_hh_lk` `[4H, H]`,
+/// `bias_ih_lk`, `bias_hh_lk` `[4H]`, so an `nn.LSTM` state dict loads with `loadParameters`.
+public final class LSTM<Scalar: TensorScalar>: Layer {
+  public let inputSize: Int
+  public let hiddenSize: Int
+  public let numLayers: Int
+  public let batchFirst: Bool
+  public let hasBias: Bool
+  public let namedParameters: [(String, Tensor<Scalar>)]
+  public var isTraining = true
+
+  /// Weights from U(−1/√hiddenSize, 1/√hiddenSize) with the global generator, as PyTorch.
+  public init(inputSize: Int, hiddenSize: Int, numLayers: Int = 1, bias: Bool = true, batchFirst: Bool = false) {
+    require(inputSize > 0 && hiddenSize > 0 && numLayers > 0, "LSTM",
+            "needs positive sizes, got inputSize \(inputSize), hiddenSize \(hiddenSize), numLayers \(numLayers)")
+    (self.inputSize, self.hiddenSize, self.numLayers, self.batchFirst, hasBias) = (inputSize, hiddenSize, numLayers, batchFirst, bias)
+    namedParameters = recurrentWeights(gates: 4, inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias)
+  }
+
+  /// Runs over the whole sequence from `state` (`h0`, `c0`, each `[numLayers, batch, H]`; zeros
+  /// when `nil`). Returns the last layer's `h` at every step (`[T, batch, H]`, or `[batch, T, H]`
+  /// with `batchFirst`) and the final `(h, c)`, each `[numLayers, batch, H]`.
+  public func callAsFunction(_ input: Tensor<Scalar>, state: (h: Tensor<Scalar>, c: Tensor<Scalar>)?)
+    -> (output: Tensor<Scalar>, state: (h: Tensor<Scalar>, c: Tensor<Scalar>)) {
+    let per = hasBias ? 4 : 2
+    let (output, finals) = runRecurrent(
+      input, states: [state?.h, state?.c], layerName: "LSTM", inputSize: inputSize, hiddenSize: hiddenSize,
+      numLayers: numLayers, batchFirst: batchFirst
+    ) { layer, x, s in
+      let p = namedParameters[(layer * per)..<(layer * per + per)].map(\.1)
+      let (h, c) = Tensor.lstmCell(x, h: s[0], c: s[1], weightIH: p[0], weightHH: p[1],
+                                   biasIH: hasBias ? p[2] : nil, biasHH: hasBias ? p[3] : nil)
+      return [h, c]
+    }
+    return (output, (finals[0], finals[1]))
+  }
+
+  /// The outputs only, from a zero state.
+  public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> { callAsFunction(input, state: nil).output }
+
+  public var summaryName: String { "LSTM(\(inputSize), \(hiddenSize), layers: \(numLayers))" }
+}
+
+/// A multi-layer GRU (PyTorch's `nn.GRU`, gates r, z, n with
+/// n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))), each step one `gruCell` op.
+///
+/// Input `[T, batch, inputSize]`, or `[batch, T, inputSize]` with `batchFirst`. Parameters
+/// with PyTorch's names, per layer k: `weight_ih_lk` `[3H, in]`, `weight_hh_lk` `[3H, H]`,
+/// `bias_ih_lk`, `bias_hh_lk` `[3H]`.
+public final class GRU<Scalar: TensorScalar>: Layer {
+  public let inputSize: Int
+  public let hiddenSize: Int
+  public let numLayers: Int
+  public let batchFirst: Bool
+  public let hasBias: Bool
+  public let namedParameters: [(String, Tensor<Scalar>)]
+  public var isTraining = true
+
+  /// Weights from U(−1/√hiddenSize, 1/√hiddenSize) with the global generator, as PyTorch.
+  public init(inputSize: Int, hiddenSize: Int, numLayers: Int = 1, bias: Bool = true, batchFirst: Bool = false) {
+    require(inputSize > 0 && hiddenSize > 0 && numLayers > 0, "GRU",
+            "needs positive sizes, got inputSize \(inputSize), hiddenSize \(hiddenSize), numLayers \(numLayers)")
+    (self.inputSize, self.hiddenSize, self.numLayers, self.batchFirst, hasBias) = (inputSize, hiddenSize, numLayers, batchFirst, bias)
+    namedParameters = recurrentWeights(gates: 3, inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias)
+  }
+
+  /// Runs over the whole sequence from `h0` `[numLayers, batch, H]` (zeros when `nil`). Returns
+  /// the last layer's `h` at every step and the final `h`, `[numLayers, batch, H]`.
+  public func callAsFunction(_ input: Tensor<Scalar>, state h0: Tensor<Scalar>?)
+    -> (output: Tensor<Scalar>, state: Tensor<Scalar>) {
+    let per = hasBias ? 4 : 2
+    let (output, finals) = runRecurrent(
+      input, states: [h0], layerName: "GRU", inputSize: inputSize, hiddenSize: hiddenSize,
+      numLayers: numLayers, batchFirst: batchFirst
+    ) { layer, x, s in
+      let p = namedParameters[(layer * per)..<(layer * per + per)].map(\.1)
+      return [Tensor.gruCell(x, h: s[0], weightIH: p[0], weightHH: p[1],
+                             biasIH: hasBias ? p[2] : nil, biasHH: hasBias ? p[3] : nil)]
+    }
+    return (output, finals[0])
+  }
+
+  /// The outputs only, from a zero state.
+  public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> { callAsFunction(input, state: nil).output }
+
+  public var summaryName: String { "GRU(\(inputSize), \(hiddenSize), layers: \(numLayers))" }
+}
