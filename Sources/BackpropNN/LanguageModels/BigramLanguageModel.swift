@@ -35,4 +35,8 @@ public final class BigramLanguageModel<Scalar: TensorScalar>: LanguageModel {
 
   /// `weight`.
   public var namedParameters: [(String, Tensor<Scalar>)] { [("weight", weight)] }
+  /// The trainable tensors, in the order of `namedParameters`.
+  public var parameters: [Tensor<Scalar>] { namedParameters.map(\.1) }
+  /// The number of trainable scalars.
+  public var parameterCount: Int { namedParameters.reduce(0) { $0 + $1.1.count } }
 }

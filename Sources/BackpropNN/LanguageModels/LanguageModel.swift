@@ -19,6 +19,10 @@ public protocol LanguageModel<Scalar>: AnyObject {
   func logits(_ tokens: [Int], batchSize: Int) -> Tensor<Scalar>
   /// The trainable tensors with PyTorch-style names, in a fixed order (the state dict).
   var namedParameters: [(String, Tensor<Scalar>)] { get }
+  /// The trainable tensors, in the order of `namedParameters` (`Layer`'s, for models that are layers).
+  var parameters: [Tensor<Scalar>] { get }
+  /// The number of trainable scalars.
+  var parameterCount: Int { get }
   /// Training or evaluation mode (dropout).
   var isTraining: Bool { get set }
   /// Continues `prompt` by up to `maxNewTokens` tokens drawn from `softmax(logits / temperature)`,
@@ -32,12 +36,6 @@ public protocol LanguageModel<Scalar>: AnyObject {
 }
 
 extension LanguageModel {
-  /// The trainable tensors, in the order of `namedParameters`.
-  public var parameters: [Tensor<Scalar>] { namedParameters.map(\.1) }
-
-  /// The number of trainable scalars.
-  public var parameterCount: Int { namedParameters.reduce(0) { $0 + $1.1.count } }
-
   /// Windowed sampling: the last `contextLength` tokens in, one token out, repeated.
   public func sample(
     prompt: [Int], maxNewTokens: Int, temperature: Double, stopToken: Int?, using generator: inout SeededGenerator

@@ -71,4 +71,8 @@ public final class RecurrentLanguageModel<Scalar: TensorScalar>: LanguageModel {
     embedding.namedParameters.map { ("embedding.\($0.0)", $0.1) } + rnn.namedParameters.map { ("rnn.\($0.0)", $0.1) }
       + head.namedParameters.map { ("head.\($0.0)", $0.1) }
   }
+  /// The trainable tensors, in the order of `namedParameters`.
+  public var parameters: [Tensor<Scalar>] { namedParameters.map(\.1) }
+  /// The number of trainable scalars.
+  public var parameterCount: Int { namedParameters.reduce(0) { $0 + $1.1.count } }
 }
