@@ -78,29 +78,20 @@ extension Sequential {
 }
 
 extension Sequential {
-  /// Throws unless samples of shape `featureShape` fit the model: each `Linear` layer must get
-  /// the features it takes, following the shape through the layers (activations and dropout keep
-  /// it, `Flatten` joins its axes, `Linear` sets the last one; a layer without a spec ends the
-  /// check). Call it where data from outside meets a model: a layer called on the wrong width
-  /// stops the program instead of throwing.
+  /// Throws unless samples of shape `featureShape` fit the model, following the shape through
+  /// the layers with `LayerSpec.outputShape(for:)` (a layer without a spec ends the check).
+  /// Call it where data from outside meets a model: a layer called on the wrong shape stops the
+  /// program instead of throwing.
   /// - Throws: `TensorError.shapeMismatch` naming the layer and the shapes.
   public func checkInput(shape featureShape: [Int]) throws {
     var shape = featureShape
     for (i, layer) in layers.enumerated() {
-      switch layer.spec {
-      case let .linear(inputSize, outputSize, _)?:
-        guard shape.last == inputSize else {
-          throw TensorError.shapeMismatch(
-            op: "Sequential", lhs: [1] + featureShape, rhs: [outputSize, inputSize],
-            reason: "layer \(i) (\(layer.summaryName)) takes \(inputSize) features but gets shape \(shape)")
-        }
-        shape[shape.count - 1] = outputSize
-      case .flatten?:
-        shape = [shape.reduce(1, *)]
-      case .some:
-        continue
-      case nil:
-        return
+      guard let spec = layer.spec else { return }
+      do {
+        shape = try spec.outputShape(for: shape)
+      } catch let TensorError.shapeMismatch(_, _, rhs, reason) {
+        throw TensorError.shapeMismatch(op: "Sequential", lhs: [1] + featureShape, rhs: rhs,
+                                        reason: "layer \(i) (\(layer.summaryName)): \(reason)")
       }
     }
   }
