@@ -79,6 +79,36 @@ void bp_blas_dgemm(int backend, int threads, int transA, int transB, int m, int 
                    double alpha, const double *a, int lda, const double *b, int ldb,
                    double beta, double *c, int ldc);
 
+// MARK: - MPI (mpi_loader.c)
+
+// Open MPI 4 loaded with dlopen at run time; calls return the MPI error code (0 = success).
+enum bp_mpi_type { BP_MPI_FLOAT = 0, BP_MPI_DOUBLE = 1, BP_MPI_INT64 = 2, BP_MPI_BYTE = 3 };
+enum bp_mpi_op { BP_MPI_SUM = 0, BP_MPI_MAX = 1 };
+/// Returned by `bp_mpi_wait` when the request did not finish in time (a lost rank).
+#define BP_MPI_TIMED_OUT (-100)
+/// Loads libmpi.so.40 (once, RTLD_GLOBAL); returns 1 when it is Open MPI with every symbol used.
+int bp_mpi_available(void);
+/// Why `bp_mpi_available` is 0, in one line (empty when it is 1).
+const char *bp_mpi_problem(void);
+/// MPI_Get_library_version into `buffer`; returns its length or -1.
+int bp_mpi_library_version(char *buffer, int capacity);
+/// MPI_Init_thread (FUNNELED) unless already initialized, errors returned (not aborting); rank, size.
+int bp_mpi_init(int *rank, int *size);
+/// MPI_Bcast on MPI_COMM_WORLD.
+int bp_mpi_broadcast(void *data, int count, int type, int root);
+/// In-place MPI_Allreduce on MPI_COMM_WORLD.
+int bp_mpi_allreduce(void *data, int count, int type, int op);
+/// In-place MPI_Iallreduce on MPI_COMM_WORLD; `*request` is handed to `bp_mpi_wait`.
+int bp_mpi_iallreduce(void *data, int count, int type, int op, void **request);
+/// Polls MPI_Test until done (0), an MPI error (its code), or `timeout_seconds` (BP_MPI_TIMED_OUT).
+int bp_mpi_wait(void **request, double timeout_seconds);
+/// MPI_Barrier on MPI_COMM_WORLD.
+int bp_mpi_barrier(void);
+/// MPI_Abort on MPI_COMM_WORLD (ends every rank).
+void bp_mpi_abort(int code);
+/// MPI_Finalize if initialized and not yet finalized.
+void bp_mpi_finalize(void);
+
 // MARK: - Own packed GEMM
 
 /// One task of a parallel loop: `body(arg, index)`.

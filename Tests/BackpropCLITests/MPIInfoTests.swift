@@ -1,0 +1,57 @@
+import Backprop
+import Foundation
+import Testing
+
+/// `mpirun` on PATH, or nil (then the MPI tests are skipped, saying why).
+func mpirunPath() -> String? {
+  let paths = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":")
+  return paths.map { "\($0)/mpirun" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+}
+
+/// Runs `mpirun -np ranks backprop arguments…` on loopback; returns status and output.
+func runUnderMPI(ranks: Int, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: mpirunPath()!)
+  process.arguments = ["--allow-run-as-root", "--oversubscribe", "-np", "\(ranks)",
+                       "--mca", "btl", "self,tcp", try backpropBinary().path] + arguments
+  let out = Pipe(), err = Pipe()
+  process.standardOutput = out
+  process.standardError = err
+  try process.run()
+  let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+}
+
+/// `backprop info`'s MPI lines, alone and under `mpirun -np 2`.
+@Suite(.serialized) struct MPIInfoTests {
+  @Test func infoSaysWhetherMPIWasFound() throws {
+    let r = try runBackprop(["info"])
+    #expect(r.status == 0, "\(r.stderr)")
+    if Communicator.isAvailable {
+      #expect(r.stdout.contains("MPI: Open MPI"), "\(r.stdout)")
+      #expect(r.stdout.contains("MPI rank: 0 of 1"), "\(r.stdout)")
+    } else {
+      #expect(r.stdout.contains("MPI: not available (\(Communicator.unavailableReason))"), "\(r.stdout)")
+    }
+  }
+
+  @Test(.enabled(if: mpirunPath() != nil && Communicator.isAvailable,
+                 "needs Open MPI's mpirun and libmpi.so.40 (apt-get install openmpi-bin libopenmpi3)"))
+  func infoUnderMPIRunReportsEveryRank() throws {
+    let r = try runUnderMPI(ranks: 2, ["info"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("MPI rank: 0 of 2"), "\(r.stdout)")
+    #expect(r.stdout.contains("MPI rank: 1 of 2"), "\(r.stdout)")
+  }
+}
+
+/// The Communicator itself inside one process (size 1 without mpirun is not initialised here:
+/// Open MPI's singleton start needs no launcher, but the collective semantics are checked in
+/// `infoUnderMPIRunReportsEveryRank` and the distributed training tests).
+@Suite struct CommunicatorAvailabilityTests {
+  @Test func unavailableReasonIsEmptyExactlyWhenAvailable() {
+    #expect(Communicator.isAvailable == Communicator.unavailableReason.isEmpty)
+    if Communicator.isAvailable { #expect(Communicator.libraryVersion?.hasPrefix("Open MPI") == true) }
+  }
+}
