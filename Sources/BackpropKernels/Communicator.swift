@@ -25,7 +25,8 @@ public final class Communicator: @unchecked Sendable {
     var buffer = [CChar](repeating: 0, count: 1024)
     let length = buffer.withUnsafeMutableBufferPointer { bp_mpi_library_version($0.baseAddress, 1024) }
     guard length >= 0 else { return nil }
-    let text = String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    // Open MPI counts the terminating NUL in the length: read up to the first NUL instead.
+    let text = String(decoding: buffer.prefix(Int(length)).prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     return text.split(whereSeparator: \.isNewline).first.map(String.init) ?? text
   }
 

@@ -28,6 +28,7 @@ func runUnderMPI(ranks: Int, _ arguments: [String]) throws -> (status: Int32, st
   @Test func infoSaysWhetherMPIWasFound() throws {
     let r = try runBackprop(["info"])
     #expect(r.status == 0, "\(r.stderr)")
+    #expect(!r.stdout.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, "control characters in: \(r.stdout.debugDescription)")
     if Communicator.isAvailable {
       #expect(r.stdout.contains("MPI: Open MPI"), "\(r.stdout)")
       #expect(r.stdout.contains("MPI rank: 0 of 1"), "\(r.stdout)")
