@@ -10,17 +10,9 @@ func mpirunPath() -> String? {
 
 /// Runs `mpirun -np ranks backprop arguments…` on loopback; returns status and output.
 func runUnderMPI(ranks: Int, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-  let process = Process()
-  process.executableURL = URL(fileURLWithPath: mpirunPath()!)
-  process.arguments = ["--allow-run-as-root", "--oversubscribe", "-np", "\(ranks)",
-                       "--mca", "btl", "self,tcp", try backpropBinary().path] + arguments
-  let out = Pipe(), err = Pipe()
-  process.standardOutput = out
-  process.standardError = err
-  try process.run()
-  let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+  try runProcess(URL(fileURLWithPath: mpirunPath()!),
+                 ["--allow-run-as-root", "--oversubscribe", "-np", "\(ranks)", "--mca", "btl", "self,tcp", try backpropBinary().path]
+                   + arguments)
 }
 
 /// `backprop info`'s MPI lines, alone and under `mpirun -np 2`.

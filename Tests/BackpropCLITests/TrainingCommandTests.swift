@@ -23,9 +23,15 @@ struct BinaryMissing: Error, CustomStringConvertible { let description: String }
 /// and standard error.
 /// - Throws: `BinaryMissing` when the binary was not built.
 func runBackprop(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
-  let binary = try backpropBinary()
+  try runProcess(try backpropBinary(), arguments, environment: environment)
+}
+
+/// Runs `executable arguments…` to the end (extra `environment` on top of ours); returns its
+/// status and both outputs.
+func runProcess(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws
+  -> (status: Int32, stdout: String, stderr: String) {
   let process = Process()
-  process.executableURL = binary
+  process.executableURL = executable
   process.arguments = arguments
   if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
   let out = Pipe(), err = Pipe()

@@ -59,12 +59,6 @@ enum PyTorchCNNFixtures {
   func replay(_ name: String) throws {
     let c = try #require(PyTorchCNNFixtures.cases.first { $0.name == name })
     let f = try #require(PyTorchCNNFixtures.expressions[name], "no Swift expression for fixture \(name)")
-    let inputs = try c.inputs.map { try $0.tensor(requiresGrad: true) }
-    let y = f(inputs)
-    expectClose(y, try c.output.tensor(), .pytorchFixture, "\(name): output")
-    y.backward(gradient: try c.cotangent.tensor())
-    for (i, (x, expected)) in zip(inputs, c.gradients).enumerated() {
-      expectClose(x.grad ?? T.zeros(x.shape), try #require(expected).tensor(), .pytorchFixture, "\(name): gradient of input \(i)")
-    }
+    try replayFixture(c, f)
   }
 }

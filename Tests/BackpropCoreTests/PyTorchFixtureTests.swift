@@ -94,13 +94,21 @@ enum PyTorchFixtures {
   func replay(_ name: String) throws {
     let c = try #require(PyTorchFixtures.cases.first { $0.name == name })
     let f = try #require(PyTorchFixtures.expressions[name], "no Swift expression for fixture \(name)")
-    let inputs = try c.inputs.map { try $0.tensor(requiresGrad: true) }
-    let y = try f(inputs)
-    expectClose(y, try c.output.tensor(), .pytorchFixture, "\(name): output")
-    y.backward(gradient: try c.cotangent.tensor())
-    for (i, (x, expected)) in zip(inputs, c.gradients).enumerated() {
-      let g = x.grad ?? T.zeros(x.shape)
-      expectClose(g, try #require(expected).tensor(), .pytorchFixture, "\(name): gradient of input \(i)")
-    }
+    try replayFixture(c, f)
+  }
+}
+
+/// Replays one PyTorch fixture case: `f` on the case's inputs against PyTorch's output, then
+/// backward with the case's cotangent against PyTorch's gradient of every input (float64 on
+/// both sides, `.pytorchFixture` tolerance). Shared by the op, CNN and sequence fixture suites.
+func replayFixture(_ c: FixtureCase, _ f: ([T]) throws -> T) throws {
+  let name = c.name
+  let inputs = try c.inputs.map { try $0.tensor(requiresGrad: true) }
+  let y = try f(inputs)
+  expectClose(y, try c.output.tensor(), .pytorchFixture, "\(name): output")
+  y.backward(gradient: try c.cotangent.tensor())
+  for (i, (x, expected)) in zip(inputs, c.gradients).enumerated() {
+    let g = x.grad ?? T.zeros(x.shape)
+    expectClose(g, try #require(expected).tensor(), .pytorchFixture, "\(name): gradient of input \(i)")
   }
 }
