@@ -37,16 +37,18 @@ extension Tensor {
       let count = x.count / Swift.max(channels, 1)
       require(count > 1 || !training, "batchNorm",
               "training needs more than one value per channel (input \(x.shape))")
-      let op = Normalize(kept: 1..<2, eps: Double(eps))
-      y = .apply(op, to: [x])
+      var op = Normalize(kept: 1..<2, eps: Double(eps))
       if training {
+        // One pass over x for the moments serves both the output and the running statistics.
         let (means, variances) = op.moments(x)
+        op.statistics = (means, variances)
         let m = momentum, correction = Scalar(count) / Scalar(count - 1)
         let batchMean = Tensor(shape: [channels], scalars: means.map { Scalar($0) })
         let unbiased = Tensor(shape: [channels], scalars: variances.map { Scalar($0) * correction })
         if let runningMean { result.runningMean = (runningMean.detached() * (1 - m) + batchMean * m).detached() }
         if let runningVariance { result.runningVariance = (runningVariance.detached() * (1 - m) + unbiased * m).detached() }
       }
+      y = .apply(op, to: [x])
     } else {
       let mean = runningMean!.detached().reshaped(to: statShape)
       let variance = runningVariance!.detached().reshaped(to: statShape)

@@ -15,6 +15,9 @@ struct Normalize: Op {
   /// The axes that keep their own statistics; all others are normalised over.
   let kept: Range<Int>
   let eps: Double
+  /// The input's moments when the caller has already computed them (batch norm needs them for
+  /// its running statistics too), so the forward kernel does not read the input twice for them.
+  var statistics: (means: [Double], variances: [Double])? = nil
   var parameters: [(name: String, value: String)] { [("keptAxes", "\(Array(kept))"), ("eps", "\(eps)")] }
 
   /// (outer, kept, inner) sizes of `shape`: the statistics run over outer × inner.
@@ -57,7 +60,7 @@ struct Normalize: Op {
     require(count > 0 || x.count == 0, "normalize", "nothing to normalise over in shape \(x.shape)")
     var y = [S](repeating: 0, count: x.count)
     guard count > 0 else { return (x.shape, y) }
-    let (means, variances) = moments(x)
+    let (means, variances) = statistics ?? moments(x)
     x.scalars.withUnsafeBufferPointer { xs in
       y.withUnsafeMutableBufferPointer { ys in
         for c in 0..<channels {
