@@ -122,6 +122,11 @@ int bp_mpi_iallreduce(void *data, int count, int type, int op, void **request) {
                         op == BP_MPI_MAX ? mpi.max : mpi.sum, mpi.world, request);
 }
 
+int bp_mpi_test(void **request, int *done) {
+  *done = 0;
+  return mpi.test(request, done, NULL /* MPI_STATUS_IGNORE */);
+}
+
 int bp_mpi_wait(void **request, double timeout_seconds) {
   struct timespec start, now, pause = {0, 50000};
   clock_gettime(CLOCK_MONOTONIC, &start);
