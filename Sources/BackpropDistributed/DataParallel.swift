@@ -200,8 +200,10 @@ public final class DataParallel {
     precondition(collecting, "DataParallel.finishGradients() without beginStep(sampleShare:)")
     collecting = false
     let start = monotonicClock()
-    try startReadyBuckets(force: true)
-    for b in buckets.indices { try communicator.wait(&pending[b]!, timeout: timeout) }
+    try watching("the gradient allreduce") {
+      try startReadyBuckets(force: true)
+      for b in buckets.indices { try communicator.wait(&pending[b]!, timeout: timeout) }
+    }
     exposedCommunicationSeconds += monotonicClock() - start
     for (i, p) in parameters.enumerated() {
       let offset = placement[i].offset
@@ -221,14 +223,21 @@ public final class DataParallel {
   /// Sums `values` over all ranks (metrics: loss × samples, correct predictions, samples).
   public func sum(_ values: [Double]) throws -> [Double] {
     var v = values
-    try communicator.allreduce(&v, timeout: timeout)
+    try watching("the metrics allreduce") { try communicator.allreduce(&v, timeout: timeout) }
     return v
+  }
+
+  /// Runs `body`, turning a timed-out collective into `DistributedError.rankLost`.
+  private func watching(_ during: String, _ body: () throws -> Void) throws {
+    do { try body() } catch let error as CommunicatorError where error.timedOut {
+      throw DistributedError.rankLost(rank: rank, suspects: (0..<size).filter { $0 != rank }, seconds: timeout, during: during)
+    }
   }
 
   /// The largest of each of `values` over all ranks (e.g. an epoch's seconds).
   public func maximum(_ values: [Double]) throws -> [Double] {
     var v = values
-    try communicator.allreduce(&v, maximum: true, timeout: timeout)
+    try watching("the metrics allreduce") { try communicator.allreduce(&v, maximum: true, timeout: timeout) }
     return v
   }
 
@@ -256,7 +265,7 @@ public final class DataParallel {
     let root = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
     var differs = [Double](repeating: 0, count: size)
     differs[rank] = value == root ? 0 : 1
-    try communicator.allreduce(&differs, timeout: timeout)
+    try watching("a comparison with rank 0") { try communicator.allreduce(&differs, timeout: timeout) }
     return (root, differs.indices.filter { differs[$0] != 0 })
   }
 }

@@ -8,6 +8,9 @@ public enum DistributedError: Error, CustomStringConvertible, Equatable, Sendabl
   case configurationMismatch(rank: Int, differingRanks: [Int], hash: UInt64, rootHash: UInt64)
   /// After a step, some ranks' weights differ from rank 0's (`--check-replicas`).
   case replicasDiverged(rank: Int, differingRanks: [Int], digest: UInt64, rootDigest: UInt64)
+  /// A collective got no answer within the timeout: one of `suspects` (every other rank; with
+  /// two ranks, the other one) died or hangs.
+  case rankLost(rank: Int, suspects: [Int], seconds: Double, during: String)
 
   public var description: String {
     switch self {
@@ -18,7 +21,12 @@ public enum DistributedError: Error, CustomStringConvertible, Equatable, Sendabl
         + "start every rank with the same options"
     case let .replicasDiverged(rank, ranks, digest, root):
       return "rank \(rank): the weights differ between ranks (rank\(ranks.count == 1 ? "" : "s") "
-        + "\(ranks.map(String.init).joined(separator: ", ")) differ from rank 0; digest \(hex(digest)), rank 0's \(hex(root)))"
+        + "\(ranks.map(String.init).joined(separator: ", ")) differ\(ranks.count == 1 ? "s" : "") from rank 0; "
+        + "this rank's digest \(hex(digest)), rank 0's \(hex(root)))"
+    case let .rankLost(rank, suspects, seconds, during):
+      let who = suspects.count == 1 ? "rank \(suspects[0])" : "one of ranks \(suspects.map(String.init).joined(separator: ", "))"
+      let time = seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+      return "rank \(rank): lost \(who): no answer within \(time) s during \(during) (killed, crashed or hung); stopping"
     }
   }
 }

@@ -7,6 +7,8 @@ import Glibc
 public struct CommunicatorError: Error, CustomStringConvertible, Sendable {
   /// The message, naming the MPI call and its error code.
   public let description: String
+  /// Whether the other ranks did not answer in time (a lost rank) rather than MPI reporting an error.
+  public var timedOut = false
 }
 
 /// The processes of one `mpirun` job (MPI_COMM_WORLD), reached through Open MPI loaded at run time.
@@ -99,7 +101,7 @@ public final class Communicator: @unchecked Sendable {
     guard !pending.isComplete else { return }
     let code = bp_mpi_wait(&pending.request, timeout)
     if code == BP_MPI_TIMED_OUT {
-      throw CommunicatorError(description: "rank \(rank) of \(size): MPI_Iallreduce(\(pending.count) \(pending.what)) got no answer from the other ranks within \(fmtSeconds(timeout)) s: a rank was lost")
+      throw CommunicatorError(description: "rank \(rank) of \(size): MPI_Iallreduce(\(pending.count) \(pending.what)) got no answer from the other ranks within \(fmtSeconds(timeout)) s: a rank was lost", timedOut: true)
     }
     try check(code, "MPI_Wait(\(pending.count) \(pending.what))")
     pending.isComplete = true

@@ -5,6 +5,7 @@
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -42,8 +43,20 @@ static struct {
 } mpi = {.once = PTHREAD_ONCE_INIT};
 
 static void load_mpi(void) {
-  void *h = dlopen("libmpi.so.40", RTLD_NOW | RTLD_GLOBAL);  // GLOBAL: Open MPI's plugins need its symbols
-  if (!h) h = dlopen("libmpi.so", RTLD_NOW | RTLD_GLOBAL);
+  // BACKPROP_MPI_LIBRARY names the library to load instead (another Open MPI; tests point it at
+  // a missing file to see the messages of a machine without MPI).
+  const char *chosen = getenv("BACKPROP_MPI_LIBRARY");
+  void *h;
+  if (chosen && *chosen) {
+    h = dlopen(chosen, RTLD_NOW | RTLD_GLOBAL);
+    if (!h) {
+      snprintf(mpi.problem, sizeof mpi.problem, "BACKPROP_MPI_LIBRARY=%s cannot be loaded", chosen);
+      return;
+    }
+  } else {
+    h = dlopen("libmpi.so.40", RTLD_NOW | RTLD_GLOBAL);  // GLOBAL: Open MPI's plugins need its symbols
+    if (!h) h = dlopen("libmpi.so", RTLD_NOW | RTLD_GLOBAL);
+  }
   if (!h) {
     void *mpich = dlopen("libmpich.so.12", RTLD_NOW | RTLD_LOCAL);
     snprintf(mpi.problem, sizeof mpi.problem, "%s",

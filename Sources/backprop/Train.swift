@@ -47,9 +47,11 @@ struct TrainCommand: ParsableCommand {
     do {
       try train(world: world)
     } catch let error as DistributedError {
-      // Every rank found it (a collective decided): end MPI cleanly, print one line, exit ≠ 0.
-      world.finalize()
-      throw CommandError(error.description)
+      // Every rank found it (a collective decided): print one line, then end MPI cleanly (its
+      // finalize waits for every rank, so no rank is killed before printing), exit ≠ 0.
+      FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+      if case .rankLost = error {} else { world.finalize() }  // a lost rank would never join
+      Foundation.exit(1)
     }
     world.finalize()
   }
@@ -82,14 +84,12 @@ struct TrainCommand: ParsableCommand {
       }
       do {
         records += try detectAnomaly ? withAnomalyDetection(epoch) : epoch()
-      } catch let error as TrainingError {
-        bar.finish()
-        let kept = save.map { path in trainer.completedEpochs > 0 ? "; \(path) keeps epoch \(trainer.completedEpochs)" : "" } ?? ""
-        throw CommandError(error.description + kept)
-      } catch let error as CommunicatorError {
+      } catch let error where error is TrainingError || error is CommunicatorError || error is DistributedError {
+        // A lost rank, a diverged run: one line, naming the checkpoint that stays (rank 0 writes
+        // it, atomically, so it is the last complete epoch). No MPI_Finalize: a lost rank never joins.
         bar.finish()
         let kept = self.save.map { path in trainer.completedEpochs > 0 ? "; \(path) keeps epoch \(trainer.completedEpochs)" : "" } ?? ""
-        throw CommandError(error.description + kept)
+        throw CommandError("\(error)" + kept)
       }
       if let save { try TrainingCheckpoint.save(trainer, data: data, to: URL(fileURLWithPath: save)) }
     }
