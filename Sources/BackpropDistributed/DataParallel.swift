@@ -42,6 +42,9 @@ public final class DataParallel {
   /// Seconds spent waiting for gradient reductions after backward returned, summed since the
   /// last `resetTimers()`: the communication that backward did not hide.
   public private(set) var exposedCommunicationSeconds = 0.0
+  /// Buckets whose allreduce started while backward was still running, and all buckets
+  /// started, since the last `resetTimers()` (the overlap actually achieved).
+  public private(set) var bucketsStarted = (duringBackward: 0, total: 0)
 
   let parameters: [Tensor<Float>]
   let buffers: [Tensor<Float>]
@@ -189,6 +192,8 @@ public final class DataParallel {
       let range = buckets[nextToStart].range
       pending[nextToStart] = try communicator.startAllreduceSum(UnsafeMutableBufferPointer(rebasing: flat[range]))
       nextToStart += 1
+      bucketsStarted.total += 1
+      if !force { bucketsStarted.duringBackward += 1 }
     }
   }
 
@@ -241,8 +246,8 @@ public final class DataParallel {
     return v
   }
 
-  /// Zeroes `exposedCommunicationSeconds`.
-  public func resetTimers() { exposedCommunicationSeconds = 0 }
+  /// Zeroes `exposedCommunicationSeconds` and `bucketsStarted`.
+  public func resetTimers() { exposedCommunicationSeconds = 0; bucketsStarted = (0, 0) }
 
   // MARK: - Checking replicas
 

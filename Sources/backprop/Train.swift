@@ -100,7 +100,12 @@ struct TrainCommand: ParsableCommand {
     }
     guard isRoot else { return }
     var report = try TrainReport(trainer: trainer, records: records, data: data, seconds: monotonicSeconds() - start, savedTo: self.save)
-    if let world, let digest { (report.ranks, report.weights_digest) = (world.size, digest) }
+    if let world, let digest, let group = trainer.dataParallel {
+      (report.ranks, report.weights_digest) = (world.size, digest)
+      report.buckets = group.bucketSizes.count
+      report.buckets_started_during_backward = Double(group.bucketsStarted.duringBackward) / Double(max(1, group.bucketsStarted.total))
+      report.exposed_communication_seconds = group.exposedCommunicationSeconds
+    }
     if let recorder { printError(try recorder.write(trainer, data)) }
     if json { try printJSON(report) } else { print(report.summary) }
   }
@@ -173,6 +178,11 @@ struct TrainReport: Encodable {
   /// Under `--distributed`: the number of ranks and the weights' digest (equal on all of them).
   var ranks: Int?
   var weights_digest: String?
+  /// Under `--distributed`: gradient buckets, the fraction of their allreduces started while
+  /// backward still ran, and the seconds spent waiting for them after backward (rank 0).
+  var buckets: Int?
+  var buckets_started_during_backward: Double?
+  var exposed_communication_seconds: Double?
 
   /// The summary after `records`, the epochs this invocation ran (checkpoints keep no
   /// timings, so a resumed run times only its own epochs).

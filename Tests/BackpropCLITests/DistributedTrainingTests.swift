@@ -43,6 +43,11 @@ let mpiMissing = "needs Open MPI's mpirun and libmpi.so.40 (apt-get install open
     // Only rank 0 printed: one JSON object, whose digest is the saved weights'.
     let object = try JSONSerialization.jsonObject(with: Data(two.stdout.utf8)) as! [String: Any]
     #expect(object["ranks"] as? Int == 2)
+    // 17,226 gradients in 16 KiB (4,096-float) buckets, last layer first: [4.bias 4.weight 2.bias],
+    // [2.weight], [0.bias], [0.weight]. Each starts from the hook as its last gradient is ready,
+    // inside backward; none is left for after it.
+    #expect(object["buckets"] as? Int == 4, "\(two.stdout)")
+    #expect(object["buckets_started_during_backward"] as? Double == 1, "\(two.stdout)")
     let model = try TrainingCheckpoint.load(contentsOf: URL(fileURLWithPath: path("two.safetensors"))).trainer.model
     #expect(object["weights_digest"] as? String == hex(weightDigest(of: model.parameters)), "\(two.stdout)")
   }
