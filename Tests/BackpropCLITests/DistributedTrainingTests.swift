@@ -87,6 +87,16 @@ let mpiMissing = "needs Open MPI's mpirun and libmpi.so.40 (apt-get install open
     }
   }
 
+  @Test(.enabled(if: mpiReady, "\(mpiMissing)"))
+  func allreduceBenchmarkReportsEverySizeOnceFromRankZero() throws {
+    let r = try runUnderMPI(ranks: 2, ["bench", "--workload", "D1", "--runs", "1", "--json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let rows = r.stdout.split(separator: "\n").map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+    // 4 B, 16 B, … 16 MiB: 12 sizes, each printed once (rank 0 only), each taking some time.
+    #expect(rows.map { $0["case"] as! String } == (0..<12).map { "allreduce_\(4 << (2 * $0))B" }, "\(r.stdout)")
+    #expect(rows.allSatisfy { ($0["value"] as! Double) > 0 && $0["ranks"] as? String == "2" })
+  }
+
   @Test func distributedWithoutMPISaysSoInOneLine() throws {
     let r = try runBackprop(["train", "--distributed", "--epochs", "1"], environment: ["BACKPROP_MPI_LIBRARY": "/nonexistent/libmpi.so.40"])
     #expect(r.status != 0)
