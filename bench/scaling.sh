@@ -26,10 +26,11 @@ command -v mpirun >/dev/null || { echo "scaling.sh: mpirun not found (apt-get in
 mkdir -p "$(dirname "$out")"
 mpi=(mpirun --allow-run-as-root --oversubscribe -np 2 --bind-to core --mca btl self,tcp)
 w2=(train --dataset fashion-mnist --layers 784,256,128,10 --optimizer sgd --lr 0.1 --epochs "$epochs" --seed 0 --threads 1 --json)
+compact() { python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin)))'; }
 {
   echo "# $(date -u) $(nproc) cores; $(uptime)"
-  echo "backprop_1x1 $("$bin" "${w2[@]}" --batch-size 128)"
-  echo "backprop_2x1 $("${mpi[@]}" "$bin" "${w2[@]}" --batch-size 64 --distributed)"
+  echo "backprop_1x1 $("$bin" "${w2[@]}" --batch-size 128 | compact)"
+  echo "backprop_2x1 $("${mpi[@]}" "$bin" "${w2[@]}" --batch-size 64 --distributed | compact)"
   echo "pytorch_1x1 $(python3 "$here/ddp_pytorch.py" --ranks 1 --threads 1 --epochs "$epochs" | tail -1)"
   echo "pytorch_ddp_2x1 $(python3 "$here/ddp_pytorch.py" --ranks 2 --threads 1 --epochs "$epochs" | tail -1)"
   "${mpi[@]}" "$bin" bench --workload D1 --json --runs 20 | sed 's/^/allreduce /'

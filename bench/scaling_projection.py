@@ -50,14 +50,16 @@ print(f"Communication share of a step (rank 0, all epochs): waiting for gradient
 print()
 sizes = sorted(allreduce)
 alpha = allreduce[sizes[0]] / 2
-n = sizes[-1]
+# Bandwidth from the size that reached the highest rate (on a loaded machine the largest
+# messages can be slower per byte: TCP's buffers and the scheduler, not the wire).
+n = max(sizes, key=lambda s: s / allreduce[s])
 bandwidth = n / max(allreduce[n] - 2 * alpha, 1e-12)
 print("| allreduce size | µs (2 ranks) | GB/s |")
 print("|---|---|---|")
 for s in sizes:
     print(f"| {s:,} B | {allreduce[s] * 1e6:,.1f} | {s / allreduce[s] / 1e9:.3f} |")
 print()
-print(f"Fitted: α = {alpha * 1e6:.1f} µs per message, B = {bandwidth / 1e9:.2f} GB/s (loopback TCP between two processes).")
+print(f"Fitted: α = {alpha * 1e6:.1f} µs per message, B = {bandwidth / 1e9:.2f} GB/s at {n:,} B (loopback TCP between two processes).")
 print()
 
 def project(params, per_sample_seconds, b, p, a, bw):

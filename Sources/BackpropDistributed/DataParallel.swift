@@ -14,8 +14,10 @@ import BackpropNN
 /// try parallel.broadcastInitialState()                 // rank 0's weights everywhere
 /// for step in … {
 ///   parallel.beginStep(sampleShare: Float(local.count) / Float(global.count))
-///   model.zeroGrad(); loss(local).backward()         // buckets start during backward
-///   try parallel.finishGradients()                     // ∑ᵣ shareᵣ · ∇Lᵣ in every .grad
+///   model.zeroGrad(); let loss = loss(local)
+///   try parallel.shareMetrics([Double(loss.item) * n, n]) // summed while backward runs
+///   loss.backward()                                    // buckets start during backward
+///   let sums = try parallel.finishGradients()          // ∑ᵣ shareᵣ · ∇Lᵣ in every .grad
 ///   optimizer.step()
 /// }
 /// ```
@@ -57,6 +59,11 @@ public final class DataParallel {
   private var readyCount: [Int]
   private var pending: [PendingReduction?]
   private var nextToStart = 0
+  /// This step's metrics, summed over ranks in flight beside the gradients.
+  private let metrics = UnsafeMutableBufferPointer<Double>.allocate(capacity: DataParallel.metricCapacity)
+  private var metricCount = 0
+  private var metricsPending: PendingReduction?
+  static let metricCapacity = 16
   private var share: Float = 1
   private var collecting = false
 
@@ -109,6 +116,7 @@ public final class DataParallel {
   deinit {
     for p in parameters { p.gradientReadyHook = nil }
     flat.deallocate()
+    metrics.deallocate()
   }
 
   /// Packs parameters of `counts` elements, last parameter first, into buckets of about
@@ -170,7 +178,21 @@ public final class DataParallel {
     for b in buckets.indices { readyCount[b] = 0; pending[b] = nil }
     nextToStart = 0
     collecting = true
+    metricsPending = nil
+    metricCount = 0
     flat.update(repeating: 0)
+  }
+
+  /// Starts summing this step's `values` (loss × samples, correct predictions, samples) over
+  /// the ranks, before `backward()`, so that the reduction runs while backward does; the sums
+  /// come back from `finishGradients()`. Call it on every rank, with as many values, or on none.
+  /// - Throws: `CommunicatorError` when the reduction cannot start.
+  public func shareMetrics(_ values: [Double]) throws {
+    precondition(collecting && metricsPending == nil && values.count <= Self.metricCapacity,
+                 "DataParallel.shareMetrics: once per step, after beginStep, at most \(Self.metricCapacity) values")
+    metricCount = values.count
+    for (i, v) in values.enumerated() { metrics[i] = v }
+    metricsPending = try communicator.startAllreduce(UnsafeMutableBufferPointer(rebasing: metrics[0..<values.count]))
   }
 
   /// Called by backward when parameter `i`'s gradient is final: copy it (scaled) into its
@@ -199,14 +221,17 @@ public final class DataParallel {
 
   /// Finishes the step's reduction after `backward()`: starts the buckets not started yet
   /// (parameters the loss did not reach, or an empty shard, contribute zeros), waits for all,
-  /// and writes the averaged gradient into every parameter's `.grad`.
-  /// - Throws: `CommunicatorError` when a rank does not answer within `timeout` seconds.
-  public func finishGradients() throws {
+  /// and writes the averaged gradient into every parameter's `.grad`. Returns the sums over
+  /// ranks of the values given to `shareMetrics(_:)` (empty when it was not called).
+  /// - Throws: `DistributedError.rankLost` when a rank does not answer within `timeout` seconds.
+  @discardableResult
+  public func finishGradients() throws -> [Double] {
     precondition(collecting, "DataParallel.finishGradients() without beginStep(sampleShare:)")
     collecting = false
     let start = monotonicClock()
     try watching("the gradient allreduce") {
       try startReadyBuckets(force: true)
+      if metricsPending != nil { try communicator.wait(&metricsPending!, timeout: timeout) }
       for b in buckets.indices { try communicator.wait(&pending[b]!, timeout: timeout) }
     }
     exposedCommunicationSeconds += monotonicClock() - start
@@ -223,6 +248,7 @@ public final class DataParallel {
       // Buffers (batch-norm statistics) follow rank 0's, as DDP's broadcast_buffers does.
       for t in buffers { try communicator.broadcast(&t.scalars, root: 0) }
     }
+    return Array(metrics[0..<metricCount])
   }
 
   /// Sums `values` over all ranks (metrics: loss × samples, correct predictions, samples).

@@ -133,19 +133,21 @@ public final class Trainer {
       dataParallel?.beginStep(sampleShare: Float(indices.count) / Float(batches[b].count))
       optimizer.zeroGrad()
       var lossValue = 0.0, batchCorrect = 0
+      var loss: Tensor<Float>?
       if !indices.isEmpty {  // an empty shard (short last batch, many ranks) contributes zeros
         let batch = trainingSet.batch(indices)
         let output = model(Tensor(shape: [batch.count, batch.featureCount], scalars: batch.features))
-        let loss = try batchLoss(output, batch, kind: lossKind)
-        lossValue = Double(loss.item)
-        loss.backward()
+        loss = try batchLoss(output, batch, kind: lossKind)
+        lossValue = Double(loss!.item)
         batchCorrect = try correctCount(output, batch, kind: lossKind)
       }
+      // Every rank must see the same loss (and stop at the same NaN): summed over ranks while
+      // backward runs.
+      try dataParallel?.shareMetrics([lossValue * Double(indices.count), Double(batchCorrect), Double(indices.count)])
+      loss?.backward()
       var batchCount = indices.count
       if let parallel = dataParallel {
-        try parallel.finishGradients()
-        // Every rank must see the same loss (and stop at the same NaN): sum over ranks.
-        let totals = try parallel.sum([lossValue * Double(indices.count), Double(batchCorrect), Double(indices.count)])
+        let totals = try parallel.finishGradients()
         (batchCount, batchCorrect) = (Int(totals[2]), Int(totals[1]))
         lossValue = totals[0] / max(totals[2], 1)
       }
