@@ -18,7 +18,8 @@ let package = Package(
   targets: [
     // MARK: - Public API
     // Modules along the data flow (A → B: B imports A): Kernels → Core → IO → Data, NN;
-    // Core → Optim; NN → Viz; Data, NN, Optim, Viz, IO → Training; Data, NN, Viz → Examples.
+    // Core → Optim; NN → Viz; NN → Distributed; Data, NN, Optim, Viz, IO, Distributed → Training;
+    // Data, NN, Viz → Examples.
     // README "Layout" draws the graph.
     /// Tensors, the tape (reverse mode), forward mode, functional transforms, gradient checking, `Value`.
     .target(
@@ -36,10 +37,15 @@ let package = Package(
     .target(name: "BackpropOptim", dependencies: ["BackpropCore"]),
     /// Graph export (DOT/SVG), backward-pass explanations, training reports.
     .target(name: "BackpropViz", dependencies: ["BackpropCore", "BackpropNN"]),
+    /// Data parallelism over MPI ranks (Open MPI loaded at run time by BackpropKernels'
+    /// `Communicator`): bucketed gradient averaging during backward, replica digests.
+    .target(name: "BackpropDistributed", dependencies: ["BackpropCore", "BackpropKernels", "BackpropNN"]),
     /// The training loop, checkpoints, training data plumbing, the report hook, recommended settings.
     .target(
       name: "BackpropTraining",
-      dependencies: ["BackpropCore", "BackpropIO", "BackpropData", "BackpropNN", "BackpropOptim", "BackpropViz"]),
+      dependencies: [
+        "BackpropCore", "BackpropIO", "BackpropData", "BackpropNN", "BackpropOptim", "BackpropViz", "BackpropDistributed",
+      ]),
     /// The study note's worked examples (chain rule, Jacobian shapes) and their diagrams; the
     /// micrograd, least-squares and one-step demonstrations.
     .target(
@@ -52,7 +58,7 @@ let package = Package(
       name: "Backprop",
       dependencies: [
         "BackpropCore", "BackpropIO", "BackpropData", "BackpropNN", "BackpropOptim", "BackpropViz", "BackpropTraining",
-        "BackpropExamples", "BackpropKernels",
+        "BackpropExamples", "BackpropKernels", "BackpropDistributed",
       ]),
     /// The command-line tool: parses options, calls the library, prints.
     .executableTarget(
@@ -80,6 +86,7 @@ let package = Package(
 
     // MARK: - Tests
     .testTarget(name: "BackpropKernelsTests", dependencies: ["BackpropKernels"]),
+    .testTarget(name: "BackpropDistributedTests", dependencies: ["BackpropDistributed", "BackpropCore", "BackpropKernels"]),
     .testTarget(
       name: "BackpropCoreTests",
       dependencies: [

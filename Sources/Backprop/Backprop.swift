@@ -1,5 +1,5 @@
 // Umbrella module: `import Backprop` gives tensors, autodiff, files, data, layers, optimizers,
-// visualisation, training, the worked examples, and the compute settings (threads, GEMM backend).
+// visualisation, data parallelism, training, the worked examples, and the compute settings (threads, GEMM backend).
 @_exported import BackpropCore
 @_exported import BackpropIO
 @_exported import BackpropData
@@ -9,3 +9,4 @@
 @_exported import BackpropTraining
 @_exported import BackpropExamples
 @_exported import BackpropKernels
+@_exported import BackpropDistributed

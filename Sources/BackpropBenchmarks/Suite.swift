@@ -7,7 +7,8 @@ public enum BenchmarkSuite {
   /// Each result records the compute settings in force when it was measured: the caller's
   /// (`withComputeSettings`), or those a workload pins itself (W1 per backend, E1 per thread count).
   /// - Parameters:
-  ///   - workload: "W1" … "W5", or "E1" (elementwise ops on 1 vs 2 threads).
+  ///   - workload: "W1" … "W5", "E1" (elementwise ops on 1 vs 2 threads), or "D1" (MPI allreduce,
+  ///     under `mpirun`).
   public static func run(_ workload: String, runs: Int, epochs: Int, dataDirectory: String?) throws -> [BenchmarkResult] {
     let settings = ComputeSettings.current
     switch workload {
@@ -64,8 +65,10 @@ public enum BenchmarkSuite {
       ]
     case "E1":
       return try ElementwiseBenchmark.run(runs: runs)
+    case "D1":
+      return try AllreduceBenchmark.run(runs: runs)
     default:
-      throw TensorError.invalidArgument(op: "bench", message: "unknown workload \(workload); use W1…W5 or E1")
+      throw TensorError.invalidArgument(op: "bench", message: "unknown workload \(workload); use W1…W5, E1 or D1")
     }
   }
 }

@@ -26,6 +26,16 @@ public final class Tensor<Scalar: TensorScalar> {
   public var label: String?
   /// The forward-mode tangent (directional derivative) carried by this tensor inside `jvp`.
   public internal(set) var tangent: Tensor?
+  /// Called by `backward()` on a leaf that requires a gradient as soon as its `.grad` is final
+  /// for that pass (after its last contribution, before the walk goes on to the rest of the
+  /// graph); PyTorch's `register_post_accumulate_grad_hook`.
+  ///
+  /// Leaves are reached in reverse order of use, so the last layer's parameters come first:
+  /// `DataParallel` starts averaging their gradients across processes while backward still runs
+  /// through the earlier layers. A leaf that the output does not depend on is never called.
+  /// The hook must not start another `backward()`; to avoid a reference cycle it should not
+  /// hold the tensor strongly (it receives it as its argument).
+  public var gradientReadyHook: ((Tensor) -> Void)?
 
   /// The record of the op that produced this tensor (`nil` for leaves and untracked results).
   var gradFn: GradFn<Scalar>?

@@ -33,6 +33,32 @@ public struct Batches: RandomAccessCollection, Sendable, Equatable {
   }
 }
 
+extension Batches {
+  /// Rank `rank`'s share of every batch when `ranks` processes train on it together (data
+  /// parallelism; PyTorch's `DistributedSampler`): one index list per batch, in batch order.
+  ///
+  /// Cut the epoch into *global* batches of `perRankBatchSize × ranks` samples, then give rank r
+  /// the r-th of `ranks` consecutive slices of each: every rank sees a disjoint part of the same
+  /// seeded permutation, and together the ranks see each global batch exactly once. A full batch
+  /// splits into equal slices of the per-rank batch size; a short last batch of L samples gives
+  /// rank r the samples ⌊r·L/ranks⌋ ..< ⌊(r+1)·L/ranks⌋ (sizes differ by at most one, and can be
+  /// zero when L < ranks). Every rank gets the same number of lists, so all ranks take the same
+  /// number of steps.
+  ///
+  /// - Throws: `TensorError.invalidArgument` unless `0 ≤ rank < ranks`.
+  public func shard(rank: Int, of ranks: Int) throws -> [[Int]] {
+    guard ranks > 0, (0..<ranks).contains(rank) else {
+      throw TensorError.invalidArgument(op: "Batches.shard", message: "rank must be in 0..<ranks, got rank \(rank) of \(ranks)")
+    }
+    return indices.map { position in
+      let batch = self[position]
+      let length = batch.count
+      let lower = batch.startIndex + rank * length / ranks, upper = batch.startIndex + (rank + 1) * length / ranks
+      return Array(order[lower..<upper])
+    }
+  }
+}
+
 /// Seeded, stateless batching: the order of epoch `e` depends only on `seed` and `e`, so training
 /// can resume at any epoch (or any batch of it) from just the seed and the epoch number.
 ///

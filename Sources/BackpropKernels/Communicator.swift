@@ -7,6 +7,8 @@ import Glibc
 public struct CommunicatorError: Error, CustomStringConvertible, Sendable {
   /// The message, naming the MPI call and its error code.
   public let description: String
+  /// Whether the other ranks did not answer in time (a lost rank) rather than MPI reporting an error.
+  public var timedOut = false
 }
 
 /// The processes of one `mpirun` job (MPI_COMM_WORLD), reached through Open MPI loaded at run time.
@@ -76,21 +78,59 @@ public final class Communicator: @unchecked Sendable {
   /// Starts summing `buffer` over all ranks in place (MPI_Iallreduce); `wait(_:timeout:)` finishes it.
   /// `buffer` must stay alive and untouched until then.
   public func startAllreduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws -> PendingReduction {
+    try start(buffer.baseAddress, count: buffer.count, type: BP_MPI_FLOAT, op: BP_MPI_SUM, what: "floats")
+  }
+
+  /// Starts reducing `buffer` (sum or maximum) over all ranks in place; `wait(_:timeout:)` finishes it.
+  /// `buffer` must stay alive and untouched until then.
+  public func startAllreduce(_ buffer: UnsafeMutableBufferPointer<Double>, maximum: Bool = false) throws -> PendingReduction {
+    try start(buffer.baseAddress, count: buffer.count, type: BP_MPI_DOUBLE, op: maximum ? BP_MPI_MAX : BP_MPI_SUM, what: "doubles")
+  }
+
+  private func start(_ data: UnsafeMutableRawPointer?, count: Int, type: bp_mpi_type, op: bp_mpi_op, what: String) throws
+    -> PendingReduction
+  {
     var request: UnsafeMutableRawPointer? = nil
-    let code = bp_mpi_iallreduce(buffer.baseAddress, Int32(buffer.count), Int32(BP_MPI_FLOAT.rawValue),
-                                 Int32(BP_MPI_SUM.rawValue), &request)
-    try check(code, "MPI_Iallreduce(\(buffer.count) floats)")
-    return PendingReduction(request: request, count: buffer.count)
+    let code = bp_mpi_iallreduce(data, Int32(count), Int32(type.rawValue), Int32(op.rawValue), &request)
+    try check(code, "MPI_Iallreduce(\(count) \(what))")
+    return PendingReduction(request: request, count: count, what: what)
   }
 
   /// Waits for `pending` at most `timeout` seconds; a rank that stopped answering makes this throw.
-  public func wait(_ pending: PendingReduction, timeout: Double) throws {
-    var request = pending.request
-    let code = bp_mpi_wait(&request, timeout)
+  public func wait(_ pending: inout PendingReduction, timeout: Double) throws {
+    guard !pending.isComplete else { return }
+    let code = bp_mpi_wait(&pending.request, timeout)
     if code == BP_MPI_TIMED_OUT {
-      throw CommunicatorError(description: "MPI_Iallreduce(\(pending.count) floats) on rank \(rank) of \(size): no answer from the other ranks within \(timeout) s (a rank was lost)")
+      throw CommunicatorError(description: "rank \(rank) of \(size): MPI_Iallreduce(\(pending.count) \(pending.what)) got no answer from the other ranks within \(fmtSeconds(timeout)) s: a rank was lost", timedOut: true)
     }
-    try check(code, "MPI_Wait(\(pending.count) floats)")
+    try check(code, "MPI_Wait(\(pending.count) \(pending.what))")
+    pending.isComplete = true
+  }
+
+  /// Waits for `pending` (a copy: use the `inout` form to keep polling it) at most `timeout` seconds.
+  public func wait(_ pending: PendingReduction, timeout: Double) throws {
+    var copy = pending
+    try wait(&copy, timeout: timeout)
+  }
+
+  /// Lets MPI progress `pending` without blocking (Open MPI moves non-blocking collectives
+  /// forward only inside MPI calls); returns whether it has finished.
+  @discardableResult
+  public func test(_ pending: inout PendingReduction) throws -> Bool {
+    guard !pending.isComplete else { return true }
+    var done: Int32 = 0
+    try check(bp_mpi_test(&pending.request, &done), "MPI_Test(\(pending.count) \(pending.what))")
+    pending.isComplete = done != 0
+    return pending.isComplete
+  }
+
+  /// Sums (or takes the maximum of) `values` over all ranks in place, giving up after `timeout`
+  /// seconds without an answer (a lost rank) instead of waiting forever.
+  public func allreduce(_ values: inout [Double], maximum: Bool = false, timeout: Double) throws {
+    try values.withUnsafeMutableBufferPointer { buffer in
+      var pending = try startAllreduce(buffer, maximum: maximum)
+      try wait(&pending, timeout: timeout)
+    }
   }
 
   /// Replaces `values` on every rank by rank `root`'s (the counts must agree on all ranks).
@@ -124,6 +164,12 @@ public final class Communicator: @unchecked Sendable {
 
 /// An `MPI_Iallreduce` in flight, finished by `Communicator.wait(_:timeout:)`.
 public struct PendingReduction: @unchecked Sendable {
-  let request: UnsafeMutableRawPointer?
+  var request: UnsafeMutableRawPointer?
   let count: Int
+  let what: String
+  /// Whether the reduction has finished (its buffer holds the result).
+  public internal(set) var isComplete = false
 }
+
+/// `20` or `0.5`: seconds without trailing zeros.
+private func fmtSeconds(_ s: Double) -> String { s == s.rounded() ? String(Int(s)) : String(s) }

@@ -1,5 +1,6 @@
 import BackpropCore
 import BackpropData
+import BackpropDistributed
 import BackpropNN
 import BackpropOptim
 import Foundation
@@ -36,6 +37,12 @@ public final class Trainer {
   public internal(set) var history: [EpochRecord] = []
   /// The batches per epoch the optimizer's schedule was laid out for (`nil`: not attached yet).
   private var scheduledBatchesPerEpoch: Int?
+  /// The data-parallel group this trainer is one rank of (`nil`: a single process).
+  public private(set) var dataParallel: DataParallel?
+  /// After every step, check that all ranks hold bit-identical weights (`DataParallel.checkReplicasIdentical`).
+  public var checksReplicasEveryStep = false
+  /// Optimizer steps taken by this trainer object (not saved in checkpoints).
+  public private(set) var stepsTaken = 0
 
   /// A trainer for `model` with a fresh optimizer.
   /// - Throws: `TensorError.invalidArgument` for an invalid configuration.
@@ -44,6 +51,27 @@ public final class Trainer {
     self.model = model
     self.configuration = configuration
     optimizer = configuration.makeOptimizer(for: model.parameters)
+  }
+
+  /// Makes this trainer one rank of `parallel`'s group: checks that every rank has the same
+  /// `configurationText` (besides `configuration`, which is always compared), then gives every
+  /// rank rank 0's weights. Each epoch then trains on this rank's shard of every global batch
+  /// (`Batches.shard(rank:of:)`), averages gradients across ranks during backward, and reports
+  /// metrics over all ranks.
+  /// - Throws: `TensorError.invalidArgument` when `configuration.ranks` is not the group's size;
+  ///   `DistributedError.configurationMismatch` on every rank when the ranks' settings differ;
+  ///   `CommunicatorError` for a failed or timed-out collective.
+  public func distribute(over parallel: DataParallel, configurationText: String = "") throws {
+    guard configuration.ranks == parallel.size else {
+      throw TensorError.invalidArgument(op: "distributed training",
+        message: "the settings are for \(configuration.ranks) rank\(configuration.ranks == 1 ? "" : "s") but mpirun started \(parallel.size)")
+    }
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    let settings = String(decoding: try encoder.encode(configuration), as: UTF8.self)
+    try parallel.checkSameConfiguration(settings + "\n" + configurationText + "\nepoch \(completedEpochs)")
+    try parallel.broadcastInitialState()
+    dataParallel = parallel
   }
 
   /// Trains from `completedEpochs` up to `configuration.epochs` (or stops after epoch
@@ -84,8 +112,10 @@ public final class Trainer {
   public func trainEpoch(on trainingSet: Dataset, progress: ((TrainingEvent) -> Void)? = nil) throws -> EpochRecord {
     try checkInputWidth(of: model, fits: trainingSet)
     let epochIndex = completedEpochs
-    let sampler = try BatchSampler(sampleCount: trainingSet.count, batchSize: configuration.batchSize, seed: configuration.seed)
+    // The global batches are the same for any number of ranks; each rank takes its shard.
+    let sampler = try BatchSampler(sampleCount: trainingSet.count, batchSize: configuration.globalBatchSize, seed: configuration.seed)
     let batches = sampler.batches(epoch: epochIndex)
+    let shards = try dataParallel.map { try batches.shard(rank: $0.rank, of: $0.size) }
     if scheduledBatchesPerEpoch != batches.count {
       // The schedule is laid out in steps, so it needs the epoch's batch count: attach it once.
       optimizer.schedule = configuration.makeSchedule(batchesPerEpoch: batches.count)
@@ -97,14 +127,30 @@ public final class Trainer {
     let start = monotonicSeconds()
     var lossSum = 0.0, correct = 0, seen = 0
     var learningRate = optimizer.currentLearningRate
-    for (b, indices) in batches.enumerated() {
+    for b in batches.indices {
       learningRate = optimizer.currentLearningRate  // what this batch's step() applies
-      let batch = trainingSet.batch(indices)
-      let output = model(Tensor(shape: [batch.count, batch.featureCount], scalars: batch.features))
-      let loss = try batchLoss(output, batch, kind: lossKind)
-      let lossValue = Double(loss.item)
+      let indices = shards?[b] ?? Array(batches[b])
+      dataParallel?.beginStep(sampleShare: Float(indices.count) / Float(batches[b].count))
       optimizer.zeroGrad()
-      loss.backward()
+      var lossValue = 0.0, batchCorrect = 0
+      var loss: Tensor<Float>?
+      if !indices.isEmpty {  // an empty shard (short last batch, many ranks) contributes zeros
+        let batch = trainingSet.batch(indices)
+        let output = model(Tensor(shape: [batch.count, batch.featureCount], scalars: batch.features))
+        loss = try batchLoss(output, batch, kind: lossKind)
+        lossValue = Double(loss!.item)
+        batchCorrect = try correctCount(output, batch, kind: lossKind)
+      }
+      // Every rank must see the same loss (and stop at the same NaN): summed over ranks while
+      // backward runs.
+      try dataParallel?.shareMetrics([lossValue * Double(indices.count), Double(batchCorrect), Double(indices.count)])
+      loss?.backward()
+      var batchCount = indices.count
+      if let parallel = dataParallel {
+        let totals = try parallel.finishGradients()
+        (batchCount, batchCorrect) = (Int(totals[2]), Int(totals[1]))
+        lossValue = totals[0] / max(totals[2], 1)
+      }
       try throwIfAnomalyDetected()  // --detect-anomaly: stop at this step, naming the op, before the update
       guard lossValue.isFinite else {
         // Stop before the step: NaN weights would be useless, and no checkpoint must hold them.
@@ -112,9 +158,11 @@ public final class Trainer {
       }
       if let maxNorm = configuration.clipNorm { clipGradientNorm(parameters, maxNorm: maxNorm) }
       optimizer.step()
-      lossSum += lossValue * Double(batch.count)
-      correct += try correctCount(output, batch, kind: lossKind)
-      seen += batch.count
+      stepsTaken += 1
+      if checksReplicasEveryStep, let parallel = dataParallel { try parallel.checkReplicasIdentical() }
+      lossSum += lossValue * Double(batchCount)
+      correct += batchCorrect
+      seen += batchCount
       if let progress {
         let elapsed = monotonicSeconds() - start
         let rate = Double(seen) / max(elapsed, 1e-9)
@@ -125,7 +173,8 @@ public final class Trainer {
           elapsed: elapsed, samplesPerSecond: rate, secondsRemaining: remaining / rate)))
       }
     }
-    let seconds = monotonicSeconds() - start
+    var seconds = monotonicSeconds() - start
+    if let parallel = dataParallel { seconds = try parallel.maximum([seconds])[0] }  // the slowest rank's time
     let record = EpochRecord(
       epoch: epochIndex + 1, trainLoss: lossSum / Double(max(seen, 1)),
       trainAccuracy: lossKind == .meanSquaredError ? nil : Double(correct) / Double(max(seen, 1)),

@@ -80,12 +80,54 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
   public var clipNorm: Double?
   /// The loss; `nil` picks cross-entropy for classification and MSE for regression.
   public var loss: LossKind?
+  /// Processes training together (data parallelism, `mpirun -np ranks`): each takes
+  /// `batchSize` samples of every global batch of `globalBatchSize = batchSize × ranks`.
+  public var ranks: Int = 1
+  /// Multiply the learning rate by `ranks` (the linear scaling rule of Goyal et al. 2017 for
+  /// a global batch `ranks` times larger); off by default.
+  public var scalesLearningRateWithRanks = false
 
-  /// The defaults: 10 epochs, batch 64, Adam at 1e-3, constant rate.
+  /// The defaults: 10 epochs, batch 64, Adam at 1e-3, constant rate, one process.
   public init() {}
 
-  /// The learning rate in effect: `learningRate` or the optimizer's default.
-  public var resolvedLearningRate: Double { learningRate ?? optimizer.defaultLearningRate }
+  /// The learning rate in effect: `learningRate` or the optimizer's default, times `ranks` when
+  /// `scalesLearningRateWithRanks` is set.
+  public var resolvedLearningRate: Double {
+    (learningRate ?? optimizer.defaultLearningRate) * (scalesLearningRateWithRanks ? Double(ranks) : 1)
+  }
+
+  /// Samples per optimizer step over all ranks: `batchSize × ranks`.
+  public var globalBatchSize: Int { batchSize * ranks }
+
+  /// The most ranks a configuration may name.
+  public static let maximumRanks = 1 << 16
+
+  private enum CodingKeys: String, CodingKey {
+    case epochs, batchSize, seed, optimizer, learningRate, momentum, weightDecay, schedule, stepEpochs, stepGamma
+    case minimumLearningRate, warmupEpochs, clipNorm, loss, ranks, scalesLearningRateWithRanks
+  }
+
+  /// Decodes saved settings; `ranks` and `scalesLearningRateWithRanks` may be missing (files
+  /// written before data parallelism: one process).
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    epochs = try c.decode(Int.self, forKey: .epochs)
+    batchSize = try c.decode(Int.self, forKey: .batchSize)
+    seed = try c.decode(UInt64.self, forKey: .seed)
+    optimizer = try c.decode(OptimizerKind.self, forKey: .optimizer)
+    learningRate = try c.decodeIfPresent(Double.self, forKey: .learningRate)
+    momentum = try c.decode(Double.self, forKey: .momentum)
+    weightDecay = try c.decodeIfPresent(Double.self, forKey: .weightDecay)
+    schedule = try c.decode(ScheduleKind.self, forKey: .schedule)
+    stepEpochs = try c.decode(Int.self, forKey: .stepEpochs)
+    stepGamma = try c.decode(Double.self, forKey: .stepGamma)
+    minimumLearningRate = try c.decode(Double.self, forKey: .minimumLearningRate)
+    warmupEpochs = try c.decode(Int.self, forKey: .warmupEpochs)
+    clipNorm = try c.decodeIfPresent(Double.self, forKey: .clipNorm)
+    loss = try c.decodeIfPresent(LossKind.self, forKey: .loss)
+    ranks = try c.decodeIfPresent(Int.self, forKey: .ranks) ?? 1
+    scalesLearningRateWithRanks = try c.decodeIfPresent(Bool.self, forKey: .scalesLearningRateWithRanks) ?? false
+  }
 
   /// The most epochs a configuration may ask for: far beyond any real run, and small enough
   /// that epochs × batches × samples never overflows `Int` (a checkpoint or an option asking for
@@ -101,6 +143,10 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     guard epochs >= 0, epochs <= Self.maximumEpochs else { throw bad("epochs must be in 0…\(Self.maximumEpochs), got \(epochs)") }
     guard batchSize > 0, batchSize <= Self.maximumBatchSize else {
       throw bad("batch size must be in 1…\(Self.maximumBatchSize), got \(batchSize)")
+    }
+    guard ranks >= 1, ranks <= Self.maximumRanks else { throw bad("ranks must be in 1…\(Self.maximumRanks), got \(ranks)") }
+    guard globalBatchSize <= Self.maximumBatchSize else {
+      throw bad("the global batch (batch size \(batchSize) × \(ranks) ranks) must be at most \(Self.maximumBatchSize)")
     }
     guard resolvedLearningRate > 0, resolvedLearningRate.isFinite else { throw bad("learning rate must be positive and finite, got \(resolvedLearningRate)") }
     guard (0..<1).contains(momentum) else { throw bad("momentum must be in [0, 1), got \(momentum)") }

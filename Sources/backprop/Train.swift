@@ -28,6 +28,7 @@ struct TrainCommand: ParsableCommand {
   @Flag(help: "Stop at the first NaN or infinity in a forward or backward computation, naming the op, where it was created and its input shapes (slower).")
   var detectAnomaly = false
   @OptionGroup var viz: TrainVizOptions
+  @OptionGroup var parallel: DistributedOptions
 
   /// Checks the counts and output paths before anything is loaded or trained.
   func validate() throws {
@@ -37,21 +38,44 @@ struct TrainCommand: ParsableCommand {
     if let save { try checkOutputPath(save, option: "--save") }
     if let report = viz.report { try checkOutputPath(report, option: "--report") }
     try optimization.validateRanges()
+    try parallel.validate()
   }
 
   func run() throws {
     try threading.apply()
-    let (trainer, data) = try prepare()
+    guard let world = try parallel.join() else { return try train(world: nil) }
+    do {
+      try train(world: world)
+    } catch let error as DistributedError {
+      // Every rank found it (a collective decided): print one line, then end MPI cleanly (its
+      // finalize waits for every rank, so no rank is killed before printing), exit ≠ 0.
+      FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+      if case .rankLost = error {} else { world.finalize() }  // a lost rank would never join
+      Foundation.exit(1)
+    }
+    world.finalize()
+  }
+
+  /// Trains, as one rank of `world` when given (only rank 0 prints and saves).
+  func train(world: Communicator?) throws {
+    let (trainer, data) = try prepare(ranks: world?.size ?? 1)
+    let isRoot = (world?.rank ?? 0) == 0
+    if let world {
+      let group = try parallel.group(trainer.model, world)
+      try trainer.distribute(over: group, configurationText: configurationText(trainer, data))
+      trainer.checksReplicasEveryStep = parallel.checkReplicas
+    }
     guard trainer.completedEpochs < trainer.configuration.epochs else {
       throw CommandError("\(resume ?? "the checkpoint") has already trained all \(plural(trainer.configuration.epochs, "epoch")); "
         + "pass --epochs with more to continue (nothing was trained or saved)")
     }
-    let bar = ProgressBar(quiet: quiet || json)
+    let bar = ProgressBar(quiet: quiet || json || !isRoot)
     if bar.verbose { try printHeader(trainer, data) }
-    try viz.explainFirstBatch(trainer, data, toStandardError: json)
-    let recorder = try viz.makeRecorder(trainer, data)
+    if isRoot { try viz.explainFirstBatch(trainer, data, toStandardError: json) }
+    let recorder = try isRoot ? viz.makeRecorder(trainer, data) : nil
     let start = monotonicSeconds()
     let last = min(trainer.configuration.epochs, stopAfter ?? .max)
+    let save = isRoot ? self.save : nil
     var records: [EpochRecord] = []
     while trainer.completedEpochs < last {
       let epoch = {
@@ -60,26 +84,52 @@ struct TrainCommand: ParsableCommand {
       }
       do {
         records += try detectAnomaly ? withAnomalyDetection(epoch) : epoch()
-      } catch let error as TrainingError {
+      } catch let error where error is TrainingError || error is CommunicatorError || error is DistributedError {
+        // A lost rank, a diverged run: one line, naming the checkpoint that stays (rank 0 writes
+        // it, atomically, so it is the last complete epoch). No MPI_Finalize: a lost rank never joins.
         bar.finish()
-        let kept = save.map { path in trainer.completedEpochs > 0 ? "; \(path) keeps epoch \(trainer.completedEpochs)" : "" } ?? ""
-        throw CommandError(error.description + kept)
+        let kept = self.save.map { path in trainer.completedEpochs > 0 ? "; \(path) keeps epoch \(trainer.completedEpochs)" : "" } ?? ""
+        throw CommandError("\(error)" + kept)
       }
       if let save { try TrainingCheckpoint.save(trainer, data: data, to: URL(fileURLWithPath: save)) }
     }
-    let report = try TrainReport(trainer: trainer, records: records, data: data, seconds: monotonicSeconds() - start, savedTo: save)
+    var digest: String?
+    if let group = trainer.dataParallel {
+      try group.checkReplicasIdentical()
+      digest = hex(group.weightDigest())
+    }
+    guard isRoot else { return }
+    var report = try TrainReport(trainer: trainer, records: records, data: data, seconds: monotonicSeconds() - start, savedTo: self.save)
+    if let world, let digest, let group = trainer.dataParallel {
+      (report.ranks, report.weights_digest) = (world.size, digest)
+      report.buckets = group.bucketSizes.count
+      report.buckets_started_during_backward = Double(group.bucketsStarted.duringBackward) / Double(max(1, group.bucketsStarted.total))
+      report.exposed_communication_seconds = group.exposedCommunicationSeconds
+    }
     if let recorder { printError(try recorder.write(trainer, data)) }
     if json { try printJSON(report) } else { print(report.summary) }
   }
 
+  /// What every rank must agree on besides the training settings: the model and the data.
+  func configurationText(_ trainer: Trainer, _ data: TrainingData) -> String {
+    let layers = trainer.model.architecture.map { LayerSpec.architectureString($0) } ?? "custom"
+    return "model \(layers) \(trainer.model.parameterCount); data \(data.source) \(data.train.count)/\(data.test.count) "
+      + "\(data.featureCount)→\(data.outputCount); stop after \(stopAfter.map(String.init) ?? "-"); resume \(resume != nil)"
+  }
+
   /// A new trainer (model from the options) or one restored from `--resume` (with the data
   /// pipeline the checkpoint records), and its data.
-  func prepare() throws -> (Trainer, TrainingData) {
+  func prepare(ranks: Int) throws -> (Trainer, TrainingData) {
     if let resume {
-      guard !model.anyGiven, !optimization.anyGiven else {
+      guard !model.anyGiven, !optimization.anyGiven, !parallel.scaleLr else {
         throw CommandError("--resume continues with the checkpoint's model and optimizer settings; only --epochs, --stop-after, --save and output options can be given")
       }
       let checkpoint = try TrainingCheckpoint.load(contentsOf: URL(fileURLWithPath: resume), epochs: epochs)
+      let saved = checkpoint.trainer.configuration.ranks
+      guard saved == ranks else {
+        throw CommandError("--resume: \(resume) was trained on \(plural(saved, "rank")); resume it on as many "
+          + (saved == 1 ? "(without --distributed)" : "(mpirun -np \(saved) backprop train --distributed …)") + ", not \(ranks)")
+      }
       let pipeline = try data.resolved(with: checkpoint.metadata, path: resume)
       let loaded = try data.load(pipeline, inputScaler: checkpoint.inputScaler)
       try checkModelFits(checkpoint.trainer.model, loaded, file: resume)
@@ -87,7 +137,9 @@ struct TrainCommand: ParsableCommand {
     }
     let pipeline = data.pipeline
     let loaded = try data.load(pipeline)
-    let configuration = try optimization.configuration(source: pipeline.source, epochs: epochs)
+    var configuration = try optimization.configuration(source: pipeline.source, epochs: epochs)
+    (configuration.ranks, configuration.scalesLearningRateWithRanks) = (ranks, parallel.scaleLr)
+    do { try configuration.validate() } catch { throw CommandError("\(error)") }
     let network = try model.makeModel(for: loaded, seed: configuration.seed)
     return (try Trainer(model: network, configuration: configuration), loaded)
   }
@@ -98,6 +150,9 @@ struct TrainCommand: ParsableCommand {
       + (data.train.task == .classification ? "\(data.train.classCount) classes" : "\(data.outputCount) targets"))
     print(try trainer.model.summary(inputShape: [data.featureCount]))
     var line = "Training: \(c.optimizer.rawValue), lr \(fmt(c.resolvedLearningRate, 4)), batch \(c.batchSize), \(plural(c.epochs, "epoch")), seed \(c.seed)"
+    if c.ranks > 1 || trainer.dataParallel != nil {
+      line += ", \(plural(c.ranks, "rank")) (global batch \(c.globalBatchSize)\(c.scalesLearningRateWithRanks ? ", lr × \(c.ranks)" : ""))"
+    }
     if c.schedule != .constant { line += ", \(c.schedule.rawValue) schedule" }
     if c.warmupEpochs > 0 { line += ", \(plural(c.warmupEpochs, "warm-up epoch"))" }
     if trainer.completedEpochs > 0 { line += " (resuming after epoch \(trainer.completedEpochs))" }
@@ -120,6 +175,14 @@ struct TrainReport: Encodable {
   var epoch_seconds: [Double]
   var samples_per_second: Double
   var saved_to: String?
+  /// Under `--distributed`: the number of ranks and the weights' digest (equal on all of them).
+  var ranks: Int?
+  var weights_digest: String?
+  /// Under `--distributed`: gradient buckets, the fraction of their allreduces started while
+  /// backward still ran, and the seconds spent waiting for them after backward (rank 0).
+  var buckets: Int?
+  var buckets_started_during_backward: Double?
+  var exposed_communication_seconds: Double?
 
   /// The summary after `records`, the epochs this invocation ran (checkpoints keep no
   /// timings, so a resumed run times only its own epochs).
@@ -146,6 +209,7 @@ struct TrainReport: Encodable {
     s += " · train loss \(String(format: "%.4f", train_loss)) · \(plural(epochs, "epoch")) in \(String(format: "%.1f", seconds)) s"
     let mean = epoch_seconds.isEmpty ? 0 : epoch_seconds.reduce(0, +) / Double(epoch_seconds.count)
     s += " (\(String(format: "%.3f", mean)) s/epoch, \(groupedThousands(Int(samples_per_second))) samples/s)"
+    if let ranks, let weights_digest { s += "\nWeights digest \(weights_digest), identical on all \(ranks) ranks" }
     if let saved_to { s += "\nSaved to \(saved_to)" }
     return s
   }

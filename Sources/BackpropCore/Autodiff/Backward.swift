@@ -100,7 +100,11 @@ extension Tensor {
       t.pendingGrad = nil
       let node = t.gradFn
       if node == nil || t.retainsGrad { t.accumulateGrad(g, createGraph: createGraph) }
-      guard let node else { continue }
+      guard let node else {
+        // Every consumer of t came later in `order`, so all of its contributions are summed.
+        t.gradientReadyHook?(t)
+        continue
+      }
       let op = node.op
       guard let pullback = node.pullback else {
         opFailure("backward()", "second pass through '\(op.name)': its graph was already released. "

@@ -102,6 +102,8 @@ int bp_mpi_allreduce(void *data, int count, int type, int op);
 int bp_mpi_iallreduce(void *data, int count, int type, int op, void **request);
 /// Polls MPI_Test until done (0), an MPI error (its code), or `timeout_seconds` (BP_MPI_TIMED_OUT).
 int bp_mpi_wait(void **request, double timeout_seconds);
+/// MPI_Test: drives `*request` on and sets `*done` to 1 once it finished (then `*request` is freed).
+int bp_mpi_test(void **request, int *done);
 /// MPI_Barrier on MPI_COMM_WORLD.
 int bp_mpi_barrier(void);
 /// MPI_Abort on MPI_COMM_WORLD (ends every rank).

@@ -1,0 +1,320 @@
+import BackpropCore
+import BackpropKernels
+import BackpropNN
+
+/// Data-parallel training over the processes of an `mpirun` job (PyTorch's
+/// `DistributedDataParallel`, Horovod): every rank holds a full copy of the model, runs forward
+/// and backward on its own shard of each global batch, and the gradients are averaged across
+/// ranks before the optimizer step, so every rank takes the same step and the copies stay
+/// bit-identical.
+///
+/// ```swift
+/// let world = try Communicator()                       // under mpirun -np N
+/// let parallel = try DataParallel(model, communicator: world)
+/// try parallel.broadcastInitialState()                 // rank 0's weights everywhere
+/// for step in … {
+///   parallel.beginStep(sampleShare: Float(local.count) / Float(global.count))
+///   model.zeroGrad(); let loss = loss(local)
+///   try parallel.shareMetrics([Double(loss.item) * n, n]) // summed while backward runs
+///   loss.backward()                                    // buckets start during backward
+///   let sums = try parallel.finishGradients()          // ∑ᵣ shareᵣ · ∇Lᵣ in every .grad
+///   optimizer.step()
+/// }
+/// ```
+///
+/// Buckets: the gradients are packed, in reverse parameter order (the order backward produces
+/// them), into buckets of about `bucketBytes` bytes. When the last gradient of a bucket is ready
+/// (`Tensor.gradientReadyHook`), the bucket is scaled and its `MPI_Iallreduce` started, so the
+/// communication of the last layers overlaps backward through the first ones. Buckets always
+/// start in index order, the same on every rank, as MPI requires of collectives.
+///
+/// Every wait gives up after `timeout` seconds (a lost rank) with a `CommunicatorError` instead
+/// of hanging.
+public final class DataParallel {
+  /// The processes that train together.
+  public let communicator: Communicator
+  /// This process's rank.
+  public var rank: Int { communicator.rank }
+  /// The number of ranks.
+  public var size: Int { communicator.size }
+  /// The target size of one bucket in bytes (a parameter larger than this gets its own bucket).
+  public let bucketBytes: Int
+  /// Seconds any collective may take before the run is declared broken (a lost rank).
+  public var timeout: Double
+  /// Seconds spent waiting for gradient reductions after backward returned, summed since the
+  /// last `resetTimers()`: the communication that backward did not hide.
+  public private(set) var exposedCommunicationSeconds = 0.0
+  /// Buckets whose allreduce started while backward was still running, and all buckets
+  /// started, since the last `resetTimers()` (the overlap actually achieved).
+  public private(set) var bucketsStarted = (duringBackward: 0, total: 0)
+
+  let parameters: [Tensor<Float>]
+  let buffers: [Tensor<Float>]
+  /// The buckets, in launch order: ranges of parameter indices (descending) and their offsets in `flat`.
+  let buckets: [Bucket]
+  /// Parameter index → (bucket index, offset of the parameter in `flat`).
+  private let placement: [(bucket: Int, offset: Int)]
+  /// One contiguous buffer for all gradients, in bucket order.
+  private let flat: UnsafeMutableBufferPointer<Float>
+  private var readyCount: [Int]
+  private var pending: [PendingReduction?]
+  private var nextToStart = 0
+  /// This step's metrics, summed over ranks in flight beside the gradients.
+  private let metrics = UnsafeMutableBufferPointer<Double>.allocate(capacity: DataParallel.metricCapacity)
+  private var metricCount = 0
+  private var metricsPending: PendingReduction?
+  static let metricCapacity = 16
+  private var share: Float = 1
+  private var collecting = false
+
+  struct Bucket {
+    /// Parameter indices, in the order their gradients usually become ready.
+    var members: [Int]
+    /// The bucket's part of `flat`.
+    var range: Range<Int>
+  }
+
+  /// Wraps `model`'s parameters and buffers for training on `communicator`'s ranks.
+  /// - Parameters:
+  ///   - bucketBytes: target bucket size (256 KiB by default; PyTorch's default is 25 MiB, made
+  ///     for much larger models than an MLP).
+  ///   - timeout: seconds to wait for the other ranks before giving up (default 20).
+  /// - Throws: `TensorError.invalidArgument` for a bucket size or timeout that is not positive.
+  public convenience init<Model: Layer>(
+    _ model: Model, communicator: Communicator, bucketBytes: Int = 256 << 10, timeout: Double = 20
+  ) throws where Model.Scalar == Float {
+    try self.init(parameters: model.parameters, buffers: model.namedBuffers.map(\.1), communicator: communicator,
+                  bucketBytes: bucketBytes, timeout: timeout)
+  }
+
+  /// Wraps `parameters` (and `buffers`, kept equal to rank 0's) for training on `communicator`'s ranks.
+  public init(parameters: [Tensor<Float>], buffers: [Tensor<Float>] = [], communicator: Communicator,
+              bucketBytes: Int = 256 << 10, timeout: Double = 20) throws {
+    guard bucketBytes > 0 else {
+      throw TensorError.invalidArgument(op: "DataParallel", message: "the bucket size must be positive, got \(bucketBytes) bytes")
+    }
+    guard timeout > 0, timeout.isFinite else {
+      throw TensorError.invalidArgument(op: "DataParallel", message: "the timeout must be positive, got \(timeout) s")
+    }
+    self.parameters = parameters
+    self.buffers = buffers
+    self.communicator = communicator
+    self.bucketBytes = bucketBytes
+    self.timeout = timeout
+    let layout = Self.bucketLayout(counts: parameters.map(\.count), bucketBytes: bucketBytes)
+    buckets = layout.buckets
+    placement = layout.placement
+    flat = .allocate(capacity: max(1, layout.total))
+    flat.initialize(repeating: 0)
+    readyCount = Array(repeating: 0, count: buckets.count)
+    pending = Array(repeating: nil, count: buckets.count)
+    for (i, p) in parameters.enumerated() {
+      p.gradientReadyHook = { [unowned self] t in self.gradientReady(i, t) }
+    }
+  }
+
+  deinit {
+    for p in parameters { p.gradientReadyHook = nil }
+    flat.deallocate()
+    metrics.deallocate()
+  }
+
+  /// Packs parameters of `counts` elements, last parameter first, into buckets of about
+  /// `bucketBytes` bytes: the layout every rank computes alike.
+  static func bucketLayout(counts: [Int], bucketBytes: Int)
+    -> (buckets: [Bucket], placement: [(bucket: Int, offset: Int)], total: Int)
+  {
+    let capacity = max(1, bucketBytes / MemoryLayout<Float>.size)
+    var buckets: [Bucket] = []
+    var placement = Array(repeating: (bucket: 0, offset: 0), count: counts.count)
+    var offset = 0, members: [Int] = [], start = 0
+    for i in counts.indices.reversed() {
+      if !members.isEmpty && offset - start + counts[i] > capacity {
+        buckets.append(Bucket(members: members, range: start..<offset))
+        members = []
+        start = offset
+      }
+      placement[i] = (buckets.count, offset)
+      members.append(i)
+      offset += counts[i]
+    }
+    if !members.isEmpty { buckets.append(Bucket(members: members, range: start..<offset)) }
+    return (buckets, placement, offset)
+  }
+
+  /// The number of buckets and their sizes in elements (launch order).
+  public var bucketSizes: [Int] { buckets.map(\.range.count) }
+
+  // MARK: - Start-up
+
+  /// Replaces every rank's parameters and buffers by rank 0's (MPI_Bcast), so all ranks start
+  /// from the same weights whatever their seeds.
+  public func broadcastInitialState() throws {
+    for t in parameters + buffers {
+      try communicator.broadcast(&t.scalars, root: 0)
+    }
+  }
+
+  /// Throws on every rank unless all ranks passed the same `configuration` text (compared by a
+  /// 64-bit hash): `mpirun` started with different options on different ranks would otherwise
+  /// train diverging models, or hang in a collective that only some ranks reach.
+  /// - Throws: `DistributedError.configurationMismatch` naming the ranks that differ from rank 0.
+  public func checkSameConfiguration(_ configuration: String) throws {
+    let mine = fnv1a64(Array(configuration.utf8))
+    let (root, ranks) = try compareWithRoot(mine)
+    guard ranks.isEmpty else {
+      throw DistributedError.configurationMismatch(rank: rank, differingRanks: ranks, hash: mine, rootHash: root)
+    }
+  }
+
+  // MARK: - One step
+
+  /// Prepares the reduction of one step's gradients. `sampleShare` is this rank's part of the
+  /// global batch (its samples ÷ the global batch's): gradients of per-rank mean losses are
+  /// weighted by it, so the sum over ranks is the gradient of the global batch's mean loss,
+  /// even when a short last batch splits unevenly.
+  public func beginStep(sampleShare: Float) {
+    share = sampleShare
+    for b in buckets.indices { readyCount[b] = 0; pending[b] = nil }
+    nextToStart = 0
+    collecting = true
+    metricsPending = nil
+    metricCount = 0
+    flat.update(repeating: 0)
+  }
+
+  /// Starts summing this step's `values` (loss × samples, correct predictions, samples) over
+  /// the ranks, before `backward()`, so that the reduction runs while backward does; the sums
+  /// come back from `finishGradients()`. Call it on every rank, with as many values, or on none.
+  /// - Throws: `CommunicatorError` when the reduction cannot start.
+  public func shareMetrics(_ values: [Double]) throws {
+    precondition(collecting && metricsPending == nil && values.count <= Self.metricCapacity,
+                 "DataParallel.shareMetrics: once per step, after beginStep, at most \(Self.metricCapacity) values")
+    metricCount = values.count
+    for (i, v) in values.enumerated() { metrics[i] = v }
+    metricsPending = try communicator.startAllreduce(UnsafeMutableBufferPointer(rebasing: metrics[0..<values.count]))
+  }
+
+  /// Called by backward when parameter `i`'s gradient is final: copy it (scaled) into its
+  /// bucket; start every bucket that is complete, in order; let MPI progress earlier ones.
+  private func gradientReady(_ i: Int, _ t: Tensor<Float>) {
+    guard collecting, let g = t.grad else { return }
+    let (b, offset) = placement[i]
+    let share = self.share
+    g.scalars.withUnsafeBufferPointer { source in
+      for k in 0..<source.count { flat[offset + k] = source[k] * share }
+    }
+    readyCount[b] += 1
+    try? startReadyBuckets(force: false)
+    for k in 0..<nextToStart where pending[k]?.isComplete == false { _ = try? communicator.test(&pending[k]!) }
+  }
+
+  private func startReadyBuckets(force: Bool) throws {
+    while nextToStart < buckets.count, force || readyCount[nextToStart] == buckets[nextToStart].members.count {
+      let range = buckets[nextToStart].range
+      pending[nextToStart] = try communicator.startAllreduceSum(UnsafeMutableBufferPointer(rebasing: flat[range]))
+      nextToStart += 1
+      bucketsStarted.total += 1
+      if !force { bucketsStarted.duringBackward += 1 }
+    }
+  }
+
+  /// Finishes the step's reduction after `backward()`: starts the buckets not started yet
+  /// (parameters the loss did not reach, or an empty shard, contribute zeros), waits for all,
+  /// and writes the averaged gradient into every parameter's `.grad`. Returns the sums over
+  /// ranks of the values given to `shareMetrics(_:)` (empty when it was not called).
+  /// - Throws: `DistributedError.rankLost` when a rank does not answer within `timeout` seconds.
+  @discardableResult
+  public func finishGradients() throws -> [Double] {
+    precondition(collecting, "DataParallel.finishGradients() without beginStep(sampleShare:)")
+    collecting = false
+    let start = monotonicClock()
+    try watching("the gradient allreduce") {
+      try startReadyBuckets(force: true)
+      if metricsPending != nil { try communicator.wait(&metricsPending!, timeout: timeout) }
+      for b in buckets.indices { try communicator.wait(&pending[b]!, timeout: timeout) }
+    }
+    exposedCommunicationSeconds += monotonicClock() - start
+    for (i, p) in parameters.enumerated() {
+      let offset = placement[i].offset
+      let values = Array(flat[offset..<offset + p.count])
+      if let g = p.grad, g.count == p.count {
+        g.scalars = values
+      } else {
+        p.grad = Tensor(shape: p.shape, scalars: values)
+      }
+    }
+    if !buffers.isEmpty {
+      // Buffers (batch-norm statistics) follow rank 0's, as DDP's broadcast_buffers does.
+      for t in buffers { try communicator.broadcast(&t.scalars, root: 0) }
+    }
+    return Array(metrics[0..<metricCount])
+  }
+
+  /// Sums `values` over all ranks (metrics: loss × samples, correct predictions, samples).
+  public func sum(_ values: [Double]) throws -> [Double] {
+    var v = values
+    try watching("the metrics allreduce") { try communicator.allreduce(&v, timeout: timeout) }
+    return v
+  }
+
+  /// Runs `body`, turning a timed-out collective into `DistributedError.rankLost`.
+  private func watching(_ during: String, _ body: () throws -> Void) throws {
+    do { try body() } catch let error as CommunicatorError where error.timedOut {
+      throw DistributedError.rankLost(rank: rank, suspects: (0..<size).filter { $0 != rank }, seconds: timeout, during: during)
+    }
+  }
+
+  /// The largest of each of `values` over all ranks (e.g. an epoch's seconds).
+  public func maximum(_ values: [Double]) throws -> [Double] {
+    var v = values
+    try watching("the metrics allreduce") { try communicator.allreduce(&v, maximum: true, timeout: timeout) }
+    return v
+  }
+
+  /// Zeroes `exposedCommunicationSeconds` and `bucketsStarted`.
+  public func resetTimers() { exposedCommunicationSeconds = 0; bucketsStarted = (0, 0) }
+
+  // MARK: - Checking replicas
+
+  /// A 64-bit FNV-1a hash of the bits of every parameter and buffer: equal on two ranks exactly
+  /// when their weights are bit-identical (up to hash collisions).
+  public func weightDigest() -> UInt64 { BackpropDistributed.weightDigest(of: parameters + buffers) }
+
+  /// Throws unless every rank's `weightDigest()` equals rank 0's.
+  /// - Throws: `DistributedError.replicasDiverged` naming the ranks that differ.
+  public func checkReplicasIdentical() throws {
+    let digest = weightDigest()
+    let (root, ranks) = try compareWithRoot(digest)
+    guard ranks.isEmpty else { throw DistributedError.replicasDiverged(rank: rank, differingRanks: ranks, digest: digest, rootDigest: root) }
+  }
+
+  /// Broadcasts rank 0's `value`; returns it and the ranks whose own `value` differs (on every rank).
+  private func compareWithRoot(_ value: UInt64) throws -> (root: UInt64, differing: [Int]) {
+    var bytes = withUnsafeBytes(of: value.littleEndian) { Array($0) }
+    try communicator.broadcast(&bytes, root: 0)
+    let root = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+    var differs = [Double](repeating: 0, count: size)
+    differs[rank] = value == root ? 0 : 1
+    try watching("a comparison with rank 0") { try communicator.allreduce(&differs, timeout: timeout) }
+    return (root, differs.indices.filter { differs[$0] != 0 })
+  }
+}
+
+/// A 64-bit FNV-1a hash of the bits of `tensors`' elements, in order.
+public func weightDigest(of tensors: [Tensor<Float>]) -> UInt64 {
+  var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+  for t in tensors {
+    t.scalars.withUnsafeBytes { bytes in
+      for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+    }
+  }
+  return hash
+}
+
+/// FNV-1a over `bytes`.
+func fnv1a64(_ bytes: [UInt8]) -> UInt64 {
+  var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+  for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+  return hash
+}

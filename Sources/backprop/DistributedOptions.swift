@@ -1,0 +1,42 @@
+import ArgumentParser
+import Backprop
+import Foundation
+
+/// `--distributed` and its settings: data-parallel training over the ranks of `mpirun`.
+struct DistributedOptions: ParsableArguments {
+  @Flag(help: "Train data-parallel over the processes of mpirun (mpirun -np N backprop train --distributed …): --batch-size is per rank, the global batch is N times larger; only rank 0 prints and saves.")
+  var distributed = false
+  @Option(parsing: .unconditional, help: "With --distributed: gradient bucket size in KiB; buckets start their allreduce during backward (default 256).")
+  var bucketKib: Int?
+  @Flag(help: "With --distributed: multiply the learning rate by the number of ranks (linear scaling rule).")
+  var scaleLr = false
+  @Flag(help: "With --distributed: after every step, check that all ranks hold bit-identical weights (one small collective per step).")
+  var checkReplicas = false
+  @Option(parsing: .unconditional, help: "With --distributed: seconds to wait for the other ranks before stopping (a lost rank; default 20).")
+  var rankTimeout: Double?
+
+  /// Whether any option here was given.
+  var anyGiven: Bool { distributed || bucketKib != nil || scaleLr || checkReplicas || rankTimeout != nil }
+
+  /// Checks the ranges, naming the option.
+  func validate() throws {
+    if !distributed, bucketKib != nil || scaleLr || checkReplicas || rankTimeout != nil {
+      throw CommandError("--bucket-kib, --scale-lr, --check-replicas and --rank-timeout need --distributed")
+    }
+    if let bucketKib, !(1...(1 << 20)).contains(bucketKib) { throw CommandError("--bucket-kib must be in 1…\(1 << 20), got \(bucketKib)") }
+    if let rankTimeout, !(rankTimeout > 0 && rankTimeout <= 3600) { throw CommandError("--rank-timeout must be in (0, 3600] seconds, got \(rankTimeout)") }
+  }
+
+  /// The MPI job this process is a rank of, or `nil` without `--distributed`.
+  /// - Throws: `CommandError` in one line when Open MPI cannot be loaded or started.
+  func join() throws -> Communicator? {
+    guard distributed else { return nil }
+    guard Communicator.isAvailable else { throw CommandError("--distributed needs Open MPI: \(Communicator.unavailableReason)") }
+    do { return try Communicator() } catch { throw CommandError("--distributed: \(error)") }
+  }
+
+  /// The data-parallel group over `world` for `model`.
+  func group(_ model: Sequential<Float>, _ world: Communicator) throws -> DataParallel {
+    try DataParallel(model, communicator: world, bucketBytes: (bucketKib ?? 256) << 10, timeout: rankTimeout ?? 20)
+  }
+}

@@ -1,0 +1,179 @@
+import Backprop
+import Foundation
+import Testing
+
+/// Whether `mpirun` and Open MPI are here; the reason given when the MPI tests are skipped.
+let mpiReady = mpirunPath() != nil && Communicator.isAvailable
+let mpiMissing = "needs Open MPI's mpirun and libmpi.so.40 (apt-get install openmpi-bin libopenmpi3)"
+
+/// `mpirun … backprop train --distributed`: two ranks against one process, bit-identical
+/// replicas, resume, mismatched options, lost ranks (issue 13).
+@Suite(.serialized) struct DistributedTrainingTests {
+  let dir: URL
+  init() throws {
+    dir = FileManager.default.temporaryDirectory.appendingPathComponent("cli-mpi-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+  }
+  func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+
+  /// The model weights of a checkpoint, by name.
+  func weights(_ file: String) throws -> [(String, [Float])] {
+    try TrainingCheckpoint.load(contentsOf: URL(fileURLWithPath: file)).trainer.model.namedParameters.map { ($0.0, $0.1.scalars) }
+  }
+
+  // Momentum SGD on the digits: 1,437 samples in global batches of 128 → 12 steps per epoch, the
+  // last one (29 samples) split 14/15 between the ranks; 5 epochs = 60 steps.
+  let recipe = ["--optimizer", "momentum", "--lr", "0.05", "--epochs", "5", "--seed", "3", "--quiet"]
+
+  @Test(.enabled(if: mpiReady, "\(mpiMissing)"))
+  func twoRanksOfBatch64MatchOneProcessOfBatch128AndStayBitIdentical() throws {
+    let one = try runBackprop(["train"] + recipe + ["--batch-size", "128", "--save", path("one.safetensors")])
+    #expect(one.status == 0, "\(one.stderr)")
+    // --check-replicas compares every rank's weight digest with rank 0's after every step.
+    let two = try runUnderMPI(ranks: 2, ["train", "--distributed", "--check-replicas", "--bucket-kib", "16", "--json",
+                                         "--batch-size", "64", "--save", path("two.safetensors")] + recipe)
+    #expect(two.status == 0, "\(two.stderr)")
+    for ((name, a), (_, b)) in zip(try weights(path("one.safetensors")), try weights(path("two.safetensors"))) {
+      let scale = a.map(abs).max()!, difference = zip(a, b).map { abs($0 - $1) }.max()!
+      // Float sums in another order (two half-batch means instead of one mean) differ by a few
+      // ulps per step; 60 steps of a stable descent keep that far below 1e-5 of the weights.
+      #expect(difference <= 1e-5 * scale, "\(name): max |Δ| \(difference) vs max |w| \(scale)")
+      #expect(difference > 0 || a.count < 100, "\(name): identical bits would mean the two runs did not differ at all")
+    }
+    // Only rank 0 printed: one JSON object, whose digest is the saved weights'.
+    let object = try JSONSerialization.jsonObject(with: Data(two.stdout.utf8)) as! [String: Any]
+    #expect(object["ranks"] as? Int == 2)
+    // 17,226 gradients in 16 KiB (4,096-float) buckets, last layer first: [4.bias 4.weight 2.bias],
+    // [2.weight], [0.bias], [0.weight]. Each starts from the hook as its last gradient is ready,
+    // inside backward; none is left for after it.
+    #expect(object["buckets"] as? Int == 4, "\(two.stdout)")
+    #expect(object["buckets_started_during_backward"] as? Double == 1, "\(two.stdout)")
+    let model = try TrainingCheckpoint.load(contentsOf: URL(fileURLWithPath: path("two.safetensors"))).trainer.model
+    #expect(object["weights_digest"] as? String == hex(weightDigest(of: model.parameters)), "\(two.stdout)")
+  }
+
+  @Test(.enabled(if: mpiReady, "\(mpiMissing)"))
+  func resumeOnTheSameRanksContinuesBitForBit() throws {
+    let base = ["train", "--distributed", "--optimizer", "adam", "--epochs", "3", "--seed", "5", "--quiet", "--batch-size", "32"]
+    let whole = try runUnderMPI(ranks: 2, base + ["--save", path("whole.safetensors")])
+    #expect(whole.status == 0, "\(whole.stderr)")
+    let first = try runUnderMPI(ranks: 2, base + ["--stop-after", "1", "--save", path("part.safetensors")])
+    #expect(first.status == 0, "\(first.stderr)")
+    let rest = try runUnderMPI(ranks: 2, ["train", "--distributed", "--quiet", "--resume", path("part.safetensors"),
+                                          "--save", path("part.safetensors")])
+    #expect(rest.status == 0, "\(rest.stderr)")
+    let a = try weights(path("whole.safetensors")), b = try weights(path("part.safetensors"))
+    #expect(a.map(\.1) == b.map(\.1), "resumed weights differ from the uninterrupted run's")
+    // Another number of ranks: refused in one line.
+    let alone = try runBackprop(["train", "--resume", path("part.safetensors"), "--epochs", "4"])
+    #expect(alone.status != 0)
+    #expect(alone.stderr == "Error: --resume: \(path("part.safetensors")) was trained on 2 ranks; resume it on as many "
+      + "(mpirun -np 2 backprop train --distributed …), not 1\n", "\(alone.stderr)")
+  }
+
+  @Test(.enabled(if: mpiReady, "\(mpiMissing)"))
+  func mismatchedOptionsAcrossRanksStopEveryRankWithOneLine() throws {
+    let common = ["train", "--distributed", "--epochs", "1", "--quiet"]
+    let r = try runProcess(URL(fileURLWithPath: mpirunPath()!),
+      ["--allow-run-as-root", "--oversubscribe", "--mca", "btl", "self,tcp",
+       "-np", "1", try backpropBinary().path] + common + ["--layers", "64,32,10", ":",
+       "-np", "1", try backpropBinary().path] + common + ["--layers", "64,16,10"])
+    #expect(r.status != 0)
+    let lines = r.stderr.split(separator: "\n").filter { $0.hasPrefix("Error: ") }.sorted()
+    #expect(lines.count == 2, "\(r.stderr)")
+    for (rank, line) in lines.enumerated() {
+      #expect(line.hasPrefix("Error: rank \(rank): the training configuration differs between ranks (rank 1 differs from rank 0"), "\(line)")
+      #expect(line.hasSuffix("start every rank with the same options"), "\(line)")
+    }
+  }
+
+  @Test(.enabled(if: mpiReady, "\(mpiMissing)"))
+  func allreduceBenchmarkReportsEverySizeOnceFromRankZero() throws {
+    let r = try runUnderMPI(ranks: 2, ["bench", "--workload", "D1", "--runs", "1", "--json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let rows = r.stdout.split(separator: "\n").map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+    // 4 B, 16 B, … 16 MiB: 12 sizes, each printed once (rank 0 only), each taking some time.
+    #expect(rows.map { $0["case"] as! String } == (0..<12).map { "allreduce_\(4 << (2 * $0))B" }, "\(r.stdout)")
+    #expect(rows.allSatisfy { ($0["value"] as! Double) > 0 && $0["ranks"] as? String == "2" })
+  }
+
+  @Test func distributedWithoutMPISaysSoInOneLine() throws {
+    let r = try runBackprop(["train", "--distributed", "--epochs", "1"], environment: ["BACKPROP_MPI_LIBRARY": "/nonexistent/libmpi.so.40"])
+    #expect(r.status != 0)
+    #expect(r.stderr == "Error: --distributed needs Open MPI: BACKPROP_MPI_LIBRARY=/nonexistent/libmpi.so.40 cannot be loaded\n", "\(r.stderr)")
+    let options = try runBackprop(["train", "--scale-lr", "--epochs", "1"])
+    #expect(options.status != 0)
+    #expect(options.stderr == "Error: --bucket-kib, --scale-lr, --check-replicas and --rank-timeout need --distributed\n", "\(options.stderr)")
+  }
+
+  /// Starts a long `mpirun -np 2 … --save`, waits for the first checkpoint, then does `signal`
+  /// to rank 1; returns mpirun's status, its output and the seconds from the signal to its exit.
+  func loseRankOne(signal: Int32, extra: [String]) throws -> (status: Int32, output: String, seconds: Double, checkpoint: String) {
+    let checkpoint = path("lost.safetensors"), log = path("mpirun.log")
+    FileManager.default.createFile(atPath: log, contents: nil)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: mpirunPath()!)
+    process.arguments = ["--allow-run-as-root", "--oversubscribe", "-np", "2", "--mca", "btl", "self,tcp", try backpropBinary().path,
+                         "train", "--distributed", "--epochs", "1000", "--quiet", "--save", checkpoint] + extra
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+    (process.standardOutput, process.standardError) = (handle, handle)
+    try process.run()
+    defer { if process.isRunning { kill(-process.processIdentifier, SIGKILL); process.terminate() } }
+    let deadline = Date().addingTimeInterval(60)
+    while !FileManager.default.fileExists(atPath: checkpoint) && Date() < deadline { usleep(100_000) }
+    #expect(FileManager.default.fileExists(atPath: checkpoint), "no checkpoint after 60 s")
+    let rank1 = try #require(childProcess(of: process.processIdentifier, rank: 1), "rank 1's process not found")
+    let start = Date()
+    kill(rank1, signal)
+    while process.isRunning && Date().timeIntervalSince(start) < 60 { usleep(50_000) }
+    let seconds = Date().timeIntervalSince(start)
+    if signal == SIGSTOP { kill(rank1, SIGKILL) }
+    process.waitUntilExit()
+    try handle.close()
+    return (process.terminationStatus, try String(contentsOfFile: log, encoding: .utf8), seconds, checkpoint)
+  }
+
+  /// The checkpoint left behind loads, whole: every epoch's record and the optimizer's state.
+  func expectLoadable(_ checkpoint: String) throws {
+    let loaded = try TrainingCheckpoint.load(contentsOf: URL(fileURLWithPath: checkpoint))
+    #expect(loaded.trainer.completedEpochs >= 1 && loaded.trainer.history.count == loaded.trainer.completedEpochs)
+  }
+
+  @Test(.enabled(if: mpiReady, "\(mpiMissing)"))
+  func aKilledRankStopsTheOthersWithin30SecondsNamingIt() throws {
+    let r = try loseRankOne(signal: SIGKILL, extra: [])
+    #expect(r.status != 0, "\(r.output)")
+    #expect(r.seconds < 30, "the job ran on \(r.seconds) s after rank 1 was killed")
+    // Open MPI's launcher sees the death first: "mpirun noticed that process rank 1 … exited on signal 9".
+    #expect(r.output.contains("process rank 1") || r.output.contains("lost rank 1"), "\(r.output)")
+    try expectLoadable(r.checkpoint)
+  }
+
+  @Test(.enabled(if: mpiReady, "\(mpiMissing)"))
+  func aHungRankIsFoundByTheWatchdogNamingIt() throws {
+    // SIGSTOP: the process lives, so only the wait timeout can notice.
+    let r = try loseRankOne(signal: SIGSTOP, extra: ["--rank-timeout", "3"])
+    #expect(r.status != 0, "\(r.output)")
+    #expect(r.seconds < 30, "\(r.seconds) s")
+    #expect(r.output.contains("Error: rank 0: lost rank 1: no answer within 3 s during the "), "\(r.output)")
+    #expect(r.output.contains("lost.safetensors keeps epoch "), "\(r.output)")
+    try expectLoadable(r.checkpoint)
+  }
+}
+
+/// The process id of the child of `parent` that runs MPI rank `rank` (from its environment).
+func childProcess(of parent: Int32, rank: Int) -> Int32? {
+  guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return nil }
+  for entry in entries {
+    guard let pid = Int32(entry), let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { continue }
+    // Fields after the command's closing parenthesis: state, ppid, …
+    guard let close = stat.lastIndex(of: ")") else { continue }
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    guard fields.count > 1, Int32(fields[1]) == parent else { continue }
+    guard let environ = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { continue }
+    if environ.split(separator: 0).contains(where: { String(decoding: $0, as: UTF8.self) == "OMPI_COMM_WORLD_RANK=\(rank)" }) {
+      return pid
+    }
+  }
+  return nil
+}

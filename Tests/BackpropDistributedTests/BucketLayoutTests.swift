@@ -1,0 +1,30 @@
+import BackpropCore
+import Testing
+
+@testable import BackpropDistributed
+
+/// The bucket layout every rank computes alike, and the weight digest (no MPI needed).
+@Suite struct BucketLayoutTests {
+  @Test func bucketsFillInReverseParameterOrderUpToTheirSize() {
+    // Parameters of 10, 3, 20, 5 floats; buckets of 16 floats (64 bytes).
+    let layout = DataParallel.bucketLayout(counts: [10, 3, 20, 5], bucketBytes: 64)
+    #expect(layout.buckets.map(\.members) == [[3], [2], [1, 0]], "last parameter first; 20 > 16 gets its own bucket")
+    #expect(layout.buckets.map(\.range) == [0..<5, 5..<25, 25..<38])
+    #expect(layout.placement.map(\.bucket) == [2, 2, 1, 0])
+    #expect(layout.placement.map(\.offset) == [28, 25, 5, 0])
+    #expect(layout.total == 38)
+    // One huge bucket holds everything; a bucket as small as one float still holds one parameter.
+    #expect(DataParallel.bucketLayout(counts: [10, 3, 20, 5], bucketBytes: 1 << 20).buckets.map(\.members) == [[3, 2, 1, 0]])
+    #expect(DataParallel.bucketLayout(counts: [10, 3], bucketBytes: 1).buckets.map(\.members) == [[1], [0]])
+  }
+
+  @Test func digestChangesWithAnyBitAndIsStable() {
+    let a = Tensor<Float>([1, 2, 3]), b = Tensor<Float>([4])
+    let d = weightDigest(of: [a, b])
+    #expect(d == weightDigest(of: [Tensor<Float>([1, 2, 3]), Tensor<Float>([4])]))
+    a.scalars[1] = Float(bitPattern: a.scalars[1].bitPattern ^ 1)  // one ulp
+    #expect(weightDigest(of: [a, b]) != d)
+    #expect(weightDigest(of: [Tensor<Float>([0])]) != weightDigest(of: [Tensor<Float>([-0.0])]), "bits, not values")
+    #expect(hex(0xab) == "0x00000000000000ab")
+  }
+}

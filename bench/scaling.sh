@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Data-parallel scaling of W2 (Fashion-MNIST MLP 784-256-128-10, SGD lr 0.1, global batch 128),
+# all in one invocation so the figures share the machine's state:
+#   1. Backprop, 1 process × 1 thread (batch 128)
+#   2. Backprop, mpirun -np 2 × 1 thread, --distributed (per-rank batch 64)
+#   3. PyTorch, 1 process × 1 thread; 4. PyTorch DDP (gloo), 2 processes × 1 thread (bench/ddp_pytorch.py)
+#   5. D1: MPI_Allreduce latency and bandwidth between 2 ranks (backprop bench --workload D1)
+# then prints the ratios and projects the scaling to 8 and 64 ranks (bench/scaling_projection.py).
+#
+#   bench/scaling.sh [--epochs 3] [--backprop-bin .build/release/backprop] [--out bench/results/scaling-DATE]
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+epochs=3
+bin="$here/../.build/release/backprop"
+out="$here/results/scaling-$(date -u +%Y%m%dT%H%M%SZ)"
+while [ $# -gt 0 ]; do
+  case $1 in
+    --epochs) epochs=$2; shift 2 ;;
+    --backprop-bin) bin=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    *) echo "scaling.sh: unknown option $1" >&2; exit 64 ;;
+  esac
+done
+[ -x "$bin" ] || { echo "scaling.sh: $bin not built (swift build -c release --product backprop)" >&2; exit 1; }
+command -v mpirun >/dev/null || { echo "scaling.sh: mpirun not found (apt-get install openmpi-bin libopenmpi3)" >&2; exit 1; }
+mkdir -p "$(dirname "$out")"
+mpi=(mpirun --allow-run-as-root --oversubscribe -np 2 --bind-to core --mca btl self,tcp)
+w2=(train --dataset fashion-mnist --layers 784,256,128,10 --optimizer sgd --lr 0.1 --epochs "$epochs" --seed 0 --threads 1 --json)
+compact() { python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin)))'; }
+{
+  echo "# $(date -u) $(nproc) cores; $(uptime)"
+  echo "backprop_1x1 $("$bin" "${w2[@]}" --batch-size 128 | compact)"
+  echo "backprop_2x1 $("${mpi[@]}" "$bin" "${w2[@]}" --batch-size 64 --distributed | compact)"
+  echo "pytorch_1x1 $(python3 "$here/ddp_pytorch.py" --ranks 1 --threads 1 --epochs "$epochs" | tail -1)"
+  echo "pytorch_ddp_2x1 $(python3 "$here/ddp_pytorch.py" --ranks 2 --threads 1 --epochs "$epochs" | tail -1)"
+  "${mpi[@]}" "$bin" bench --workload D1 --json --runs 20 | sed 's/^/allreduce /'
+} | tee "$out.txt"
+python3 "$here/scaling_projection.py" "$out.txt" | tee "$out.md"

@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""Reads bench/scaling.sh's output and prints BENCHMARKS.md's scaling table and projection.
+
+Model (ring allreduce, Thakur et al. 2005; what Open MPI and NCCL use for large messages): an
+allreduce of n bytes on p ranks takes 2(p-1)·α + 2(p-1)/p · n/B, with α (latency per message)
+and B (bandwidth) fitted from the 2-rank D1 measurements: for p = 2 the time is 2α + n/B, so
+α = t(4 B)/2 and B = n/(t(n) - 2α) at the largest size. A step of per-rank batch b takes
+t_c = b / (1-process samples/s) of compute, plus the allreduce time not hidden by backward.
+Backprop's buckets are ~256 KiB, so a model of P floats pays ceil(4P / 256 KiB) latencies.
+"""
+import json
+import math
+import sys
+
+rows, allreduce = {}, {}
+for line in open(sys.argv[1]):
+    if line.startswith("#") or not line.strip():
+        continue
+    key, _, rest = line.partition(" ")
+    obj = json.loads(rest)
+    if key == "allreduce":
+        allreduce[int(obj["bytes"])] = obj["value"] * 1e-6
+    else:
+        rows[key] = obj
+
+def sps(key):
+    r = rows[key]
+    if "epoch_seconds" in r and key.startswith("backprop"):
+        timed = r["epoch_seconds"][1:] or r["epoch_seconds"]   # first epoch is warm-up, as W2
+        timed = sorted(timed)
+        return 60000 / timed[len(timed) // 2]
+    return r["samples_per_second"]
+
+b1, b2, p1, p2 = sps("backprop_1x1"), sps("backprop_2x1"), sps("pytorch_1x1"), sps("pytorch_ddp_2x1")
+print("| run (W2, global batch 128, 1 thread per process) | samples/s | vs Backprop 1×1 |")
+print("|---|---|---|")
+for name, v in [("Backprop, 1 process", b1), ("Backprop, 2 ranks (mpirun, --distributed)", b2),
+                ("PyTorch, 1 process", p1), ("PyTorch DDP (gloo), 2 processes", p2)]:
+    print(f"| {name} | {v:,.0f} | {v / b1:.2f}× |")
+print()
+print(f"Backprop 2 ranks / 1 process: **{b2 / b1:.2f}×** (goal ≥ 1.8×); Backprop 2 ranks / PyTorch DDP 2 processes: "
+      f"**{b2 / p2:.2f}×**; PyTorch DDP's own scaling: {p2 / p1:.2f}×.")
+d = rows["backprop_2x1"]
+train_seconds = sum(d["epoch_seconds"])
+exposed = d.get("exposed_communication_seconds", float("nan"))
+print(f"Communication share of a step (rank 0, all epochs): waiting for gradient allreduces after backward "
+      f"{exposed:.3f} s of {train_seconds:.3f} s training = **{100 * exposed / train_seconds:.1f}%**; "
+      f"{100 * d.get('buckets_started_during_backward', float('nan')):.0f}% of the {d.get('buckets')} buckets "
+      f"started while backward still ran.")
+print()
+sizes = sorted(allreduce)
+alpha = allreduce[sizes[0]] / 2
+# Bandwidth from the size that reached the highest rate (on a loaded machine the largest
+# messages can be slower per byte: TCP's buffers and the scheduler, not the wire).
+n = max(sizes, key=lambda s: s / allreduce[s])
+bandwidth = n / max(allreduce[n] - 2 * alpha, 1e-12)
+print("| allreduce size | µs (2 ranks) | GB/s |")
+print("|---|---|---|")
+for s in sizes:
+    print(f"| {s:,} B | {allreduce[s] * 1e6:,.1f} | {s / allreduce[s] / 1e9:.3f} |")
+print()
+print(f"Fitted: α = {alpha * 1e6:.1f} µs per message, B = {bandwidth / 1e9:.2f} GB/s at {n:,} B (loopback TCP between two processes).")
+print()
+
+def project(params, per_sample_seconds, b, p, a, bw):
+    nbytes = 4 * params
+    buckets = math.ceil(nbytes / (256 << 10))
+    t_ar = 2 * (p - 1) * a * buckets + 2 * (p - 1) / p * nbytes / bw
+    t_c = b * per_sample_seconds
+    hidden = (2 / 3) * t_c  # at best, the allreduce runs under backward (≈ 2/3 of a step's compute)
+    worst = t_c + t_ar
+    best = t_c + max(0.0, t_ar - hidden)
+    return t_ar, p * t_c / worst, p * t_c / best
+
+w2_params = 784 * 256 + 256 + 256 * 128 + 128 + 128 * 10 + 10
+per_sample = 1 / b1
+print("Projection, per-rank batch 64 (weak scaling), speed-up over one process = p·t_c / (t_c + exposed allreduce); "
+      "range: no overlap … allreduce fully hidden under backward:")
+print()
+print("| model | network | ranks | allreduce per step | speed-up | efficiency |")
+print("|---|---|---|---|---|---|")
+for label, params, cost in [("W2 (235k parameters)", w2_params, per_sample), ("10× W2 (2.35M)", 10 * w2_params, 10 * per_sample)]:
+    for net, a, bw in [("measured loopback", alpha, bandwidth), ("10 GbE (assumed α 25 µs, 1.1 GB/s)", 25e-6, 1.1e9)]:
+        for p in (2, 8, 64):
+            t_ar, worst, best = project(params, cost, 64, p, a, bw)
+            print(f"| {label} | {net} | {p} | {t_ar * 1e3:.2f} ms | {worst:.1f}–{best:.1f}× | {100 * worst / p:.0f}–{100 * best / p:.0f}% |")
