@@ -19,7 +19,7 @@ import Foundation
 /// attached to it on the first epoch, and each `step()` advances it. The trainer never sets the
 /// optimizer's rate itself.
 ///
-/// Determinism: batch order depends only on `configuration.seed` and the epoch, the schedule
+/// Determinism: batch order and augmentation depend only on `configuration.seed` and the epoch, the schedule
 /// only on the optimizer's step count (saved in checkpoints), and dropout on generators saved
 /// with the model; so a run resumed from a checkpoint (`TrainingCheckpoint`) reproduces the
 /// uninterrupted run bit for bit.
@@ -83,6 +83,7 @@ public final class Trainer {
   ///   (before its optimizer step); shape errors when the data does not fit the model.
   public func trainEpoch(on trainingSet: Dataset, progress: ((TrainingEvent) -> Void)? = nil) throws -> EpochRecord {
     try checkInputWidth(of: model, fits: trainingSet)
+    if let augmentation = configuration.augmentation { try augmentation.check(sampleShape: trainingSet.sampleShape) }
     let epochIndex = completedEpochs
     let sampler = try BatchSampler(sampleCount: trainingSet.count, batchSize: configuration.batchSize, seed: configuration.seed)
     let batches = sampler.batches(epoch: epochIndex)
@@ -99,7 +100,10 @@ public final class Trainer {
     var learningRate = optimizer.currentLearningRate
     for (b, indices) in batches.enumerated() {
       learningRate = optimizer.currentLearningRate  // what this batch's step() applies
-      let batch = trainingSet.batch(indices)
+      var batch = trainingSet.batch(indices)
+      if let augmentation = configuration.augmentation {
+        augmentation.apply(to: &batch.features, sampleShape: trainingSet.sampleShape, seed: configuration.seed, epoch: epochIndex, batch: b)
+      }
       let output = model(Tensor(shape: [batch.count, batch.featureCount], scalars: batch.features))
       let loss = try batchLoss(output, batch, kind: lossKind)
       let lossValue = Double(loss.item)

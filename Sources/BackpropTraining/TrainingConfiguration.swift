@@ -1,4 +1,5 @@
 import BackpropCore
+import BackpropData
 import BackpropNN
 import BackpropOptim
 
@@ -80,6 +81,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
   public var clipNorm: Double?
   /// The loss; `nil` picks cross-entropy for classification and MSE for regression.
   public var loss: LossKind?
+  /// Random shifts and flips of training images (`nil`: none); evaluation data is never changed.
+  public var augmentation: Augmentation?
 
   /// The defaults: 10 epochs, batch 64, Adam at 1e-3, constant rate.
   public init() {}
@@ -112,6 +115,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
       throw bad("step gamma must be positive and the minimum learning rate ≥ 0, both finite")
     }
     if let c = clipNorm { guard c > 0, c.isFinite else { throw bad("clip norm must be positive and finite, got \(c)") } }
+    if let a = augmentation { guard (0...64).contains(a.maxShift) else { throw bad("augmentation shift must be in 0…64, got \(a.maxShift)") } }
   }
 
   /// A new optimizer of the configured kind over `parameters`, at `resolvedLearningRate`, without

@@ -92,6 +92,9 @@ struct TrainCommand: ParsableCommand {
     let pipeline = data.pipeline
     let loaded = try data.load(pipeline)
     let configuration = try optimization.configuration(source: pipeline.source, epochs: epochs)
+    if configuration.augmentation != nil, loaded.sampleShape.count != 3 {
+      throw CommandError("--augment \(optimization.augment!) needs images of shape [channels, height, width]; \(loaded.source) samples have shape \(loaded.sampleShape)")
+    }
     let network = try model.makeModel(for: loaded, seed: configuration.seed)
     return (try Trainer(model: network, configuration: configuration), loaded)
   }
@@ -104,6 +107,7 @@ struct TrainCommand: ParsableCommand {
     var line = "Training: \(c.optimizer.rawValue), lr \(fmt(c.resolvedLearningRate, 4)), batch \(c.batchSize), \(plural(c.epochs, "epoch")), seed \(c.seed)"
     if c.schedule != .constant { line += ", \(c.schedule.rawValue) schedule" }
     if c.warmupEpochs > 0 { line += ", \(plural(c.warmupEpochs, "warm-up epoch"))" }
+    if let a = c.augmentation { line += ", augmented (\(a.description))" }
     if trainer.completedEpochs > 0 { line += " (resuming after epoch \(trainer.completedEpochs))" }
     print(line)
   }

@@ -185,8 +185,11 @@ struct OptimizationOptions: ParsableArguments {
   var clipNorm: Double?
   @Option(parsing: .unconditional, help: "Batch size (default: 32 for digits, 128 for fashion-mnist, 64 for CSV files).")
   var batchSize: Int?
-  @Option(parsing: .unconditional, help: "Seed for weights, shuffling and dropout.")
+  @Option(parsing: .unconditional, help: "Seed for weights, shuffling, dropout and augmentation.")
   var seed: UInt64?
+  @Option(help: ArgumentHelp("Augment training images: shift (random shifts by up to 2 pixels, zero fill; shift=N for N), "
+    + "flip (random horizontal flips), or both: shift,flip. Seeded; test images are never changed.", valueName: "list"))
+  var augment: String?
 
   /// Checks the options' ranges, naming the option, before any data is loaded.
   func validateRanges() throws {
@@ -203,7 +206,7 @@ struct OptimizationOptions: ParsableArguments {
   /// Whether any option here was given (they cannot change when resuming).
   var anyGiven: Bool {
     optimizer != nil || lr != nil || momentum != nil || weightDecay != nil || schedule != nil || warmupEpochs != nil
-      || clipNorm != nil || batchSize != nil || seed != nil
+      || clipNorm != nil || batchSize != nil || seed != nil || augment != nil
   }
 
   /// The configuration: data-set defaults overridden by the options given.
@@ -230,6 +233,11 @@ struct OptimizationOptions: ParsableArguments {
     if let batchSize { c.batchSize = batchSize }
     if let seed { c.seed = seed }
     if let epochs { c.epochs = epochs }
+    if let augment {
+      do { c.augmentation = try Augmentation(parsing: augment) } catch let TensorError.invalidArgument(_, message) {
+        throw CommandError("--augment: \(message)")
+      }
+    }
     do { try c.validate() } catch let e as TensorError {
       if case let .invalidArgument(_, message) = e { throw CommandError(message) }
       throw CommandError(e.description)

@@ -130,6 +130,8 @@ import Testing
       (["train", "--arch", "conv(1048576,3,pad=1)"], ["more than 16777216 values"]),
       (["train", "--dataset", csv, "--arch", "conv(4,3) flatten linear(2)"], ["'conv(4,3)' needs an input of shape [channels, height, width], got [3]"]),
       (["train", "--arch", "cnn", "--layers", "64,10"], ["--layers describes --arch mlp"]),
+      (["train", "--augment", "bogus"], ["--augment: unknown 'bogus'"]),
+      (["train", "--dataset", csv, "--augment", "shift,flip"], ["needs images of shape [channels, height, width]", "[3]"]),
       (["eval", "--model", torch], ["'0.weight' has shape [4, 1, 3, 3]", "needs --arch"]),
       (["eval", "--model", torch, "--arch", "conv(4,3,pad=1) batchnorm relu maxpool(2) flatten linear(10)"], ["no tensor '1.weight'"]),
       (["eval", "--model", torch, "--arch", "conv(4,5) relu maxpool(2) flatten linear(10)"], ["'0.weight'", "[4, 1, 5, 5]", "[4, 1, 3, 3]"]),
@@ -144,10 +146,30 @@ import Testing
     }
   }
 
+  /// Augmented training is seeded per epoch and batch and the checkpoint keeps `--augment`,
+  /// so a resumed run sees the same images; and augmentation changes the run.
+  @Test func augmentedTrainingResumesBitIdentically() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let full = dir.appendingPathComponent("full.safetensors").path, split = dir.appendingPathComponent("split.safetensors").path
+    let plain = dir.appendingPathComponent("plain.safetensors").path
+    let arch = ["--arch", "conv(4,3,pad=1) relu maxpool(2) flatten linear(10)", "--epochs", "2", "--quiet"]
+    let t = try runBackprop(["train", "--save", full, "--augment", "shift,flip"] + arch)
+    try #require(t.status == 0, "\(t.stderr)")
+    try #require(try runBackprop(["train", "--save", split, "--augment", "shift,flip", "--stop-after", "1"] + arch).status == 0)
+    try #require(try runBackprop(["train", "--resume", split, "--save", split, "--quiet"]).status == 0)
+    try #require(try runBackprop(["train", "--save", plain] + arch).status == 0)
+    let a = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: full)), b = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: split))
+    let c = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: plain))
+    #expect(a.tensors == b.tensors, "the resumed augmented run differs")
+    #expect(a.tensors["0.weight"] != c.tensors["0.weight"], "--augment changed nothing")
+    #expect(a.metadata["training"]?.contains("\"horizontalFlip\":true") == true, "\(a.metadata["training"] ?? "")")
+  }
+
   @Test func trainHelpDocumentsTheGrammar() throws {
     let r = try runBackprop(["train", "--help"])
     #expect(r.status == 0)
-    for part in ["--arch", "conv(out,k", "maxpool(k[,stride])", "lenet5", "1x28x28"] {
+    for part in ["--arch", "conv(out,k", "maxpool(k[,stride])", "lenet5", "1x28x28", "--augment", "shift,flip"] {
       #expect(r.stdout.contains(part), "train --help lacks \(part)")
     }
   }
