@@ -36,6 +36,9 @@ struct PredictCommand: ParsableCommand {
 
   func run() throws {
     let saved = try loadSavedModel(model, arch: arch, activation: activation) { try sampleShape() }
+    if let inputShape, let recorded = saved.model.inputShape, try sampleShape() != recorded {
+      throw CommandError("--input-shape \(inputShape) contradicts \(model), which records \(ModelFile.inputShapeText(recorded)); leave it out")
+    }
     let (features, rows) = try readRows(columns: saved.inputSize, savedLabelColumn: saved.metadata[SavedModel.labelColumnKey])
     let output = try saved.outputs(for: features, rows: rows)
     let classifier = saved.isClassifier

@@ -58,7 +58,8 @@ import Testing
 
     // A contradicting --arch is one line naming the file.
     for arguments in [["eval", "--model", full, "--arch", "cnn"], ["eval", "--model", full, "--arch", "mlp"],
-                      ["predict", "--model", full, "--arch", "conv(4,3,pad=1) relu maxpool(2) flatten linear(10)", "--input", row]] {
+                      ["predict", "--model", full, "--arch", "conv(4,3,pad=1) relu maxpool(2) flatten linear(10)", "--input", row],
+                      ["predict", "--model", full, "--input-shape", "1,4,16", "--input", row]] {
       let bad = try runBackprop(arguments)
       #expect(bad.status != 0 && bad.status < 128, "\(arguments)")
       #expect(bad.stderr.split(separator: "\n").count == 1 && bad.stderr.contains("contradicts \(full)"), "\(arguments): \(bad.stderr)")
