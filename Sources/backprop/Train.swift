@@ -12,9 +12,10 @@ struct TrainCommand: ParsableCommand {
       360 test images). --save writes the model and training state after every epoch (safetensors, \
       loadable by PyTorch); --resume continues from such a file exactly where it stopped.
       --arch cnn trains Conv2d(1,32,3,pad 1)-ReLU-MaxPool(2)-Conv2d(32,64,3,pad 1)-ReLU-MaxPool(2)-Flatten-Linear(128)-ReLU-Linear(10); \
-      --arch lenet5 LeNet-5; any other --arch text lists layers, e.g. \
+      --arch lenet5 trains LeNet-5 (images of 16x16 or more); any other --arch text lists layers, e.g. \
       --arch "conv(32,3,pad=1) batchnorm relu maxpool(2) conv(64,3,pad=1) batchnorm relu maxpool(2) flatten linear(128) relu linear(10)". \
-      The data's sample shape is the input shape; the saved model records both, so eval and predict need no --arch.
+      The data's sample shape is the input shape; the saved model records both, so eval and predict need no --arch. \
+      For a CNN on Fashion-MNIST add --optimizer momentum --lr 0.05 (that data set's defaults are the MLP recipe, SGD at 0.1).
       """)
 
   @OptionGroup var data: DataOptions
