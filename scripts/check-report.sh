@@ -4,8 +4,8 @@
 #
 #   scripts/check-report.sh [OUT_DIR] [--docs]
 #
-# OUT_DIR defaults to .build-viz/check-report. --docs also copies the two README screenshots to
-# docs/images/ (report.png, chain-rule.png). Needs Chromium (apt-get install -y chromium, or set
+# OUT_DIR defaults to .build-viz/check-report. --docs also copies the README screenshots to
+# docs/images/ (report.png, chain-rule.png, and report-cnn.png: a CNN's filters and feature maps). Needs Chromium (apt-get install -y chromium, or set
 # CHROMIUM=/path/to/chrome); Graphviz (apt-get install -y graphviz) is optional: without it the
 # autodiff graphs are written as DOT and not screenshotted. SCRATCH_PATH picks the build folder.
 set -euo pipefail
@@ -47,6 +47,10 @@ if "$BIN" train --help 2>/dev/null | grep -q -- '--report'; then
   "$BIN" train --dataset digits --epochs 20 --seed 0 --quiet --report "$OUT/report.html"
   "$BIN" train --dataset digits --epochs 20 --seed 0 --quiet --layers 64,32,32,32,32,10 --activation sigmoid \
     --optimizer sgd --lr 0.5 --report "$OUT/report-sigmoid.html"
+  # A CNN (--arch cnn): the report adds the first layer's filters and the feature maps.
+  if "$BIN" train --help 2>/dev/null | grep -q -- '--arch'; then
+    "$BIN" train --dataset digits --arch cnn --epochs 5 --seed 0 --quiet --report "$OUT/report-cnn.html"
+  fi
 else
   BACKPROP_SAMPLE_REPORT="$OUT/report.html" swift test --scratch-path "$SCRATCH" --filter SampleReportTests >/dev/null
   BACKPROP_SAMPLE_DEPTH=4 BACKPROP_SAMPLE_REPORT="$OUT/report-sigmoid.html" \
@@ -59,6 +63,11 @@ for html in "$OUT"/report*.html; do
   fi
 done
 grep -q 'Vanishing gradients' "$OUT/report-sigmoid.html" || { echo "check-report: the deep sigmoid report does not diagnose vanishing gradients" >&2; exit 1; }
+if [ -f "$OUT/report-cnn.html" ]; then
+  for id in filters feature-maps; do
+    grep -q "id=\"$id\"" "$OUT/report-cnn.html" || { echo "check-report: the CNN report has no id=\"$id\" section" >&2; exit 1; }
+  done
+fi
 
 # The root <svg>'s width and height in CSS pixels (Graphviz writes points: 1pt = 4/3 px).
 svg_size() {
@@ -94,12 +103,28 @@ for html in "$OUT"/report*.html; do
   check "$base.png"
   check "$base-full.png"
 done
+if [ -f "$OUT/report-cnn.html" ]; then
+  # The CNN's own sections: the report in a frame scrolled to its filters (a page's #fragment
+  # is not scrolled to by --screenshot itself).
+  cat >"$OUT/cnn-sections.html" <<'HTML'
+<!doctype html><html><body style="margin:0;overflow:hidden;background:#fff">
+<iframe src="report-cnn.html#filters" scrolling="no" style="border:0;width:1200px;height:1150px"></iframe>
+</body></html>
+HTML
+  shot "$OUT/cnn-sections.html" "$OUT/report-cnn-filters.png" 1200 1150
+  check "$OUT/report-cnn-filters.png"
+fi
 
 if [ "$DOCS" = 1 ]; then
   mkdir -p docs/images
   cp "$OUT/report.png" docs/images/report.png
   cp "$OUT/chain-rule.png" docs/images/chain-rule.png
-  for f in docs/images/report.png docs/images/chain-rule.png; do
+  shots="docs/images/report.png docs/images/chain-rule.png"
+  if [ -f "$OUT/report-cnn-filters.png" ]; then
+    cp "$OUT/report-cnn-filters.png" docs/images/report-cnn.png
+    shots="$shots docs/images/report-cnn.png"
+  fi
+  for f in $shots; do
     size=$(stat -c %s "$f")
     [ "$size" -le 153600 ] || { echo "check-report: $f is $size bytes (> 150 KB)" >&2; status=1; }
     echo "  copied  $f ($size bytes)"

@@ -24,6 +24,10 @@ public struct Dataset: Sendable, Equatable {
   private(set) var storage: FeatureStorage
   /// Features per sample.
   public private(set) var featureCount: Int
+  /// The shape of one sample's features, e.g. `[1, 28, 28]` for Fashion-MNIST images
+  /// (channels, height, width) or `[featureCount]` for a table row; its product is
+  /// `featureCount`. Convolutional models read flat rows in this shape (see `withSampleShape(_:)`).
+  public private(set) var sampleShape: [Int]
   /// Class index of each sample, in `0..<classCount`; empty for regression.
   public private(set) var labels: [Int]
   /// Regression targets, row-major `count × targetCount`; empty for classification.
@@ -106,6 +110,7 @@ public struct Dataset: Sendable, Equatable {
     self.name = name
     self.storage = storage
     self.featureCount = featureCount
+    self.sampleShape = [featureCount]
     self.count = count
     self.featureNames = featureNames
     labels = []
@@ -129,6 +134,17 @@ public struct Dataset: Sendable, Equatable {
   /// Whether the features are kept as one byte each, decoded when read (see the type's
   /// documentation); `false` when they are kept as `Float`s.
   public var storesFeaturesAsBytes: Bool { storage.isBytes }
+
+  /// The same samples, read as features of shape `shape` (e.g. `[1, 8, 8]` for 64 pixels).
+  /// - Throws: `TensorError.invalidArgument` unless `shape`'s sizes are positive and multiply to `featureCount`.
+  public func withSampleShape(_ shape: [Int]) throws -> Dataset {
+    guard !shape.isEmpty, shape.allSatisfy({ $0 > 0 }), shape.reduce(1, *) == featureCount else {
+      throw Self.invalid("sample shape \(shape) does not hold \(featureCount) features", op: "Dataset.withSampleShape")
+    }
+    var copy = self
+    copy.sampleShape = shape
+    return copy
+  }
 
   /// The features of sample `index`.
   ///

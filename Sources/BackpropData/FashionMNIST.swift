@@ -61,7 +61,8 @@ extension Dataset {
   }
 
   /// Loads an MNIST-style pair of IDX files: images of rank ≥ 2 (`count × ...`, flattened per
-  /// sample) and labels of rank 1 with the same count.
+  /// sample) and labels of rank 1 with the same count. The sample shape (`sampleShape`) is
+  /// `[1, rows, columns]` for rank-3 images, else the dimensions after the count.
   ///
   /// Images of bytes (`uint8`, `int8`) are kept as bytes and decoded per batch
   /// (`storesFeaturesAsBytes`); wider types are converted to `Float`s as they load.
@@ -114,8 +115,11 @@ extension Dataset {
       throw DataError.malformed(
         path: labels.path, reason: "label \(labelValues[index]) of sample \(index) is outside 0..<\(classes)")
     }
+    // count × rows × columns images are one-channel [1, rows, columns] samples (NCHW).
+    let dims = Array(imageArray.shape.dropFirst())
     return try Dataset(
       name: name, storage: storage, featureCount: featureCount, labels: labelValues, classCount: classes,
-      featureNames: nil, classNames: classNames)
+      featureNames: nil, classNames: classNames
+    ).withSampleShape(dims.count == 2 ? [1] + dims : dims)
   }
 }

@@ -74,14 +74,14 @@ extension Dataset {
   }
 
   /// All 1,797 UCI handwritten digits: 64 features (8×8 pixels, row by row, values 0...16,
-  /// unscaled: divide by 16 or standardize) and labels 0...9.
+  /// unscaled: divide by 16 or standardize) and labels 0...9; `sampleShape` is `[1, 8, 8]`.
   ///
   /// - Parameter dataDirectory: passed to `locateShippedData(named:in:)`.
   public static func digits(dataDirectory: URL? = nil) throws -> Dataset {
     let url = try shippedFile("digits.csv.gz", in: dataDirectory)
     var data = try csv(contentsOf: url, task: .classification, labelColumn: .name("label"), classCount: 10, name: "digits")
     data.classNames = (0...9).map(String.init)
-    return data
+    return try data.withSampleShape([1, 8, 8])  // 8×8 grey images, one channel (subsets keep it)
   }
 
   /// The fixed digits split: 1,437 training and 360 test samples.

@@ -29,11 +29,37 @@ public enum ArchitectureGrammar {
       } catch let TensorError.shapeMismatch(_, _, _, reason) {
         throw fail(token, "does not fit input shape \(shape): \(reason)")
       }
+      let (size, overflow) = shape.reduce((1, false)) { acc, d in
+        let (p, o) = acc.0.multipliedReportingOverflow(by: d); return (p, acc.1 || o)
+      }
+      guard !overflow, size <= maximumActivationSize else {
+        throw fail(token, "gives shape \(shape) per sample, more than \(maximumActivationSize) values")
+      }
       specs.append(spec)
     }
     guard !specs.isEmpty else { throw fail(text, "is empty") }
+    // Sizes are bounded per token, but a stack of them can still ask for more than memory holds.
+    var parameters = 0
+    for spec in specs {
+      for (_, shape) in spec.parameterShapes {
+        let (count, overflow) = shape.reduce((1, false)) { acc, d in
+          let (p, o) = acc.0.multipliedReportingOverflow(by: d); return (p, acc.1 || o)
+        }
+        parameters += overflow ? maximumParameters + 1 : count
+        guard parameters <= maximumParameters else {
+          throw fail(source, "has more than \(maximumParameters) parameters (layer \(spec) for input shape \(inputShape))")
+        }
+      }
+    }
     return specs
   }
+
+  /// The largest size a token takes (channels, kernel, stride, padding, features): 2²⁰.
+  public static let maximumSize = 1 << 20
+  /// The most parameters a parsed network may have (2²⁸ Floats are 1 GiB).
+  public static let maximumParameters = 1 << 28
+  /// The most values one sample may have after any layer (2²⁴ Floats are 64 MiB per sample).
+  public static let maximumActivationSize = 1 << 24
 
   static func fail(_ token: String, _ message: String) -> TensorError {
     .invalidArgument(op: "--arch", message: "'\(token)' \(message)")
@@ -65,6 +91,7 @@ public enum ArchitectureGrammar {
     }
     func int(_ text: String?, _ what: String) throws -> Int {
       guard let text, let v = Int(text), v > 0 else { throw fail(token, "needs a positive integer \(what), got \(text ?? "nothing")") }
+      guard v <= maximumSize else { throw fail(token, "has \(what) \(v), more than \(maximumSize)") }
       return v
     }
     func arity(_ allowed: ClosedRange<Int>, keys: Set<String> = []) throws {
@@ -119,6 +146,7 @@ public enum ArchitectureGrammar {
 
   static func int0(_ text: String, _ token: String) throws -> Int {
     guard let v = Int(text), v >= 0 else { throw fail(token, "needs a padding ≥ 0 or 'same', got \(text)") }
+    guard v <= maximumSize else { throw fail(token, "has padding \(v), more than \(maximumSize)") }
     return v
   }
 }

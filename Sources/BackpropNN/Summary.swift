@@ -56,11 +56,13 @@ public func groupedThousands(_ n: Int) -> String {
 }
 
 extension Sequential {
-  /// Runs one zero sample of shape `[1] + featureShape` through the layers (no gradients, in
+  /// Runs one zero sample of shape `[1] + featureShape` (`[1] + inputShape` when `featureShape`
+  /// is the flat `[features]` of a network with an `inputShape`) through the layers (no gradients, in
   /// evaluation mode, the mode is restored afterwards) and records each output shape.
   /// - Throws: `TensorError.shapeMismatch` naming the layer if a `Linear` layer would get the
   ///   wrong number of features (checked before running it: layers stop on a wrong width).
-  public func summary(inputShape featureShape: [Int]) throws -> ModelSummary {
+  public func summary(inputShape flatOrSampleShape: [Int]) throws -> ModelSummary {
+    let featureShape = sampleShape(for: flatOrSampleShape)
     try checkInput(shape: featureShape)
     let wasTraining = isTraining
     isTraining = false
@@ -81,12 +83,16 @@ extension Sequential {
   /// Throws unless samples of shape `featureShape` fit the model, following the shape through
   /// the layers with `LayerSpec.outputShape(for:)` (a layer without a spec ends the check).
   /// Call it where data from outside meets a model: a layer called on the wrong shape stops the
-  /// program instead of throwing.
+  /// program instead of throwing. Flat `[features]` stands for `inputShape` when the network has
+  /// one with that many values (as `callAsFunction` reshapes).
+  /// - Returns: the output shape of one sample, or `nil` when a layer without a spec ends the check.
   /// - Throws: `TensorError.shapeMismatch` naming the layer and the shapes.
-  public func checkInput(shape featureShape: [Int]) throws {
+  @discardableResult
+  public func checkInput(shape flatOrSampleShape: [Int]) throws -> [Int]? {
+    let featureShape = sampleShape(for: flatOrSampleShape)
     var shape = featureShape
     for (i, layer) in layers.enumerated() {
-      guard let spec = layer.spec else { return }
+      guard let spec = layer.spec else { return nil }
       do {
         shape = try spec.outputShape(for: shape)
       } catch let TensorError.shapeMismatch(_, _, rhs, reason) {
@@ -94,5 +100,12 @@ extension Sequential {
                                         reason: "layer \(i) (\(layer.summaryName)): \(reason)")
       }
     }
+    return shape
+  }
+
+  /// `inputShape` when `shape` is the flat `[features]` form of it, else `shape`.
+  func sampleShape(for shape: [Int]) -> [Int] {
+    guard let inputShape, shape.count == 1, shape[0] == inputShape.reduce(1, *) else { return shape }
+    return inputShape
   }
 }

@@ -45,28 +45,42 @@ public struct SavedModel {
   }
 
   /// Loads a model file.
-  /// - Parameter activation: between `Linear` layers of a file without `architecture` metadata.
+  /// - Parameters:
+  ///   - activation: between `Linear` layers of a file without `architecture` metadata.
+  ///   - architecture: the layers of a file without `architecture` metadata that is not an MLP
+  ///     (a PyTorch CNN `state_dict`, `--arch`).
+  ///   - inputShape: the sample shape of such a file (e.g. `[1, 28, 28]`).
   /// - Throws: `DataError` for an unreadable file; `TensorError` for one that is not a model.
-  public static func load(contentsOf url: URL, activation: LayerSpec = .relu) throws -> SavedModel {
-    let (model, file): (Sequential<Float>, SafeTensorsFile) = try ModelFile.load(contentsOf: url, activation: activation)
+  public static func load(contentsOf url: URL, activation: LayerSpec = .relu, architecture: [LayerSpec]? = nil,
+                          inputShape: [Int]? = nil) throws -> SavedModel {
+    try load(SafeTensorsFile(contentsOf: url), path: url.path, activation: activation, architecture: architecture, inputShape: inputShape)
+  }
+
+  /// Loads the model in `file`, read from `path` (named in errors); see `load(contentsOf:activation:architecture:inputShape:)`.
+  /// - Throws: `DataError` naming `path` for a file that is not a model or whose metadata is damaged.
+  public static func load(_ file: SafeTensorsFile, path: String, activation: LayerSpec = .relu, architecture: [LayerSpec]? = nil,
+                          inputShape: [Int]? = nil) throws -> SavedModel {
+    let model: Sequential<Float> = try ModelFile.load(file, path: path, activation: activation, architecture: architecture, inputShape: inputShape)
     model.eval()
     var scaler: FeatureScaler?
     if let text = file.metadata[inputScalerKey] {
       do { scaler = try JSONDecoder().decode(FeatureScaler.self, from: Data(text.utf8)) } catch {
-        throw DataError.malformed(path: url.path, reason: "the '\(inputScalerKey)' metadata is not a feature scaler")
+        throw DataError.malformed(path: path, reason: "the '\(inputScalerKey)' metadata is not a feature scaler")
       }
-      if let inputs = Self.firstLinearInputs(model), scaler!.columnCount != inputs {
-        throw DataError.malformed(path: url.path, reason: "its input scaler has \(scaler!.columnCount) columns but the model takes \(inputs) inputs")
+      if let inputs = Self.inputSize(of: model), scaler!.columnCount != inputs {
+        throw DataError.malformed(path: path, reason: "its input scaler has \(scaler!.columnCount) columns but the model takes \(inputs) inputs")
       }
     }
     let names = file.metadata[classNamesKey].map { $0.components(separatedBy: "\n") }
     return SavedModel(model: model, inputScaler: scaler, classNames: names, dataset: file.metadata[datasetKey], metadata: file.metadata)
   }
 
-  /// The number of input features the network expects (from its first `Linear` layer).
-  public var inputSize: Int? { Self.firstLinearInputs(model) }
+  /// The number of input features the network expects: its sample shape's size, else the
+  /// inputs of its first `Linear` layer.
+  public var inputSize: Int? { Self.inputSize(of: model) }
 
-  static func firstLinearInputs(_ model: Sequential<Float>) -> Int? {
+  static func inputSize(of model: Sequential<Float>) -> Int? {
+    if let shape = model.inputShape { return shape.reduce(1, *) }
     for case let .linear(i, _, _) in model.architecture ?? [] { return i }
     return nil
   }

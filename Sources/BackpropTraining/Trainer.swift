@@ -20,7 +20,7 @@ import Foundation
 /// attached to it on the first epoch, and each `step()` advances it. The trainer never sets the
 /// optimizer's rate itself.
 ///
-/// Determinism: batch order depends only on `configuration.seed` and the epoch, the schedule
+/// Determinism: batch order and augmentation depend only on `configuration.seed` and the epoch, the schedule
 /// only on the optimizer's step count (saved in checkpoints), and dropout on generators saved
 /// with the model; so a run resumed from a checkpoint (`TrainingCheckpoint`) reproduces the
 /// uninterrupted run bit for bit.
@@ -111,6 +111,7 @@ public final class Trainer {
   ///   (before its optimizer step); shape errors when the data does not fit the model.
   public func trainEpoch(on trainingSet: Dataset, progress: ((TrainingEvent) -> Void)? = nil) throws -> EpochRecord {
     try checkInputWidth(of: model, fits: trainingSet)
+    if let augmentation = configuration.augmentation { try augmentation.check(sampleShape: trainingSet.sampleShape) }
     let epochIndex = completedEpochs
     // The global batches are the same for any number of ranks; each rank takes its shard.
     let sampler = try BatchSampler(sampleCount: trainingSet.count, batchSize: configuration.globalBatchSize, seed: configuration.seed)
@@ -129,8 +130,18 @@ public final class Trainer {
     var learningRate = optimizer.currentLearningRate
     for b in batches.indices {
       learningRate = optimizer.currentLearningRate  // what this batch's step() applies
+<<<<<<< HEAD
       let indices = shards?[b] ?? Array(batches[b])
       dataParallel?.beginStep(sampleShare: Float(indices.count) / Float(batches[b].count))
+=======
+      var batch = trainingSet.batch(indices)
+      if let augmentation = configuration.augmentation {
+        augmentation.apply(to: &batch.features, sampleShape: trainingSet.sampleShape, seed: configuration.seed, epoch: epochIndex, batch: b)
+      }
+      let output = model(Tensor(shape: [batch.count, batch.featureCount], scalars: batch.features))
+      let loss = try batchLoss(output, batch, kind: lossKind)
+      let lossValue = Double(loss.item)
+>>>>>>> cnn
       optimizer.zeroGrad()
       var lossValue = 0.0, batchCorrect = 0
       var loss: Tensor<Float>?

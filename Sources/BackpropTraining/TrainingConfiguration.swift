@@ -1,4 +1,5 @@
 import BackpropCore
+import BackpropData
 import BackpropNN
 import BackpropOptim
 
@@ -80,12 +81,17 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
   public var clipNorm: Double?
   /// The loss; `nil` picks cross-entropy for classification and MSE for regression.
   public var loss: LossKind?
+<<<<<<< HEAD
   /// Processes training together (data parallelism, `mpirun -np ranks`): each takes
   /// `batchSize` samples of every global batch of `globalBatchSize = batchSize × ranks`.
   public var ranks: Int = 1
   /// Multiply the learning rate by `ranks` (the linear scaling rule of Goyal et al. 2017 for
   /// a global batch `ranks` times larger); off by default.
   public var scalesLearningRateWithRanks = false
+=======
+  /// Random shifts and flips of training images (`nil`: none); evaluation data is never changed.
+  public var augmentation: Augmentation?
+>>>>>>> cnn
 
   /// The defaults: 10 epochs, batch 64, Adam at 1e-3, constant rate, one process.
   public init() {}
@@ -158,6 +164,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
       throw bad("step gamma must be positive and the minimum learning rate ≥ 0, both finite")
     }
     if let c = clipNorm { guard c > 0, c.isFinite else { throw bad("clip norm must be positive and finite, got \(c)") } }
+    if let a = augmentation { guard (0...64).contains(a.maxShift) else { throw bad("augmentation shift must be in 0…64, got \(a.maxShift)") } }
   }
 
   /// A new optimizer of the configured kind over `parameters`, at `resolvedLearningRate`, without

@@ -96,6 +96,9 @@ public struct TrainingData {
 
   /// Input features per sample.
   public var featureCount: Int { train.featureCount }
+  /// The shape of one sample (`[1, 8, 8]` for digits, `[1, 28, 28]` for Fashion-MNIST,
+  /// `[features]` for CSV rows): the input shape `--arch` networks are built for.
+  public var sampleShape: [Int] { train.sampleShape }
   /// Outputs the model needs: classes, or regression targets.
   public var outputCount: Int { train.task == .classification ? train.classCount : train.targetCount }
 

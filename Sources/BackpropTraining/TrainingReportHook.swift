@@ -31,7 +31,7 @@ public final class TrainingReportHook {
   /// - Throws: shape errors when the model does not accept `data`'s inputs.
   public convenience init(trainer: Trainer, data: TrainingData, command: String, path: String) throws {
     let recorder = try TrainingReportRecorder<Float>(
-      model: trainer.model, inputShape: [data.train.featureCount], command: command, seed: trainer.configuration.seed,
+      model: trainer.model, inputShape: trainer.model.inputShape ?? [data.train.featureCount], command: command, seed: trainer.configuration.seed,
       title: "Training report: \(data.source)", dataset: "\(data.source) (\(data.train.count) train / \(data.test.count) test)",
       classNames: data.train.classNames ?? [])
     let c = trainer.configuration

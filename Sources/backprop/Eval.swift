@@ -12,6 +12,8 @@ struct EvalCommand: ParsableCommand {
   @OptionGroup var data: DataOptions
   @Option(help: "Activation between Linear layers when the file does not record its architecture (PyTorch files).")
   var activation: String = "relu"
+  @Option(help: ArgumentHelp("For files that do not record their architecture (PyTorch's): " + architectureHelp, valueName: "network"))
+  var arch: String?
   @OptionGroup var threading: ThreadOptions
   @Flag(help: "Print one JSON object instead of text.") var json = false
 
@@ -26,12 +28,16 @@ struct EvalCommand: ParsableCommand {
 
   func run() throws {
     try threading.apply()
-    guard let act = LayerSpec(activationName: activation) else { throw CommandError("--activation: unknown '\(activation)'") }
-    let saved = try SavedModel.load(contentsOf: URL(fileURLWithPath: model), activation: act)
+    let url = URL(fileURLWithPath: model)
     // The file's data pipeline (label column, task, split, scaler), unless options replace it.
-    let pipeline = try data.resolved(with: saved.metadata, path: model)
+    let pipeline = try data.resolved(with: try SafeTensorsFile(contentsOf: url).metadata, path: model)
     let source = pipeline.source
-    let loaded = try data.load(pipeline, inputScaler: saved.inputScaler)
+    var unscaled: TrainingData?  // loaded only when --arch needs the data's sample shape (a file without architecture)
+    let saved = try loadSavedModel(model, arch: arch, activation: activation) {
+      if unscaled == nil { unscaled = try data.load(pipeline) }
+      return unscaled!.sampleShape
+    }
+    let loaded = try unscaled.flatMap { saved.inputScaler == nil ? $0 : nil } ?? data.load(pipeline, inputScaler: saved.inputScaler)
     try checkModelFits(saved.model, loaded, file: model)
     let kind: LossKind = loaded.test.task == .classification ? .crossEntropy : .meanSquaredError
     let e = try evaluate(saved.model, on: loaded.test, loss: kind)

@@ -18,6 +18,11 @@ struct PredictCommand: ParsableCommand {
   @Option(help: "CSV files: a column to ignore (e.g. the label), by 0-based index or header name.")
   var ignoreColumn: String?
   @Option(help: "Activation between Linear layers for files without recorded architecture.") var activation: String = "relu"
+  @Option(help: ArgumentHelp("For files that do not record their architecture (PyTorch's): " + architectureHelp, valueName: "network"))
+  var arch: String?
+  @Option(help: ArgumentHelp("With --arch: one sample's shape, e.g. 1,28,28 (default: the file's, else 1xNxN for N² values per row).",
+                             valueName: "c,h,w"))
+  var inputShape: String?
   @Option(parsing: .unconditional, help: "How many of the most likely classes to show per row.") var top: Int = 3
   @Flag(help: "Print JSON instead of text.") var json = false
 
@@ -30,8 +35,10 @@ struct PredictCommand: ParsableCommand {
   }
 
   func run() throws {
-    guard let act = LayerSpec(activationName: activation) else { throw CommandError("--activation: unknown '\(activation)'") }
-    let saved = try SavedModel.load(contentsOf: URL(fileURLWithPath: model), activation: act)
+    let saved = try loadSavedModel(model, arch: arch, activation: activation) { try sampleShape() }
+    if let inputShape, let recorded = saved.model.inputShape, try sampleShape() != recorded {
+      throw CommandError("--input-shape \(inputShape) contradicts \(model), which records \(ModelFile.inputShapeText(recorded)); leave it out")
+    }
     let (features, rows) = try readRows(columns: saved.inputSize, savedLabelColumn: saved.metadata[SavedModel.labelColumnKey])
     let output = try saved.outputs(for: features, rows: rows)
     let classifier = saved.isClassifier
@@ -55,6 +62,21 @@ struct PredictCommand: ParsableCommand {
       let others = ranked.map { "\(saved.classNames?[safe: $0] ?? String($0)) \(percent(probabilities[$0]))" }.joined(separator: ", ")
       print("row \(p.row): \(p.label ?? String(best))   (\(others))")
     }
+  }
+
+  /// `--input-shape`, else one channel of N×N for rows of N² values.
+  func sampleShape() throws -> [Int] {
+    if let inputShape {
+      do { return try ModelFile.parseInputShape(inputShape) } catch {
+        throw CommandError("--input-shape: '\(inputShape)' is not a list of positive sizes like 1,28,28")
+      }
+    }
+    let (values, rows) = try readRows(columns: nil)
+    let width = values.count / rows, side = Int(Double(width).squareRoot().rounded())
+    guard side * side == width else {
+      throw CommandError("--arch needs --input-shape: rows of \(width) values are not square images (give e.g. --input-shape 1,\(width))")
+    }
+    return [1, side, side]
   }
 
   /// The rows of `--input`, as one flat array, checked against the model's input size. A CSV

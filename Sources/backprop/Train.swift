@@ -6,11 +6,16 @@ import Foundation
 struct TrainCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "train",
-    abstract: "Train a multilayer perceptron by backpropagation (default: the shipped handwritten digits).",
+    abstract: "Train a network by backpropagation: an MLP, or a CNN with --arch (default: the shipped handwritten digits).",
     discussion: """
       With no options: a 64-128-64-10 ReLU network, SGD with momentum (lr 0.05), 30 epochs on the UCI digits (1,437 training, \
       360 test images). --save writes the model and training state after every epoch (safetensors, \
       loadable by PyTorch); --resume continues from such a file exactly where it stopped.
+      --arch cnn trains Conv2d(1,32,3,pad 1)-ReLU-MaxPool(2)-Conv2d(32,64,3,pad 1)-ReLU-MaxPool(2)-Flatten-Linear(128)-ReLU-Linear(10); \
+      --arch lenet5 trains LeNet-5 (images of 16x16 or more); any other --arch text lists layers, e.g. \
+      --arch "conv(32,3,pad=1) batchnorm relu maxpool(2) conv(64,3,pad=1) batchnorm relu maxpool(2) flatten linear(128) relu linear(10)". \
+      The data's sample shape is the input shape; the saved model records both, so eval and predict need no --arch. \
+      For a CNN on Fashion-MNIST add --optimizer momentum --lr 0.05 (that data set's defaults are the MLP recipe, SGD at 0.1).
       """)
 
   @OptionGroup var data: DataOptions
@@ -140,6 +145,9 @@ struct TrainCommand: ParsableCommand {
     var configuration = try optimization.configuration(source: pipeline.source, epochs: epochs)
     (configuration.ranks, configuration.scalesLearningRateWithRanks) = (ranks, parallel.scaleLr)
     do { try configuration.validate() } catch { throw CommandError("\(error)") }
+    if configuration.augmentation != nil, loaded.sampleShape.count != 3 {
+      throw CommandError("--augment \(optimization.augment!) needs images of shape [channels, height, width]; \(loaded.source) samples have shape \(loaded.sampleShape)")
+    }
     let network = try model.makeModel(for: loaded, seed: configuration.seed)
     return (try Trainer(model: network, configuration: configuration), loaded)
   }
@@ -155,6 +163,7 @@ struct TrainCommand: ParsableCommand {
     }
     if c.schedule != .constant { line += ", \(c.schedule.rawValue) schedule" }
     if c.warmupEpochs > 0 { line += ", \(plural(c.warmupEpochs, "warm-up epoch"))" }
+    if let a = c.augmentation { line += ", augmented (\(a.description))" }
     if trainer.completedEpochs > 0 { line += " (resuming after epoch \(trainer.completedEpochs))" }
     print(line)
   }
@@ -218,19 +227,21 @@ struct TrainReport: Encodable {
 /// `1 epoch`, `2 epochs`.
 func plural(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
 
-/// Throws unless `model` takes `data`'s features and gives its outputs (checked before any op runs).
+/// Throws unless `model` takes `data`'s samples and gives its outputs (checked before any op runs).
 func checkModelFits(_ model: Sequential<Float>, _ data: TrainingData, file: String) throws {
-  guard let specs = model.architecture else { return }
-  let linears = specs.compactMap { spec -> (Int, Int)? in
-    if case let .linear(i, o, _) = spec { return (i, o) }
-    return nil
+  let shape = model.inputShape ?? [data.featureCount]
+  let inputs = shape.reduce(1, *)
+  guard inputs == data.featureCount else {
+    let what = shape.count > 1 ? "samples of shape \(shape) (\(inputs) values)" : "\(inputs) inputs"
+    throw CommandError("\(file): the model takes \(what) but \(data.source) has \(data.featureCount) features")
   }
-  guard let first = linears.first, let last = linears.last else { return }
-  guard first.0 == data.featureCount else {
-    throw CommandError("\(file): the model takes \(first.0) inputs but \(data.source) has \(data.featureCount) features")
+  let output: [Int]?
+  do { output = try model.checkInput(shape: shape) } catch let error as TensorError {
+    throw CommandError("\(file): the model does not take \(data.source)'s samples of shape \(shape): \(error)")
   }
-  guard last.1 == data.outputCount else {
-    throw CommandError("\(file): the model gives \(last.1) outputs but \(data.source) needs \(data.outputCount)"
+  guard let output, let outputs = output.last else { return }
+  guard output.count == 1, outputs == data.outputCount else {
+    throw CommandError("\(file): the model gives \(output.count == 1 ? "\(outputs)" : "shape \(output)") outputs but \(data.source) needs \(data.outputCount)"
       + (data.train.task == .classification ? " (classes)" : " (targets)"))
   }
 }

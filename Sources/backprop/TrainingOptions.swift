@@ -89,8 +89,11 @@ struct DataOptions: ParsableArguments {
   }
 }
 
-/// The network: `--layers`, `--activation`, `--dropout`, `--init`.
+/// The network: `--arch`, or the MLP of `--layers`, `--activation`, `--dropout`; and `--init`.
 struct ModelOptions: ParsableArguments {
+  @Option(help: ArgumentHelp(architectureHelp, valueName: "network"))
+  var arch: String?
+
   @Option(help: "Layer sizes from input to output, e.g. 784,256,128,10 (default: 64,128,64,10 for digits, 784,256,128,10 for fashion-mnist, features,64,outputs for CSV files).")
   var layers: String?
 
@@ -104,10 +107,11 @@ struct ModelOptions: ParsableArguments {
   var initializer: String?
 
   /// Whether any option here was given (they cannot change when resuming).
-  var anyGiven: Bool { layers != nil || activation != nil || dropout != nil || initializer != nil }
+  var anyGiven: Bool { arch != nil || layers != nil || activation != nil || dropout != nil || initializer != nil }
 
-  /// Builds the MLP for `data`, seeded with `seed`.
+  /// Builds the network for `data` (`--arch`, else the MLP of `--layers`), seeded with `seed`.
   func makeModel(for data: TrainingData, seed: UInt64) throws -> Sequential<Float> {
+    guard isMLP(arch) else { return try makeNetwork(arch!, for: data, seed: seed) }
     let sizes = try layers.map { try parseSizes($0) } ?? data.defaultLayerSizes
     guard sizes.first == data.featureCount, sizes.last == data.outputCount else {
       throw CommandError("--layers \(sizes.map(String.init).joined(separator: ",")) does not fit the data: "
@@ -122,6 +126,21 @@ struct ModelOptions: ParsableArguments {
     let p = dropout ?? 0
     guard p >= 0, p < 1 else { throw CommandError("--dropout must be in [0, 1), got \(p)") }
     return try Sequential<Float>.mlp(sizes, activation: act, dropout: p, initializer: initializer, seed: seed)
+  }
+
+  /// The network `arch` describes for `data`'s sample shape; flat rows reach it in that shape.
+  func makeNetwork(_ arch: String, for data: TrainingData, seed: UInt64) throws -> Sequential<Float> {
+    let mlpOnly = [("--layers", layers != nil), ("--activation", activation != nil), ("--dropout", dropout != nil)]
+    if let (option, _) = mlpOnly.first(where: \.1) {
+      throw CommandError("\(option) describes --arch mlp; write the layers into --arch instead (e.g. 'linear(128) relu dropout(0.2)')")
+    }
+    guard let initializer = Initializer(name: initializer ?? "pytorch") else {
+      throw CommandError("--init: unknown '\(self.initializer!)' (use \(Initializer.names.joined(separator: ", ")))")
+    }
+    let specs = try architectureSpecs(arch, inputShape: data.sampleShape, outputCount: data.outputCount, dataName: data.source)
+    let model = try Sequential<Float>(architecture: specs, initializer: initializer, seed: seed)
+    model.inputShape = data.sampleShape
+    return model
   }
 }
 
@@ -166,8 +185,11 @@ struct OptimizationOptions: ParsableArguments {
   var clipNorm: Double?
   @Option(parsing: .unconditional, help: "Batch size (default: 32 for digits, 128 for fashion-mnist, 64 for CSV files).")
   var batchSize: Int?
-  @Option(parsing: .unconditional, help: "Seed for weights, shuffling and dropout.")
+  @Option(parsing: .unconditional, help: "Seed for weights, shuffling, dropout and augmentation.")
   var seed: UInt64?
+  @Option(help: ArgumentHelp("Augment training images: shift (random shifts by up to 2 pixels, zero fill; shift=N for N), "
+    + "flip (random horizontal flips), or both: shift,flip. Seeded; test images are never changed.", valueName: "list"))
+  var augment: String?
 
   /// Checks the options' ranges, naming the option, before any data is loaded.
   func validateRanges() throws {
@@ -184,7 +206,7 @@ struct OptimizationOptions: ParsableArguments {
   /// Whether any option here was given (they cannot change when resuming).
   var anyGiven: Bool {
     optimizer != nil || lr != nil || momentum != nil || weightDecay != nil || schedule != nil || warmupEpochs != nil
-      || clipNorm != nil || batchSize != nil || seed != nil
+      || clipNorm != nil || batchSize != nil || seed != nil || augment != nil
   }
 
   /// The configuration: data-set defaults overridden by the options given.
@@ -211,6 +233,11 @@ struct OptimizationOptions: ParsableArguments {
     if let batchSize { c.batchSize = batchSize }
     if let seed { c.seed = seed }
     if let epochs { c.epochs = epochs }
+    if let augment {
+      do { c.augmentation = try Augmentation(parsing: augment) } catch let TensorError.invalidArgument(_, message) {
+        throw CommandError("--augment: \(message)")
+      }
+    }
     do { try c.validate() } catch let e as TensorError {
       if case let .invalidArgument(_, message) = e { throw CommandError(message) }
       throw CommandError(e.description)

@@ -26,6 +26,7 @@ import _BackpropTestSupport
     #expect(train.count == 2 && train.featureCount == 4 && train.classCount == 10)
     #expect(train.labels == [9, 0])
     #expect(train.classNames?[9] == "Ankle boot")
+    #expect(train.sampleShape == [1, 2, 2], "count × 2 × 2 images are one-channel [1, 2, 2] samples")
     #expect(train.features == [0, 17, 34, 51, 68, 85, 102, 119].map { Float($0) / 255 })
     #expect(train.storesFeaturesAsBytes, "pixels stay bytes until a batch is gathered")
     #expect(train.batch([1]).features == [68, 85, 102, 119].map { Float($0) / 255 })

@@ -8,6 +8,7 @@ import Foundation
 /// Metadata (all strings, in the header's `__metadata__`):
 /// - `format`: `backprop-model/1`;
 /// - `architecture`: the layers, e.g. `Linear(64,128),ReLU,Linear(128,10)` (see `LayerSpec`);
+/// - `input_shape`: one sample's shape when the network has one (`Sequential.inputShape`), e.g. `1,28,28`;
 /// - `generator.<i>`: the state of dropout layer `i`'s random generator (four words);
 /// - anything the caller adds (training checkpoints add the epoch, options, optimizer state…).
 ///
@@ -18,6 +19,22 @@ import Foundation
 public enum ModelFile {
   /// The `format` metadata value written by `encode`.
   public static let formatTag = "backprop-model/1"
+  /// The metadata key of the model's sample shape (`Sequential.inputShape`).
+  public static let inputShapeKey = "input_shape"
+
+  /// `[1, 28, 28]` → `1,28,28`, as the `input_shape` metadata and `--input-shape` write it.
+  public static func inputShapeText(_ shape: [Int]) -> String { shape.map(String.init).joined(separator: ",") }
+
+  /// `1,28,28` → `[1, 28, 28]`.
+  /// - Throws: `TensorError.invalidArgument` unless it is a list of positive sizes (at most 2³² values in all).
+  public static func parseInputShape(_ text: String) throws -> [Int] {
+    let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+    guard !parts.isEmpty, parts.count <= 8, parts.allSatisfy({ ($0 ?? 0) > 0 && $0! <= 1 << 20 }),
+          parts.map({ $0! }).reduce(1, *) <= 1 << 32 else {
+      throw TensorError.invalidArgument(op: "ModelFile.load", message: "input shape '\(text)' is not a list of positive sizes like 1,28,28")
+    }
+    return parts.map { $0! }
+  }
 
   /// The safetensors contents for `model`: its parameters (in their own precision) and metadata.
   /// - Throws: `TensorError.invalidArgument` if a metadata key clashes with a reserved one.
@@ -32,6 +49,7 @@ public enum ModelFile {
     file.metadata = metadata
     file.metadata["format"] = formatTag
     if let specs = model.architecture { file.metadata["architecture"] = LayerSpec.architectureString(specs) }
+    if let shape = model.inputShape { file.metadata[inputShapeKey] = inputShapeText(shape) }
     for (i, words) in model.generatorStates { file.metadata["generator.\(i)"] = words.map(String.init).joined(separator: ",") }
     return file
   }
@@ -55,8 +73,10 @@ public enum ModelFile {
   ///   describe a `Sequential` of known layers, or whose tensors do not fit it.
   /// - Parameter architecture: the layers of a file without `architecture` metadata that is not
   ///   an MLP (a PyTorch CNN `state_dict`); its tensors must fit them.
+  /// - Parameter inputShape: the sample shape of a file without `input_shape` metadata (a
+  ///   PyTorch CNN's, e.g. `[1, 28, 28]`), so that flat rows reach it as images.
   public static func load<Scalar>(_ file: SafeTensorsFile, activation: LayerSpec = .relu,
-                                  architecture: [LayerSpec]? = nil) throws -> Sequential<Scalar> {
+                                  architecture: [LayerSpec]? = nil, inputShape: [Int]? = nil) throws -> Sequential<Scalar> {
     let specs: [LayerSpec]
     if let architecture, file.metadata["architecture"] == nil {
       specs = architecture
@@ -70,6 +90,17 @@ public enum ModelFile {
     // allocating them.
     try checkParameters(of: specs, in: file)
     let model = try Sequential<Scalar>(architecture: specs, seed: 0)
+    if let text = file.metadata[inputShapeKey] {
+      model.inputShape = try parseInputShape(text)
+    } else {
+      model.inputShape = inputShape
+    }
+    if let shape = model.inputShape, model.architecture != nil {
+      // A recorded (or given) sample shape must fit the recorded layers, or the first batch would stop the program.
+      do { try model.checkInput(shape: shape) } catch let TensorError.shapeMismatch(_, _, _, reason) {
+        throw TensorError.invalidArgument(op: "ModelFile.load", message: "input shape \(shape) does not fit the layers: \(reason)")
+      }
+    }
     var tensors: [String: Tensor<Scalar>] = [:]
     for (name, p) in model.namedParameters {
       guard let stored = file.tensors[name] else {
@@ -99,10 +130,17 @@ public enum ModelFile {
   /// Reads `url` and rebuilds its model; returns the file too, for its metadata.
   /// - Throws: `DataError` for an unreadable file, or the errors of `load(_:activation:)`.
   public static func load<Scalar>(contentsOf url: URL, activation: LayerSpec = .relu,
-                                  architecture: [LayerSpec]? = nil) throws -> (model: Sequential<Scalar>, file: SafeTensorsFile) {
+                                  architecture: [LayerSpec]? = nil, inputShape: [Int]? = nil) throws -> (model: Sequential<Scalar>, file: SafeTensorsFile) {
     let file = try SafeTensorsFile(contentsOf: url)
-    do { return (try load(file, activation: activation, architecture: architecture), file) } catch let e as TensorError {
-      throw DataError.malformed(path: url.path, reason: e.withoutOperation)
+    return (try load(file, path: url.path, activation: activation, architecture: architecture, inputShape: inputShape), file)
+  }
+
+  /// Rebuilds the model of `file`, read from `path` (named in errors); see `load(_:activation:architecture:inputShape:)`.
+  /// - Throws: `DataError.malformed` naming `path`.
+  public static func load<Scalar>(_ file: SafeTensorsFile, path: String, activation: LayerSpec = .relu,
+                                  architecture: [LayerSpec]? = nil, inputShape: [Int]? = nil) throws -> Sequential<Scalar> {
+    do { return try load(file, activation: activation, architecture: architecture, inputShape: inputShape) } catch let e as TensorError {
+      throw DataError.malformed(path: path, reason: e.withoutOperation)
     }
   }
 

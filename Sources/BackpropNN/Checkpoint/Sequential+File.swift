@@ -39,6 +39,7 @@ extension Sequential {
     let loaded: Sequential<Scalar> = try ModelFile.load(file, activation: activation)
     self.init(loaded.layers)
     generatorStates = loaded.generatorStates
+    inputShape = loaded.inputShape
   }
 }
 

@@ -19,9 +19,20 @@ public final class Sequential<Scalar: TensorScalar>: Layer {
     self.init(layers)
   }
 
-  /// Applies each layer in turn.
+  /// The shape of one sample the first layer takes, e.g. `[1, 28, 28]` for a CNN on
+  /// Fashion-MNIST, when the network was built for one (`nil`: whatever the layers take).
+  ///
+  /// With a shape of rank > 1, flat rows `[N, features]` (what a `Dataset`'s batches hold) are
+  /// viewed as `[N] + inputShape` before the first layer; inputs already in that shape pass as
+  /// they are. Saved in model files as `input_shape` metadata.
+  public var inputShape: [Int]?
+
+  /// Applies each layer in turn (after viewing flat rows in `inputShape`, see there).
   public func callAsFunction(_ input: Tensor<Scalar>) -> Tensor<Scalar> {
     var x = input
+    if let shape = inputShape, shape.count > 1, input.rank == 2, input.shape[1] == shape.reduce(1, *) {
+      x = input.reshaped(to: [input.shape[0]] + shape)
+    }
     for layer in layers { x = layer(x) }
     return x
   }
