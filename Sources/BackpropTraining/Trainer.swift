@@ -130,23 +130,16 @@ public final class Trainer {
     var learningRate = optimizer.currentLearningRate
     for b in batches.indices {
       learningRate = optimizer.currentLearningRate  // what this batch's step() applies
-<<<<<<< HEAD
       let indices = shards?[b] ?? Array(batches[b])
       dataParallel?.beginStep(sampleShare: Float(indices.count) / Float(batches[b].count))
-=======
-      var batch = trainingSet.batch(indices)
-      if let augmentation = configuration.augmentation {
-        augmentation.apply(to: &batch.features, sampleShape: trainingSet.sampleShape, seed: configuration.seed, epoch: epochIndex, batch: b)
-      }
-      let output = model(Tensor(shape: [batch.count, batch.featureCount], scalars: batch.features))
-      let loss = try batchLoss(output, batch, kind: lossKind)
-      let lossValue = Double(loss.item)
->>>>>>> cnn
       optimizer.zeroGrad()
       var lossValue = 0.0, batchCorrect = 0
       var loss: Tensor<Float>?
       if !indices.isEmpty {  // an empty shard (short last batch, many ranks) contributes zeros
-        let batch = trainingSet.batch(indices)
+        var batch = trainingSet.batch(indices)
+        if let augmentation = configuration.augmentation {
+          augmentation.apply(to: &batch.features, sampleShape: trainingSet.sampleShape, seed: configuration.seed, epoch: epochIndex, batch: b)
+        }
         let output = model(Tensor(shape: [batch.count, batch.featureCount], scalars: batch.features))
         loss = try batchLoss(output, batch, kind: lossKind)
         lossValue = Double(loss!.item)

@@ -81,17 +81,14 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
   public var clipNorm: Double?
   /// The loss; `nil` picks cross-entropy for classification and MSE for regression.
   public var loss: LossKind?
-<<<<<<< HEAD
   /// Processes training together (data parallelism, `mpirun -np ranks`): each takes
   /// `batchSize` samples of every global batch of `globalBatchSize = batchSize × ranks`.
   public var ranks: Int = 1
   /// Multiply the learning rate by `ranks` (the linear scaling rule of Goyal et al. 2017 for
   /// a global batch `ranks` times larger); off by default.
   public var scalesLearningRateWithRanks = false
-=======
   /// Random shifts and flips of training images (`nil`: none); evaluation data is never changed.
   public var augmentation: Augmentation?
->>>>>>> cnn
 
   /// The defaults: 10 epochs, batch 64, Adam at 1e-3, constant rate, one process.
   public init() {}
@@ -110,11 +107,11 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
 
   private enum CodingKeys: String, CodingKey {
     case epochs, batchSize, seed, optimizer, learningRate, momentum, weightDecay, schedule, stepEpochs, stepGamma
-    case minimumLearningRate, warmupEpochs, clipNorm, loss, ranks, scalesLearningRateWithRanks
+    case minimumLearningRate, warmupEpochs, clipNorm, loss, ranks, scalesLearningRateWithRanks, augmentation
   }
 
-  /// Decodes saved settings; `ranks` and `scalesLearningRateWithRanks` may be missing (files
-  /// written before data parallelism: one process).
+  /// Decodes saved settings; `ranks`, `scalesLearningRateWithRanks` and `augmentation` may be
+  /// missing (files written before data parallelism: one process; before augmentation: none).
   public init(from decoder: any Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
     epochs = try c.decode(Int.self, forKey: .epochs)
@@ -133,6 +130,7 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     loss = try c.decodeIfPresent(LossKind.self, forKey: .loss)
     ranks = try c.decodeIfPresent(Int.self, forKey: .ranks) ?? 1
     scalesLearningRateWithRanks = try c.decodeIfPresent(Bool.self, forKey: .scalesLearningRateWithRanks) ?? false
+    augmentation = try c.decodeIfPresent(Augmentation.self, forKey: .augmentation)
   }
 
   /// The most epochs a configuration may ask for: far beyond any real run, and small enough
