@@ -7,8 +7,9 @@ public enum BenchmarkSuite {
   /// Each result records the compute settings in force when it was measured: the caller's
   /// (`withComputeSettings`), or those a workload pins itself (W1 per backend, E1 per thread count).
   /// - Parameters:
-  ///   - workload: "W1" … "W5", or "E1" (elementwise ops on 1 vs 2 threads).
-  public static func run(_ workload: String, runs: Int, epochs: Int, dataDirectory: String?) throws -> [BenchmarkResult] {
+  ///   - workload: "W1" … "W6", or "E1" (elementwise ops on 1 vs 2 threads).
+  ///   - limit: W6 only: train on the first `limit` images instead of all 60,000 (a quick run).
+  public static func run(_ workload: String, runs: Int, epochs: Int, dataDirectory: String?, limit: Int? = nil) throws -> [BenchmarkResult] {
     let settings = ComputeSettings.current
     switch workload {
     case "W1":
@@ -62,10 +63,12 @@ public enum BenchmarkSuite {
         BenchmarkResult(workload: "W5", case: "hessian", settings: settings, metric: "milliseconds",
                         value: try JacobianBenchmark.hessianMilliseconds(runs: runs), unit: "ms", lowerIsBetter: true),
       ]
+    case "W6":
+      return try CNNTrainingBenchmark.run(epochs: epochs, limit: limit, runs: runs, dataDirectory: dataDirectory)
     case "E1":
       return try ElementwiseBenchmark.run(runs: runs)
     default:
-      throw TensorError.invalidArgument(op: "bench", message: "unknown workload \(workload); use W1…W5 or E1")
+      throw TensorError.invalidArgument(op: "bench", message: "unknown workload \(workload); use W1…W6 or E1")
     }
   }
 }
