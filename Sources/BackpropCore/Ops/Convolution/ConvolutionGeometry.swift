@@ -160,8 +160,11 @@ extension Tensor {
   /// space). One tile alone runs on the calling thread, whose GEMMs may then use every thread.
   static func forEachTile(_ tiles: SampleTiles, scratch: Int, _ body: (Int, Range<Int>, UnsafeMutablePointer<Scalar>) -> Void) {
     Parallel.forEachChunk(count: tiles.count, minimumChunk: 1) { range in
-      var buffer = [Scalar](repeating: 0, count: Swift.max(scratch, 1))
-      buffer.withUnsafeMutableBufferPointer { b in for t in range { body(t, tiles.range(t), b.baseAddress!) } }
+      // Work space is written before it is read (patches, gathered rows, GEMM outputs with β = 0):
+      // no need to clear megabytes per call.
+      let buffer = UnsafeMutablePointer<Scalar>.allocate(capacity: Swift.max(scratch, 1))
+      defer { buffer.deallocate() }
+      for t in range { body(t, tiles.range(t), buffer) }
     }
   }
 
