@@ -27,8 +27,8 @@ import struct
 import sys
 import time
 
-WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "E1", "W7")
-ON_REQUEST = ("E1", "W7")  # not part of "all"
+WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "E1", "W7")
+ON_REQUEST = ("W6", "E1", "W7")  # not part of "all"
 FASHION_DIR = "/usr/share/datasets/fashion-mnist"
 
 
@@ -37,10 +37,11 @@ FASHION_DIR = "/usr/share/datasets/fashion-mnist"
 
 def parse_args(framework: str, argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=f"Backprop reference benchmark: {framework}")
-    p.add_argument("--workload", default="all", help="W1|W2|W3|W4|W5|E1|W7|all (all = W1–W5), or a comma-separated list")
+    p.add_argument("--workload", default="all", help="W1|W2|W3|W4|W5|W6|E1|W7|all (all = W1–W5), or a comma-separated list")
     p.add_argument("--threads", type=int, default=1, choices=(1, 2))
     p.add_argument("--full", action="store_true", help="longer runs (W2: 10 epochs; more repeats)")
-    p.add_argument("--epochs", type=int, default=None, help="W2 epochs (default 3, or 10 with --full)")
+    p.add_argument("--epochs", type=int, default=None, help="W2 epochs (default 3, or 10 with --full); W6: default 1")
+    p.add_argument("--limit", type=int, default=None, help="W6: train on the first N images only (a quick run)")
     p.add_argument("--repeats", type=int, default=None, help="timed repeats (default 5; >= 5 recommended)")
     p.add_argument("--data-dir", default=os.environ.get("FASHION_MNIST_DIR", FASHION_DIR))
     p.add_argument("--seed", type=int, default=0)
@@ -53,6 +54,7 @@ def parse_args(framework: str, argv=None) -> argparse.Namespace:
         bad = [w for w in args.workloads if w not in WORKLOADS]
         if bad:
             p.error(f"unknown workload(s) {bad}; choose from {WORKLOADS} or all")
+    args.w6_epochs = args.epochs if args.epochs is not None else 1
     if args.epochs is None:
         args.epochs = 10 if args.full else 3
     if args.repeats is None:
@@ -268,6 +270,42 @@ def w2_rows(framework: str, threads: int, epoch_times: list[float], n_train: int
                   epoch_seconds_all=[round(t, 4) for t in epoch_times], **extra)
     emit(framework, "W2", "mlp", threads, "epoch_seconds", med, "s", True, **common)
     emit(framework, "W2", "mlp", threads, "samples_per_second", n_train / med, "samples/s", False, **common)
+
+
+# --------------------------------------------------------------------------- CNN training (W6)
+
+CNN_BATCH = 128
+CNN_LR = 0.05
+CNN_MOMENTUM = 0.9
+# Conv2d(1,32,3,pad 1)–ReLU–MaxPool(2)–Conv2d(32,64,3,pad 1)–ReLU–MaxPool(2)–Flatten–
+# Linear(3136,128)–ReLU–Linear(128,10): (kind, shape of the weight).
+CNN_LAYERS = (("conv", (32, 1, 3, 3)), ("conv", (64, 32, 3, 3)), ("linear", (128, 3136)), ("linear", (10, 128)))
+
+
+def init_cnn(seed: int):
+    """PyTorch's default Conv2d/Linear init law, U(−1/√fan_in, 1/√fan_in) for weight and bias, drawn
+    with NumPy so that every framework starts from the same weights: [(W, b), ...] float32, W in
+    PyTorch's layout ((out, in, kh, kw) or (out, in))."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    params = []
+    for _, shape in CNN_LAYERS:
+        fan_in = int(np.prod(shape[1:]))
+        bound = 1.0 / math.sqrt(fan_in)
+        params.append((rng.uniform(-bound, bound, size=shape).astype(np.float32),
+                       rng.uniform(-bound, bound, size=shape[:1]).astype(np.float32)))
+    return params
+
+
+def w6_rows(framework: str, threads: int, epoch_times: list[float], n_train: int, last_loss: float, **extra) -> None:
+    """Emits W6's rows (the median epoch; warm-up steps are never inside an epoch)."""
+    med = median(epoch_times)
+    common = dict(samples=n_train, epochs=len(epoch_times), epoch_seconds_all=[round(t, 4) for t in epoch_times],
+                  last_loss=round(float(last_loss), 4), **extra)
+    emit(framework, "W6", "cnn", threads, "epoch_seconds", med, "s", True, **common)
+    emit(framework, "W6", "cnn", threads, "samples_per_second", n_train / med, "samples/s", False, **common)
+    emit(framework, "W6", "cnn", threads, "peak_rss_mib", peak_rss_mib(), "MiB", True)
 
 
 # --------------------------------------------------------------------------- worked examples (W4)

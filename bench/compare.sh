@@ -6,6 +6,7 @@
 #   bench/compare.sh                       # W1–W5, 1 and 2 threads (W3 at 1 thread), short runs
 #   bench/compare.sh --full                # 10 epochs for W2, more repeats, W3 at 1 and 2 threads
 #   bench/compare.sh --workloads "W1 W2" --threads 1
+#   bench/compare.sh --workloads W6 --limit 6000   # the CNN epoch (W6) on 6,000 images
 #   bench/compare.sh --no-swift            # references only
 #   bench/compare.sh --no-reference        # Backprop only
 #   bench/compare.sh --frameworks "numpy pytorch"
@@ -37,9 +38,10 @@ reference=1
 out=""
 bp_bin="${BACKPROP_BIN:-}"
 timeout_s="${BENCH_TIMEOUT:-1200}"
+limit=""
 python="${PYTHON:-python3}"
 
-usage() { sed -n '2,26p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --workloads|--workload) workloads="${2//,/ }"; shift 2 ;;
@@ -50,6 +52,7 @@ while [ $# -gt 0 ]; do
     --no-reference) reference=0; shift ;;
     --out) out="$2"; shift 2 ;;
     --backprop-bin) bp_bin="$2"; shift 2 ;;
+    --limit) limit="$2"; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "compare.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -138,7 +141,7 @@ fi
 
 # --- references -------------------------------------------------------------------------------
 declare -A fw_module=([pytorch]=torch [jax]=jax [numpy]=numpy [micrograd]=micrograd)
-declare -A fw_workloads=([pytorch]="W1 W2 W3 W4 W5" [jax]="W1 W2 W3 W4 W5" [numpy]="W1 W2 E1" [micrograd]="W3")
+declare -A fw_workloads=([pytorch]="W1 W2 W3 W4 W5 W6" [jax]="W1 W2 W3 W4 W5 W6" [numpy]="W1 W2 E1" [micrograd]="W3")
 available=""
 if [ $reference -eq 1 ]; then
   if ! command -v "$python" > /dev/null 2>&1; then
@@ -162,6 +165,9 @@ fi
 full_flag=()
 bp_extra=()
 if [ $full -eq 1 ]; then full_flag=(--full); bp_extra=(--epochs 10 --runs 10); fi
+# W6 (one CNN epoch) takes the same --limit on every side; its epochs stay at 1 unless --full.
+w6_extra=()
+[ -n "$limit" ] && w6_extra=(--limit "$limit")
 
 meta start
 start_s=$SECONDS
@@ -169,13 +175,15 @@ for w in $workloads; do
   for t in $threads_list; do
     # Scalar graphs do not use threads: W3 runs at 1 thread unless --full.
     if [ "$w" = "W3" ] && [ "$t" != "1" ] && [ $full -eq 0 ]; then continue; fi
+    extra=("${bp_extra[@]}") ref_extra=("${full_flag[@]}")
+    if [ "$w" = "W6" ]; then extra=(--runs 3 "${w6_extra[@]}"); ref_extra=("${w6_extra[@]}"); fi
     if [ -n "$bp_bin" ]; then
-      run_rows backprop "$w" "$t" env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE BACKPROP_THREADS="$t" "$bp_bin" bench --json --workload "$w" --threads "$t" "${bp_extra[@]}"
+      run_rows backprop "$w" "$t" env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE BACKPROP_THREADS="$t" "$bp_bin" bench --json --workload "$w" --threads "$t" "${extra[@]}"
     fi
     for fw in $available; do
       case " ${fw_workloads[$fw]} " in *" $w "*) ;; *) continue ;; esac
       run_rows "$fw" "$w" "$t" env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \
-        "$python" "$here/ref_$fw.py" --workload "$w" --threads "$t" "${full_flag[@]}"
+        "$python" "$here/ref_$fw.py" --workload "$w" --threads "$t" "${ref_extra[@]}"
     done
   done
 done

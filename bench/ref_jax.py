@@ -4,7 +4,7 @@ two columns: rows carry "jit": true/false and "variant": "jit"/"eager"), W5 (jax
 and jax.jit(jax.hessian), compile time excluded from the value and reported as compile_ms).
 W3 (scalar graphs) is reported as skipped: see SKIP_W3.
 
-    python3 bench/ref_jax.py --workload W1|W2|W3|W4|W5|W7|all --threads 1|2 [--full]
+    python3 bench/ref_jax.py --workload W1|W2|W3|W4|W5|W6|W7|all --threads 1|2 [--full]
 
 W7 (only when asked): a jit-compiled AdamW training step of the character-LM transformer and LSTM,
 the recipe of ref_pytorch.py's W7, compile time excluded and reported as compile_ms.
@@ -273,8 +273,58 @@ def w7():
                jit=True, dtype="float32", **INFO)
 
 
+def w6():
+    xtr, ytr, _, _ = C.load_fashion_mnist(ARGS.data_dir)
+    if ARGS.limit:
+        xtr, ytr = xtr[: ARGS.limit], ytr[: ARGS.limit]
+    params = [(jnp.asarray(W), jnp.asarray(b)) for W, b in C.init_cnn(ARGS.seed)]
+    velocity = jax.tree_util.tree_map(jnp.zeros_like, params)
+    X, Y = jnp.asarray(xtr.reshape(-1, 1, 28, 28)), jnp.asarray(ytr.astype(np.int32))
+    lr, mu = C.CNN_LR, C.CNN_MOMENTUM
+
+    def conv(x, W, b):
+        y = jax.lax.conv_general_dilated(x, W, (1, 1), ((1, 1), (1, 1)), dimension_numbers=("NCHW", "OIHW", "NCHW"))
+        return y + b[None, :, None, None]
+
+    def pool(x):
+        return jax.lax.reduce_window(x, -jnp.inf, jax.lax.max, (1, 1, 2, 2), (1, 1, 2, 2), "VALID")
+
+    def forward(params, x):
+        (W1, b1), (W2, b2), (W3, b3), (W4, b4) = params
+        h = pool(jax.nn.relu(conv(x, W1, b1)))
+        h = pool(jax.nn.relu(conv(h, W2, b2)))
+        h = jax.nn.relu(h.reshape(h.shape[0], -1) @ W3.T + b3)
+        return h @ W4.T + b4
+
+    def loss_fn(params, x, y):
+        logp = jax.nn.log_softmax(forward(params, x))
+        return -jnp.mean(jnp.take_along_axis(logp, y[:, None], axis=1))
+
+    @jax.jit
+    def train_step(params, velocity, X, Y, idx):
+        loss, grads = jax.value_and_grad(loss_fn)(params, X[idx], Y[idx])
+        velocity = jax.tree_util.tree_map(lambda v, g: mu * v + g, velocity, grads)  # PyTorch's SGD momentum
+        return jax.tree_util.tree_map(lambda p, v: p - lr * v, params, velocity), velocity, loss
+
+    n = xtr.shape[0]
+    # Warm-up: two steps, and the last batch's shape compiled too (compilation is not training).
+    warm = C.batches(C.epoch_permutation(ARGS.seed, 1000, n).astype(np.int32), C.CNN_BATCH)
+    for idx in warm[:2] + ([warm[-1]] if len(warm[-1]) != len(warm[0]) else []):
+        params, velocity, loss = train_step(params, velocity, X, Y, idx)
+    ready(params)
+    epoch_times = []
+    for epoch in range(ARGS.w6_epochs):
+        t0 = time.perf_counter()
+        for idx in C.batches(C.epoch_permutation(ARGS.seed, epoch, n).astype(np.int32), C.CNN_BATCH):
+            params, velocity, loss = train_step(params, velocity, X, Y, idx)
+        ready(params)
+        epoch_times.append(time.perf_counter() - t0)
+        C.note(f"jax W6 epoch {epoch + 1}: {epoch_times[-1]:.3f} s (loss {float(loss):.4f})")
+    C.w6_rows(FW, ARGS.threads, epoch_times, n, float(loss), jit=True, **INFO)
+
+
 def main():
-    table = {"W1": w1, "W2": w2, "W3": w3, "W4": w4, "W5": w5, "W7": w7}
+    table = {"W1": w1, "W2": w2, "W3": w3, "W4": w4, "W5": w5, "W6": w6, "W7": w7}
     for w in ARGS.workloads:
         table[w]()
 

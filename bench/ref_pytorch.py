@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""PyTorch reference for Backprop's benchmark (W1–W5, and W7 when asked), eager mode.
+"""PyTorch reference for Backprop's benchmark (W1–W5, and W6, W7 when asked), eager mode.
 
-    python3 bench/ref_pytorch.py --workload W1|W2|W3|W4|W5|W7|all --threads 1|2 [--full]
+    python3 bench/ref_pytorch.py --workload W1|W2|W3|W4|W5|W6|W7|all --threads 1|2 [--full]
 """
 
 import math
@@ -309,8 +309,46 @@ def w7():
                batch=W7_BATCH, context=W7_CONTEXT, loss_after=round(state["loss"], 4), dtype="float32", **INFO)
 
 
+def w6():
+    xtr, ytr, _, _ = C.load_fashion_mnist(ARGS.data_dir)
+    if ARGS.limit:
+        xtr, ytr = xtr[: ARGS.limit], ytr[: ARGS.limit]
+    nn = torch.nn
+    model = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                          nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10))
+    with torch.no_grad():  # the same starting point as the other frameworks
+        layers = [m for m in model if isinstance(m, (nn.Conv2d, nn.Linear))]
+        for layer, (W, b) in zip(layers, C.init_cnn(ARGS.seed)):
+            layer.weight.copy_(torch.from_numpy(W))
+            layer.bias.copy_(torch.from_numpy(b))
+    opt = torch.optim.SGD(model.parameters(), lr=C.CNN_LR, momentum=C.CNN_MOMENTUM)
+    loss_fn = nn.CrossEntropyLoss()
+    X, Y = torch.from_numpy(xtr).reshape(-1, 1, 28, 28), torch.from_numpy(ytr)
+    n = X.shape[0]
+
+    def step(idx):
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(model(X[idx]), Y[idx])
+        loss.backward()
+        opt.step()
+        return loss
+
+    for idx in C.batches(C.epoch_permutation(ARGS.seed, 1000, n), C.CNN_BATCH)[:2]:  # warm-up
+        step(torch.from_numpy(idx))
+    epoch_times, loss = [], None
+    for epoch in range(ARGS.w6_epochs):
+        perm = torch.from_numpy(C.epoch_permutation(ARGS.seed, epoch, n))
+        t0 = time.perf_counter()
+        for idx in perm.split(C.CNN_BATCH):
+            loss = step(idx)
+        epoch_times.append(time.perf_counter() - t0)
+        C.note(f"pytorch W6 epoch {epoch + 1}: {epoch_times[-1]:.3f} s (loss {loss.item():.4f})")
+    C.w6_rows(FW, ARGS.threads, epoch_times, n, loss.item(), **INFO)
+
+
 def main():
-    table = {"W1": w1, "W2": w2, "W3": w3, "W4": w4, "W5": w5, "W7": w7}
+    table = {"W1": w1, "W2": w2, "W3": w3, "W4": w4, "W5": w5, "W6": w6, "W7": w7}
     for w in ARGS.workloads:
         table[w]()
 

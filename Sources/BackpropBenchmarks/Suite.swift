@@ -7,9 +7,10 @@ public enum BenchmarkSuite {
   /// Each result records the compute settings in force when it was measured: the caller's
   /// (`withComputeSettings`), or those a workload pins itself (W1 per backend, E1 per thread count).
   /// - Parameters:
-  ///   - workload: "W1" … "W5", "E1" (elementwise ops on 1 vs 2 threads), or "D1" (MPI allreduce,
+  ///   - workload: "W1" … "W6", "E1" (elementwise ops on 1 vs 2 threads), or "D1" (MPI allreduce,
   ///     under `mpirun`).
-  public static func run(_ workload: String, runs: Int, epochs: Int, dataDirectory: String?) throws -> [BenchmarkResult] {
+  ///   - limit: W6 only: train on the first `limit` images instead of all 60,000 (a quick run).
+  public static func run(_ workload: String, runs: Int, epochs: Int, dataDirectory: String?, limit: Int? = nil) throws -> [BenchmarkResult] {
     let settings = ComputeSettings.current
     switch workload {
     case "W1":
@@ -63,12 +64,14 @@ public enum BenchmarkSuite {
         BenchmarkResult(workload: "W5", case: "hessian", settings: settings, metric: "milliseconds",
                         value: try JacobianBenchmark.hessianMilliseconds(runs: runs), unit: "ms", lowerIsBetter: true),
       ]
+    case "W6":
+      return try CNNTrainingBenchmark.run(epochs: epochs, limit: limit, runs: runs, dataDirectory: dataDirectory)
     case "E1":
       return try ElementwiseBenchmark.run(runs: runs)
     case "D1":
       return try AllreduceBenchmark.run(runs: runs)
     default:
-      throw TensorError.invalidArgument(op: "bench", message: "unknown workload \(workload); use W1…W5, E1 or D1")
+      throw TensorError.invalidArgument(op: "bench", message: "unknown workload \(workload); use W1…W6, E1 or D1")
     }
   }
 }

@@ -7,21 +7,23 @@ import BackpropBenchmarks
 struct BenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bench",
-    abstract: "Run the benchmark workloads (W1 sgemm, W2 MLP training, W3 scalar graphs, W4 worked examples, W5 Jacobian/Hessian; E1 elementwise ops on 1 vs 2 threads; D1 MPI allreduce latency and bandwidth under mpirun).")
+    abstract: "Run the benchmark workloads (W1 sgemm, W2 MLP training, W3 scalar graphs, W4 worked examples, W5 Jacobian/Hessian, W6 CNN training; E1 elementwise ops on 1 vs 2 threads; D1 MPI allreduce latency and bandwidth under mpirun).")
 
-  enum Workload: String, ExpressibleByArgument, CaseIterable { case W1, W2, W3, W4, W5, E1, D1, all }
+  enum Workload: String, ExpressibleByArgument, CaseIterable { case W1, W2, W3, W4, W5, W6, E1, D1, all }
 
-  @Option(help: "Which workload to run: W1, W2, W3, W4, W5, E1 (elementwise, 1 vs 2 threads), D1 (MPI allreduce, under mpirun -np N) or all (W1–W5).") var workload: Workload = .all
+  @Option(help: "Which workload to run: W1, W2, W3, W4, W5, W6 (a CNN epoch), E1 (elementwise, 1 vs 2 threads), D1 (MPI allreduce, under mpirun -np N) or all (W1–W5).") var workload: Workload = .all
   @Option(help: "Threads for the kernels (1 or 2).") var threads: Int = 1
   @Option(help: "Measured runs per figure (the median is reported).") var runs: Int = 5
-  @Option(help: "Epochs for W2 (the first is warm-up).") var epochs: Int = 3
-  @Option(help: "Directory with Fashion-MNIST for W2 (default: Debian's /usr/share/datasets/fashion-mnist).") var dataDir: String?
+  @Option(help: "Epochs for W2 (default 3; the first is warm-up) or W6 (default 1, after two warm-up steps).") var epochs: Int?
+  @Option(help: "W6 only: train on the first N Fashion-MNIST images (a quick run; default all 60,000).") var limit: Int?
+  @Option(help: "Directory with Fashion-MNIST for W2 and W6 (default: Debian's /usr/share/datasets/fashion-mnist).") var dataDir: String?
   @Flag(help: "Print JSON Lines (one object per figure) instead of a table.") var json = false
 
   func validate() throws {
     guard (1...2).contains(threads) else { throw CommandError("--threads must be 1 or 2 (got \(threads))") }
     guard (1...1000).contains(runs) else { throw CommandError("--runs must be ≥ 1 and ≤ 1000, got \(runs)") }
-    guard (1...1000).contains(epochs) else { throw CommandError("--epochs must be ≥ 1 and ≤ 1000, got \(epochs)") }
+    if let epochs, !(1...1000).contains(epochs) { throw CommandError("--epochs must be ≥ 1 and ≤ 1000, got \(epochs)") }
+    if let limit, limit < 1 { throw CommandError("--limit must be ≥ 1, got \(limit)") }
   }
 
   func run() throws {
@@ -30,7 +32,8 @@ struct BenchCommand: ParsableCommand {
     // Every row records the settings in force when it was measured (see BenchmarkResult).
     try withComputeSettings(ComputeSettings(threadCount: threads)) {
       for w in selected {
-        for result in try BenchmarkSuite.run(w.rawValue, runs: runs, epochs: epochs, dataDirectory: dataDir) {
+        for result in try BenchmarkSuite.run(w.rawValue, runs: runs, epochs: epochs ?? (w == .W6 ? 1 : 3),
+                                                    dataDirectory: dataDir, limit: limit) {
           printer.emit(result)
         }
       }

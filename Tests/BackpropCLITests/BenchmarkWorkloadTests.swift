@@ -1,4 +1,6 @@
+import Backprop
 import BackpropBenchmarks
+import Foundation
 import Testing
 
 /// The benchmark workloads' own arithmetic and bookkeeping (their timings are not tested).
@@ -10,6 +12,40 @@ struct BenchmarkWorkloadTests {
     let perSample = 2 * (784 * 256 + 256 * 128 + 128 * 10) * 2 + 2 * (256 * 128 + 128 * 10)
     #expect(MLPGemmFloor.flopsPerEpoch() == Double(60_000 * perSample))
     #expect(MLPGemmFloor.flopsPerEpoch(samples: 256, batch: 128) == Double(256 * perSample))
+  }
+
+  /// Per image: conv1 forward and weight gradient 2·2·(32·9·784); conv2 forward, weight gradient
+  /// and input columns 3·2·(64·288·196); the linear layers 3·2·(3136·128 + 128·10).
+  @Test func w6FloorCountsTheEpochsFlops() {
+    let perSample = 2 * 2 * (32 * 9 * 784) + 3 * 2 * (64 * 288 * 196) + 3 * 2 * (3136 * 128 + 128 * 10)
+    #expect(CNNGemmFloor.flopsPerEpoch() == Double(60_000 * perSample))
+    #expect(CNNGemmFloor.flopsPerEpoch(samples: 300) == Double(300 * perSample))
+  }
+
+  static let fashionMNISTInstalled = FileManager.default.fileExists(
+    atPath: FashionMNIST.defaultDirectory.appendingPathComponent("train-labels-idx1-ubyte.gz").path)
+
+  /// A 256-image W6 run: every row present, the loss finite (timings themselves are not tested).
+  @Test(.enabled(if: fashionMNISTInstalled, "needs `apt-get install dataset-fashion-mnist`"))
+  func cnnEpochOnAFewImagesReportsEveryFigure() throws {
+    let results = try BenchmarkSuite.run("W6", runs: 1, epochs: 1, dataDirectory: nil, limit: 256)
+    let figures = Dictionary(uniqueKeysWithValues: results.map { ("\($0.case)/\($0.metric)", $0) })
+    #expect(Set(figures.keys) == ["cnn/epoch_seconds", "cnn/samples_per_second", "cnn_gemm_floor/epoch_seconds",
+                                  "cnn/ratio_to_gemm_floor", "cnn/peak_rss_mib"])
+    let epoch = try #require(figures["cnn/epoch_seconds"])
+    #expect(epoch.extra["samples"] == "256")
+    #expect(Float(epoch.extra["last_loss"] ?? "")?.isFinite == true)
+    let ratio = try #require(figures["cnn/ratio_to_gemm_floor"]).value
+    #expect(ratio.isFinite && ratio > 0)
+    #expect(try #require(figures["cnn_gemm_floor/epoch_seconds"]).extra["gflop"] == String(format: "%.1f", CNNGemmFloor.flopsPerEpoch(samples: 256) / 1e9))
+    #expect(try #require(figures["cnn/peak_rss_mib"]).value > 0)
+  }
+
+  @Test func cnnEpochWithoutTheDataSetThrowsTheInstallHint() throws {
+    let missing = FileManager.default.temporaryDirectory.appendingPathComponent("no-fashion-\(UUID().uuidString)").path
+    #expect {
+      try BenchmarkSuite.run("W6", runs: 1, epochs: 1, dataDirectory: missing, limit: 16)
+    } throws: { "\($0)".contains("apt-get install dataset-fashion-mnist") }
   }
 
   @Test func elementwiseReportsOneAndTwoThreadsPerCase() throws {

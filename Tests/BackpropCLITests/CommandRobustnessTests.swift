@@ -39,6 +39,8 @@ import Testing
     try expectOneLineError(["linreg", "--samples", "999999999999"], "--features must be in 1…10000 and --samples in 1…10000000")
     try expectOneLineError(["linreg", "--iterations", "-1"], "--iterations must be ≥ 1")
     try expectOneLineError(["bench", "--runs", "999999999999"], "--runs must be ≥ 1 and ≤ 1000")
+    try expectOneLineError(["bench", "--workload", "W6", "--limit", "0"], "--limit must be ≥ 1")
+    try expectOneLineError(["bench", "--workload", "W6", "--limit", "8", "--data-dir", path("none")], "apt-get install dataset-fashion-mnist")
     try expectOneLineError(["step", "--layers", "2,99999999999,2"], "too wide")
   }
 

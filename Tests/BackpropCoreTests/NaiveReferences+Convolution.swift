@@ -98,6 +98,27 @@ extension Naive {
     })
   }
 
+  /// PyTorch's max-pool backward: each window's `g` added at the window's first maximum of `x`
+  /// (row-major inside the window), here with dilation.
+  static func maxPool2dGradient(_ g: T, _ x: T, kernel: (Int, Int), stride: (Int, Int), pad: (Int, Int),
+                                dilation: (Int, Int) = (1, 1)) -> T {
+    let (h, w) = (x.shape[2], x.shape[3])
+    var z = [Double](repeating: 0, count: x.count)
+    for i in indices(g.shape) {
+      var best: Int? = nil, m = -Double.infinity
+      for ki in 0..<kernel.0 {
+        for kj in 0..<kernel.1 {
+          let y = i[2] * stride.0 - pad.0 + ki * dilation.0, xx = i[3] * stride.1 - pad.1 + kj * dilation.1
+          guard y >= 0 && y < h && xx >= 0 && xx < w else { continue }
+          let at = flat([i[0], i[1], y, xx], x.shape)
+          if best == nil || x.scalars[at] > m { best = at; m = x.scalars[at] }
+        }
+      }
+      z[best!] += g.scalars[flat(i, g.shape)]
+    }
+    return tensor(x.shape, z)
+  }
+
   /// PyTorch's adaptive average pooling: cell (i, j) averages rows ⌊i·H/Oh⌋ ..< ⌈(i+1)·H/Oh⌉ and
   /// the columns likewise.
   static func adaptiveAvgPool2d(_ x: T, _ oh: Int, _ ow: Int) -> T {

@@ -46,6 +46,9 @@ extension OpTable {
                 naive: { Naive.conv2dWeightGradient($0[0], $0[1], kernel: (3, 2), .init(stride: (1, 2), pad: (0, 0, 1, 1), groups: 2)) }),
   ]
 
+  /// The input whose window maxima place `maxPool2dGradient`'s values (distinct: no ties).
+  static let maxPoolPositions = T.seeded([1, 2, 5, 5], .distinct, seed: 11)
+
   static let pooling: [OpRow] = [
     .structural("maxPool2d(kernel:stride:padding:dilation:)", "maxPool2d 2×2", [[2, 2, 4, 4]], domains: [.distinct],
                 { $0[0].maxPool2d(kernel: 2) },
@@ -53,6 +56,20 @@ extension OpTable {
     .structural("maxPool2d(kernel:stride:padding:dilation:)", "maxPool2d kernel 3, stride 2, padding 1 (overlapping)",
                 [[1, 2, 5, 5]], domains: [.distinct], { $0[0].maxPool2d(kernel: 3, stride: 2, padding: 1) },
                 naive: { Naive.pool2d($0[0], kernel: (3, 3), stride: (2, 2), pad: (1, 1), max: true) }),
+    .structural("maxPool2d(kernel:stride:padding:dilation:)", "maxPool2d kernel [2,3], stride 1, dilation 2", [[1, 2, 6, 7]],
+                domains: [.distinct], { $0[0].maxPool2d(kernel: [2, 3], stride: 1, dilation: 2) },
+                naive: { inputs in
+                  let (x, out) = (inputs[0], [1, 2, 4, 3])
+                  return Naive.tensor(out, Naive.indices(out).map { i in
+                    var m = -Double.infinity
+                    for ki in 0..<2 { for kj in 0..<3 { m = Swift.max(m, x.scalars[Naive.flat([i[0], i[1], i[2] + 2 * ki, i[3] + 2 * kj], x.shape)]) } }
+                    return m
+                  })
+                }),
+    // Differentiable in the gradient only (the input just picks the positions): the input is a constant here.
+    .structural("maxPool2dGradient(_:input:kernel:stride:padding:dilation:)", "maxPool2dGradient kernel 3, stride 2, padding 1 (overlapping)",
+                [[1, 2, 3, 3]], { .maxPool2dGradient($0[0], input: maxPoolPositions, kernel: 3, stride: 2, padding: 1) },
+                naive: { Naive.maxPool2dGradient($0[0], maxPoolPositions, kernel: (3, 3), stride: (2, 2), pad: (1, 1)) }),
     .structural("maxPool1d(kernel:stride:padding:dilation:)", "maxPool1d kernel 2, stride 1", [[2, 2, 5]], domains: [.distinct],
                 { $0[0].maxPool1d(kernel: 2, stride: 1) },
                 naive: { pool1dReference($0[0]) { Naive.pool2d($0, kernel: (1, 2), stride: (1, 1), pad: (0, 0), max: true) } }),

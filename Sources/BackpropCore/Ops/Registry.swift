@@ -29,6 +29,8 @@ public enum OpRegistry {
     Conv2DWeightGradient(geometry: .init(stride: 1, padding: 0, dilation: 1, groups: 1), kernel: 1),
     Unfold2D(kernel: 1, geometry: .init(stride: 1, padding: 0, dilation: 1, groups: 1)),
     Fold2D(kernel: 1, geometry: .init(stride: 1, padding: 0, dilation: 1, groups: 1), height: 0, width: 0),
+    MaxPool2D(kernel: 1, geometry: .init(stride: 1, padding: 0, dilation: 1, groups: 1)),
+    MaxUnpool2D(kernel: 1, geometry: .init(stride: 1, padding: 0, dilation: 1, groups: 1)),
     // Normalisation
     Normalize(kept: 0..<1, eps: 1e-5),
     // Sequence models

@@ -1,7 +1,8 @@
 /// 2-D cross-correlation of a batch of images with a bank of filters (PyTorch's `conv2d`, NCHW,
 /// without bias): `y[n,o,p,q] = Σ_{c,i,j} x[n, g·C/G + c, p·s − pad + i·d, q·s − pad + j·d] · w[o,c,i,j]`
-/// where `g` is output channel `o`'s group. Runs as im2col + GEMM one sample at a time, so the
-/// patch matrix of a whole batch never exists.
+/// where `g` is output channel `o`'s group. Runs as im2col + one GEMM per tile of samples
+/// (`SampleTiles`: a few MB of patches), tiles spread over the threads, so the patch matrix of a
+/// whole batch never exists.
 ///
 /// The three ops `conv2d`, `convTranspose2d` (its input gradient) and `conv2dWeightGradient` are
 /// the three partial adjoints of the trilinear form T(x, w, u) = ⟨conv(x, w), u⟩, which is why each
@@ -22,16 +23,29 @@ struct Conv2D: Op {
     let k = cg * kernel.height * kernel.width
     var y = [S](repeating: 0, count: n * o * plane)
     if plane == 0 || k == 0 { return ([n, o, out.height, out.width], y) }
+    let tiles = SampleTiles(samples: n, elementsPerSample: k * plane), columns = tiles.size * plane
     x.scalars.withUnsafeBufferPointer { xp in
       w.scalars.withUnsafeBufferPointer { wp in
         y.withUnsafeMutableBufferPointer { yp in
           nonisolated(unsafe) let (xb, wb, yb) = (xp.baseAddress!, wp.baseAddress!, yp.baseAddress!)
-          Tensor<S>.forEachSample(n, scratch: k * plane) { sample, col in
+          Tensor<S>.forEachTile(tiles, scratch: (k + og) * columns) { _, samples, scratch in
+            let (col, product, used) = (scratch, scratch + k * columns, samples.count * plane)
             for group in 0..<groups {
-              im2col(xb + (sample * c + group * cg) * h * wd, channels: cg, height: h, width: wd, kernel: kernel,
-                     output: out, geometry, into: col)
-              S.gemm(transA: false, transB: false, m: og, n: plane, k: k, alpha: 1, a: wb + group * og * k, lda: k,
-                     b: col, ldb: plane, beta: 0, c: yb + (sample * o + group * og) * plane, ldc: plane)
+              // One GEMM per tile and group: W (og × k) · patches of every sample (k × B·plane).
+              for (i, sample) in samples.enumerated() {
+                im2col(xb + (sample * c + group * cg) * h * wd, channels: cg, height: h, width: wd, kernel: kernel,
+                       output: out, geometry, rowStride: used, into: col + i * plane)
+              }
+              let direct = samples.count == 1  // the product is already NCHW
+              let target = direct ? yb + (samples.lowerBound * o + group * og) * plane : product
+              S.gemm(transA: false, transB: false, m: og, n: used, k: k, alpha: 1, a: wb + group * og * k, lda: k,
+                     b: col, ldb: used, beta: 0, c: target, ldc: used)
+              if direct { continue }
+              for (i, sample) in samples.enumerated() {
+                for channel in 0..<og {
+                  (yb + (sample * o + group * og + channel) * plane).update(from: product + channel * used + i * plane, count: plane)
+                }
+              }
             }
           }
         }

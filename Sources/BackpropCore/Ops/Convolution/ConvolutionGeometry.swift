@@ -56,28 +56,45 @@ struct ConvolutionGeometry: Sendable, Hashable {
   }
 }
 
+/// The output columns `lo..<hi` whose input column `x·s + offset` lies inside `0..<n` (the rest
+/// read padding): the loops below run branch-free between them.
+@inline(__always)
+func insideRange(count: Int, stride s: Int, offset: Int, size n: Int) -> (lo: Int, hi: Int) {
+  // x·s + offset ≥ 0  ⇔  x ≥ ⌈−offset / s⌉;   x·s + offset < n  ⇔  x < ⌈(n − offset) / s⌉.
+  let lo = offset >= 0 ? 0 : (-offset + s - 1) / s
+  let hi = n - offset <= 0 ? 0 : (n - offset + s - 1) / s
+  return (Swift.min(lo, count), Swift.max(Swift.min(hi, count), Swift.min(lo, count)))
+}
+
 /// One channel block's patches of an image, column-wise: `col[(c·kh + i)·kw + j][oh·Wo + ow]` =
-/// `x[c][oh·s − p + i·d][ow·s − p + j·d]`, or `padValue` outside the image (im2col).
+/// `x[c][oh·s − p + i·d][ow·s − p + j·d]`, or `padValue` outside the image (im2col). Rows of
+/// `col` are `rowStride` apart (default Ho·Wo; wider when several samples share one matrix).
 @inline(__always)
 func im2col<S: TensorScalar>(_ x: UnsafePointer<S>, channels: Int, height h: Int, width w: Int, kernel: Size2D,
-                             output: Size2D, _ g: ConvolutionGeometry, padValue: S = 0, into col: UnsafeMutablePointer<S>) {
+                             output: Size2D, _ g: ConvolutionGeometry, padValue: S = 0, rowStride: Int? = nil,
+                             into col: UnsafeMutablePointer<S>) {
   let (kh, kw, oh, ow) = (kernel.height, kernel.width, output.height, output.width)
+  let stride = rowStride ?? oh * ow, sw = g.stride.width
   var row = 0
   for c in 0..<channels {
     let plane = x + c * h * w
     for i in 0..<kh {
       for j in 0..<kw {
-        let dst = col + row * oh * ow
+        let dst = col + row * stride
+        let offset = j * g.dilation.width - g.padding.width
+        let (lo, hi) = insideRange(count: ow, stride: sw, offset: offset, size: w)
         for y in 0..<oh {
           let iy = y * g.stride.height - g.padding.height + i * g.dilation.height
           let line = dst + y * ow
           if iy < 0 || iy >= h { line.update(repeating: padValue, count: ow); continue }
-          let src = plane + iy * w
-          var ix = j * g.dilation.width - g.padding.width
-          for x in 0..<ow {
-            line[x] = ix >= 0 && ix < w ? src[ix] : padValue
-            ix += g.stride.width
+          let src = plane + iy * w + offset
+          if lo > 0 { line.update(repeating: padValue, count: lo) }
+          if sw == 1 {
+            (line + lo).update(from: src + lo, count: hi - lo)
+          } else {
+            for x in lo..<hi { line[x] = src[x * sw] }
           }
+          if hi < ow { (line + hi).update(repeating: padValue, count: ow - hi) }
         }
         row += 1
       }
@@ -88,22 +105,26 @@ func im2col<S: TensorScalar>(_ x: UnsafePointer<S>, channels: Int, height h: Int
 /// The adjoint of `im2col`: adds every column entry back to the pixel it was read from (col2im).
 @inline(__always)
 func col2imAdding<S: TensorScalar>(_ col: UnsafePointer<S>, channels: Int, height h: Int, width w: Int, kernel: Size2D,
-                                   output: Size2D, _ g: ConvolutionGeometry, into x: UnsafeMutablePointer<S>) {
+                                   output: Size2D, _ g: ConvolutionGeometry, rowStride: Int? = nil,
+                                   into x: UnsafeMutablePointer<S>) {
   let (kh, kw, oh, ow) = (kernel.height, kernel.width, output.height, output.width)
+  let stride = rowStride ?? oh * ow, sw = g.stride.width
   var row = 0
   for c in 0..<channels {
     let plane = x + c * h * w
     for i in 0..<kh {
       for j in 0..<kw {
-        let src = col + row * oh * ow
+        let src = col + row * stride
+        let offset = j * g.dilation.width - g.padding.width
+        let (lo, hi) = insideRange(count: ow, stride: sw, offset: offset, size: w)
         for y in 0..<oh {
           let iy = y * g.stride.height - g.padding.height + i * g.dilation.height
           guard iy >= 0 && iy < h else { continue }
-          let line = src + y * ow, dst = plane + iy * w
-          var ix = j * g.dilation.width - g.padding.width
-          for x in 0..<ow {
-            if ix >= 0 && ix < w { dst[ix] += line[x] }
-            ix += g.stride.width
+          let line = src + y * ow, dst = plane + iy * w + offset
+          if sw == 1 {
+            for x in lo..<hi { dst[x] += line[x] }
+          } else {
+            for x in lo..<hi { dst[x * sw] += line[x] }
           }
         }
         row += 1
@@ -112,15 +133,38 @@ func col2imAdding<S: TensorScalar>(_ col: UnsafePointer<S>, channels: Int, heigh
   }
 }
 
+/// Samples grouped into tiles for the convolutions' GEMMs: one tile's patch matrix (k rows,
+/// `size · plane` columns) holds about `budget` elements (≈ 2 MB of Float: it stays in L2/L3
+/// while its GEMM runs), so a batch never materialises a whole im2col matrix. The tiling
+/// depends only on the shapes, never on the thread count, so results do not either.
+struct SampleTiles {
+  let samples: Int
+  let size: Int
+  static let budget = 1 << 19
+
+  init(samples: Int, elementsPerSample: Int) {
+    self.samples = samples
+    let largest = Swift.max(1, Swift.min(samples, SampleTiles.budget / Swift.max(elementsPerSample, 1)))
+    // As many tiles as the budget needs, of near-equal sizes (two threads get even shares).
+    let count = Swift.max(1, (samples + largest - 1) / largest)
+    size = Swift.max(1, (samples + count - 1) / count)
+  }
+
+  var count: Int { (samples + size - 1) / size }
+  func range(_ t: Int) -> Range<Int> { (t * size)..<Swift.min(samples, (t + 1) * size) }
+}
+
 extension Tensor {
-  /// `body(n)` for every sample `n` of a batch, split over the compute threads (each sample
-  /// writes only its own part of the output; `scratch` elements of per-thread work space).
-  /// Samples, not GEMM tiles, are what is split: one sample's GEMMs are small (e.g. 32×784×9),
-  /// and GEMMs called inside a chunk run on that chunk's thread (the pool is taken).
-  static func forEachSample(_ count: Int, scratch: Int, _ body: (Int, UnsafeMutablePointer<Scalar>) -> Void) {
-    Parallel.forEachChunk(count: count, minimumChunk: 2) { range in
-      var buffer = [Scalar](repeating: 0, count: Swift.max(scratch, 1))
-      buffer.withUnsafeMutableBufferPointer { b in for n in range { body(n, b.baseAddress!) } }
+  /// `body(tile, samples, scratch)` for every tile of `tiles`, tiles split over the compute
+  /// threads (each writes only its own part of the output; `scratch` elements of per-thread work
+  /// space). One tile alone runs on the calling thread, whose GEMMs may then use every thread.
+  static func forEachTile(_ tiles: SampleTiles, scratch: Int, _ body: (Int, Range<Int>, UnsafeMutablePointer<Scalar>) -> Void) {
+    Parallel.forEachChunk(count: tiles.count, minimumChunk: 1) { range in
+      // Work space is written before it is read (patches, gathered rows, GEMM outputs with β = 0):
+      // no need to clear megabytes per call.
+      let buffer = UnsafeMutablePointer<Scalar>.allocate(capacity: Swift.max(scratch, 1))
+      defer { buffer.deallocate() }
+      for t in range { body(t, tiles.range(t), buffer) }
     }
   }
 

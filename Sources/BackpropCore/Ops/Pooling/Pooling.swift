@@ -1,20 +1,32 @@
-// Pooling as reductions of unfolded windows: max and average pooling (1-D and 2-D, PyTorch's
-// `max_pool2d`, `avg_pool2d`…) and adaptive average pooling. No own VJP: each is built from
-// `unfolded2d`, `max`, `sum`, `matmul`, whose rules compose (and differentiate again).
+// Max pooling (one pass, `MaxPool2D` in MaxPool.swift), average pooling as sums of unfolded
+// windows (PyTorch's `avg_pool2d`…) and adaptive average pooling built from `unfolded2d`, `sum`,
+// `matmul`, whose rules compose (and differentiate again).
 
 extension Tensor {
   /// Max pooling of (N, C, H, W) (or (C, H, W)) over `kernel` windows moved by `stride`
-  /// (default: the kernel), with implicit −∞ padding — PyTorch's `F.max_pool2d`.
+  /// (default: the kernel), with implicit −∞ padding — PyTorch's `F.max_pool2d`. One pass over
+  /// the windows (`MaxPool2D`), split over the compute threads by planes.
   ///
-  /// VJP: `∂L/∂x = fold(g ⊙ 1[window = max])` — each window's gradient goes to its maximum
-  /// (shared between exact ties, where PyTorch picks one).
+  /// VJP: `∂L/∂x = maxUnpool(g)` — each window's gradient goes to its first maximum (PyTorch's
+  /// choice on exact ties); differentiable again (the unpool's VJP gathers at the same positions).
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
   public func maxPool2d(kernel: Size2D, stride: Size2D? = nil, padding: Size2D = 0, dilation: Size2D = 1) -> Tensor {
     checkPooling("maxPool2d", kernel: kernel, padding: padding)
-    let windows = Tensor.apply(Unfold2D(kernel: kernel, geometry: ConvolutionGeometry(
-      stride: stride ?? kernel, padding: padding, dilation: dilation, groups: 1), padValue: -.infinity), to: [self])
-    return windows.max(alongAxes: [rank - 2, rank - 1])
+    let geometry = ConvolutionGeometry(stride: stride ?? kernel, padding: padding, dilation: dilation, groups: 1)
+    return .apply(MaxPool2D(kernel: kernel, geometry: geometry), to: [self, self])
+  }
+
+  /// The gradient of `maxPool2d` with respect to its input, as a function of its own: `gradient`
+  /// (shaped like the pooled output) added at each window's first maximum of `input` (PyTorch's
+  /// `max_pool2d` backward). Differentiable in `gradient` (twice and more).
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
+  public static func maxPool2dGradient(_ gradient: Tensor, input: Tensor, kernel: Size2D, stride: Size2D? = nil,
+                                       padding: Size2D = 0, dilation: Size2D = 1) -> Tensor {
+    input.checkPooling("maxPool2dGradient", kernel: kernel, padding: padding)
+    let geometry = ConvolutionGeometry(stride: stride ?? kernel, padding: padding, dilation: dilation, groups: 1)
+    return .apply(MaxUnpool2D(kernel: kernel, geometry: geometry), to: [gradient, input])
   }
 
   /// Max pooling of (N, C, L) over windows of `kernel` — PyTorch's `F.max_pool1d`.
@@ -93,7 +105,7 @@ extension Tensor {
     return Tensor(uncheckedShape: [out, n], scalars: m)
   }
 
-  private func checkPooling(_ op: String, kernel: Size2D, padding: Size2D) {
+  fileprivate func checkPooling(_ op: String, kernel: Size2D, padding: Size2D) {
     require(rank >= 3, op, "the input has shape \(shape); it must be (N, C, H, W) or (C, H, W)")
     require(padding.height * 2 <= kernel.height && padding.width * 2 <= kernel.width && padding.height >= 0
               && padding.width >= 0, op, "padding \(padding) must be at most half the kernel \(kernel)")
