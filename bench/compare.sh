@@ -6,6 +6,7 @@
 #   bench/compare.sh                       # W1–W5, 1 and 2 threads (W3 at 1 thread), short runs
 #   bench/compare.sh --full                # 10 epochs for W2, more repeats, W3 at 1 and 2 threads
 #   bench/compare.sh --workloads "W1 W2" --threads 1
+#   bench/compare.sh --workloads W7        # language models (not in the default set): steps/s, tokens/s
 #   bench/compare.sh --no-swift            # references only
 #   bench/compare.sh --no-reference        # Backprop only
 #   bench/compare.sh --frameworks "numpy pytorch"
@@ -39,7 +40,7 @@ bp_bin="${BACKPROP_BIN:-}"
 timeout_s="${BENCH_TIMEOUT:-1200}"
 python="${PYTHON:-python3}"
 
-usage() { sed -n '2,26p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --workloads|--workload) workloads="${2//,/ }"; shift 2 ;;
@@ -138,7 +139,7 @@ fi
 
 # --- references -------------------------------------------------------------------------------
 declare -A fw_module=([pytorch]=torch [jax]=jax [numpy]=numpy [micrograd]=micrograd)
-declare -A fw_workloads=([pytorch]="W1 W2 W3 W4 W5" [jax]="W1 W2 W3 W4 W5" [numpy]="W1 W2 E1" [micrograd]="W3")
+declare -A fw_workloads=([pytorch]="W1 W2 W3 W4 W5 W7" [jax]="W1 W2 W3 W4 W5 W7" [numpy]="W1 W2 E1" [micrograd]="W3")
 available=""
 if [ $reference -eq 1 ]; then
   if ! command -v "$python" > /dev/null 2>&1; then

@@ -7,7 +7,7 @@ public enum BenchmarkSuite {
   /// Each result records the compute settings in force when it was measured: the caller's
   /// (`withComputeSettings`), or those a workload pins itself (W1 per backend, E1 per thread count).
   /// - Parameters:
-  ///   - workload: "W1" … "W5", or "E1" (elementwise ops on 1 vs 2 threads).
+  ///   - workload: "W1" … "W5", "W7" (language-model steps and sampling; not in `all`), or "E1" (elementwise ops on 1 vs 2 threads).
   public static func run(_ workload: String, runs: Int, epochs: Int, dataDirectory: String?) throws -> [BenchmarkResult] {
     let settings = ComputeSettings.current
     switch workload {
@@ -62,10 +62,12 @@ public enum BenchmarkSuite {
         BenchmarkResult(workload: "W5", case: "hessian", settings: settings, metric: "milliseconds",
                         value: try JacobianBenchmark.hessianMilliseconds(runs: runs), unit: "ms", lowerIsBetter: true),
       ]
+    case "W7":
+      return try LanguageModelBenchmark.run(runs: runs)
     case "E1":
       return try ElementwiseBenchmark.run(runs: runs)
     default:
-      throw TensorError.invalidArgument(op: "bench", message: "unknown workload \(workload); use W1…W5 or E1")
+      throw TensorError.invalidArgument(op: "bench", message: "unknown workload \(workload); use W1…W5, W7 or E1")
     }
   }
 }

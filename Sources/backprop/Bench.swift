@@ -7,11 +7,11 @@ import BackpropBenchmarks
 struct BenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bench",
-    abstract: "Run the benchmark workloads (W1 sgemm, W2 MLP training, W3 scalar graphs, W4 worked examples, W5 Jacobian/Hessian; E1 elementwise ops on 1 vs 2 threads).")
+    abstract: "Run the benchmark workloads (W1 sgemm, W2 MLP training, W3 scalar graphs, W4 worked examples, W5 Jacobian/Hessian, W7 language-model steps and sampling; E1 elementwise ops on 1 vs 2 threads).")
 
-  enum Workload: String, ExpressibleByArgument, CaseIterable { case W1, W2, W3, W4, W5, E1, all }
+  enum Workload: String, ExpressibleByArgument, CaseIterable { case W1, W2, W3, W4, W5, W7, E1, all }
 
-  @Option(help: "Which workload to run: W1, W2, W3, W4, W5, E1 (elementwise, 1 vs 2 threads) or all (W1–W5).") var workload: Workload = .all
+  @Option(help: "Which workload to run: W1, W2, W3, W4, W5, W7 (language models), E1 (elementwise, 1 vs 2 threads) or all (W1–W5).") var workload: Workload = .all
   @Option(help: "Threads for the kernels (1 or 2).") var threads: Int = 1
   @Option(help: "Measured runs per figure (the median is reported).") var runs: Int = 5
   @Option(help: "Epochs for W2 (the first is warm-up).") var epochs: Int = 3
