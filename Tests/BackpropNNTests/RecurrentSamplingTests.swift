@@ -11,8 +11,14 @@ import _BackpropTestSupport
   static func model(_ architecture: String) -> RecurrentLanguageModel<Double> {
     Random.seed(11)
     var generator = SeededGenerator(seed: 11)
-    return RecurrentLanguageModel<Double>(architecture: architecture, vocabularySize: vocabulary, embedding: 5, hidden: 6,
-                                          layers: 2, contextLength: context, using: &generator)
+    let model = RecurrentLanguageModel<Double>(architecture: architecture, vocabularySize: vocabulary, embedding: 5, hidden: 6,
+                                               layers: 2, contextLength: context, using: &generator)
+    // Larger recurrent and head weights than the initialisation's, so that the state changes
+    // the draws: a sampler that dropped the state would then draw other tokens.
+    for (name, p) in model.rnn.namedParameters + model.head.namedParameters where name.hasPrefix("weight") {
+      p.update { s in for i in s.indices { s[i] *= 5 } }
+    }
+    return model
   }
 
   /// The logits of a sequence read step by step (prompt, then one token at a time, state
