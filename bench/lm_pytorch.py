@@ -42,6 +42,9 @@ def parse_args():
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--eval-batch", type=int, default=1024)
+    p.add_argument("--nanogpt", action="store_true",
+                   help="Backprop's GPT exactly: nanoGPT's initialisation (embeddings and weights N(0, 0.02^2), output "
+                        "projections N(0, (0.02/sqrt(2*layers))^2), zero biases) and a bias-free head tied to the token embedding")
     return p.parse_args()
 
 
@@ -119,7 +122,19 @@ class GPT(nn.Module):
         d = args.embed
         self.tok, self.pos = nn.Embedding(vocab, d), nn.Embedding(args.context, d)
         self.blocks = nn.ModuleList([Block(d, args.heads) for _ in range(args.layers)])
-        self.ln, self.head = nn.LayerNorm(d), nn.Linear(d, vocab)
+        self.ln, self.head = nn.LayerNorm(d), nn.Linear(d, vocab, bias=not args.nanogpt)
+        if args.nanogpt:
+            proj_std = 0.02 / math.sqrt(2 * args.layers)
+            for m in (self.tok, self.pos):
+                nn.init.normal_(m.weight, 0.0, 0.02)
+            for b in self.blocks:
+                nn.init.normal_(b.attn.in_proj_weight, 0.0, 0.02)
+                nn.init.normal_(b.attn.out_proj.weight, 0.0, proj_std)
+                nn.init.normal_(b.mlp[0].weight, 0.0, 0.02)
+                nn.init.normal_(b.mlp[2].weight, 0.0, proj_std)
+                for bias in (b.attn.in_proj_bias, b.attn.out_proj.bias, b.mlp[0].bias, b.mlp[2].bias):
+                    nn.init.zeros_(bias)
+            self.head.weight = self.tok.weight  # tied, as Backprop's GPT (and nanoGPT)
 
     def forward(self, idx):
         t = idx.shape[1]
@@ -207,7 +222,7 @@ samples = sample_words(1000)
 train_words = set(parts["train"])
 print(json.dumps({
     "framework": "pytorch", "torch": torch.__version__, "arch": args.arch, "layers": args.layers,
-    "heads": args.heads, "embed": args.embed, "context": args.context, "batch_size": args.batch_size,
+    "heads": args.heads, "embed": args.embed, "nanogpt": args.nanogpt, "context": args.context, "batch_size": args.batch_size,
     "steps": args.steps, "lr": args.lr, "seed": args.seed, "threads": args.threads, "parameters": params,
     "vocabulary": vocab, "validation_nats_per_char": round(evaluate("validation"), 4),
     "test_nats_per_char": round(test, 4), "test_perplexity": round(math.exp(test), 3),
