@@ -7,6 +7,7 @@
 #   bench/compare.sh --full                # 10 epochs for W2, more repeats, W3 at 1 and 2 threads
 #   bench/compare.sh --workloads "W1 W2" --threads 1
 #   bench/compare.sh --workloads W6 --limit 6000   # the CNN epoch (W6) on 6,000 images
+#   bench/compare.sh --workloads W7        # language models (not in the default set): steps/s, tokens/s
 #   bench/compare.sh --no-swift            # references only
 #   bench/compare.sh --no-reference        # Backprop only
 #   bench/compare.sh --frameworks "numpy pytorch"
@@ -141,7 +142,7 @@ fi
 
 # --- references -------------------------------------------------------------------------------
 declare -A fw_module=([pytorch]=torch [jax]=jax [numpy]=numpy [micrograd]=micrograd)
-declare -A fw_workloads=([pytorch]="W1 W2 W3 W4 W5 W6" [jax]="W1 W2 W3 W4 W5 W6" [numpy]="W1 W2 E1" [micrograd]="W3")
+declare -A fw_workloads=([pytorch]="W1 W2 W3 W4 W5 W6 W7" [jax]="W1 W2 W3 W4 W5 W6 W7" [numpy]="W1 W2 E1" [micrograd]="W3")
 available=""
 if [ $reference -eq 1 ]; then
   if ! command -v "$python" > /dev/null 2>&1; then

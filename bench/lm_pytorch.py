@@ -14,7 +14,8 @@ multi-head self-attention with --heads heads and a 4x GELU MLP, final LayerNorm,
 --embed dimensions; or a one-layer-per---layers LSTM with hidden size --embed.
 AdamW (lr --lr, weight decay 0.01), batch --batch-size, --steps steps, gradient norm clipped at 1.
 Prints progress to stderr and one JSON line on stdout: test loss in nats per character,
-perplexity, parameter count and training steps per second (evaluation excluded).
+perplexity, parameter count, training steps per second (evaluation excluded), and the share of
+1,000 samples (temperature 1) that are not training words, with the first 20 samples.
 The split is not the same permutation as Backprop's (a different generator), only the same
 fractions, so compare losses across seeds, not digit for digit.
 """
@@ -41,6 +42,9 @@ def parse_args():
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--eval-batch", type=int, default=1024)
+    p.add_argument("--nanogpt", action="store_true",
+                   help="Backprop's GPT exactly: nanoGPT's initialisation (embeddings and weights N(0, 0.02^2), output "
+                        "projections N(0, (0.02/sqrt(2*layers))^2), zero biases) and a bias-free head tied to the token embedding")
     return p.parse_args()
 
 
@@ -118,7 +122,19 @@ class GPT(nn.Module):
         d = args.embed
         self.tok, self.pos = nn.Embedding(vocab, d), nn.Embedding(args.context, d)
         self.blocks = nn.ModuleList([Block(d, args.heads) for _ in range(args.layers)])
-        self.ln, self.head = nn.LayerNorm(d), nn.Linear(d, vocab)
+        self.ln, self.head = nn.LayerNorm(d), nn.Linear(d, vocab, bias=not args.nanogpt)
+        if args.nanogpt:
+            proj_std = 0.02 / math.sqrt(2 * args.layers)
+            for m in (self.tok, self.pos):
+                nn.init.normal_(m.weight, 0.0, 0.02)
+            for b in self.blocks:
+                nn.init.normal_(b.attn.in_proj_weight, 0.0, 0.02)
+                nn.init.normal_(b.attn.out_proj.weight, 0.0, proj_std)
+                nn.init.normal_(b.mlp[0].weight, 0.0, 0.02)
+                nn.init.normal_(b.mlp[2].weight, 0.0, proj_std)
+                for bias in (b.attn.in_proj_bias, b.attn.out_proj.bias, b.mlp[0].bias, b.mlp[2].bias):
+                    nn.init.zeros_(bias)
+            self.head.weight = self.tok.weight  # tied, as Backprop's GPT (and nanoGPT)
 
     def forward(self, idx):
         t = idx.shape[1]
@@ -180,11 +196,36 @@ for step in range(1, args.steps + 1):
         print(f"step {step}/{args.steps}  train loss {loss.item():.4f}", file=sys.stderr)
 
 test = evaluate("test")
+
+
+@torch.no_grad()
+def sample_words(count, temperature=1.0, max_new=40):
+    """`count` words drawn in parallel from the boundary token, each until the next boundary
+    (or `max_new` characters), the model seeing the last --context tokens (nanoGPT's crop)."""
+    model.eval()
+    sampler = torch.Generator().manual_seed(args.seed + 1)
+    idx = torch.zeros((count, 1), dtype=torch.long)
+    done = torch.zeros(count, dtype=torch.bool)
+    for _ in range(max_new):
+        logits = model(idx[:, -args.context:])[:, -1, :] / temperature
+        nxt = torch.multinomial(torch.softmax(logits, -1), 1, generator=sampler)
+        nxt[done] = 0
+        idx = torch.cat([idx, nxt], 1)
+        done |= nxt[:, 0] == 0
+        if bool(done.all()):
+            break
+    itos = {i: c for c, i in stoi.items()}
+    return ["".join(itos[int(t)] for t in row[1:] if int(t) != 0) for row in idx]
+
+
+samples = sample_words(1000)
+train_words = set(parts["train"])
 print(json.dumps({
     "framework": "pytorch", "torch": torch.__version__, "arch": args.arch, "layers": args.layers,
-    "heads": args.heads, "embed": args.embed, "context": args.context, "batch_size": args.batch_size,
+    "heads": args.heads, "embed": args.embed, "nanogpt": args.nanogpt, "context": args.context, "batch_size": args.batch_size,
     "steps": args.steps, "lr": args.lr, "seed": args.seed, "threads": args.threads, "parameters": params,
     "vocabulary": vocab, "validation_nats_per_char": round(evaluate("validation"), 4),
     "test_nats_per_char": round(test, 4), "test_perplexity": round(math.exp(test), 3),
     "train_steps_per_second": round(args.steps / train_seconds, 2),
+    "novel_samples": sum(w not in train_words for w in samples) / len(samples), "samples": samples[:20],
 }))

@@ -244,7 +244,10 @@ def w7():
     batch of 64 × 16 random token ids over 27 tokens: (a) a 4-layer, 4-head, 64-dim pre-LayerNorm
     GPT (token + position embeddings, causal attention, 4× GELU MLP, final LayerNorm, linear head);
     (b) a 1-layer LSTM, embedding and hidden size 64, linear head. The recipe of
-    `backprop lm train --arch transformer|lstm` (see bench/lm_pytorch.py for the full run)."""
+    `backprop lm train --arch transformer|lstm` (see bench/lm_pytorch.py for the full run).
+    Then sampling: tokens/s of 15 tokens drawn one at a time after a start token (batch 1,
+    temperature 1, eval mode, no_grad), each step the model run on the whole prefix, as
+    nanoGPT's `generate` (nn.MultiheadAttention and nn.LSTM keep no cache between calls)."""
     import torch.nn as nn
     import torch.nn.functional as F
 
@@ -271,8 +274,9 @@ def w7():
 
         def forward(self, idx):
             x = self.tok(idx) + self.pos(torch.arange(idx.shape[1]))
+            t = idx.shape[1]
             for b in self.blocks:
-                x = b(x, self.mask)
+                x = b(x, self.mask[:t, :t])
             return self.head(self.ln(x))
 
     class LSTM(nn.Module):
@@ -307,6 +311,22 @@ def w7():
         C.emit(FW, "W7", case, ARGS.threads, "steps_per_second", 1.0 / C.median(times), "steps/s", False,
                **C.summary(times), parameters=sum(p.numel() for p in model.parameters()),
                batch=W7_BATCH, context=W7_CONTEXT, loss_after=round(state["loss"], 4), dtype="float32", **INFO)
+
+        model.eval()
+        sampler = torch.Generator().manual_seed(ARGS.seed)
+
+        def sample():
+            with torch.no_grad():
+                idx = torch.zeros((1, 1), dtype=torch.long)
+                for _ in range(W7_CONTEXT - 1):
+                    probs = torch.softmax(model(idx)[:, -1, :], -1)
+                    idx = torch.cat([idx, torch.multinomial(probs, 1, generator=sampler)], 1)
+            return idx
+
+        times = C.time_calls(sample, repeats=max(ARGS.repeats, 20), warmup=3, min_seconds=2.0 if ARGS.full else 0.5)
+        C.emit(FW, "W7", case.replace("_step", "_sample"), ARGS.threads, "tokens_per_second", (W7_CONTEXT - 1) / C.median(times),
+               "tokens/s", False, **C.summary(times), parameters=sum(p.numel() for p in model.parameters()), batch=1,
+               tokens=W7_CONTEXT - 1, **INFO)
 
 
 def w6():

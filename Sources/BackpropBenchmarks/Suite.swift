@@ -7,8 +7,8 @@ public enum BenchmarkSuite {
   /// Each result records the compute settings in force when it was measured: the caller's
   /// (`withComputeSettings`), or those a workload pins itself (W1 per backend, E1 per thread count).
   /// - Parameters:
-  ///   - workload: "W1" … "W6", "E1" (elementwise ops on 1 vs 2 threads), or "D1" (MPI allreduce,
-  ///     under `mpirun`).
+  ///   - workload: "W1" … "W6", "W7" (language-model steps and sampling; not in `all`), "E1"
+  ///     (elementwise ops on 1 vs 2 threads), or "D1" (MPI allreduce, under `mpirun`).
   ///   - limit: W6 only: train on the first `limit` images instead of all 60,000 (a quick run).
   public static func run(_ workload: String, runs: Int, epochs: Int, dataDirectory: String?, limit: Int? = nil) throws -> [BenchmarkResult] {
     let settings = ComputeSettings.current
@@ -66,12 +66,14 @@ public enum BenchmarkSuite {
       ]
     case "W6":
       return try CNNTrainingBenchmark.run(epochs: epochs, limit: limit, runs: runs, dataDirectory: dataDirectory)
+    case "W7":
+      return try LanguageModelBenchmark.run(runs: runs)
     case "E1":
       return try ElementwiseBenchmark.run(runs: runs)
     case "D1":
       return try AllreduceBenchmark.run(runs: runs)
     default:
-      throw TensorError.invalidArgument(op: "bench", message: "unknown workload \(workload); use W1…W6, E1 or D1")
+      throw TensorError.invalidArgument(op: "bench", message: "unknown workload \(workload); use W1…W7, E1 or D1")
     }
   }
 }

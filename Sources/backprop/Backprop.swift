@@ -22,6 +22,8 @@ struct BackpropCommand: ParsableCommand {
   /// range) print one line, `Error: …`, and exit with status 64 — without the usage text that
   /// ArgumentParser appends by default (`--help` shows it); `--help` and `--version` print as usual.
   static func main() {
+    // Reuse freed buffers across training steps instead of fresh pages (AllocatorPolicy).
+    if ProcessInfo.processInfo.environment["BACKPROP_MALLOC"] != "default" { AllocatorPolicy.keepFreedBuffers() }
     do {
       var command = try parseAsRoot()
       try command.run()

@@ -7,11 +7,11 @@ import BackpropBenchmarks
 struct BenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bench",
-    abstract: "Run the benchmark workloads (W1 sgemm, W2 MLP training, W3 scalar graphs, W4 worked examples, W5 Jacobian/Hessian, W6 CNN training; E1 elementwise ops on 1 vs 2 threads; D1 MPI allreduce latency and bandwidth under mpirun).")
+    abstract: "Run the benchmark workloads (W1 sgemm, W2 MLP training, W3 scalar graphs, W4 worked examples, W5 Jacobian/Hessian, W6 CNN training, W7 language-model steps and sampling; E1 elementwise ops on 1 vs 2 threads; D1 MPI allreduce latency and bandwidth under mpirun).")
 
-  enum Workload: String, ExpressibleByArgument, CaseIterable { case W1, W2, W3, W4, W5, W6, E1, D1, all }
+  enum Workload: String, ExpressibleByArgument, CaseIterable { case W1, W2, W3, W4, W5, W6, W7, E1, D1, all }
 
-  @Option(help: "Which workload to run: W1, W2, W3, W4, W5, W6 (a CNN epoch), E1 (elementwise, 1 vs 2 threads), D1 (MPI allreduce, under mpirun -np N) or all (W1–W5).") var workload: Workload = .all
+  @Option(help: "Which workload to run: W1, W2, W3, W4, W5, W6 (a CNN epoch), W7 (language models), E1 (elementwise, 1 vs 2 threads), D1 (MPI allreduce, under mpirun -np N) or all (W1–W5).") var workload: Workload = .all
   @Option(help: "Threads for the kernels (1 or 2).") var threads: Int = 1
   @Option(help: "Measured runs per figure (the median is reported).") var runs: Int = 5
   @Option(help: "Epochs for W2 (default 3; the first is warm-up) or W6 (default 1, after two warm-up steps).") var epochs: Int?

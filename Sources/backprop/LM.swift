@@ -48,6 +48,8 @@ struct LMTrainCommand: ParsableCommand {
   @Option(help: "Seed of the split, the weights and the batches.") var seed: UInt64 = 0
   @Option(help: "Write the checkpoint here (after every evaluation and at the end).") var save: String?
   @Option(help: "Continue the run saved in this checkpoint (--steps may raise its total).") var resume: String?
+  @Option(help: "Write a self-contained HTML report: loss curves, samples at each evaluation, attention maps per layer and head.")
+  var report: String?
   @OptionGroup var threading: ThreadOptions
   @Flag(help: "Print no progress.") var quiet = false
   @Flag(help: "Print one JSON object instead of text.") var json = false
@@ -66,6 +68,7 @@ struct LMTrainCommand: ParsableCommand {
 
   func run() throws {
     try threading.apply()
+    if let report { try checkOutputPath(report, option: "--report") }
     if steps != nil && epochs != nil { throw CommandError("--steps and --epochs: give one, not both") }
     if let epochs, !(epochs > 0) { throw CommandError("--epochs: must be positive, got \(epochs)") }
     let trainer: LanguageModelTrainer
@@ -86,6 +89,8 @@ struct LMTrainCommand: ParsableCommand {
       trainer = try LanguageModelTrainer(corpus: data, configuration: c)
     }
     let c = trainer.configuration
+    let command = CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
+    let reportBuilder = report.map { LanguageModelReportBuilder(trainer: trainer, command: command, path: $0) }
     let bar = ProgressBar(quiet: quiet || json)
     let start = monotonicSeconds()
     let firstStep = trainer.completedSteps
@@ -107,12 +112,17 @@ struct LMTrainCommand: ParsableCommand {
         fflush(stdout)
       }
       if let save { try LanguageModelCheckpoint.save(trainer, to: URL(fileURLWithPath: save)) }
+      try reportBuilder?.record(r, trainer: trainer)
       segmentStart = monotonicSeconds()
       segmentFirst = r.step
       lossSum = 0
     })
-    if trainer.history.last?.step != trainer.completedSteps { trainer.record() }
+    if trainer.history.last?.step != trainer.completedSteps { try reportBuilder?.record(trainer.record(), trainer: trainer) }
     if let save { try LanguageModelCheckpoint.save(trainer, to: URL(fileURLWithPath: save)) }
+    if let reportBuilder {
+      let line = try reportBuilder.write(trainer)
+      if !quiet && !json { print(line) }
+    }
     let seconds = monotonicSeconds() - start
     let last = trainer.history.last!
     let report = Report(

@@ -80,6 +80,7 @@ import Testing
       (["lm", "sample", "--model", notLM], "\(notLM): is not a language-model checkpoint"),
       (["lm", "eval", "--model", directory.appendingPathComponent("none").path], "none: no such file"),
       (["lm", "eval", "--model", model, "--corpus", latin1], "\(latin1): not valid UTF-8 text"),
+      (["lm", "train", "--corpus", corpus, "--steps", "1", "--report", directory.path], "--report \(directory.path): is a directory"),
     ]
     for (arguments, expected) in cases {
       let r = try runBackprop(arguments)
@@ -87,6 +88,20 @@ import Testing
       #expect(r.stderr.hasPrefix("Error: ") && r.stderr.contains(expected), "\(arguments): \(r.stderr)")
       #expect(r.stderr.split(separator: "\n").count == 1, "\(arguments): \(r.stderr)")
     }
+  }
+
+  /// `--report` writes the HTML report (sections as in LanguageModelReportTests, which checks the values).
+  @Test func trainWritesTheReport() throws {
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let corpus = try file("names.txt", words), report = directory.appendingPathComponent("r.html").path
+    let train = try runBackprop(["lm", "train", "--corpus", corpus, "--corpus-kind", "words", "--arch", "transformer", "--layers", "2",
+                                 "--heads", "2", "--embed", "8", "--context", "10", "--steps", "4", "--eval-every", "2",
+                                 "--batch-size", "4", "--report", report])
+    #expect(train.status == 0, "\(train.stderr)")
+    #expect(train.stdout.contains("report written to \(report)"))
+    let html = try String(contentsOfFile: report, encoding: .utf8)
+    for id in ["summary", "curves", "samples", "attention", "run"] { #expect(html.contains("<section id=\"\(id)\">"), "section \(id)") }
+    #expect(html.contains("id=\"attention-l1-h1\"") && !html.contains("id=\"attention-l2-h0\""), "2 layers × 2 heads")
   }
 }
 

@@ -66,6 +66,47 @@ public final class RecurrentLanguageModel<Scalar: TensorScalar>: LanguageModel {
     return head(rnn(x))
   }
 
+  /// Continues `prompt` one token at a time, carrying the recurrent state: the prompt is read
+  /// once, then each new token is one step of the cells (no window is recomputed, as makemore's
+  /// RNN sampling). While prompt and new tokens fit in `contextLength` this draws the same
+  /// tokens as the windowed default; past it, the state keeps the whole history instead of the
+  /// last `contextLength` tokens.
+  public func sample(
+    prompt: [Int], maxNewTokens: Int, temperature: Double, stopToken: Int?, using generator: inout SeededGenerator
+  ) -> [Int] {
+    require(!prompt.isEmpty && temperature > 0, "RecurrentLanguageModel.sample",
+            "needs a non-empty prompt and a positive temperature, got \(prompt.count) tokens and \(temperature)")
+    var new: [Int] = []
+    withoutGradient {
+      var state: [Tensor<Scalar>]? = nil
+      var input = prompt
+      for _ in 0..<maxNewTokens {
+        let (logits, next) = step(input, state: state)
+        state = next
+        let token = drawToken(logits: Array(logits.scalars.suffix(vocabularySize)), temperature: temperature, using: &generator)
+        new.append(token)
+        if token == stopToken { break }
+        input = [token]
+      }
+    }
+    return new
+  }
+
+  /// Logits `(1, T, V)` of `tokens` read from `state` (the recurrent layer's `h`, or `h` and `c`;
+  /// zeros when `nil`), and the state after them.
+  public func step(_ tokens: [Int], state: [Tensor<Scalar>]?) -> (logits: Tensor<Scalar>, state: [Tensor<Scalar>]) {
+    let x = embedding(indices: tokens, shape: [1, tokens.count])
+    if let lstm = rnn as? LSTM<Scalar> {
+      require(state == nil || state!.count == 2, "RecurrentLanguageModel.step", "an LSTM state is (h, c), got \(state!.count) tensors")
+      let r = lstm(x, state: state.map { ($0[0], $0[1]) })
+      return (head(r.output), [r.state.h, r.state.c])
+    }
+    guard let gru = rnn as? GRU<Scalar> else { opFailure("RecurrentLanguageModel.step", "the recurrent layer is neither LSTM nor GRU") }
+    require(state == nil || state!.count == 1, "RecurrentLanguageModel.step", "a GRU state is (h), got \(state!.count) tensors")
+    let r = gru(x, state: state?[0])
+    return (head(r.output), [r.state])
+  }
+
   /// `embedding.*`, `rnn.*`, `head.*`.
   public var namedParameters: [(String, Tensor<Scalar>)] {
     embedding.namedParameters.map { ("embedding.\($0.0)", $0.1) } + rnn.namedParameters.map { ("rnn.\($0.0)", $0.1) }

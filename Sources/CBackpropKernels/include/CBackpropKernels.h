@@ -132,4 +132,7 @@ void bp_sgemm_own(int transA, int transB, long m, long n, long k, float alpha,
 void bp_dgemm_own(int transA, int transB, long m, long n, long k, double alpha,
                   const double *a, long lda, const double *b, long ldb, double beta, double *c, long ldc,
                   int threads);
+/// glibc only: serve allocations below `mmap_threshold` bytes from the heap and give freed heap
+/// memory back to the system only above `trim_threshold` bytes (mallopt); 1 if both were set.
+int bp_keep_freed_buffers(long mmap_threshold, long trim_threshold);
 #endif

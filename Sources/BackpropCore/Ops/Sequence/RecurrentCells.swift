@@ -16,20 +16,33 @@ struct LSTMCellOp: Op {
     let (gates, c) = (inputs[0], inputs[1])
     require(gates.rank == 2 && c.rank == 2 && gates.shape == [c.shape[0], 4 * c.shape[1]], "lstmCell",
             "gates \(gates.shape) must be [B, 4H] for a cell state \(c.shape) [B, H]")
-    let (b, h) = (c.shape[0], c.shape[1])
+    return ([c.shape[0], 2 * c.shape[1]], Self.kernel(gates.scalars, c.scalars, batch: c.shape[0], hidden: c.shape[1]))
+  }
+
+  /// The forward loop on buffers, specialised for Float and Double (`forward` is called from
+  /// generic code; unspecialised, each scalar access looked up metadata: W7's LSTM step, `perf`).
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
+  static func kernel<S: TensorScalar>(_ gateValues: [S], _ cell: [S], batch b: Int, hidden h: Int) -> [S] {
     var out = [S](repeating: 0, count: b * 2 * h)
-    func sigmoid(_ x: S) -> S { 1 / (1 + S.exp(-x)) }
-    for n in 0..<b {
-      for k in 0..<h {
-        let row = n * 4 * h
-        let i = sigmoid(gates.scalars[row + k]), f = sigmoid(gates.scalars[row + h + k])
-        let g = S.tanh(gates.scalars[row + 2 * h + k]), o = sigmoid(gates.scalars[row + 3 * h + k])
-        let cNext = f * c.scalars[n * h + k] + i * g
-        out[n * 2 * h + k] = o * S.tanh(cNext)
-        out[n * 2 * h + h + k] = cNext
+    @inline(__always) func sigmoid(_ x: S) -> S { 1 / (1 + S.exp(-x)) }
+    gateValues.withUnsafeBufferPointer { gates in
+      cell.withUnsafeBufferPointer { c in
+        out.withUnsafeMutableBufferPointer { out in
+          for n in 0..<b {
+            for k in 0..<h {
+              let row = n * 4 * h
+              let i = sigmoid(gates[row + k]), f = sigmoid(gates[row + h + k])
+              let g = S.tanh(gates[row + 2 * h + k]), o = sigmoid(gates[row + 3 * h + k])
+              let cNext = f * c[n * h + k] + i * g
+              out[n * 2 * h + k] = o * S.tanh(cNext)
+              out[n * 2 * h + h + k] = cNext
+            }
+          }
+        }
       }
     }
-    return ([b, 2 * h], out)
+    return out
   }
 
   /// i, f, g, o, τ = tanh(c′) as tensors of the inputs (so the VJP is differentiable again).
@@ -85,19 +98,34 @@ struct GRUCellOp: Op {
     let (a, bh, state) = (inputs[0], inputs[1], inputs[2])
     require(state.rank == 2 && a.shape == [state.shape[0], 3 * state.shape[1]] && bh.shape == a.shape, "gruCell",
             "input gates \(a.shape) and hidden gates \(bh.shape) must be [B, 3H] for a state \(state.shape) [B, H]")
-    let (b, h) = (state.shape[0], state.shape[1])
+    return ([state.shape[0], state.shape[1]],
+            Self.kernel(a.scalars, bh.scalars, state.scalars, batch: state.shape[0], hidden: state.shape[1]))
+  }
+
+  /// The forward loop on buffers, specialised for Float and Double (see `LSTMCellOp.kernel`).
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
+  static func kernel<S: TensorScalar>(_ inputGates: [S], _ hiddenGates: [S], _ previous: [S], batch b: Int, hidden h: Int) -> [S] {
     var out = [S](repeating: 0, count: b * h)
-    func sigmoid(_ x: S) -> S { 1 / (1 + S.exp(-x)) }
-    for m in 0..<b {
-      for k in 0..<h {
-        let row = m * 3 * h
-        let r = sigmoid(a.scalars[row + k] + bh.scalars[row + k])
-        let z = sigmoid(a.scalars[row + h + k] + bh.scalars[row + h + k])
-        let n = S.tanh(a.scalars[row + 2 * h + k] + r * bh.scalars[row + 2 * h + k])
-        out[m * h + k] = (1 - z) * n + z * state.scalars[m * h + k]
+    @inline(__always) func sigmoid(_ x: S) -> S { 1 / (1 + S.exp(-x)) }
+    inputGates.withUnsafeBufferPointer { a in
+      hiddenGates.withUnsafeBufferPointer { bh in
+        previous.withUnsafeBufferPointer { state in
+          out.withUnsafeMutableBufferPointer { out in
+            for m in 0..<b {
+              for k in 0..<h {
+                let row = m * 3 * h
+                let r = sigmoid(a[row + k] + bh[row + k])
+                let z = sigmoid(a[row + h + k] + bh[row + h + k])
+                let n = S.tanh(a[row + 2 * h + k] + r * bh[row + 2 * h + k])
+                out[m * h + k] = (1 - z) * n + z * state[m * h + k]
+              }
+            }
+          }
+        }
       }
     }
-    return ([b, h], out)
+    return out
   }
 
   private func parts<S>(_ cx: BackwardContext<S>) -> (r: Tensor<S>, z: Tensor<S>, n: Tensor<S>, bn: Tensor<S>) {

@@ -52,26 +52,48 @@ func recurrentWeights<Scalar: TensorScalar>(gates: Int, inputSize: Int, hiddenSi
   return p
 }
 
+/// What `LSTM` and `GRU` share: their sizes and layout, and per layer `gates` weight blocks
+/// with PyTorch's names (`recurrentWeights`).
+public class RecurrentLayerBase<Scalar: TensorScalar> {
+  /// Features per input step.
+  public let inputSize: Int
+  /// Features of the state `h` (and `c`).
+  public let hiddenSize: Int
+  /// Stacked layers.
+  public let numLayers: Int
+  /// Whether inputs and outputs are `[batch, T, …]` rather than `[T, batch, …]`.
+  public let batchFirst: Bool
+  /// Whether the layers have `bias_ih` and `bias_hh`.
+  public let hasBias: Bool
+  /// The weights with PyTorch's names, layer by layer.
+  public let namedParameters: [(String, Tensor<Scalar>)]
+  /// Training mode (no effect: no dropout).
+  public var isTraining = true
+
+  init(name: String, gates: Int, inputSize: Int, hiddenSize: Int, numLayers: Int, bias: Bool, batchFirst: Bool) {
+    require(inputSize > 0 && hiddenSize > 0 && numLayers > 0, name,
+            "needs positive sizes, got inputSize \(inputSize), hiddenSize \(hiddenSize), numLayers \(numLayers)")
+    (self.inputSize, self.hiddenSize, self.numLayers, self.batchFirst, hasBias) = (inputSize, hiddenSize, numLayers, batchFirst, bias)
+    namedParameters = recurrentWeights(gates: gates, inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias)
+  }
+
+  /// Layer `layer`'s `weight_ih`, `weight_hh`, `bias_ih`, `bias_hh` (biases `nil` without bias).
+  func weights(layer: Int) -> (ih: Tensor<Scalar>, hh: Tensor<Scalar>, biasIH: Tensor<Scalar>?, biasHH: Tensor<Scalar>?) {
+    let per = hasBias ? 4 : 2
+    let p = namedParameters[(layer * per)..<(layer * per + per)].map(\.1)
+    return (p[0], p[1], hasBias ? p[2] : nil, hasBias ? p[3] : nil)
+  }
+}
+
 /// A multi-layer LSTM (PyTorch's `nn.LSTM`, gates i, f, g, o), each step one `lstmCell` op.
 ///
 /// Input `[T, batch, inputSize]`, or `[batch, T, inputSize]` with `batchFirst`. Parameters
 /// with PyTorch's names, per layer k: `weight_ih_lk` `[4H, in]`, `weight_hh_lk` `[4H, H]`,
 /// `bias_ih_lk`, `bias_hh_lk` `[4H]`, so an `nn.LSTM` state dict loads with `loadParameters`.
-public final class LSTM<Scalar: TensorScalar>: Layer {
-  public let inputSize: Int
-  public let hiddenSize: Int
-  public let numLayers: Int
-  public let batchFirst: Bool
-  public let hasBias: Bool
-  public let namedParameters: [(String, Tensor<Scalar>)]
-  public var isTraining = true
-
+public final class LSTM<Scalar: TensorScalar>: RecurrentLayerBase<Scalar>, Layer {
   /// Weights from U(−1/√hiddenSize, 1/√hiddenSize) with the global generator, as PyTorch.
   public init(inputSize: Int, hiddenSize: Int, numLayers: Int = 1, bias: Bool = true, batchFirst: Bool = false) {
-    require(inputSize > 0 && hiddenSize > 0 && numLayers > 0, "LSTM",
-            "needs positive sizes, got inputSize \(inputSize), hiddenSize \(hiddenSize), numLayers \(numLayers)")
-    (self.inputSize, self.hiddenSize, self.numLayers, self.batchFirst, hasBias) = (inputSize, hiddenSize, numLayers, batchFirst, bias)
-    namedParameters = recurrentWeights(gates: 4, inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias)
+    super.init(name: "LSTM", gates: 4, inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias, batchFirst: batchFirst)
   }
 
   /// Runs over the whole sequence from `state` (`h0`, `c0`, each `[numLayers, batch, H]`; zeros
@@ -79,14 +101,12 @@ public final class LSTM<Scalar: TensorScalar>: Layer {
   /// with `batchFirst`) and the final `(h, c)`, each `[numLayers, batch, H]`.
   public func callAsFunction(_ input: Tensor<Scalar>, state: (h: Tensor<Scalar>, c: Tensor<Scalar>)?)
     -> (output: Tensor<Scalar>, state: (h: Tensor<Scalar>, c: Tensor<Scalar>)) {
-    let per = hasBias ? 4 : 2
     let (output, finals) = runRecurrent(
       input, states: [state?.h, state?.c], layerName: "LSTM", inputSize: inputSize, hiddenSize: hiddenSize,
       numLayers: numLayers, batchFirst: batchFirst
     ) { layer, x, s in
-      let p = namedParameters[(layer * per)..<(layer * per + per)].map(\.1)
-      let (h, c) = Tensor.lstmCell(x, h: s[0], c: s[1], weightIH: p[0], weightHH: p[1],
-                                   biasIH: hasBias ? p[2] : nil, biasHH: hasBias ? p[3] : nil)
+      let w = weights(layer: layer)
+      let (h, c) = Tensor.lstmCell(x, h: s[0], c: s[1], weightIH: w.ih, weightHH: w.hh, biasIH: w.biasIH, biasHH: w.biasHH)
       return [h, c]
     }
     return (output, (finals[0], finals[1]))
@@ -104,35 +124,22 @@ public final class LSTM<Scalar: TensorScalar>: Layer {
 /// Input `[T, batch, inputSize]`, or `[batch, T, inputSize]` with `batchFirst`. Parameters
 /// with PyTorch's names, per layer k: `weight_ih_lk` `[3H, in]`, `weight_hh_lk` `[3H, H]`,
 /// `bias_ih_lk`, `bias_hh_lk` `[3H]`.
-public final class GRU<Scalar: TensorScalar>: Layer {
-  public let inputSize: Int
-  public let hiddenSize: Int
-  public let numLayers: Int
-  public let batchFirst: Bool
-  public let hasBias: Bool
-  public let namedParameters: [(String, Tensor<Scalar>)]
-  public var isTraining = true
-
+public final class GRU<Scalar: TensorScalar>: RecurrentLayerBase<Scalar>, Layer {
   /// Weights from U(−1/√hiddenSize, 1/√hiddenSize) with the global generator, as PyTorch.
   public init(inputSize: Int, hiddenSize: Int, numLayers: Int = 1, bias: Bool = true, batchFirst: Bool = false) {
-    require(inputSize > 0 && hiddenSize > 0 && numLayers > 0, "GRU",
-            "needs positive sizes, got inputSize \(inputSize), hiddenSize \(hiddenSize), numLayers \(numLayers)")
-    (self.inputSize, self.hiddenSize, self.numLayers, self.batchFirst, hasBias) = (inputSize, hiddenSize, numLayers, batchFirst, bias)
-    namedParameters = recurrentWeights(gates: 3, inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias)
+    super.init(name: "GRU", gates: 3, inputSize: inputSize, hiddenSize: hiddenSize, numLayers: numLayers, bias: bias, batchFirst: batchFirst)
   }
 
   /// Runs over the whole sequence from `h0` `[numLayers, batch, H]` (zeros when `nil`). Returns
   /// the last layer's `h` at every step and the final `h`, `[numLayers, batch, H]`.
   public func callAsFunction(_ input: Tensor<Scalar>, state h0: Tensor<Scalar>?)
     -> (output: Tensor<Scalar>, state: Tensor<Scalar>) {
-    let per = hasBias ? 4 : 2
     let (output, finals) = runRecurrent(
       input, states: [h0], layerName: "GRU", inputSize: inputSize, hiddenSize: hiddenSize,
       numLayers: numLayers, batchFirst: batchFirst
     ) { layer, x, s in
-      let p = namedParameters[(layer * per)..<(layer * per + per)].map(\.1)
-      return [Tensor.gruCell(x, h: s[0], weightIH: p[0], weightHH: p[1],
-                             biasIH: hasBias ? p[2] : nil, biasHH: hasBias ? p[3] : nil)]
+      let w = weights(layer: layer)
+      return [Tensor.gruCell(x, h: s[0], weightIH: w.ih, weightHH: w.hh, biasIH: w.biasIH, biasHH: w.biasHH)]
     }
     return (output, finals[0])
   }
