@@ -110,7 +110,7 @@ let mpiMissing = "needs Open MPI's mpirun and libmpi.so.40 (apt-get install open
   /// to rank 1; returns mpirun's status, its output and the seconds from the signal to its exit.
   func loseRankOne(signal: Int32, extra: [String]) throws -> (status: Int32, output: String, seconds: Double, checkpoint: String) {
     let checkpoint = path("lost.safetensors"), log = path("mpirun.log")
-    FileManager.default.createFile(atPath: log, contents: nil)
+    _ = FileManager.default.createFile(atPath: log, contents: nil)
     let process = Process()
     process.executableURL = URL(fileURLWithPath: mpirunPath()!)
     process.arguments = ["--allow-run-as-root", "--oversubscribe", "-np", "2", "--mca", "btl", "self,tcp", try backpropBinary().path,
