@@ -168,7 +168,12 @@ import _BackpropTestSupport
     let tokens = model.sample(prompt: [0], count: 20, temperature: 0.8, stopToken: 0, using: &rng)
     try model.save(to: url)
     let again = try GPT<Float>(contentsOf: url)
-    #expect(abs(Double(loss.item) - Foundation.log(27.0)) < 0.2, "initial loss near ln 27: \(loss.item)")
+    // Uniform logits give ln 27; nanoGPT's init (std 0.02, head tied to wte) leaves each logit
+    // within a few tenths, and the input token's own logit (|wte[t]|·‖ln_f(h)‖ ≈ 1.3) costs ≈ 0.1
+    // more. The global generator is shared with tests running beside this one, so the draw is
+    // not pinned: 0.5 is wide enough for any draw of a correct init and fails for std 0.2 or an
+    // untrained head read from the wrong matrix (loss ≥ 4).
+    #expect(abs(Double(loss.item) - Foundation.log(27.0)) < 0.5, "initial loss near ln 27: \(loss.item)")
     #expect(model.parameters.allSatisfy { $0.grad != nil })
     #expect(tokens.count >= 2 && tokens.count <= 21 && tokens.allSatisfy { (0..<27).contains($0) })
     #expect(again.logits(x).scalars == model.logits(x).scalars)
