@@ -88,7 +88,7 @@ public struct LanguageModelReport: Sendable {
   }
 
   private func section(_ id: String, _ heading: String, _ content: String) -> String {
-    "<section id=\"\(id)\"><h2>\(escapeXML(heading))</h2>\n\(content)\n</section>"
+    HTMLSections.section(id, heading, content)
   }
 
   private func summarySection() -> String {
@@ -99,8 +99,7 @@ public struct LanguageModelReport: Sendable {
       figures.append(("final validation loss (nats/char)", formatNumber(last.validationLoss)))
       figures.append(("validation perplexity", formatNumber(exp(last.validationLoss))))
     }
-    let cards = figures.map { "<div class=\"figure\"><b>\(escapeXML($0.1))</b><span class=\"muted\">\(escapeXML($0.0))</span></div>" }
-    return section("summary", "Summary", "<div class=\"figures\">" + cards.joined() + "</div>")
+    return section("summary", "Summary", HTMLSections.figureCards(figures))
   }
 
   private func curvesSection() -> String {

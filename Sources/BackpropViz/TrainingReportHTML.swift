@@ -65,7 +65,7 @@ extension TrainingReport {
     """
 
   private func section(_ id: String, _ heading: String, _ content: String) -> String {
-    "<section id=\"\(id)\"><h2>\(escapeXML(heading))</h2>\n\(content)\n</section>"
+    HTMLSections.section(id, heading, content)
   }
 
   private func summarySection() -> String {
@@ -79,8 +79,7 @@ extension TrainingReport {
       if seconds > 0 { figures.append(("training time", formatNumber(seconds, digits: 3) + " s")) }
     }
     figures.append(("parameters", groupedThousands(totalParameters)))
-    let cards = figures.map { "<div class=\"figure\"><b>\(escapeXML($0.1))</b><span class=\"muted\">\(escapeXML($0.0))</span></div>" }
-    return section("summary", "Summary", "<div class=\"figures\">" + cards.joined() + "</div>"
+    return section("summary", "Summary", HTMLSections.figureCards(figures)
       + diagnostics.map { "<p class=\"note\">\(escapeXML($0))</p>" }.joined())
   }
 
