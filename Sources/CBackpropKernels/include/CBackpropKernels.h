@@ -53,6 +53,16 @@ enum bp_arithmetic { BP_ARITH_ADD = 0, BP_ARITH_SUBTRACT = 1, BP_ARITH_MULTIPLY 
 /// scalar loop at every width.
 void bp_f32_arithmetic(int op, const float *a, const float *b, float *out, long n, int mode, int isa);
 
+// MARK: - 2×2, stride-2 max pooling of Float planes (pooling.c)
+
+/// For each of `planes` planes of height × width: y (height/2 × width/2) holds, per 2×2 window,
+/// h at the window's first maximum of x (PyTorch's rule: `v > max || isnan(v)` replaces it, in
+/// scan order). h may equal x. Vector width from `isa` (capped at the CPU's best); exact.
+void bp_f32_maxpool2x2(const float *h, const float *x, float *y, long planes, long height, long width, int isa);
+/// The adjoint in h: z (shaped like x) is g at each window's maximum of x and 0 everywhere else
+/// (every element of z is written).
+void bp_f32_maxunpool2x2(const float *g, const float *x, float *z, long planes, long height, long width, int isa);
+
 // MARK: - Vectorised float transcendentals (transcendental.c)
 
 /// y[i] = e^x[i], ≤ 2 ulp, libm's behaviour at NaN/±∞/overflow/underflow; `isa` as above.

@@ -1,14 +1,16 @@
-/// 2-D cross-correlation of a batch of images with a bank of filters (PyTorch's `conv2d`, NCHW,
-/// without bias): `y[n,o,p,q] = Σ_{c,i,j} x[n, g·C/G + c, p·s − pad + i·d, q·s − pad + j·d] · w[o,c,i,j]`
+/// 2-D cross-correlation of a batch of images with a bank of filters, plus an optional bias
+/// (PyTorch's `conv2d`, NCHW; inputs `[x, w]` or `[x, w, b]`):
+/// `y[n,o,p,q] = b[o] + Σ_{c,i,j} x[n, g·C/G + c, p·s − pad + i·d, q·s − pad + j·d] · w[o,c,i,j]`
 /// where `g` is output channel `o`'s group. Runs as im2col + one GEMM per tile of samples
 /// (`SampleTiles`: a few MB of patches), tiles spread over the threads, so the patch matrix of a
-/// whole batch never exists.
+/// whole batch never exists. The bias is the GEMM's starting value (rows filled with `b[o]`,
+/// β = 1), so it costs no pass of its own over the output.
 ///
 /// The three ops `conv2d`, `convTranspose2d` (its input gradient) and `conv2dWeightGradient` are
 /// the three partial adjoints of the trilinear form T(x, w, u) = ⟨conv(x, w), u⟩, which is why each
 /// one's VJP is written with the other two and double backward works:
-/// VJP: `∂L/∂x = convTranspose(g, w)`, `∂L/∂w = weightGradient(x, g)`.
-/// JVP: `ẏ = conv(ẋ, w) + conv(x, ẇ)`.
+/// VJP: `∂L/∂x = convTranspose(g, w)`, `∂L/∂w = weightGradient(x, g)`, `∂L/∂b = Σ_{n,p,q} g`.
+/// JVP: `ẏ = conv(ẋ, w) + conv(x, ẇ) + ḃ`.
 struct Conv2D: Op {
   let name = "conv2d"
   let geometry: ConvolutionGeometry
@@ -18,59 +20,83 @@ struct Conv2D: Op {
     let (x, w) = (inputs[0], inputs[1])
     let out = checkConvolution("conv2d", input: x.shape, weight: w.shape, geometry)
     let (n, c, h, wd, o) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3], w.shape[0])
+    let bias = inputs.count > 2 ? inputs[2] : nil
+    require(bias == nil || bias!.shape == [o], "conv2d", "the bias has shape \(bias?.shape ?? []); it must be [\(o)] (one per output channel)")
     let kernel = Size2D(w.shape[2], w.shape[3]), groups = geometry.groups
     let (cg, og, plane) = (c / groups, o / groups, out.height * out.width)
     let k = cg * kernel.height * kernel.width
-    var y = [S](repeating: 0, count: n * o * plane)
-    if plane == 0 || k == 0 { return ([n, o, out.height, out.width], y) }
+    let count = n * o * plane
+    if plane == 0 || k == 0 {
+      // No products: the output is the bias alone.
+      var y = [S](repeating: 0, count: count)
+      if let bias { for i in 0..<count { y[i] = bias.scalars[(i / plane) % o] } }
+      return ([n, o, out.height, out.width], y)
+    }
     let tiles = SampleTiles(samples: n, elementsPerSample: k * plane), columns = tiles.size * plane
-    x.scalars.withUnsafeBufferPointer { xp in
-      w.scalars.withUnsafeBufferPointer { wp in
-        y.withUnsafeMutableBufferPointer { yp in
-          nonisolated(unsafe) let (xb, wb, yb) = (xp.baseAddress!, wp.baseAddress!, yp.baseAddress!)
-          Tensor<S>.forEachTile(tiles, scratch: (k + og) * columns) { _, samples, scratch in
-            let (col, product, used) = (scratch, scratch + k * columns, samples.count * plane)
-            for group in 0..<groups {
-              // One GEMM per tile and group: W (og × k) · patches of every sample (k × B·plane).
-              for (i, sample) in samples.enumerated() {
-                im2col(xb + (sample * c + group * cg) * h * wd, channels: cg, height: h, width: wd, kernel: kernel,
-                       output: out, geometry, rowStride: used, into: col + i * plane)
-              }
-              let direct = samples.count == 1  // the product is already NCHW
-              let target = direct ? yb + (samples.lowerBound * o + group * og) * plane : product
-              S.gemm(transA: false, transB: false, m: og, n: used, k: k, alpha: 1, a: wb + group * og * k, lda: k,
-                     b: col, ldb: used, beta: 0, c: target, ldc: used)
-              if direct { continue }
-              for (i, sample) in samples.enumerated() {
-                for channel in 0..<og {
-                  (yb + (sample * o + group * og + channel) * plane).update(from: product + channel * used + i * plane, count: plane)
+    // Every element is written below (a GEMM with β = 0, or β = 1 over rows filled with the bias,
+    // or the copy out of a tile's product): no zero-fill first.
+    let y = [S](unsafeUninitializedCapacity: count) { yp, initialized in
+      x.scalars.withUnsafeBufferPointer { xp in
+        w.scalars.withUnsafeBufferPointer { wp in
+          (bias?.scalars ?? []).withUnsafeBufferPointer { bp in
+            nonisolated(unsafe) let (xb, wb, yb) = (xp.baseAddress!, wp.baseAddress!, yp.baseAddress!)
+            nonisolated(unsafe) let bb = bias == nil ? nil : bp.baseAddress
+            Tensor<S>.forEachTile(tiles, scratch: (k + og) * columns) { _, samples, scratch in
+              let (col, product, used) = (scratch, scratch + k * columns, samples.count * plane)
+              for group in 0..<groups {
+                // One GEMM per tile and group: W (og × k) · patches of every sample (k × B·plane).
+                for (i, sample) in samples.enumerated() {
+                  im2col(xb + (sample * c + group * cg) * h * wd, channels: cg, height: h, width: wd, kernel: kernel,
+                         output: out, geometry, rowStride: used, into: col + i * plane)
+                }
+                let direct = samples.count == 1  // the product is already NCHW
+                let target = direct ? yb + (samples.lowerBound * o + group * og) * plane : product
+                if let bb {
+                  for channel in 0..<og { (target + channel * used).update(repeating: bb[group * og + channel], count: used) }
+                }
+                S.gemm(transA: false, transB: false, m: og, n: used, k: k, alpha: 1, a: wb + group * og * k, lda: k,
+                       b: col, ldb: used, beta: bb == nil ? 0 : 1, c: target, ldc: used)
+                if direct { continue }
+                for (i, sample) in samples.enumerated() {
+                  for channel in 0..<og {
+                    (yb + (sample * o + group * og + channel) * plane).update(from: product + channel * used + i * plane, count: plane)
+                  }
                 }
               }
             }
           }
         }
       }
+      initialized = count
     }
     return ([n, o, out.height, out.width], y)
   }
 
   func vjp<S>(_ g: Tensor<S>, _ c: BackwardContext<S>) -> [Tensor<S>?] {
     let (x, w) = (c.inputs[0], c.inputs[1])
+    let hasBias = c.inputs.count > 2
     return Tensor.perCotangent(g, c, outputRank: 4) { g in
       [c.needsGradient(0) ? .apply(ConvTranspose2D(geometry: geometry, height: x.shape[2], width: x.shape[3]), to: [g, w]) : nil,
        c.needsGradient(1) ? .apply(Conv2DWeightGradient(geometry: geometry, kernel: Size2D(w.shape[2], w.shape[3])), to: [x, g]) : nil]
+        + (hasBias ? [c.needsGradient(2) ? g.sum(alongAxes: [0, 2, 3]) : nil] : [])
     }
   }
 
   func jvp<S>(_ t: [Tensor<S>?], _ c: BackwardContext<S>) -> Tensor<S> {
-    tangentSum(t[0].map { .apply(self, to: [$0, c.inputs[1]]) }, t[1].map { .apply(self, to: [c.inputs[0], $0]) }, like: c.output)
+    let (x, w) = (c.inputs[0], c.inputs[1])
+    let bias = t.count > 2 ? t[2].map { $0.reshaped(to: [1, $0.count, 1, 1]) } : nil
+    let products = tangentSum(t[0].map { .apply(self, to: [$0, w]) }, t[1].map { .apply(self, to: [x, $0]) }, like: c.output)
+    return bias.map { products + $0 } ?? products
   }
 
-  func forwardFormula(_ n: [String]) -> String { "\(n[0]) ⋆ \(n[1])" }
+  func forwardFormula(_ n: [String]) -> String { "\(n[0]) ⋆ \(n[1])" + (n.count > 2 ? " + \(n[2])" : "") }
 
   func gradientFormula(input k: Int, _ c: FormulaContext) -> GradientFormula {
-    k == 0 ? GradientFormula("convTranspose2d(δ, \(c.inputNames[1]))", .other, .dense)
-      : GradientFormula("Σₙ \(c.inputNames[0]) ⋆ δ (patches of \(c.inputNames[0]) · δ)", .matrix, .dense)
+    switch k {
+    case 0: return GradientFormula("convTranspose2d(δ, \(c.inputNames[1]))", .other, .dense)
+    case 1: return GradientFormula("Σₙ \(c.inputNames[0]) ⋆ δ (patches of \(c.inputNames[0]) · δ)", .matrix, .dense)
+    default: return GradientFormula("Σ_{n,p,q} δ (summed over the batch and the image)", .other, .dense)
+    }
   }
 }
 

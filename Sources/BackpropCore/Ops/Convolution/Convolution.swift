@@ -1,5 +1,6 @@
 // The public convolution functions: conv2d, conv1d, convTranspose2d and conv2d's weight
-// gradient, with PyTorch's arguments. Bias is added by broadcasting (its VJP sums g over N, H, W).
+// gradient, with PyTorch's arguments. conv2d adds its bias inside the op; convTranspose2d adds it
+// by broadcasting (its VJP sums g over N, H, W).
 
 extension Tensor {
   /// 2-D convolution (cross-correlation) of `input` (N, C, H, W) with `weight`
@@ -27,7 +28,12 @@ extension Tensor {
       if total.width % 2 == 1 { x = x.padded(alongAxis: 3, before: 0, after: 1) }
     }
     let geometry = ConvolutionGeometry(stride: stride, padding: pad, dilation: dilation, groups: groups)
-    return addingChannelBias(apply(Conv2D(geometry: geometry), to: [x, weight]), bias, op: "conv2d")
+    if let bias {
+      require(bias.shape == [weight.shape[0]], "conv2d",
+              "the bias has shape \(bias.shape); it must be [\(weight.shape[0])] (one per output channel)")
+      return apply(Conv2D(geometry: geometry), to: [x, weight, bias])  // the bias is added inside the op
+    }
+    return apply(Conv2D(geometry: geometry), to: [x, weight])
   }
 
   /// 1-D convolution of `input` (N, C, L) with `weight` (O, C/groups, k), plus `bias` (O) —

@@ -158,13 +158,21 @@ extension Tensor {
   /// `body(tile, samples, scratch)` for every tile of `tiles`, tiles split over the compute
   /// threads (each writes only its own part of the output; `scratch` elements of per-thread work
   /// space). One tile alone runs on the calling thread, whose GEMMs may then use every thread.
+  /// When the tiles themselves are split over the threads, their GEMMs run on one thread each:
+  /// otherwise every tile's GEMM would start the BLAS library's own threads as well, more
+  /// threads than cores.
   static func forEachTile(_ tiles: SampleTiles, scratch: Int, _ body: (Int, Range<Int>, UnsafeMutablePointer<Scalar>) -> Void) {
+    let tilesInParallel = Gemm.threadCount > 1 && tiles.count > 1
     Parallel.forEachChunk(count: tiles.count, minimumChunk: 1) { range in
       // Work space is written before it is read (patches, gathered rows, GEMM outputs with β = 0):
       // no need to clear megabytes per call.
       let buffer = UnsafeMutablePointer<Scalar>.allocate(capacity: Swift.max(scratch, 1))
       defer { buffer.deallocate() }
-      for t in range { body(t, tiles.range(t), buffer) }
+      if tilesInParallel {
+        Gemm.withSettings(threadCount: 1) { for t in range { body(t, tiles.range(t), buffer) } }
+      } else {
+        for t in range { body(t, tiles.range(t), buffer) }
+      }
     }
   }
 

@@ -18,6 +18,22 @@ struct MaxPool2D: Op {
     let (h, x) = (inputs[0], inputs[1])
     require(h.shape == x.shape, name, "the values \(h.shape) and the input choosing the maxima \(x.shape) must have one shape")
     let w = MaxPoolWindows(name, shape: x.shape, kernel: kernel, geometry)
+    if S.self == Float.self && w.isTwoByTwoStrideTwo && w.planes * w.outPlane > 0 {
+      // The CNN's pooling: 8 windows per vector step, every output written once.
+      let y = [S](unsafeUninitializedCapacity: w.planes * w.outPlane) { yp, initialized in
+        h.scalars.withUnsafeBufferPointer { hp in
+          x.scalars.withUnsafeBufferPointer { xp in
+            nonisolated(unsafe) let (hf, xf, yf) = (floats(hp.baseAddress!), floats(xp.baseAddress!), mutableFloats(yp.baseAddress!))
+            w.forEachPlaneRange { r in
+              Pooling2x2.maxPool(h: hf + r.lowerBound * w.inPlane, x: xf + r.lowerBound * w.inPlane,
+                                 into: yf + r.lowerBound * w.outPlane, planes: r.count, height: w.height, width: w.width)
+            }
+          }
+        }
+        initialized = w.planes * w.outPlane
+      }
+      return (w.outputShape, y)
+    }
     var y = [S](repeating: 0, count: w.planes * w.outPlane)
     if y.isEmpty { return (w.outputShape, y) }
     h.scalars.withUnsafeBufferPointer { hp in
@@ -71,6 +87,22 @@ struct MaxUnpool2D: Op {
     let (g, x) = (inputs[0], inputs[1])
     let w = MaxPoolWindows(name, shape: x.shape, kernel: kernel, geometry)
     require(g.shape == w.outputShape, name, "the gradient \(g.shape) must have the pooled shape \(w.outputShape) of the input \(x.shape)")
+    if S.self == Float.self && w.isTwoByTwoStrideTwo && x.count > 0 {
+      // Every element written (δ at the maximum, 0 elsewhere): no zero-fill, no scatter.
+      let z = [S](unsafeUninitializedCapacity: x.count) { zp, initialized in
+        g.scalars.withUnsafeBufferPointer { gp in
+          x.scalars.withUnsafeBufferPointer { xp in
+            nonisolated(unsafe) let (gf, xf, zf) = (floats(gp.baseAddress!), floats(xp.baseAddress!), mutableFloats(zp.baseAddress!))
+            w.forEachPlaneRange { r in
+              Pooling2x2.maxUnpool(g: gf + r.lowerBound * w.outPlane, x: xf + r.lowerBound * w.inPlane,
+                                   into: zf + r.lowerBound * w.inPlane, planes: r.count, height: w.height, width: w.width)
+            }
+          }
+        }
+        initialized = x.count
+      }
+      return (x.shape, z)
+    }
     var z = [S](repeating: 0, count: x.count)
     if g.count == 0 { return (x.shape, z) }
     g.scalars.withUnsafeBufferPointer { gp in
@@ -136,8 +168,18 @@ struct MaxPoolWindows {
 
   /// `body(plane)` for every plane, split over the compute threads (planes are independent).
   func forEachPlane(_ body: (Int) -> Void) {
+    forEachPlaneRange { range in for p in range { body(p) } }
+  }
+
+  /// `body(planes)` for ranges of planes that together cover all, split over the compute threads.
+  func forEachPlaneRange(_ body: (Range<Int>) -> Void) {
     let minimum = Swift.max(1, Parallel.cheapOpChunk / Swift.max(inPlane, 1))
-    Parallel.forEachChunk(count: planes, minimumChunk: minimum) { range in for p in range { body(p) } }
+    Parallel.forEachChunk(count: planes, minimumChunk: minimum, body)
+  }
+
+  /// 2×2 windows, stride 2, no padding, no dilation: `Pooling2x2`'s case.
+  var isTwoByTwoStrideTwo: Bool {
+    kernel == 2 && g.stride == 2 && g.padding == 0 && g.dilation == 1
   }
 
   /// `body(output cell, offset of its window's first maximum)` for every window of one plane.
@@ -185,4 +227,13 @@ struct MaxPoolWindows {
       }
     }
   }
+}
+
+/// The same address as `Float`, for a generic op's `S == Float` path.
+@inline(__always) func floats<S>(_ p: UnsafePointer<S>) -> UnsafePointer<Float> {
+  UnsafeRawPointer(p).assumingMemoryBound(to: Float.self)
+}
+
+@inline(__always) func mutableFloats<S>(_ p: UnsafeMutablePointer<S>) -> UnsafeMutablePointer<Float> {
+  UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
 }

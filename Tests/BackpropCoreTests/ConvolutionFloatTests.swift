@@ -1,0 +1,53 @@
+import BackpropCore
+import BackpropKernels
+import Testing
+import _BackpropTestSupport
+
+// conv2d in Float, with and without bias, on both of its code paths (a tile of several samples
+// copied out of a product buffer; one sample per tile written straight into the output), against
+// the naive Double loops. The output buffer is not zero-filled and the bias is the GEMM's starting
+// value, so a bias-free convolution that read the fresh buffer would show garbage or a stale bias
+// here: each case runs with a bias first, so the allocator likely hands the next call that memory.
+
+@Suite struct ConvolutionFloatTests {
+  typealias F = Tensor<Float>
+
+  /// Float against Double: k ≤ 49 products of values in [−1, 1] per output, summed in Float.
+  static let tolerance = Tolerance(rtol: 1e-4, atol: 1e-4, rationale: "Float sums of ≤ 49 products of values ≤ 1")
+
+  static func float(_ t: T) -> F { F(shape: t.shape, scalars: t.scalars.map { Float($0) }) }
+
+  /// (input shape, weight shape, padding): all 6 samples in one tile; then one sample per tile
+  /// (a 7×7 kernel over 90×90 images is more patches than a tile's budget).
+  static let cases: [([Int], [Int], Int)] = [([6, 3, 9, 9], [4, 3, 3, 3], 1), ([2, 1, 90, 90], [2, 1, 7, 7], 3)]
+
+  @Test(arguments: 0..<2)
+  func conv2dWithAndWithoutBiasMatchesTheLoops(_ index: Int) {
+    let (xShape, wShape, pad) = Self.cases[index]
+    let seed = stableSeed("ConvolutionFloatTests", salt: UInt64(index))
+    let (x, w) = (T.seeded(xShape, .uniform(-1, 1), seed: seed), T.seeded(wShape, .uniform(-1, 1), seed: seed + 1))
+    let b = T.seeded([wShape[0]], .uniform(5, 9), seed: seed + 2)  // far from 0: a leaked bias shows
+    let geometry = Naive.Conv(pad: (pad, pad, pad, pad))
+    let (withBias, without) = (Naive.conv2d(x, w, b, geometry), Naive.conv2d(x, w, nil, geometry))
+    for threads in [1, 2] {
+      Gemm.withSettings(threadCount: threads) {
+        for _ in 0..<3 {
+          let yb = F.conv2d(Self.float(x), weight: Self.float(w), bias: Self.float(b), padding: .explicit(Size2D(pad, pad)))
+          expectClose(yb, Self.float(withBias), Self.tolerance, "bias, \(threads) thread(s), \(xShape)")
+          let y = F.conv2d(Self.float(x), weight: Self.float(w), padding: .explicit(Size2D(pad, pad)))
+          expectClose(y, Self.float(without), Self.tolerance, "no bias, \(threads) thread(s), \(xShape)")
+        }
+      }
+    }
+  }
+
+  /// The bias's gradient is the output gradient summed over the batch and the image, in Float too.
+  @Test func conv2dBiasGradientInFloat() {
+    let x = F.seeded([6, 3, 9, 9], .uniform(-1, 1), seed: 11)
+    let w = F.seeded([4, 3, 3, 3], .uniform(-1, 1), seed: 12, requiresGrad: true)
+    let b = F.seeded([4], .uniform(-1, 1), seed: 13, requiresGrad: true)
+    let u = F.seeded([6, 4, 9, 9], .uniform(-1, 1), seed: 14)
+    (F.conv2d(x, weight: w, bias: b, padding: 1) * u).sum().backward()
+    expectClose(b.grad!, u.sum(alongAxes: [0, 2, 3]), Self.tolerance, "∂L/∂b = Σ_{n,p,q} u")
+  }
+}
