@@ -37,14 +37,30 @@ static void unpool_row_scalar(const float *g, const float *x, float *z, long oy,
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-// Loads 8 windows' top or bottom halves (16 floats): `even` = their left, `odd` = their right
-// pixels, in the lane order 0 1 4 5 2 3 6 7 of `_mm256_shuffle_ps` (undone on the way out).
-#define SPLIT(p, even, odd)                              \
-  do {                                                   \
-    __m256 lo_ = _mm256_loadu_ps(p), hi_ = _mm256_loadu_ps((p) + 8); \
-    even = _mm256_shuffle_ps(lo_, hi_, 0x88);            \
-    odd = _mm256_shuffle_ps(lo_, hi_, 0xDD);             \
-  } while (0)
+// Lane masks for the first `count` of 8 floats (all lanes when count ≥ 8; none when ≤ 0).
+__attribute__((target("avx2"))) static inline __m256i first_lanes(long count) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(count < 8 ? count : 8)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+// Loads up to 8 windows' top or bottom halves (`n` windows: 2n floats, the rest read as 0):
+// `even` = their left, `odd` = their right pixels, in the lane order 0 1 4 5 2 3 6 7 of
+// `_mm256_shuffle_ps` (undone on the way out). Small planes (a 14- or 7-window row) stay in
+// vector code through the masked loads and stores.
+__attribute__((target("avx2"))) static inline void split(const float *p, long n, __m256 *even, __m256 *odd) {
+  __m256 lo, hi;
+  if (n >= 8) {
+    lo = _mm256_loadu_ps(p); hi = _mm256_loadu_ps(p + 8);
+  } else {
+    lo = _mm256_maskload_ps(p, first_lanes(2 * n)); hi = _mm256_maskload_ps(p + 8, first_lanes(2 * n - 8));
+  }
+  *even = _mm256_shuffle_ps(lo, hi, 0x88);
+  *odd = _mm256_shuffle_ps(lo, hi, 0xDD);
+}
+
+__attribute__((target("avx2"))) static inline void store_first(float *p, long n, __m256 v) {
+  if (n >= 8) _mm256_storeu_ps(p, v);
+  else _mm256_maskstore_ps(p, first_lanes(n), v);
+}
 
 // v replaces the running maximum when v > m or v is NaN.
 __attribute__((target("avx2"))) static inline __m256 takes(__m256 v, __m256 m) {
@@ -58,46 +74,47 @@ __attribute__((target("avx2"))) static inline __m256 swap_middle(__m256 v) {
 
 __attribute__((target("avx2"))) static void pool_plane_avx2(const float *h, const float *x, float *y, long height,
                                                             long w) {
-  long oh = height / 2, ow = w / 2, vector_end = ow / 8 * 8;
+  long oh = height / 2, ow = w / 2;
   for (long oy = 0; oy < oh; ++oy) {
     const float *top = x + 2 * oy * w, *bottom = top + w;
     float *out = y + oy * ow;
-    for (long ox = 0; ox < vector_end; ox += 8) {
-      __m256 a0, a1, a2, a3;
-      SPLIT(top + 2 * ox, a0, a1);
-      SPLIT(bottom + 2 * ox, a2, a3);
-      __m256 m = a0, c;
+    for (long ox = 0; ox < ow; ox += 8) {
+      long n = ow - ox;
+      __m256 a0, a1, a2, a3, c;
+      split(top + 2 * ox, n, &a0, &a1);
+      split(bottom + 2 * ox, n, &a2, &a3);
+      __m256 m = a0;
       if (h == x) {
         c = takes(a1, m); m = _mm256_blendv_ps(m, a1, c);
         c = takes(a2, m); m = _mm256_blendv_ps(m, a2, c);
         c = takes(a3, m); m = _mm256_blendv_ps(m, a3, c);
-        _mm256_storeu_ps(out + ox, swap_middle(m));
+        store_first(out + ox, n, swap_middle(m));
       } else {
         __m256 b0, b1, b2, b3;
-        SPLIT(h + 2 * oy * w + 2 * ox, b0, b1);
-        SPLIT(h + (2 * oy + 1) * w + 2 * ox, b2, b3);
+        split(h + 2 * oy * w + 2 * ox, n, &b0, &b1);
+        split(h + (2 * oy + 1) * w + 2 * ox, n, &b2, &b3);
         __m256 r = b0;
         c = takes(a1, m); m = _mm256_blendv_ps(m, a1, c); r = _mm256_blendv_ps(r, b1, c);
         c = takes(a2, m); m = _mm256_blendv_ps(m, a2, c); r = _mm256_blendv_ps(r, b2, c);
         c = takes(a3, m); r = _mm256_blendv_ps(r, b3, c);
-        _mm256_storeu_ps(out + ox, swap_middle(r));
+        store_first(out + ox, n, swap_middle(r));
       }
     }
-    pool_row_scalar(h, x, out, oy, w, vector_end, ow);
   }
 }
 
 __attribute__((target("avx2"))) static void unpool_plane_avx2(const float *g, const float *x, float *z, long height,
                                                               long w) {
-  long oh = height / 2, ow = w / 2, vector_end = ow / 8 * 8;
+  long oh = height / 2, ow = w / 2;
   const __m256 zero = _mm256_setzero_ps();
   for (long oy = 0; oy < oh; ++oy) {
     const float *top = x + 2 * oy * w, *bottom = top + w;
     float *ztop = z + 2 * oy * w, *zbottom = ztop + w;
-    for (long ox = 0; ox < vector_end; ox += 8) {
+    for (long ox = 0; ox < ow; ox += 8) {
+      long n = ow - ox;
       __m256 a0, a1, a2, a3;
-      SPLIT(top + 2 * ox, a0, a1);
-      SPLIT(bottom + 2 * ox, a2, a3);
+      split(top + 2 * ox, n, &a0, &a1);
+      split(bottom + 2 * ox, n, &a2, &a3);
       // Which of the four holds the window's maximum, as all-ones lanes (exactly one per window).
       __m256 m = a0, c1 = takes(a1, m);
       m = _mm256_blendv_ps(m, a1, c1);
@@ -107,16 +124,16 @@ __attribute__((target("avx2"))) static void unpool_plane_avx2(const float *g, co
       __m256 k3 = c3, k2 = _mm256_andnot_ps(c3, c2);
       __m256 k1 = _mm256_andnot_ps(_mm256_or_ps(c3, c2), c1);
       __m256 k0 = _mm256_andnot_ps(_mm256_or_ps(_mm256_or_ps(c3, c2), c1), _mm256_castsi256_ps(_mm256_set1_epi32(-1)));
-      __m256 d = swap_middle(_mm256_loadu_ps(g + oy * ow + ox));
+      const float *gp = g + oy * ow + ox;
+      __m256 d = swap_middle(n >= 8 ? _mm256_loadu_ps(gp) : _mm256_maskload_ps(gp, first_lanes(n)));
       __m256 e0 = _mm256_blendv_ps(zero, d, k0), e1 = _mm256_blendv_ps(zero, d, k1);
       __m256 e2 = _mm256_blendv_ps(zero, d, k2), e3 = _mm256_blendv_ps(zero, d, k3);
       // unpacklo/hi of the 0 1 4 5 2 3 6 7 order give the pixels back in image order.
-      _mm256_storeu_ps(ztop + 2 * ox, _mm256_unpacklo_ps(e0, e1));
-      _mm256_storeu_ps(ztop + 2 * ox + 8, _mm256_unpackhi_ps(e0, e1));
-      _mm256_storeu_ps(zbottom + 2 * ox, _mm256_unpacklo_ps(e2, e3));
-      _mm256_storeu_ps(zbottom + 2 * ox + 8, _mm256_unpackhi_ps(e2, e3));
+      store_first(ztop + 2 * ox, 2 * n, _mm256_unpacklo_ps(e0, e1));
+      store_first(ztop + 2 * ox + 8, 2 * n - 8, _mm256_unpackhi_ps(e0, e1));
+      store_first(zbottom + 2 * ox, 2 * n, _mm256_unpacklo_ps(e2, e3));
+      store_first(zbottom + 2 * ox + 8, 2 * n - 8, _mm256_unpackhi_ps(e2, e3));
     }
-    unpool_row_scalar(g + oy * ow, x, z, oy, w, vector_end, ow);
   }
 }
 #endif
