@@ -3,9 +3,8 @@ import BackpropKernels
 import Testing
 import _BackpropTestSupport
 
-// conv2d in Float, with and without bias, on both of its code paths (a tile of several samples
-// copied out of a product buffer; one sample per tile written straight into the output), against
-// the naive Double loops. The output buffer is not zero-filled and the bias is the GEMM's starting
+// conv2d in Float, with and without bias, against the naive Double loops, with tiles of several
+// samples and with one sample per tile, on 1 and 2 threads. The output buffer is not zero-filled and the bias is the GEMM's starting
 // value, so a bias-free convolution that read the fresh buffer would show garbage or a stale bias
 // here: each case runs with a bias first, so the allocator likely hands the next call that memory.
 

@@ -1,10 +1,10 @@
 /// 2-D cross-correlation of a batch of images with a bank of filters, plus an optional bias
 /// (PyTorch's `conv2d`, NCHW; inputs `[x, w]` or `[x, w, b]`):
 /// `y[n,o,p,q] = b[o] + Σ_{c,i,j} x[n, g·C/G + c, p·s − pad + i·d, q·s − pad + j·d] · w[o,c,i,j]`
-/// where `g` is output channel `o`'s group. Runs as im2col + one GEMM per tile of samples
-/// (`SampleTiles`: a few MB of patches), tiles spread over the threads, so the patch matrix of a
-/// whole batch never exists. The bias is the GEMM's starting value (rows filled with `b[o]`,
-/// β = 1), so it costs no pass of its own over the output.
+/// where `g` is output channel `o`'s group. Runs as im2col + one GEMM per sample and group, written
+/// straight into the output; samples are spread over the threads in tiles (`SampleTiles`), so the
+/// patch matrix of a whole batch never exists. The bias is the GEMM's starting value (rows filled
+/// with `b[o]`, β = 1), so it costs no pass of its own over the output.
 ///
 /// The three ops `conv2d`, `convTranspose2d` (its input gradient) and `conv2dWeightGradient` are
 /// the three partial adjoints of the trilinear form T(x, w, u) = ⟨conv(x, w), u⟩, which is why each
@@ -32,35 +32,28 @@ struct Conv2D: Op {
       if let bias { for i in 0..<count { y[i] = bias.scalars[(i / plane) % o] } }
       return ([n, o, out.height, out.width], y)
     }
-    let tiles = SampleTiles(samples: n, elementsPerSample: k * plane), columns = tiles.size * plane
-    // Every element is written below (a GEMM with β = 0, or β = 1 over rows filled with the bias,
-    // or the copy out of a tile's product): no zero-fill first.
+    let tiles = SampleTiles(samples: n, elementsPerSample: k * plane)
+    // Every element is written below (a GEMM with β = 0, or β = 1 over rows filled with the
+    // bias): no zero-fill first.
     let y = [S](unsafeUninitializedCapacity: count) { yp, initialized in
       x.scalars.withUnsafeBufferPointer { xp in
         w.scalars.withUnsafeBufferPointer { wp in
           (bias?.scalars ?? []).withUnsafeBufferPointer { bp in
             nonisolated(unsafe) let (xb, wb, yb) = (xp.baseAddress!, wp.baseAddress!, yp.baseAddress!)
             nonisolated(unsafe) let bb = bias == nil ? nil : bp.baseAddress
-            Tensor<S>.forEachTile(tiles, scratch: (k + og) * columns) { _, samples, scratch in
-              let (col, product, used) = (scratch, scratch + k * columns, samples.count * plane)
-              for group in 0..<groups {
-                // One GEMM per tile and group: W (og × k) · patches of every sample (k × B·plane).
-                for (i, sample) in samples.enumerated() {
+            Tensor<S>.forEachTile(tiles, scratch: k * plane) { _, samples, col in
+              for sample in samples {
+                for group in 0..<groups {
+                  // One sample's patches (k × plane, in cache), then W (og × k) · patches straight
+                  // into its NCHW output: no product buffer to copy out of.
                   im2col(xb + (sample * c + group * cg) * h * wd, channels: cg, height: h, width: wd, kernel: kernel,
-                         output: out, geometry, rowStride: used, into: col + i * plane)
-                }
-                let direct = samples.count == 1  // the product is already NCHW
-                let target = direct ? yb + (samples.lowerBound * o + group * og) * plane : product
-                if let bb {
-                  for channel in 0..<og { (target + channel * used).update(repeating: bb[group * og + channel], count: used) }
-                }
-                S.gemm(transA: false, transB: false, m: og, n: used, k: k, alpha: 1, a: wb + group * og * k, lda: k,
-                       b: col, ldb: used, beta: bb == nil ? 0 : 1, c: target, ldc: used)
-                if direct { continue }
-                for (i, sample) in samples.enumerated() {
-                  for channel in 0..<og {
-                    (yb + (sample * o + group * og + channel) * plane).update(from: product + channel * used + i * plane, count: plane)
+                         output: out, geometry, into: col)
+                  let target = yb + (sample * o + group * og) * plane
+                  if let bb {
+                    for channel in 0..<og { (target + channel * plane).update(repeating: bb[group * og + channel], count: plane) }
                   }
+                  S.gemm(transA: false, transB: false, m: og, n: plane, k: k, alpha: 1, a: wb + group * og * k, lda: k,
+                         b: col, ldb: plane, beta: bb == nil ? 0 : 1, c: target, ldc: plane)
                 }
               }
             }

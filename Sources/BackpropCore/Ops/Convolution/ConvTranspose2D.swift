@@ -1,7 +1,8 @@
 /// Transposed 2-D convolution (PyTorch's `conv_transpose2d` without bias): the adjoint of
 /// `conv2d` in its input, `z = convTranspose(u, w)` with `⟨conv(x, w), u⟩ = ⟨x, convTranspose(u, w)⟩`.
 /// `u` is (N, O, Ho, Wo), `w` is (O, C/groups, kh, kw) (conv2d's weight), `z` is (N, C, H, W).
-/// Per tile of samples and group: columns `Wᵀ·u` (one GEMM), then col2im adds them into the images.
+/// Per sample and group: its columns `Wᵀ·u` (a GEMM reading u in place), then col2im adds them
+/// into the image; samples spread over the threads in tiles.
 ///
 /// VJP: `∂L/∂u = conv2d(g, w)`, `∂L/∂w = weightGradient(g, u)`. JVP: `ż = convT(u̇, w) + convT(u, ẇ)`.
 struct ConvTranspose2D: Op {
@@ -26,31 +27,20 @@ struct ConvTranspose2D: Op {
     let k = cg * kernel.height * kernel.width
     var z = [S](repeating: 0, count: n * c * height * width)
     if plane == 0 || k == 0 || og == 0 { return ([n, c, height, width], z) }
-    let tiles = SampleTiles(samples: n, elementsPerSample: k * plane), columns = tiles.size * plane
+    let tiles = SampleTiles(samples: n, elementsPerSample: k * plane)
     u.scalars.withUnsafeBufferPointer { up in
       w.scalars.withUnsafeBufferPointer { wp in
         z.withUnsafeMutableBufferPointer { zp in
           nonisolated(unsafe) let (ub, wb, zb) = (up.baseAddress!, wp.baseAddress!, zp.baseAddress!)
-          Tensor<S>.forEachTile(tiles, scratch: (k + og) * columns) { _, samples, scratch in
-            let (col, gathered, used) = (scratch, scratch + k * columns, samples.count * plane)
-            for group in 0..<groups {
-              // Columns of every sample of the tile at once: Wᵀ (k × og) · u (og × B·plane), then col2im.
-              let source: UnsafePointer<S>
-              if samples.count == 1 {
-                source = UnsafePointer(ub + (samples.lowerBound * o + group * og) * plane)
-              } else {
-                for (i, sample) in samples.enumerated() {
-                  for channel in 0..<og {
-                    (gathered + channel * used + i * plane).update(from: ub + (sample * o + group * og + channel) * plane, count: plane)
-                  }
-                }
-                source = UnsafePointer(gathered)
-              }
-              S.gemm(transA: true, transB: false, m: k, n: used, k: og, alpha: 1, a: wb + group * og * k, lda: k,
-                     b: source, ldb: used, beta: 0, c: col, ldc: used)
-              for (i, sample) in samples.enumerated() {
-                col2imAdding(col + i * plane, channels: cg, height: height, width: width, kernel: kernel, output: out, geometry,
-                             rowStride: used, into: zb + (sample * c + group * cg) * height * width)
+          Tensor<S>.forEachTile(tiles, scratch: k * plane) { _, samples, col in
+            for sample in samples {
+              for group in 0..<groups {
+                // One sample's columns Wᵀ (k × og) · u (og × plane), u read in place, then col2im
+                // while they are in cache.
+                S.gemm(transA: true, transB: false, m: k, n: plane, k: og, alpha: 1, a: wb + group * og * k, lda: k,
+                       b: ub + (sample * o + group * og) * plane, ldb: plane, beta: 0, c: col, ldc: plane)
+                col2imAdding(col, channels: cg, height: height, width: width, kernel: kernel, output: out, geometry,
+                             into: zb + (sample * c + group * cg) * height * width)
               }
             }
           }
@@ -82,8 +72,8 @@ struct ConvTranspose2D: Op {
 
 /// The gradient of `conv2d` with respect to its weight, as an op of its own so that it can be
 /// differentiated again: `v[o,c,i,j] = Σ_{n,p,q} x[n, g·C/G + c, p·s − pad + i·d, q·s − pad + j·d] · u[n,o,p,q]`.
-/// Per tile of samples and group: `u · patchesᵀ` (one GEMM over the tile's samples and pixels);
-/// tiles run on all threads into their own sums, added in tile order.
+/// Per sample and group: `u · patchesᵀ` added into its tile's sum (u read in place, the patches of
+/// one sample in cache); tiles run on all threads into their own sums, added in tile order.
 ///
 /// VJP: `∂L/∂x = convTranspose(u, g)`, `∂L/∂u = conv2d(x, g)`. JVP: `v̇ = wg(ẋ, u) + wg(x, u̇)`.
 struct Conv2DWeightGradient: Op {
@@ -107,7 +97,7 @@ struct Conv2DWeightGradient: Op {
     let plane = out.height * out.width, k = cg * kernel.height * kernel.width
     var v = [S](repeating: 0, count: o * k)
     if plane == 0 || k == 0 || og == 0 { return (weightShape, v) }
-    let tiles = SampleTiles(samples: n, elementsPerSample: k * plane), columns = tiles.size * plane
+    let tiles = SampleTiles(samples: n, elementsPerSample: k * plane)
     // Each tile's sum lands in its own slot, and the slots are added in tile order: the result
     // does not depend on how tiles were spread over threads.
     var partials = [S](repeating: 0, count: tiles.count > 1 ? tiles.count * o * k : 0)
@@ -116,20 +106,17 @@ struct Conv2DWeightGradient: Op {
         v.withUnsafeMutableBufferPointer { vp in
           partials.withUnsafeMutableBufferPointer { pp in
             nonisolated(unsafe) let (xb, ub, vb, pb) = (xp.baseAddress!, up.baseAddress!, vp.baseAddress!, pp.baseAddress)
-            Tensor<S>.forEachTile(tiles, scratch: (k + og) * columns) { tile, samples, scratch in
-              let (col, gathered, used) = (scratch, scratch + k * columns, samples.count * plane)
+            Tensor<S>.forEachTile(tiles, scratch: k * plane) { tile, samples, col in
               let sum = tiles.count > 1 ? pb! + tile * o * k : vb
-              for group in 0..<groups {
-                // One GEMM per tile and group, summing over its samples and pixels: u (og × B·plane) · patchesᵀ.
-                for (i, sample) in samples.enumerated() {
+              for (i, sample) in samples.enumerated() {
+                for group in 0..<groups {
+                  // Per sample, added into the tile's sum: u (og × plane, read in place) · patchesᵀ
+                  // (plane × k, in cache).
                   im2col(xb + (sample * c + group * cg) * h * wd, channels: cg, height: h, width: wd, kernel: kernel,
-                         output: out, geometry, rowStride: used, into: col + i * plane)
-                  for channel in 0..<og {
-                    (gathered + channel * used + i * plane).update(from: ub + (sample * o + group * og + channel) * plane, count: plane)
-                  }
+                         output: out, geometry, into: col)
+                  S.gemm(transA: false, transB: true, m: og, n: k, k: plane, alpha: 1, a: ub + (sample * o + group * og) * plane,
+                         lda: plane, b: col, ldb: plane, beta: i == 0 ? 0 : 1, c: sum + group * og * k, ldc: k)
                 }
-                S.gemm(transA: false, transB: true, m: og, n: k, k: used, alpha: 1, a: gathered, lda: used, b: col, ldb: used,
-                       beta: 0, c: sum + group * og * k, ldc: k)
               }
             }
             if tiles.count > 1 {
