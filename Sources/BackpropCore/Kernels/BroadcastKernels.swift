@@ -120,6 +120,12 @@ func binaryLoop<T: TensorScalar>(_ kind: BinaryKernel, _ a: UnsafeBufferPointer<
     let shape = plan.shape, rank = shape.count
     let inner = shape[rank - 1]
     let sa = plan.aStrides[rank - 1], sb = plan.bStrides[rank - 1]
+    if T.self == Float.self, let operation = kind.arithmetic, rank >= 2, inner >= 16, sa <= 1, sb <= 1, sa + sb > 0 {
+      // Rows whose operands are contiguous or one repeated number (a per-channel scale over
+      // (N, C, H·W), say): the vector-width C loop per row, rows over the threads (same bits).
+      broadcastRows(operation, ap, bp, op, plan, rows: n / inner, inner: inner, chunk: kind.parallelChunk)
+      return
+    }
     var index = [Int](repeating: 0, count: rank)
     var offA = 0, offB = 0, o = 0
     while o < n {
@@ -140,6 +146,32 @@ func binaryLoop<T: TensorScalar>(_ kind: BinaryKernel, _ a: UnsafeBufferPointer<
         index[d] = 0
         d -= 1
       }
+    }
+  }
+}
+
+/// `out = a op b` row by row for a `.general` plan whose last axis has strides 0 or 1 in each
+/// operand (not both 0): each row is one `Arithmetic.apply` call; a row's offsets come from its
+/// index in the other axes.
+private func broadcastRows<T>(_ operation: Arithmetic.Operation, _ a: UnsafePointer<T>, _ b: UnsafePointer<T>,
+                              _ out: UnsafeMutablePointer<T>, _ plan: BroadcastPlan, rows: Int, inner: Int, chunk: Int) {
+  nonisolated(unsafe) let fa = UnsafeRawPointer(a).assumingMemoryBound(to: Float.self)
+  nonisolated(unsafe) let fb = UnsafeRawPointer(b).assumingMemoryBound(to: Float.self)
+  nonisolated(unsafe) let fo = UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self)
+  let rank = plan.shape.count
+  let (sa, sb) = (plan.aStrides[rank - 1], plan.bStrides[rank - 1])
+  let operands: Arithmetic.Operands = sa == 0 ? .numberFirst : sb == 0 ? .numberSecond : .sameShape
+  let isa = Gemm.kernelISA  // the caller's compute settings, not those of the pool's threads
+  Parallel.forEachChunk(count: rows, minimumChunk: Swift.max(1, chunk / inner)) { range in
+    for row in range {
+      var rest = row, offA = 0, offB = 0
+      for d in stride(from: rank - 2, through: 0, by: -1) {
+        let i = rest % plan.shape[d]
+        rest /= plan.shape[d]
+        offA += i * plan.aStrides[d]
+        offB += i * plan.bStrides[d]
+      }
+      Arithmetic.apply(operation, fa + offA, fb + offB, fo + row * inner, count: inner, operands: operands, isa: isa)
     }
   }
 }
