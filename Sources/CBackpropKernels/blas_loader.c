@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 // CBLAS ABI (Debian: 32-bit blasint). Enums: RowMajor 101, NoTrans 111, Trans 112.
 typedef void (*cblas_sgemm_fn)(int, int, int, int, int, int, float, const float *, int,
@@ -29,6 +30,11 @@ static blas_library libraries[3] = {
 };
 
 static void load(blas_library *lib) {
+  // OpenBLAS's idle worker threads poll (sched_yield) for 2^28 cycles (~0.1 s) after each call
+  // before they sleep; between our GEMMs that polling takes a core from our own threads (W6 at
+  // 2 threads: 14% slower). 2^20 cycles (~0.3 ms) still covers back-to-back calls. OpenBLAS reads
+  // the variable when it loads; one set by the user wins.
+  if (lib == &libraries[BP_BACKEND_OPENBLAS]) setenv("OPENBLAS_THREAD_TIMEOUT", "20", 0);
   for (int i = 0; i < 3 && lib->names[i]; ++i) {
     void *handle = dlopen(lib->names[i], RTLD_NOW | RTLD_LOCAL);
     if (!handle) continue;
