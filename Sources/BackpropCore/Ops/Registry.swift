@@ -8,7 +8,7 @@ public enum OpRegistry {
   /// The primitives, by family.
   public static let primitives: [any Op] = [
     // Elementwise, one input
-    Exp(), Log(), Sqrt(), Tanh(), Sigmoid(), ReLU(), Abs(), Negate(), Sin(), Cos(), Erf(), Softplus(),
+    Exp(), Log(), Sqrt(), Tanh(), Sigmoid(), ReLU(), Abs(), Negate(), Sin(), Cos(), Erf(), GELU(), GELUDerivative(), Softplus(),
     PowerScalar(exponent: 2),
     ScalarOperation(kind: .add, number: 0), ScalarOperation(kind: .subtractFrom, number: 0),
     ScalarOperation(kind: .multiply, number: 1), ScalarOperation(kind: .divide, number: 1),
