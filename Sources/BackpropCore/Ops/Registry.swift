@@ -32,7 +32,7 @@ public enum OpRegistry {
     MaxPool2D(kernel: 1, geometry: .init(stride: 1, padding: 0, dilation: 1, groups: 1)),
     MaxUnpool2D(kernel: 1, geometry: .init(stride: 1, padding: 0, dilation: 1, groups: 1)),
     // Normalisation
-    Normalize(kept: 0..<1, eps: 1e-5),
+    Normalize(kept: 0..<1, eps: 1e-5), LayerNormOp(rowSize: 1, eps: 1e-5),
     // Sequence models
     Where(), ScaledDotProductAttention(), LSTMCellOp(), GRUCellOp(),
   ]
