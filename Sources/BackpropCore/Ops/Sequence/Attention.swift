@@ -55,9 +55,7 @@ struct ScaledDotProductAttention: Op {
                     let qRow = (g * tq + i) * d
                     for j in 0..<tk {
                       if blocked[(g * tq + i) * tk + j] != 0 { p[j] = -.infinity; continue }
-                      var dot: S = 0
-                      let kRow = (g * tk + j) * d
-                      for c in 0..<d { dot += q[qRow + c] * k[kRow + c] }
+                      let dot = Self.dot(q.baseAddress! + qRow, k.baseAddress! + (g * tk + j) * d, d)
                       p[j] = dot * scale
                       m = Swift.max(m, p[j])
                     }
@@ -92,6 +90,20 @@ struct ScaledDotProductAttention: Op {
     return (Tensor.where(blocked, Tensor<S>(-S.infinity), s).softmax(alongAxis: -1), scale)
   }
 
+  /// Σ a[c]·b[c] over `n` elements with four partial sums (a dependent chain of n multiply-adds
+  /// was the attention kernels' bottleneck at head size 16).
+  @inline(__always)
+  static func dot<S: TensorScalar>(_ a: UnsafePointer<S>, _ b: UnsafePointer<S>, _ n: Int) -> S {
+    var s0: S = 0, s1: S = 0, s2: S = 0, s3: S = 0
+    var c = 0
+    while c + 4 <= n {
+      s0 += a[c] * b[c]; s1 += a[c + 1] * b[c + 1]; s2 += a[c + 2] * b[c + 2]; s3 += a[c + 3] * b[c + 3]
+      c += 4
+    }
+    while c < n { s0 += a[c] * b[c]; c += 1 }
+    return (s0 + s1) + (s2 + s3)
+  }
+
   /// dq, dk, dv from the saved P in one pass per (group, query row):
   /// dv_j += P_ij·g_i, dP_ij = g_i·v_j, dS_ij = P_ij(dP_ij − Σ_j P_ij dP_ij)·s, dq_i = Σ_j dS_ij k_j, dk_j += dS_ij q_i.
   @_specialize(where S == Float)
@@ -118,7 +130,8 @@ struct ScaledDotProductAttention: Op {
                             let pij = p[pRow + j], vRow = (grp * tk + j) * dv
                             var dp: S = 0
                             if pij != 0 {
-                              for c in 0..<dv { dp += g[gRow + c] * v[vRow + c]; dvOut[vRow + c] += pij * g[gRow + c] }
+                              dp = Self.dot(g.baseAddress! + gRow, v.baseAddress! + vRow, dv)
+                              for c in 0..<dv { dvOut[vRow + c] += pij * g[gRow + c] }
                             }
                             ds[j] = dp
                             total += pij * dp
