@@ -7,7 +7,8 @@ import Foundation
 /// One step is what `LanguageModelTrainer.step()` does: logits of a seeded `64 × 16` batch of
 /// random ids over 27 tokens, mean cross-entropy, backward, global-norm clip at 1, AdamW
 /// (lr 5e-4, weight decay 0.01). Models: (a) a 4-layer, 4-head, 64-dim pre-LayerNorm GPT
-/// with an untied head (as the references' `nn.Linear` head), (b) a 1-layer LSTM of 64 units
+/// with an untied head with bias and PyTorch's initialisation (as the references' `nn.Linear`
+/// head: the same 204,571 parameters), (b) a 1-layer LSTM of 64 units
 /// with embedding 64 and a linear head. Sampling: tokens per second of `LanguageModel.sample`
 /// (batch 1, temperature 1, 15 new tokens after one start token: the whole 16-token context).
 public enum LanguageModelBenchmark {
@@ -17,7 +18,8 @@ public enum LanguageModelBenchmark {
   public static func models(seed: UInt64) -> [(name: String, model: any LanguageModel<Float>)] {
     Random.seed(seed)
     let gpt = GPT<Float>(GPTConfiguration(vocabularySize: vocabulary, blockSize: context, layers: 4, heads: 4,
-                                          embedDimension: embed, tiedHead: false))
+                                          embedDimension: embed, tiedHead: false, headBias: true),
+                          initialization: .pytorch)
     Random.seed(seed)
     var generator = SeededGenerator(seed: seed)
     let lstm = RecurrentLanguageModel<Float>(architecture: "lstm", vocabularySize: vocabulary, embedding: embed, hidden: embed,

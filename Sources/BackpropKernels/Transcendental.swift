@@ -1,8 +1,9 @@
 import CBackpropKernels
 
-/// Vectorised `Float` exp, tanh and sigmoid (Cephes' algorithms, 16 lanes with AVX-512, 8 with AVX2; one lane
+/// Vectorised `Float` exp, tanh, sigmoid (Cephes' algorithms), erf, GELU and GELU's derivative (fitted polynomials; 16 lanes with AVX-512, 8 with AVX2; one lane
 /// at a time elsewhere), used by `Tensor<Float>`'s elementwise kernels in place of a libm call
-/// per element. At most 2 ulp from the correctly rounded result (3 for sigmoid) and libm's
+/// per element. At most 2 ulp from the correctly rounded result (3 for sigmoid, 16 for GELU,
+/// whose derivative is within 2⁻²⁴·max(1, |y|) absolute) and libm's
 /// behaviour at NaN, ±∞, ±0, overflow and underflow (checked over the whole float range in
 /// the tests). `Double` keeps libm: gradient checks need its last bits.
 public enum Transcendental {
@@ -14,6 +15,12 @@ public enum Transcendental {
     case tanh
     /// 1 / (1 + e⁻ˣ).
     case sigmoid
+    /// erf x.
+    case erf
+    /// GELU, x·Φ(x) (Φ the standard normal CDF, from erfc for x < 0: accurate in the tail).
+    case gelu
+    /// GELU's derivative, Φ(x) + x·φ(x).
+    case geluDerivative
   }
 
   /// `y[i] = f(x[i])` for `i < count`; `isa` picks a narrower path (tests).
@@ -25,6 +32,9 @@ public enum Transcendental {
     case .exp: bp_vexpf(x, y, count, isa.cValue)
     case .tanh: bp_vtanhf(x, y, count, isa.cValue)
     case .sigmoid: bp_vsigmoidf(x, y, count, isa.cValue)
+    case .erf: bp_verff(x, y, count, isa.cValue)
+    case .gelu: bp_vgeluf(x, y, count, isa.cValue)
+    case .geluDerivative: bp_vgelu_derivativef(x, y, count, isa.cValue)
     }
   }
 }

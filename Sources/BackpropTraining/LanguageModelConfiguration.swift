@@ -36,12 +36,26 @@ public struct LanguageModelConfiguration: Codable, Sendable, Equatable {
   public var corpusPath = ""
   /// `words` or `text`.
   public var corpusKind = TextCorpus.Kind.words.rawValue
+  /// Transformer only: a head of its own with a bias (`lm_head.weight`, `lm_head.bias`, as
+  /// PyTorch's `nn.Linear(E, V)`) instead of one tied to the token embedding.
+  public var untiedHead = false
+  /// How the weights start: `nanogpt` (transformer only) or `pytorch` (PyTorch's module
+  /// defaults); `nil` is the architecture's default, `nanogpt` for the transformer and
+  /// `pytorch` (the only one) for the others.
+  public var initialization: String?
 
   /// The defaults: a bigram model on a word list.
   public init() {}
 
   /// The architectures this build can train.
   public static let architectures = ["bigram", "transformer", "lstm", "gru"]
+  /// The values of `initialization` (`--init`).
+  public static let initializations = GPTInitialization.allCases.map(\.rawValue)
+
+  /// `initialization`, or the architecture's default when it is `nil`.
+  public var resolvedInitialization: String {
+    initialization ?? (architecture == "transformer" ? GPTInitialization.nanoGPT.rawValue : GPTInitialization.pytorch.rawValue)
+  }
 
   /// Checks every field; the message names the CLI option.
   /// - Throws: `TensorError.invalidArgument` with `op` the option, e.g. `--batch-size`.
@@ -62,6 +76,12 @@ public struct LanguageModelConfiguration: Codable, Sendable, Equatable {
     try check(["constant", "cosine"].contains(schedule), "--schedule", "'\(schedule)' is not constant or cosine")
     try check(evaluateEvery > 0, "--eval-every", "must be positive, got \(evaluateEvery)")
     try check(TextCorpus.Kind(rawValue: corpusKind) != nil, "--corpus", "kind '\(corpusKind)' is not words or text")
+    try check(!untiedHead || architecture == "transformer", "--untied-head",
+              "only the transformer has a head to untie (\(architecture) has \(architecture == "bigram" ? "no head" : "its own head with a bias"))")
+    try check(Self.initializations.contains(resolvedInitialization), "--init",
+              "'\(resolvedInitialization)' is not one of \(Self.initializations.joined(separator: ", "))")
+    try check(architecture == "transformer" || resolvedInitialization == GPTInitialization.pytorch.rawValue, "--init",
+              "nanogpt is the transformer's initialisation; \(architecture) has only pytorch")
   }
 
   /// A freshly initialised model of this configuration for `vocabularySize` tokens.
@@ -71,12 +91,44 @@ public struct LanguageModelConfiguration: Codable, Sendable, Equatable {
     case "bigram": return BigramLanguageModel<Float>(vocabularySize: vocabularySize, contextLength: contextLength, using: &generator)
     case "transformer":
       Random.seed(seed)
-      return GPT<Float>(GPTConfiguration(vocabularySize: vocabularySize, blockSize: contextLength, layers: layers, heads: heads, embedDimension: embedding))
+      return GPT<Float>(GPTConfiguration(vocabularySize: vocabularySize, blockSize: contextLength, layers: layers, heads: heads,
+                                         embedDimension: embedding, tiedHead: !untiedHead, headBias: untiedHead),
+                        initialization: GPTInitialization(rawValue: resolvedInitialization)!)
     case "lstm", "gru":
       Random.seed(seed)
       return RecurrentLanguageModel<Float>(architecture: architecture, vocabularySize: vocabularySize, embedding: embedding, hidden: embedding,
                                            layers: layers, contextLength: contextLength, using: &generator)
     default: throw TensorError.invalidArgument(op: "--arch", message: "'\(architecture)' is not one of \(Self.architectures.joined(separator: ", "))")
     }
+  }
+}
+
+extension LanguageModelConfiguration {
+  private enum CodingKeys: String, CodingKey {
+    case architecture, layers, heads, embedding, contextLength, steps, batchSize, learningRate, weightDecay, gradientClipNorm
+    case schedule, seed, evaluateEvery, corpusPath, corpusKind, untiedHead, initialization
+  }
+
+  /// Decodes the JSON of `encode(to:)`; `untiedHead` and `initialization`, which checkpoints
+  /// written before them lack, default to a tied head and the architecture's initialisation.
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    architecture = try c.decode(String.self, forKey: .architecture)
+    layers = try c.decode(Int.self, forKey: .layers)
+    heads = try c.decode(Int.self, forKey: .heads)
+    embedding = try c.decode(Int.self, forKey: .embedding)
+    contextLength = try c.decode(Int.self, forKey: .contextLength)
+    steps = try c.decode(Int.self, forKey: .steps)
+    batchSize = try c.decode(Int.self, forKey: .batchSize)
+    learningRate = try c.decode(Double.self, forKey: .learningRate)
+    weightDecay = try c.decode(Double.self, forKey: .weightDecay)
+    gradientClipNorm = try c.decode(Double.self, forKey: .gradientClipNorm)
+    schedule = try c.decode(String.self, forKey: .schedule)
+    seed = try c.decode(UInt64.self, forKey: .seed)
+    evaluateEvery = try c.decode(Int.self, forKey: .evaluateEvery)
+    corpusPath = try c.decode(String.self, forKey: .corpusPath)
+    corpusKind = try c.decode(String.self, forKey: .corpusKind)
+    untiedHead = try c.decodeIfPresent(Bool.self, forKey: .untiedHead) ?? false
+    initialization = try c.decodeIfPresent(String.self, forKey: .initialization)
   }
 }

@@ -56,6 +56,75 @@ TARGET static inline V FN(sigmoid)(V x) {
   return SELECT(UNORD(x), y, x);
 }
 
+// e^(−s) for s = hi + lo (lo the rounding error of hi): e^(−hi)·(1 − lo), so a square's
+// rounding does not become a relative error of |x|²·2⁻²⁴ in the exponential.
+TARGET static inline V FN(exp_neg2)(V hi, V lo) {
+  V e = FN(exp)(SUB(SET1(0.0f), hi));
+  return FNMADD(e, lo, e);
+}
+
+// x·P(x²) ≈ erf(x) on |x| < 1 (≤ 6e-8 relative).
+TARGET static inline V FN(erf_small)(V x, V s) {
+  V p = FMADD(SET1(ERF_S5), s, SET1(ERF_S4));
+  p = FMADD(p, s, SET1(ERF_S3));
+  p = FMADD(p, s, SET1(ERF_S2));
+  p = FMADD(p, s, SET1(ERF_S1));
+  p = FMADD(p, s, SET1(ERF_S0));
+  return MUL(x, p);
+}
+
+// R(u) ≈ e^(a²)·erfc(a), u = 1/(1 + a/2), for 1 ≤ a ≤ 10 (≤ 5e-8 relative).
+TARGET static inline V FN(erfcx)(V a) {
+  V u = DIV(SET1(1.0f), FMADD(MIN(a, SET1(11.0f)), SET1(0.5f), SET1(1.0f)));
+  V r = FMADD(SET1(ERF_L9), u, SET1(ERF_L8));
+  r = FMADD(r, u, SET1(ERF_L7));
+  r = FMADD(r, u, SET1(ERF_L6));
+  r = FMADD(r, u, SET1(ERF_L5));
+  r = FMADD(r, u, SET1(ERF_L4));
+  r = FMADD(r, u, SET1(ERF_L3));
+  r = FMADD(r, u, SET1(ERF_L2));
+  r = FMADD(r, u, SET1(ERF_L1));
+  return FMADD(r, u, SET1(ERF_L0));
+}
+
+TARGET static inline V FN(erf)(V x) {
+  V a = MIN(FN(abs)(x), SET1(11.0f));  // erf(±11) = ±1; keeps ∞² (and its error term) out
+  V hi = MUL(a, a), lo = FMADD(a, a, SUB(SET1(0.0f), hi));
+  V big = FNMADD(FN(exp_neg2)(hi, lo), FN(erfcx)(a), SET1(1.0f));
+  V y = SELECT(LT(a, SET1(1.0f)), FN(copysign)(big, x), FN(erf_small)(x, hi));
+  return SELECT(UNORD(x), y, x);
+}
+
+// Φ(x) (the normal CDF) and e^(−x²/2), shared by GELU and its derivative. Φ comes from erfc on
+// the negative side (no 1 + erf(z) cancellation in the tail); x²/2 is halved exactly.
+TARGET static inline V FN(normal_cdf)(V x, V *gauss) {
+  V xc = MIN(MAX(x, SET1(-16.0f)), SET1(16.0f));  // e^(−128) = 0 already; keeps ∞² out
+  V hi = MUL(xc, xc), lo = FMADD(xc, xc, SUB(SET1(0.0f), hi));
+  V zh = MUL(hi, SET1(0.5f)), zl = MUL(lo, SET1(0.5f));
+  V z = MUL(x, SET1(SQRT1_2)), a = FN(abs)(z);
+  V e = FN(exp_neg2)(zh, zl);
+  *gauss = e;
+  V tail = MUL(MUL(SET1(0.5f), e), FN(erfcx)(a));
+  V big = SELECT(GT(x, SET1(0.0f)), tail, SUB(SET1(1.0f), tail));
+  V small = FMADD(FN(erf_small)(z, zh), SET1(0.5f), SET1(0.5f));
+  return SELECT(LT(a, SET1(1.0f)), big, small);
+}
+
+// x·Φ(x).
+TARGET static inline V FN(gelu)(V x) {
+  V gauss;
+  V y = MUL(x, FN(normal_cdf)(x, &gauss));
+  return SELECT(UNORD(x), y, x);
+}
+
+// Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π).
+TARGET static inline V FN(gelu_derivative)(V x) {
+  V gauss;
+  V cdf = FN(normal_cdf)(x, &gauss);
+  V y = FMADD(MUL(x, SET1(INV_SQRT_2PI)), gauss, cdf);
+  return SELECT(UNORD(x), y, x);
+}
+
 #define DEFINE_LOOP(NAME, F, SCALAR)                                            \
   TARGET static void FN(NAME)(const float *x, float *y, long n) {              \
     long i = 0;                                                                 \
@@ -65,4 +134,7 @@ TARGET static inline V FN(sigmoid)(V x) {
 DEFINE_LOOP(exp_array, FN(exp), exp_scalar)
 DEFINE_LOOP(tanh_array, FN(tanh), tanh_scalar)
 DEFINE_LOOP(sigmoid_array, FN(sigmoid), sigmoid_scalar)
+DEFINE_LOOP(erf_array, FN(erf), erf_scalar)
+DEFINE_LOOP(gelu_array, FN(gelu), gelu_scalar)
+DEFINE_LOOP(gelu_derivative_array, FN(gelu_derivative), gelu_derivative_scalar)
 #undef DEFINE_LOOP

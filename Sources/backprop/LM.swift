@@ -37,6 +37,10 @@ struct LMTrainCommand: ParsableCommand {
   @Option(help: "Attention heads.") var heads: Int = 4
   @Option(help: "Embedding width.") var embed: Int = 64
   @Option(help: "Context length (tokens per training window).") var context: Int = 16
+  @Flag(help: "Transformer: an output head of its own with a bias (lm_head.weight, lm_head.bias), as PyTorch's nn.Linear, instead of one tied to the token embedding.")
+  var untiedHead = false
+  @Option(name: .customLong("init"), help: "Initial weights: nanogpt (N(0, 0.02²), the transformer's default) or pytorch (PyTorch's module defaults; the only one for lstm, gru, bigram).")
+  var initialization: String?
   @Option(help: "Optimiser steps (default 1000 unless --epochs is given).") var steps: Int?
   @Option(help: "Passes over the training sequences, converted to steps.") var epochs: Double?
   @Option(help: "Windows per step.") var batchSize: Int = 32
@@ -74,13 +78,21 @@ struct LMTrainCommand: ParsableCommand {
     let trainer: LanguageModelTrainer
     if let resume {
       trainer = try LanguageModelCheckpoint.loadTrainer(contentsOf: URL(fileURLWithPath: resume))
+      let saved = trainer.configuration
+      if untiedHead && !saved.untiedHead { throw CommandError("--untied-head: \(resume) was trained with a tied head; a resumed run keeps its model") }
+      if let initialization, initialization != saved.resolvedInitialization {
+        throw CommandError("--init: \(resume) was initialised with \(saved.resolvedInitialization), not \(initialization); a resumed run keeps its model")
+      }
       if let steps { try trainer.extend(toSteps: steps) }
     } else {
       var c = LanguageModelConfiguration()
       (c.architecture, c.layers, c.heads, c.embedding, c.contextLength) = (arch, layers, heads, embed, context)
       (c.batchSize, c.learningRate, c.weightDecay, c.gradientClipNorm, c.schedule) = (batchSize, lr, weightDecay, clip, schedule)
       (c.evaluateEvery, c.seed) = (evalEvery, seed)
+      c.untiedHead = untiedHead
+      c.initialization = initialization
       try c.validate()
+      c.initialization = c.resolvedInitialization  // the checkpoint names it
       let data = try loadCorpus(corpus, kind: corpusKind, seed: seed)
       c.corpusPath = data.path
       c.corpusKind = data.kind.rawValue

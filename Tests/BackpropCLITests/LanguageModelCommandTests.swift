@@ -61,6 +61,27 @@ import Testing
     #expect((eval["testLoss"] as? Double ?? .nan).isFinite)
   }
 
+  /// `--untied-head --init pytorch` is saved in the checkpoint: sample, eval and `--resume` rebuild
+  /// that model (its `lm_head.bias` included); a resume that names another one is refused.
+  @Test func untiedHeadAndPyTorchInitAreKeptByTheCheckpoint() throws {
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let corpus = try file("names.txt", words), model = directory.appendingPathComponent("u.safetensors").path
+    let common = ["lm", "train", "--corpus", corpus, "--corpus-kind", "words", "--arch", "transformer", "--layers", "1", "--heads", "2",
+                  "--embed", "8", "--context", "10", "--steps", "4", "--eval-every", "2", "--batch-size", "4", "--json"]
+    let tied = try json(try runBackprop(common).stdout)
+    let train = try runBackprop(common + ["--untied-head", "--init", "pytorch", "--save", model])
+    #expect(train.status == 0, "\(train.stderr)")
+    let vocabulary = try #require(tied["vocabulary"] as? Int)
+    #expect(try json(train.stdout)["parameters"] as? Int == (tied["parameters"] as? Int).map { $0 + 8 * vocabulary + vocabulary },
+            "the untied head adds lm_head.weight and lm_head.bias")
+    #expect(try runBackprop(["lm", "sample", "--model", model, "--count", "2"]).status == 0)
+    #expect(try runBackprop(["lm", "eval", "--model", model]).status == 0)
+    let resumed = try runBackprop(["lm", "train", "--resume", model, "--steps", "6", "--init", "pytorch", "--untied-head", "--quiet"])
+    #expect(resumed.status == 0, "\(resumed.stderr)")
+    let refused = try runBackprop(["lm", "train", "--resume", model, "--steps", "6", "--init", "nanogpt"])
+    #expect(refused.status != 0 && refused.stderr.contains("--init: \(model) was initialised with pytorch, not nanogpt"), "\(refused.stderr)")
+  }
+
   /// Each mistake: one line on stderr starting `Error:`, a non-zero status, no trace.
   @Test func badInputGivesOneLine() throws {
     defer { try? FileManager.default.removeItem(at: directory) }
@@ -74,6 +95,9 @@ import Testing
       (["lm", "train", "--corpus", latin1, "--steps", "1"], "\(latin1): not valid UTF-8 text"),
       (["lm", "train", "--corpus", corpus, "--arch", "rnn"], "--arch: 'rnn' is not one of"),
       (["lm", "train", "--corpus", corpus, "--steps", "1", "--epochs", "1"], "--steps and --epochs"),
+      (["lm", "train", "--corpus", corpus, "--arch", "lstm", "--untied-head"], "--untied-head: only the transformer has a head to untie"),
+      (["lm", "train", "--corpus", corpus, "--arch", "lstm", "--init", "nanogpt"], "--init: nanogpt is the transformer's initialisation"),
+      (["lm", "train", "--corpus", corpus, "--arch", "transformer", "--init", "xavier"], "--init: 'xavier' is not one of nanogpt, pytorch"),
       (["lm", "sample", "--model", model, "--prompt", "eQ"], "--prompt: character \"Q\" is not in the model's vocabulary"),
       (["lm", "sample", "--model", model, "--prompt", String(repeating: "a", count: 16)], "--prompt: 16 characters do not fit the model's context of 16"),
       (["lm", "sample", "--model", model, "--temperature", "0"], "--temperature: must be positive"),

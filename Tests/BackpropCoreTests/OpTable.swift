@@ -100,6 +100,8 @@ enum OpTable {
            { $0.softplus(beta: 2, threshold: 4) }, { $0.softplus(beta: 2, threshold: 4) },
            { 2 * $0 > 4 ? $0 : Double.log(1 + Double.exp(2 * $0)) / 2 }),
     .unary("gelu()", on: .uniform(-4, 4), { $0.gelu() }, { $0.gelu() }, { 0.5 * $0 * (1 + Double.erf($0 / 2.0.squareRoot())) }),
+    .unary("geluDerivative()", on: .uniform(-4, 4), { $0.geluDerivative() }, { $0.geluDerivative() },
+           { 0.5 * (1 + Double.erf($0 / 2.0.squareRoot())) + $0 * Double.exp(-$0 * $0 / 2) / (2 * Double.pi).squareRoot() }),
     .unary("leakyRelu(slope:)", on: .awayFromZero, { $0.leakyRelu(slope: 0.1) }, { $0.leakyRelu(slope: 0.1) },
            { $0 > 0 ? $0 : 0.1 * $0 }),
     .unary("leakyRelu(slope:)", on: .awayFromZero, shape: [5], name: "leakyRelu default slope", { $0.leakyRelu() },

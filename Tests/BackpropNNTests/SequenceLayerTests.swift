@@ -148,6 +148,20 @@ import _BackpropTestSupport
     #expect(try SafeTensorsFile(contentsOf: url).metadata["vocabulary"] == "abcdef")
   }
 
+  @Test func anUntiedHeadWithBiasSavesAndReloads() throws {
+    Random.seed(5)
+    let model = GPT<Float>(GPTConfiguration(vocabularySize: 6, blockSize: 5, layers: 1, heads: 2, embedDimension: 4, tiedHead: false,
+                                            headBias: true), initialization: .pytorch)
+    #expect(model.namedParameters.suffix(2).map(\.0) == ["lm_head.weight", "lm_head.bias"])
+    #expect(model.summary().totalParameters == model.parameterCount)
+    let url = temporaryFile("gpt-untied.safetensors")
+    defer { try? FileManager.default.removeItem(at: url) }
+    try model.save(to: url)
+    let loaded = try GPT<Float>(contentsOf: url)
+    #expect(loaded.configuration == model.configuration && loaded.headBias != nil)
+    #expect(loaded.logits([[1, 2, 3]]).scalars == model.logits([[1, 2, 3]]).scalars)
+  }
+
   @Test func fileWithoutConfigurationThrowsNamingFileAndKey() throws {
     let error = try #require(throws: DataError.self) { try GPT<Float>(contentsOf: fixtureURL("torch_mlp.safetensors")) }
     #expect("\(error)".contains("torch_mlp.safetensors") && "\(error)".contains("gpt.vocabularySize"), "\(error)")

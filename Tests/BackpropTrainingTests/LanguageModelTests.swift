@@ -112,4 +112,71 @@ import Testing
       _ = try LanguageModelCheckpoint.loadModel(contentsOf: url)
     }
   }
+
+  /// `untiedHead` and `initialization` round-trip through a checkpoint and rebuild the same model.
+  @Test func untiedHeadAndInitializationRoundTrip() throws {
+    var c = configuration(steps: 3)
+    (c.architecture, c.layers, c.heads, c.embedding) = ("transformer", 1, 2, 8)
+    let tied = try LanguageModelTrainer(corpus: corpus, configuration: c)
+    c.untiedHead = true
+    c.initialization = "pytorch"
+    let trainer = try LanguageModelTrainer(corpus: corpus, configuration: c)
+    let v = corpus.vocabulary.count
+    #expect(trainer.model.parameterCount == tied.model.parameterCount + 8 * v + v)
+    #expect(trainer.model.namedParameters.suffix(2).map(\.0) == ["lm_head.weight", "lm_head.bias"])
+    try trainer.train()
+    let url = temporaryFile("untied.safetensors")
+    defer { try? FileManager.default.removeItem(at: url) }
+    try LanguageModelCheckpoint.save(trainer, to: url)
+    let loaded = try LanguageModelCheckpoint.loadModel(contentsOf: url)
+    #expect(loaded.configuration == c)
+    #expect(zip(loaded.model.namedParameters, trainer.model.namedParameters).allSatisfy { $0.0 == $1.0 && $0.1.scalars == $1.1.scalars })
+    // A checkpoint written before the two settings existed decodes as a tied, default-initialised model.
+    var json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(c)) as! [String: Any]
+    json["untiedHead"] = nil
+    json["initialization"] = nil
+    let old = try JSONDecoder().decode(LanguageModelConfiguration.self, from: JSONSerialization.data(withJSONObject: json))
+    #expect(!old.untiedHead && old.initialization == nil && old.resolvedInitialization == "nanogpt")
+  }
+
+  /// PyTorch's initialisation draws embeddings from N(0, 1), nanoGPT's from N(0, 0.02²).
+  @Test func pytorchInitializationDiffersFromNanoGPT() throws {
+    func std(_ t: Tensor<Float>) -> Double {
+      let x = t.scalars.map(Double.init), m = x.reduce(0, +) / Double(x.count)
+      return (x.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(x.count)).squareRoot()
+    }
+    var c = configuration()
+    (c.architecture, c.layers, c.heads, c.embedding) = ("transformer", 1, 2, 16)
+    let nano = try LanguageModelTrainer(corpus: corpus, configuration: c).model as! GPT<Float>
+    c.initialization = "pytorch"
+    c.untiedHead = true
+    let torch = try LanguageModelTrainer(corpus: corpus, configuration: c).model as! GPT<Float>
+    #expect(abs(std(nano.tokenEmbedding.weight) - 0.02) < 0.005 && abs(std(torch.tokenEmbedding.weight) - 1) < 0.2)
+    // nn.Linear(4E, E): U(±1/√(4E)), std 1/√(3·4E); the bias is drawn too (nanoGPT's is zero).
+    let mlpOut = torch.blocks[0].mlpOut
+    #expect(abs(std(mlpOut.weight) - 1 / (3.0 * 64).squareRoot()) < 0.01 && mlpOut.bias!.scalars.contains { $0 != 0 })
+    #expect(nano.blocks[0].mlpOut.bias!.scalars.allSatisfy { $0 == 0 })
+    #expect(torch.blocks[0].attentionProjection.bias!.scalars.allSatisfy { $0 == 0 }, "nn.MultiheadAttention zeroes in_proj_bias")
+  }
+
+  /// The two settings are refused where they mean nothing, naming the option.
+  @Test func untiedHeadAndInitializationAreRefusedForOtherArchitectures() throws {
+    var c = configuration()
+    c.architecture = "lstm"
+    #expect(c.resolvedInitialization == "pytorch")
+    try c.validate()
+    c.untiedHead = true
+    #expect(throws: TensorError.invalidArgument(op: "--untied-head", message: "only the transformer has a head to untie (lstm has its own head with a bias)")) {
+      try c.validate()
+    }
+    c.untiedHead = false
+    c.initialization = "nanogpt"
+    #expect(throws: TensorError.invalidArgument(op: "--init", message: "nanogpt is the transformer's initialisation; lstm has only pytorch")) {
+      try c.validate()
+    }
+    c.architecture = "transformer"
+    try c.validate()
+    c.initialization = "xavier"
+    #expect(throws: TensorError.invalidArgument(op: "--init", message: "'xavier' is not one of nanogpt, pytorch")) { try c.validate() }
+  }
 }

@@ -6,6 +6,12 @@ public enum UnaryKernel: Sendable {
   case negate, exp, log, sqrt, sin, cos, tanh, sigmoid, relu, abs, sign, square, reciprocal
   /// 1 where x > 0, else 0 (the derivative of relu).
   case positiveMask
+  /// The error function.
+  case erf
+  /// GELU, x·Φ(x) with Φ(x) = ½·erfc(−x/√2).
+  case gelu
+  /// GELU's derivative Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π).
+  case geluDerivative
 }
 
 @inline(__always)
@@ -36,6 +42,9 @@ extension UnaryKernel {
     case .exp: return .exp
     case .tanh: return .tanh
     case .sigmoid: return .sigmoid
+    case .erf: return .erf
+    case .gelu: return .gelu
+    case .geluDerivative: return .geluDerivative
     default: return nil
     }
   }
@@ -43,7 +52,7 @@ extension UnaryKernel {
   /// Whether the generic loop calls libm for each element.
   var isTranscendental: Bool {
     switch self {
-    case .exp, .log, .sin, .cos, .tanh, .sigmoid: return true
+    case .exp, .log, .sin, .cos, .tanh, .sigmoid, .erf, .gelu, .geluDerivative: return true
     case .negate, .sqrt, .relu, .abs, .sign, .square, .reciprocal, .positiveMask: return false
     }
   }
@@ -75,6 +84,11 @@ func unaryRange<T: TensorScalar>(
   case .square: for i in 0..<n { yp[i] = xp[i] * xp[i] }
   case .reciprocal: for i in 0..<n { yp[i] = 1 / xp[i] }
   case .positiveMask: for i in 0..<n { yp[i] = xp[i] > 0 ? 1 : 0 }
+  case .erf: for i in 0..<n { yp[i] = T.erf(xp[i]) }
+  case .gelu: for i in 0..<n { let v = xp[i]; yp[i] = v * T.erfc(-v * T(0.5.squareRoot())) / 2 }
+  case .geluDerivative:
+    let c = T(1 / (2 * Double.pi).squareRoot())
+    for i in 0..<n { let v = xp[i]; yp[i] = T.erfc(-v * T(0.5.squareRoot())) / 2 + v * c * T.exp(-v * v / 2) }
   }
 }
 

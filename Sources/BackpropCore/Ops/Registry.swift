@@ -8,7 +8,7 @@ public enum OpRegistry {
   /// The primitives, by family.
   public static let primitives: [any Op] = [
     // Elementwise, one input
-    Exp(), Log(), Sqrt(), Tanh(), Sigmoid(), ReLU(), Abs(), Negate(), Sin(), Cos(), Erf(), Softplus(),
+    Exp(), Log(), Sqrt(), Tanh(), Sigmoid(), ReLU(), Abs(), Negate(), Sin(), Cos(), Erf(), GELU(), GELUDerivative(), Softplus(),
     PowerScalar(exponent: 2),
     ScalarOperation(kind: .add, number: 0), ScalarOperation(kind: .subtractFrom, number: 0),
     ScalarOperation(kind: .multiply, number: 1), ScalarOperation(kind: .divide, number: 1),
@@ -32,7 +32,7 @@ public enum OpRegistry {
     MaxPool2D(kernel: 1, geometry: .init(stride: 1, padding: 0, dilation: 1, groups: 1)),
     MaxUnpool2D(kernel: 1, geometry: .init(stride: 1, padding: 0, dilation: 1, groups: 1)),
     // Normalisation
-    Normalize(kept: 0..<1, eps: 1e-5),
+    Normalize(kept: 0..<1, eps: 1e-5), LayerNormOp(rowSize: 1, eps: 1e-5),
     // Sequence models
     Where(), ScaledDotProductAttention(), LSTMCellOp(), GRUCellOp(),
   ]

@@ -71,6 +71,12 @@ void bp_vexpf(const float *x, float *y, long n, int isa);
 void bp_vtanhf(const float *x, float *y, long n, int isa);
 /// y[i] = 1 / (1 + e^−x[i]) without overflow, ≤ 3 ulp.
 void bp_vsigmoidf(const float *x, float *y, long n, int isa);
+/// y[i] = erf(x[i]) (≤ 2 ulp).
+void bp_verff(const float *x, float *y, long n, int isa);
+/// y[i] = x[i]·Φ(x[i]), the exact GELU (Φ from erfc on the negative side: no cancellation).
+void bp_vgeluf(const float *x, float *y, long n, int isa);
+/// y[i] = Φ(x[i]) + x[i]·φ(x[i]), GELU's derivative.
+void bp_vgelu_derivativef(const float *x, float *y, long n, int isa);
 
 // MARK: - BLAS found at run time (dlopen)
 

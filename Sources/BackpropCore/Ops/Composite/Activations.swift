@@ -7,13 +7,6 @@ extension Tensor {
   public func leakyRelu(slope: Scalar = 0.01) -> Tensor {
     relu() - (-self).relu() * slope
   }
-
-  /// Gaussian error linear unit, x·Φ(x) = ½x(1 + erf(x/√2)) (PyTorch's exact `GELU`).
-  @_specialize(where Scalar == Float)
-  @_specialize(where Scalar == Double)
-  public func gelu() -> Tensor {
-    self * ((self * Scalar(1 / 2.0.squareRoot())).erf() + 1) * Scalar(0.5)
-  }
 }
 
 /// Which formula `gelu(approximate:)` uses (PyTorch's `approximate='none' | 'tanh'`).

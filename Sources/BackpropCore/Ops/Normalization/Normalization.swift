@@ -62,7 +62,8 @@ extension Tensor {
 
   /// Layer normalisation over the last `normalizedShape.count` axes — PyTorch's `F.layer_norm`:
   /// `(x − μ) / √(σ² + ε) · γ + β` with the mean and biased variance of those axes; `weight` γ and
-  /// `bias` β have shape `normalizedShape`.
+  /// `bias` β have shape `normalizedShape`. With both γ and β it is one op (`LayerNormOp`: one
+  /// kernel forward, one for a first-order backward); otherwise `normalized` and the affine ops.
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
   public func layerNorm(normalizedShape: [Int], weight: Tensor? = nil, bias: Tensor? = nil, eps: Scalar = 1e-5) -> Tensor {
@@ -71,6 +72,9 @@ extension Tensor {
             "the input's shape \(shape) does not end in the normalised shape \(normalizedShape)")
     for (name, t) in [("weight", weight), ("bias", bias)] {
       if let t { require(t.shape == normalizedShape, "layerNorm", "\(name) has shape \(t.shape); it must be \(normalizedShape)") }
+    }
+    if let weight, let bias {
+      return .apply(LayerNormOp(rowSize: normalizedShape.reduce(1, *), eps: Double(eps)), to: [self, weight, bias])
     }
     var y = normalized(keepingAxes: 0..<(rank - k), eps: eps)
     if let weight { y = y * weight }

@@ -7,15 +7,25 @@
 ///     VJP: dv = Pᵀ·g,  dP = g·vᵀ,  dS = P ⊙ (dP − Σ_j dP ⊙ P),  dq = dS·k·s,  dk = dSᵀ·q·s
 ///     JVP: Ṡ = (q̇·kᵀ + q·k̇ᵀ)·s,  Ṗ = P ⊙ (Ṡ − Σ_j P ⊙ Ṡ),  ẏ = Ṗ·v + P·v̇
 ///
-/// Both are written with tensor ops (P is recomputed from q and k), so they differentiate again.
+/// A first-order backward runs one kernel on the P that the forward kernel saved (when the
+/// graph is recorded); with `createGraph` the VJP and JVP are tensor ops (P recomputed from q and
+/// k), so they differentiate again.
 struct ScaledDotProductAttention: Op {
   var name: String { "scaledDotProductAttention" }
+  /// P as the forward kernel computed it (`[S]`, `[…, Tq, Tk]`), kept for the backward kernel
+  /// when the forward is recorded for backpropagation.
+  final class Saved: @unchecked Sendable { var probabilities: Any? }
+  let saved = Saved()
 
   func forward<S>(_ inputs: [Tensor<S>]) -> (shape: [Int], scalars: [S]) {
     let (q, k, v, blocked) = (inputs[0], inputs[1], inputs[2], inputs[3])
     let r = q.rank, tq = q.shape[r - 2], d = q.shape[r - 1], tk = k.shape[r - 2], dv = v.shape[r - 1]
-    let out = Self.kernel(q.scalars, k.scalars, v.scalars, blocked.scalars, groups: q.count / Swift.max(tq * d, 1),
-                          tq: tq, tk: tk, d: d, dv: dv)
+    let groups = q.count / Swift.max(tq * d, 1)
+    let keep = ThreadState.current.gradEnabled && (q.requiresGrad || k.requiresGrad || v.requiresGrad)
+    var p: [S]? = keep ? [S](repeating: 0, count: groups * tq * tk) : nil
+    let out = Self.kernel(q.scalars, k.scalars, v.scalars, blocked.scalars, groups: groups, tq: tq, tk: tk, d: d, dv: dv,
+                          probabilities: &p)
+    saved.probabilities = p
     return (Array(q.shape.dropLast()) + [dv], out)
   }
 
@@ -25,25 +35,27 @@ struct ScaledDotProductAttention: Op {
   @_specialize(where S == Float)
   @_specialize(where S == Double)
   static func kernel<S: TensorScalar>(_ query: [S], _ key: [S], _ value: [S], _ blockedMask: [S],
-                                      groups: Int, tq: Int, tk: Int, d: Int, dv: Int) -> [S] {
+                                      groups: Int, tq: Int, tk: Int, d: Int, dv: Int, probabilities: inout [S]?) -> [S] {
     let scale = S(1 / Double(d).squareRoot())
     var out = [S](repeating: 0, count: groups * tq * dv)
     var p = [S](repeating: 0, count: tk)
+    var savedP = probabilities ?? []
+    let saving = probabilities != nil
+    probabilities = nil  // one owner of the buffer while it is written
+    defer { if saving { probabilities = savedP } }
     query.withUnsafeBufferPointer { q in
       key.withUnsafeBufferPointer { k in
         value.withUnsafeBufferPointer { v in
           blockedMask.withUnsafeBufferPointer { blocked in
             out.withUnsafeMutableBufferPointer { out in
-              p.withUnsafeMutableBufferPointer { p in
+              p.withUnsafeMutableBufferPointer { p in savedP.withUnsafeMutableBufferPointer { sp in
                 for g in 0..<groups {
                   for i in 0..<tq {
                     var m = -S.infinity
                     let qRow = (g * tq + i) * d
                     for j in 0..<tk {
                       if blocked[(g * tq + i) * tk + j] != 0 { p[j] = -.infinity; continue }
-                      var dot: S = 0
-                      let kRow = (g * tk + j) * d
-                      for c in 0..<d { dot += q[qRow + c] * k[kRow + c] }
+                      let dot = Self.dot(q.baseAddress! + qRow, k.baseAddress! + (g * tk + j) * d, d)
                       p[j] = dot * scale
                       m = Swift.max(m, p[j])
                     }
@@ -55,9 +67,13 @@ struct ScaledDotProductAttention: Op {
                       for c in 0..<dv { out[base + c] += w * v[vRow + c] }
                     }
                     if z == 0 { for c in 0..<dv { out[base + c] = .nan } }
+                    if saving {
+                      let pRow = (g * tq + i) * tk
+                      for j in 0..<tk { sp[pRow + j] = z == 0 ? .nan : p[j] / z }
+                    }
                   }
                 }
-              }
+              } }
             }
           }
         }
@@ -74,8 +90,82 @@ struct ScaledDotProductAttention: Op {
     return (Tensor.where(blocked, Tensor<S>(-S.infinity), s).softmax(alongAxis: -1), scale)
   }
 
+  /// Σ a[c]·b[c] over `n` elements with four partial sums (a dependent chain of n multiply-adds
+  /// was the attention kernels' bottleneck at head size 16).
+  @inline(__always)
+  static func dot<S: TensorScalar>(_ a: UnsafePointer<S>, _ b: UnsafePointer<S>, _ n: Int) -> S {
+    var s0: S = 0, s1: S = 0, s2: S = 0, s3: S = 0
+    var c = 0
+    while c + 4 <= n {
+      s0 += a[c] * b[c]; s1 += a[c + 1] * b[c + 1]; s2 += a[c + 2] * b[c + 2]; s3 += a[c + 3] * b[c + 3]
+      c += 4
+    }
+    while c < n { s0 += a[c] * b[c]; c += 1 }
+    return (s0 + s1) + (s2 + s3)
+  }
+
+  /// dq, dk, dv from the saved P in one pass per (group, query row):
+  /// dv_j += P_ij·g_i, dP_ij = g_i·v_j, dS_ij = P_ij(dP_ij − Σ_j P_ij dP_ij)·s, dq_i = Σ_j dS_ij k_j, dk_j += dS_ij q_i.
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
+  static func backwardKernel<S: TensorScalar>(_ gradient: [S], _ query: [S], _ key: [S], _ value: [S], _ probabilities: [S],
+                                              groups: Int, tq: Int, tk: Int, d: Int, dv: Int) -> (dq: [S], dk: [S], dv: [S]) {
+    let scale = S(1 / Double(d).squareRoot())
+    var dQ = [S](repeating: 0, count: query.count), dK = [S](repeating: 0, count: key.count), dV = [S](repeating: 0, count: value.count)
+    var dS = [S](repeating: 0, count: tk)
+    gradient.withUnsafeBufferPointer { g in
+      query.withUnsafeBufferPointer { q in
+        key.withUnsafeBufferPointer { k in
+          value.withUnsafeBufferPointer { v in
+            probabilities.withUnsafeBufferPointer { p in
+              dQ.withUnsafeMutableBufferPointer { dq in
+                dK.withUnsafeMutableBufferPointer { dk in
+                  dV.withUnsafeMutableBufferPointer { dvOut in
+                    dS.withUnsafeMutableBufferPointer { ds in
+                      for grp in 0..<groups {
+                        for i in 0..<tq {
+                          let pRow = (grp * tq + i) * tk, gRow = (grp * tq + i) * dv, qRow = (grp * tq + i) * d
+                          var total: S = 0
+                          for j in 0..<tk {
+                            let pij = p[pRow + j], vRow = (grp * tk + j) * dv
+                            var dp: S = 0
+                            if pij != 0 {
+                              dp = Self.dot(g.baseAddress! + gRow, v.baseAddress! + vRow, dv)
+                              for c in 0..<dv { dvOut[vRow + c] += pij * g[gRow + c] }
+                            }
+                            ds[j] = dp
+                            total += pij * dp
+                          }
+                          for j in 0..<tk {
+                            let pij = p[pRow + j]
+                            guard pij != 0 else { continue }
+                            let w = pij * (ds[j] - total) * scale, kRow = (grp * tk + j) * d
+                            for c in 0..<d { dq[qRow + c] += w * k[kRow + c]; dk[kRow + c] += w * q[qRow + c] }
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    return (dQ, dK, dV)
+  }
+
   func vjp<S>(_ g: Tensor<S>, _ c: BackwardContext<S>) -> [Tensor<S>?] {
     let (q, k, v) = (c.inputs[0], c.inputs[1], c.inputs[2])
+    if ThreadState.current.inFirstOrderBackward && c.batchRank == 0, let saved = saved.probabilities as? [S] {
+      let r = q.rank, tq = q.shape[r - 2], d = q.shape[r - 1], tk = k.shape[r - 2], dv = v.shape[r - 1]
+      let grads = Self.backwardKernel(g.scalars, q.scalars, k.scalars, v.scalars, saved, groups: q.count / Swift.max(tq * d, 1),
+                                      tq: tq, tk: tk, d: d, dv: dv)
+      return [c.needsGradient(0) ? Tensor(uncheckedShape: q.shape, scalars: grads.dq) : nil,
+              c.needsGradient(1) ? Tensor(uncheckedShape: k.shape, scalars: grads.dk) : nil,
+              c.needsGradient(2) ? Tensor(uncheckedShape: v.shape, scalars: grads.dv) : nil, nil]
+    }
     let (p, scale) = probabilities(c)
     let dv = c.needsGradient(2) ? Tensor.matmul(p, g, transposeA: true) : nil
     guard c.needsGradient(0) || c.needsGradient(1) else { return [nil, nil, dv, nil] }

@@ -1,3 +1,5 @@
+import BackpropKernels
+
 /// The nonlinear part of an LSTM cell (PyTorch's gate order i, f, g, o): from the gate
 /// pre-activations `G = x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh` `[B, 4H]` and the cell state `c`
 /// `[B, H]` to `[h′, c′]` concatenated along the last axis, `[B, 2H]`:
@@ -9,6 +11,9 @@
 ///     δc̃ = δc + δh ⊙ o ⊙ (1 − τ²)
 ///     ∂G = [δc̃ ⊙ g ⊙ i(1−i), δc̃ ⊙ c ⊙ f(1−f), δc̃ ⊙ i ⊙ (1−g²), δh ⊙ τ ⊙ o(1−o)],  ∂c = δc̃ ⊙ f
 /// JVP: ċ′ = ḟ c + f ċ + i̇ g + i ġ (i̇ = i(1−i)Ġ_i, …), ḣ′ = ȯ τ + o (1 − τ²) ċ′.
+///
+/// Forward and first-order backward are one kernel each (activations vectorised for Float);
+/// with `createGraph` the VJP is the tensor-op formula, differentiable again.
 struct LSTMCellOp: Op {
   var name: String { "lstmCell" }
 
@@ -19,30 +24,114 @@ struct LSTMCellOp: Op {
     return ([c.shape[0], 2 * c.shape[1]], Self.kernel(gates.scalars, c.scalars, batch: c.shape[0], hidden: c.shape[1]))
   }
 
-  /// The forward loop on buffers, specialised for Float and Double (`forward` is called from
-  /// generic code; unspecialised, each scalar access looked up metadata: W7's LSTM step, `perf`).
+  /// σ of the i, f, o gate pre-activations and tanh of g, `[B, 4H]`: for Float the vectorised
+  /// kernels of `Transcendental` over the whole batch (one pass each), else libm per element.
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
+  static func activations<S: TensorScalar>(_ gates: [S], batch b: Int, hidden h: Int) -> [S] {
+    var act = [S](repeating: 0, count: gates.count)
+    if S.self == Float.self {
+      let isa = Gemm.kernelISA
+      gates.withUnsafeBufferPointer { x in
+        act.withUnsafeMutableBufferPointer { y in
+          let xf = UnsafeRawPointer(x.baseAddress!).assumingMemoryBound(to: Float.self)
+          let yf = UnsafeMutableRawPointer(y.baseAddress!).assumingMemoryBound(to: Float.self)
+          Transcendental.apply(.sigmoid, xf, yf, count: gates.count, isa: isa)
+          for n in 0..<b { Transcendental.apply(.tanh, xf + n * 4 * h + 2 * h, yf + n * 4 * h + 2 * h, count: h, isa: isa) }
+        }
+      }
+      return act
+    }
+    for n in 0..<b {
+      for k in 0..<(4 * h) {
+        let x = gates[n * 4 * h + k]
+        act[n * 4 * h + k] = k >= 2 * h && k < 3 * h ? S.tanh(x) : 1 / (1 + S.exp(-x))
+      }
+    }
+    return act
+  }
+
+  /// tanh elementwise (vectorised for Float).
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
+  static func tanhAll<S: TensorScalar>(_ x: [S]) -> [S] {
+    var y = [S](repeating: 0, count: x.count)
+    guard !x.isEmpty else { return y }
+    if S.self == Float.self {
+      x.withUnsafeBufferPointer { xp in
+        y.withUnsafeMutableBufferPointer { yp in
+          Transcendental.apply(.tanh, UnsafeRawPointer(xp.baseAddress!).assumingMemoryBound(to: Float.self),
+                               UnsafeMutableRawPointer(yp.baseAddress!).assumingMemoryBound(to: Float.self), count: x.count)
+        }
+      }
+      return y
+    }
+    for i in x.indices { y[i] = S.tanh(x[i]) }
+    return y
+  }
+
+  /// The forward pass on buffers: the activations (vectorised), then c′ and h′ row by row.
   @_specialize(where S == Float)
   @_specialize(where S == Double)
   static func kernel<S: TensorScalar>(_ gateValues: [S], _ cell: [S], batch b: Int, hidden h: Int) -> [S] {
+    let act = activations(gateValues, batch: b, hidden: h)
+    var cNext = [S](repeating: 0, count: b * h)
+    for n in 0..<b {
+      for k in 0..<h {
+        let row = n * 4 * h
+        cNext[n * h + k] = act[row + h + k] * cell[n * h + k] + act[row + k] * act[row + 2 * h + k]
+      }
+    }
+    let tau = tanhAll(cNext)
     var out = [S](repeating: 0, count: b * 2 * h)
-    @inline(__always) func sigmoid(_ x: S) -> S { 1 / (1 + S.exp(-x)) }
-    gateValues.withUnsafeBufferPointer { gates in
-      cell.withUnsafeBufferPointer { c in
-        out.withUnsafeMutableBufferPointer { out in
-          for n in 0..<b {
-            for k in 0..<h {
-              let row = n * 4 * h
-              let i = sigmoid(gates[row + k]), f = sigmoid(gates[row + h + k])
-              let g = S.tanh(gates[row + 2 * h + k]), o = sigmoid(gates[row + 3 * h + k])
-              let cNext = f * c[n * h + k] + i * g
-              out[n * 2 * h + k] = o * S.tanh(cNext)
-              out[n * 2 * h + h + k] = cNext
+    for n in 0..<b {
+      for k in 0..<h {
+        out[n * 2 * h + k] = act[n * 4 * h + 3 * h + k] * tau[n * h + k]
+        out[n * 2 * h + h + k] = cNext[n * h + k]
+      }
+    }
+    return out
+  }
+
+  /// ∂G `[B, 4H]` and ∂c `[B, H]` of the VJP above in one loop (first-order backward), the
+  /// activations and τ recomputed with the forward's kernels.
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
+  static func backwardKernel<S: TensorScalar>(_ delta: [S], _ gateValues: [S], _ cell: [S], batch b: Int, hidden h: Int)
+    -> (dGates: [S], dCell: [S]) {
+    let act = activations(gateValues, batch: b, hidden: h)
+    var cNext = [S](repeating: 0, count: b * h)
+    for n in 0..<b {
+      for k in 0..<h { cNext[n * h + k] = act[n * 4 * h + h + k] * cell[n * h + k] + act[n * 4 * h + k] * act[n * 4 * h + 2 * h + k] }
+    }
+    let tau = tanhAll(cNext)
+    var dGates = [S](repeating: 0, count: b * 4 * h), dCell = [S](repeating: 0, count: b * h)
+    act.withUnsafeBufferPointer { a in
+      delta.withUnsafeBufferPointer { d in
+        cell.withUnsafeBufferPointer { c in
+          tau.withUnsafeBufferPointer { t in
+            dGates.withUnsafeMutableBufferPointer { dg in
+              dCell.withUnsafeMutableBufferPointer { dc in
+                for n in 0..<b {
+                  let row = n * 4 * h
+                  for k in 0..<h {
+                    let i = a[row + k], f = a[row + h + k], g = a[row + 2 * h + k], o = a[row + 3 * h + k]
+                    let tk = t[n * h + k], dh = d[n * 2 * h + k]
+                    let dcTotal = d[n * 2 * h + h + k] + dh * o * (1 - tk * tk)
+                    dg[row + k] = dcTotal * g * i * (1 - i)
+                    dg[row + h + k] = dcTotal * c[n * h + k] * f * (1 - f)
+                    dg[row + 2 * h + k] = dcTotal * i * (1 - g * g)
+                    dg[row + 3 * h + k] = dh * tk * o * (1 - o)
+                    dc[n * h + k] = dcTotal * f
+                  }
+                }
+              }
             }
           }
         }
       }
     }
-    return out
+    return (dGates, dCell)
   }
 
   /// i, f, g, o, τ = tanh(c′) as tensors of the inputs (so the VJP is differentiable again).
@@ -56,6 +145,12 @@ struct LSTMCellOp: Op {
 
   func vjp<S>(_ delta: Tensor<S>, _ cx: BackwardContext<S>) -> [Tensor<S>?] {
     let h = cx.inputs[1].shape[1], axis = delta.rank - 1
+    if ThreadState.current.inFirstOrderBackward && cx.batchRank == 0 {
+      let b = cx.inputs[1].shape[0]
+      let r = Self.backwardKernel(delta.scalars, cx.inputs[0].scalars, cx.inputs[1].scalars, batch: b, hidden: h)
+      return [cx.needsGradient(0) ? Tensor(uncheckedShape: [b, 4 * h], scalars: r.dGates) : nil,
+              cx.needsGradient(1) ? Tensor(uncheckedShape: [b, h], scalars: r.dCell) : nil]
+    }
     let (i, f, g, o, tau, _) = parts(cx)
     let dh = delta.sliced(alongAxis: axis, 0..<h), dc = delta.sliced(alongAxis: axis, h..<2 * h)
     let dcTotal = dc + dh * o * (1 - tau * tau)

@@ -3,11 +3,11 @@ import RealModule
 /// Elementwise error function, erf(x) = (2/√π) ∫₀ˣ e^(−t²) dt.
 ///
 /// f′(x) = (2/√π)·e^(−x²), so VJP: `∂L/∂x = g ⊙ (2/√π)·e^(−x²)`; JVP: `ẏ = ẋ ⊙ (2/√π)·e^(−x²)`.
-struct Erf: ElementwiseOp {
+///
+/// Float runs the vectorised kernel of `Transcendental` (≤ 2 ulp); Double calls libm.
+struct Erf: KernelElementwiseOp {
   var name: String { "erf" }
-  func forward<S>(_ inputs: [Tensor<S>]) -> (shape: [Int], scalars: [S]) {
-    (inputs[0].shape, inputs[0].scalars.map { S.erf($0) })
-  }
+  let kernel = UnaryKernel.erf
   func derivative<S>(x: Tensor<S>, y: Tensor<S>) -> Tensor<S> { (-(x.squared())).exp() * S(2 / Double.pi.squareRoot()) }
   func derivativeFormula(_ x: String) -> String { "(2/√π)·exp(−\(x)²)" }
 }

@@ -7,7 +7,7 @@ extension GPTConfiguration {
   public var metadata: [String: String] {
     ["architecture": "gpt", "gpt.vocabularySize": "\(vocabularySize)", "gpt.blockSize": "\(blockSize)",
      "gpt.layers": "\(layers)", "gpt.heads": "\(heads)", "gpt.embedDimension": "\(embedDimension)",
-     "gpt.tiedHead": "\(tiedHead)"]
+     "gpt.tiedHead": "\(tiedHead)", "gpt.headBias": "\(headBias)"]
   }
 
   /// Reads `metadata` as written by `metadata`; `path` names the file in errors.
@@ -20,7 +20,8 @@ extension GPTConfiguration {
       return v
     }
     self.init(vocabularySize: try int("vocabularySize"), blockSize: try int("blockSize"), layers: try int("layers"),
-              heads: try int("heads"), embedDimension: try int("embedDimension"), tiedHead: m["gpt.tiedHead"] != "false")
+              heads: try int("heads"), embedDimension: try int("embedDimension"), tiedHead: m["gpt.tiedHead"] != "false",
+              headBias: m["gpt.headBias"] == "true")
     guard embedDimension % heads == 0 else {
       throw DataError.malformed(path: path, reason: "gpt.embedDimension \(embedDimension) is not a multiple of gpt.heads \(heads)")
     }

@@ -18,8 +18,8 @@ extension GPT {
     }
     rows.append(.init(index: rows.count, name: "ln_f: " + finalNorm.summaryName, outputShape: hidden,
                       parameterCount: finalNorm.parameterCount))
-    rows.append(.init(index: rows.count, name: c.tiedHead ? "lm_head (tied to wte)" : "lm_head",
-                      outputShape: [1, t, c.vocabularySize], parameterCount: c.tiedHead ? 0 : headWeight.count))
+    rows.append(.init(index: rows.count, name: c.tiedHead ? "lm_head (tied to wte)" : c.headBias ? "lm_head (with bias)" : "lm_head",
+                      outputShape: [1, t, c.vocabularySize], parameterCount: c.tiedHead ? 0 : headWeight.count + (headBias?.count ?? 0)))
     return ModelSummary(rows: rows, inputShape: [1, t])
   }
 }

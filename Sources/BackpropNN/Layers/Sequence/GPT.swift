@@ -12,11 +12,28 @@ public struct GPTConfiguration: Sendable, Equatable, Codable {
   public var embedDimension: Int
   /// Whether the output head shares the token embedding's matrix (nanoGPT's default).
   public var tiedHead: Bool
+  /// Whether an untied head has a bias `lm_head.bias` (PyTorch's `nn.Linear(E, V)`); a tied
+  /// head never has one.
+  public var headBias: Bool
 
-  public init(vocabularySize: Int, blockSize: Int, layers: Int, heads: Int, embedDimension: Int, tiedHead: Bool = true) {
+  public init(vocabularySize: Int, blockSize: Int, layers: Int, heads: Int, embedDimension: Int, tiedHead: Bool = true,
+              headBias: Bool = false) {
     (self.vocabularySize, self.blockSize, self.layers, self.heads, self.embedDimension, self.tiedHead) =
       (vocabularySize, blockSize, layers, heads, embedDimension, tiedHead)
+    self.headBias = headBias && !tiedHead
   }
+}
+
+/// How a `GPT`'s weights start.
+public enum GPTInitialization: String, Sendable, Codable, CaseIterable {
+  /// nanoGPT's: embeddings and weights `N(0, 0.02²)`, the two output projections of each block
+  /// `N(0, (0.02/√(2·layers))²)`, biases zero.
+  case nanoGPT = "nanogpt"
+  /// PyTorch's module defaults, as a GPT written with `nn.Embedding`, `nn.MultiheadAttention`
+  /// and `nn.Linear` gets them: embeddings `N(0, 1)`; the packed q/k/v projection
+  /// Xavier-uniform with zero bias; the attention output projection `U(±1/√E)` with zero bias;
+  /// the MLP and the head `U(±1/√fan_in)` for weight and bias.
+  case pytorch
 }
 
 /// A GPT-2-style decoder-only transformer (nanoGPT's `GPT`): token and learned position
@@ -25,7 +42,8 @@ public struct GPTConfiguration: Sendable, Equatable, Codable {
 ///
 /// Parameter names are nanoGPT's, so its `state_dict` loads: `transformer.wte.weight`,
 /// `transformer.wpe.weight`, `transformer.h.0.ln_1.weight`, `transformer.h.0.attn.c_attn.weight`,
-/// …, `transformer.ln_f.{weight,bias}`, and `lm_head.weight` only when the head is not tied.
+/// …, `transformer.ln_f.{weight,bias}`, and `lm_head.weight` (and `lm_head.bias` if it has one)
+/// only when the head is not tied.
 public final class GPT<Scalar: TensorScalar>: Layer {
   public let configuration: GPTConfiguration
   /// `transformer.wte`.
@@ -38,18 +56,30 @@ public final class GPT<Scalar: TensorScalar>: Layer {
   public let finalNorm: LayerNorm<Scalar>
   /// `lm_head.weight` `[vocabulary, E]`: the token embedding's own tensor when tied.
   public let headWeight: Tensor<Scalar>
+  /// `lm_head.bias` `[vocabulary]` when `configuration.headBias`.
+  public let headBias: Tensor<Scalar>?
   public var isTraining = true
 
-  /// A model with nanoGPT's initialisation (embeddings `N(0, 0.02²)`), from the global generator.
-  public init(_ c: GPTConfiguration) {
+  /// A model initialised as `initialization` says (nanoGPT's by default), from the global generator.
+  public init(_ c: GPTConfiguration, initialization: GPTInitialization = .nanoGPT) {
     require(c.vocabularySize > 0 && c.blockSize > 0 && c.layers > 0, "GPT", "needs positive sizes, got \(c)")
     configuration = c
-    tokenEmbedding = Embedding(c.vocabularySize, c.embedDimension, standardDeviation: 0.02)
-    positionEmbedding = Embedding(c.blockSize, c.embedDimension, standardDeviation: 0.02)
-    blocks = (0..<c.layers).map { _ in TransformerBlock(embedDimension: c.embedDimension, heads: c.heads, layers: c.layers) }
+    let embeddingStd = initialization == .nanoGPT ? 0.02 : 1
+    tokenEmbedding = Embedding(c.vocabularySize, c.embedDimension, standardDeviation: embeddingStd)
+    positionEmbedding = Embedding(c.blockSize, c.embedDimension, standardDeviation: embeddingStd)
+    blocks = (0..<c.layers).map { _ in
+      TransformerBlock(embedDimension: c.embedDimension, heads: c.heads, layers: c.layers, initialization: initialization)
+    }
     finalNorm = LayerNorm([c.embedDimension])
-    headWeight = c.tiedHead ? tokenEmbedding.weight
-      : Tensor.randomNormal([c.vocabularySize, c.embedDimension], standardDeviation: 0.02, requiresGrad: true)
+    if c.tiedHead {
+      (headWeight, headBias) = (tokenEmbedding.weight, nil)
+    } else if initialization == .nanoGPT {
+      headWeight = Tensor.randomNormal([c.vocabularySize, c.embedDimension], standardDeviation: 0.02, requiresGrad: true)
+      headBias = c.headBias ? Tensor.zeros([c.vocabularySize], requiresGrad: true) : nil
+    } else {
+      let head = Linear<Scalar>(c.embedDimension, c.vocabularySize, bias: c.headBias)
+      (headWeight, headBias) = (head.weight, head.bias)
+    }
   }
 
   /// Logits `[batch, T, vocabulary]` for `tokens` (`batch` rows of `T` indices). With `cache`,
@@ -63,7 +93,7 @@ public final class GPT<Scalar: TensorScalar>: Layer {
     let positions = positionEmbedding(indices: Array(start..<start + t), shape: [1, t])
     var x = tokenEmbedding(indices: tokens.flatMap { $0 }, shape: [b, t]) + positions
     for (i, block) in blocks.enumerated() { x = block(x, cache: cache, layer: i) }
-    return Tensor.linear(finalNorm(x), weight: headWeight, bias: nil)
+    return Tensor.linear(finalNorm(x), weight: headWeight, bias: headBias)
   }
 
   /// Logits for a `[batch, T]` tensor of integral token values.
@@ -123,6 +153,7 @@ public final class GPT<Scalar: TensorScalar>: Layer {
     for (i, block) in blocks.enumerated() { p += block.namedParameters.map { ("transformer.h.\(i).\($0.0)", $0.1) } }
     p += finalNorm.namedParameters.map { ("transformer.ln_f.\($0.0)", $0.1) }
     if !configuration.tiedHead { p.append(("lm_head.weight", headWeight)) }
+    if let headBias { p.append(("lm_head.bias", headBias)) }
     return p
   }
   public var summaryName: String {

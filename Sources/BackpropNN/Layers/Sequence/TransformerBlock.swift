@@ -23,9 +23,11 @@ public final class TransformerBlock<Scalar: TensorScalar>: Layer {
   public let mlpOut: Linear<Scalar>
   public var isTraining = true
 
-  /// nanoGPT's initialisation: weights `N(0, 0.02²)`, the two output projections
-  /// `N(0, (0.02/√(2·layers))²)`, biases zero, LayerNorms 1 and 0.
-  public init(embedDimension e: Int, heads: Int, layers: Int = 1) {
+  /// Weights as `initialization` says. nanoGPT's (the default): weights `N(0, 0.02²)`, the two
+  /// output projections `N(0, (0.02/√(2·layers))²)`, biases zero, LayerNorms 1 and 0. PyTorch's:
+  /// `attn.c_attn` Xavier-uniform with zero bias and `attn.c_proj` `U(±1/√E)` with zero bias
+  /// (`nn.MultiheadAttention`), the MLP `nn.Linear`'s `U(±1/√fan_in)` for weight and bias.
+  public init(embedDimension e: Int, heads: Int, layers: Int = 1, initialization: GPTInitialization = .nanoGPT) {
     require(heads > 0 && e > 0 && e % heads == 0, "TransformerBlock",
             "embedDimension \(e) must be a positive multiple of heads \(heads)")
     (embedDimension, self.heads) = (e, heads)
@@ -36,13 +38,25 @@ public final class TransformerBlock<Scalar: TensorScalar>: Layer {
       l.bias?.update { s in for k in s.indices { s[k] = 0 } }
       return l
     }
-    let projStd = 0.02 / Double(2 * Swift.max(layers, 1)).squareRoot()
+    func zeroBias(_ l: Linear<Scalar>) -> Linear<Scalar> {
+      l.bias?.update { s in for k in s.indices { s[k] = 0 } }
+      return l
+    }
     ln1 = LayerNorm([e])
-    attentionProjection = linear(e, 3 * e, std: 0.02)
-    attentionOutput = linear(e, e, std: projStd)
     ln2 = LayerNorm([e])
-    mlpIn = linear(e, 4 * e, std: 0.02)
-    mlpOut = linear(4 * e, e, std: projStd)
+    switch initialization {
+    case .nanoGPT:
+      let projStd = 0.02 / Double(2 * Swift.max(layers, 1)).squareRoot()
+      attentionProjection = linear(e, 3 * e, std: 0.02)
+      attentionOutput = linear(e, e, std: projStd)
+      mlpIn = linear(e, 4 * e, std: 0.02)
+      mlpOut = linear(4 * e, e, std: projStd)
+    case .pytorch:
+      attentionProjection = zeroBias(Linear(e, 3 * e, weightInitializer: .xavierUniform()))
+      attentionOutput = zeroBias(Linear(e, e))
+      mlpIn = Linear(e, 4 * e)
+      mlpOut = Linear(4 * e, e)
+    }
   }
 
   /// The block applied to `input` `[batch, T, E]`; with `cache`, `input` holds only the new
