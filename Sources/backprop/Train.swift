@@ -110,6 +110,7 @@ struct TrainCommand: ParsableCommand {
       report.buckets = group.bucketSizes.count
       report.buckets_started_during_backward = Double(group.bucketsStarted.duringBackward) / Double(max(1, group.bucketsStarted.total))
       report.exposed_communication_seconds = group.exposedCommunicationSeconds
+      report.mpi_wait = Communicator.waitMode
     }
     if let recorder { printError(try recorder.write(trainer, data)) }
     if json { try printJSON(report) } else { print(report.summary) }
@@ -192,6 +193,8 @@ struct TrainReport: Encodable {
   var buckets: Int?
   var buckets_started_during_backward: Double?
   var exposed_communication_seconds: Double?
+  /// Under `--distributed`: how ranks wait for each other (`Communicator.waitMode`).
+  var mpi_wait: String?
 
   /// The summary after `records`, the epochs this invocation ran (checkpoints keep no
   /// timings, so a resumed run times only its own epochs).
