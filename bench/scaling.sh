@@ -43,8 +43,11 @@ compact() { python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin))
   echo "backprop_2x1 $("${mpi[@]}" "$bin" "${w2[@]}" --batch-size 64 --distributed | compact)"
   echo "pytorch_1x1 $(python3 "$here/ddp_pytorch.py" --ranks 1 --threads 1 --epochs "$epochs" | tail -1)"
   echo "pytorch_ddp_2x1 $(python3 "$here/ddp_pytorch.py" --ranks 2 --threads 1 --epochs "$epochs" | tail -1)"
-  "${mpi[@]}" "$bin" bench --workload D1 --json --runs 20 | sed 's/^/allreduce /'
-  "${mpi[@]}" --mca btl_tcp_eager_limit 65536 "$bin" bench --workload D1 --json --runs 20 | sed 's/^/allreduce_eager64k /'
+  # Alternating, three times each: the load changes between runs; the projection takes medians.
+  for _ in 1 2 3; do
+    "${mpi[@]}" "$bin" bench --workload D1 --json --runs 10 | sed 's/^/allreduce /'
+    "${mpi[@]}" --mca btl_tcp_eager_limit 65536 "$bin" bench --workload D1 --json --runs 10 | sed 's/^/allreduce_eager64k /'
+  done
   if [ "$w6" = 1 ]; then
     w6args=(train --dataset fashion-mnist --arch cnn --optimizer momentum --lr 0.05 --epochs "$epochs" --seed 0 --threads 1 --json --limit "$limit")
     echo "backprop_cnn_1x1 $("$bin" "${w6args[@]}" --batch-size 128 | compact)"
