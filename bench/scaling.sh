@@ -4,13 +4,19 @@
 #   1. Backprop, 1 process × 1 thread (batch 128)
 #   2. Backprop, mpirun -np 2 × 1 thread, --distributed (per-rank batch 64)
 #   3. PyTorch, 1 process × 1 thread; 4. PyTorch DDP (gloo), 2 processes × 1 thread (bench/ddp_pytorch.py)
-#   5. D1: MPI_Allreduce latency and bandwidth between 2 ranks (backprop bench --workload D1)
+#   5. D1: MPI_Allreduce latency and bandwidth between 2 ranks (backprop bench --workload D1), with
+#      Backprop's 4 MiB TCP eager limit and with Open MPI's default 64 KiB (--mca btl_tcp_eager_limit)
+#   6. W6 (the CNN, momentum SGD lr 0.05, global batch 128) on the first --limit images: 1 process
+#      and 2 ranks (a larger compute/communication ratio than W2)
 # then prints the ratios and projects the scaling to 8 and 64 ranks (bench/scaling_projection.py).
 #
-#   bench/scaling.sh [--epochs 3] [--backprop-bin .build/release/backprop] [--out bench/results/scaling-DATE]
+#   bench/scaling.sh [--epochs 3] [--limit 6000] [--backprop-bin .build/release/backprop] [--out bench/results/scaling-DATE]
+#   bench/scaling.sh --no-w6 …   # skip step 6
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 epochs=3
+limit=6000
+w6=1
 bin="$here/../.build/release/backprop"
 out="$here/results/scaling-$(date -u +%Y%m%dT%H%M%SZ)"
 while [ $# -gt 0 ]; do
@@ -18,12 +24,16 @@ while [ $# -gt 0 ]; do
     --epochs) epochs=$2; shift 2 ;;
     --backprop-bin) bin=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
+    --limit) limit=$2; shift 2 ;;
+    --no-w6) w6=0; shift ;;
     *) echo "scaling.sh: unknown option $1" >&2; exit 64 ;;
   esac
 done
 [ -x "$bin" ] || { echo "scaling.sh: $bin not built (swift build -c release --product backprop)" >&2; exit 1; }
 command -v mpirun >/dev/null || { echo "scaling.sh: mpirun not found (apt-get install openmpi-bin libopenmpi3)" >&2; exit 1; }
 mkdir -p "$(dirname "$out")"
+# Every framework uses the kernel OpenBLAS picks for this CPU (as bench/compare.sh does).
+unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
 mpi=(mpirun --allow-run-as-root --oversubscribe -np 2 --bind-to core --mca btl self,tcp)
 w2=(train --dataset fashion-mnist --layers 784,256,128,10 --optimizer sgd --lr 0.1 --epochs "$epochs" --seed 0 --threads 1 --json)
 compact() { python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin)))'; }
@@ -33,6 +43,16 @@ compact() { python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin))
   echo "backprop_2x1 $("${mpi[@]}" "$bin" "${w2[@]}" --batch-size 64 --distributed | compact)"
   echo "pytorch_1x1 $(python3 "$here/ddp_pytorch.py" --ranks 1 --threads 1 --epochs "$epochs" | tail -1)"
   echo "pytorch_ddp_2x1 $(python3 "$here/ddp_pytorch.py" --ranks 2 --threads 1 --epochs "$epochs" | tail -1)"
-  "${mpi[@]}" "$bin" bench --workload D1 --json --runs 20 | sed 's/^/allreduce /'
-} | tee "$out.txt"
-python3 "$here/scaling_projection.py" "$out.txt" | tee "$out.md"
+  # Alternating, three times each: the load changes between runs; the projection takes medians.
+  for _ in 1 2 3; do
+    "${mpi[@]}" "$bin" bench --workload D1 --json --runs 10 | sed 's/^/allreduce /'
+    "${mpi[@]}" --mca btl_tcp_eager_limit 65536 "$bin" bench --workload D1 --json --runs 10 | sed 's/^/allreduce_eager64k /'
+  done
+  if [ "$w6" = 1 ]; then
+    w6args=(train --dataset fashion-mnist --arch cnn --optimizer momentum --lr 0.05 --epochs "$epochs" --seed 0 --threads 1 --json --limit "$limit")
+    echo "backprop_cnn_1x1 $("$bin" "${w6args[@]}" --batch-size 128 | compact)"
+    echo "backprop_cnn_2x1 $("${mpi[@]}" "$bin" "${w6args[@]}" --batch-size 64 --distributed | compact)"
+  fi
+  echo "# end $(date -u); $(uptime)"
+} | tee "$out.log"
+python3 "$here/scaling_projection.py" "$out.log" | tee "$out.md"

@@ -12,23 +12,30 @@ import json
 import math
 import sys
 
-rows, allreduce = {}, {}
+rows, allreduce, allreduce64k = {}, {}, {}
 for line in open(sys.argv[1]):
     if line.startswith("#") or not line.strip():
         continue
     key, _, rest = line.partition(" ")
     obj = json.loads(rest)
     if key == "allreduce":
-        allreduce[int(obj["bytes"])] = obj["value"] * 1e-6
+        allreduce.setdefault(int(obj["bytes"]), []).append(obj["value"] * 1e-6)
+    elif key == "allreduce_eager64k":
+        allreduce64k.setdefault(int(obj["bytes"]), []).append(obj["value"] * 1e-6)
     else:
         rows[key] = obj
+# D1 may run several times (alternating eager limits): the median of the runs' medians per size.
+allreduce = {k: sorted(v)[len(v) // 2] for k, v in allreduce.items()}
+allreduce64k = {k: sorted(v)[len(v) // 2] for k, v in allreduce64k.items()}
 
-def sps(key):
+def median_epoch(r):
+    timed = sorted(r["epoch_seconds"][1:] or r["epoch_seconds"])   # first epoch is warm-up, as W2
+    return timed[len(timed) // 2]
+
+def sps(key, samples=60000):
     r = rows[key]
     if "epoch_seconds" in r and key.startswith("backprop"):
-        timed = r["epoch_seconds"][1:] or r["epoch_seconds"]   # first epoch is warm-up, as W2
-        timed = sorted(timed)
-        return 60000 / timed[len(timed) // 2]
+        return samples / median_epoch(r)
     return r["samples_per_second"]
 
 b1, b2, p1, p2 = sps("backprop_1x1"), sps("backprop_2x1"), sps("pytorch_1x1"), sps("pytorch_ddp_2x1")
@@ -40,14 +47,38 @@ for name, v in [("Backprop, 1 process", b1), ("Backprop, 2 ranks (mpirun, --dist
 print()
 print(f"Backprop 2 ranks / 1 process: **{b2 / b1:.2f}×** (goal ≥ 1.8×); Backprop 2 ranks / PyTorch DDP 2 processes: "
       f"**{b2 / p2:.2f}×**; PyTorch DDP's own scaling: {p2 / p1:.2f}×.")
-d = rows["backprop_2x1"]
-train_seconds = sum(d["epoch_seconds"])
-exposed = d.get("exposed_communication_seconds", float("nan"))
-print(f"Communication share of a step (rank 0, all epochs): waiting for gradient allreduces after backward "
-      f"{exposed:.3f} s of {train_seconds:.3f} s training = **{100 * exposed / train_seconds:.1f}%**; "
-      f"{100 * d.get('buckets_started_during_backward', float('nan')):.0f}% of the {d.get('buckets')} buckets "
-      f"started while backward still ran.")
+def share(key):
+    d = rows[key]
+    train_seconds = sum(d["epoch_seconds"])
+    exposed = d.get("exposed_communication_seconds", float("nan"))
+    print(f"{key}: waiting for gradient allreduces after backward (rank 0, all epochs) {exposed:.3f} s of {train_seconds:.3f} s "
+          f"training = **{100 * exposed / train_seconds:.1f}%** of the step; {100 * d.get('buckets_started_during_backward', float('nan')):.0f}% "
+          f"of the {d.get('buckets')} buckets started while backward still ran; ranks waited by `{d.get('mpi_wait')}`.")
+
+share("backprop_2x1")
 print()
+
+def cpu(key):
+    d = rows[key]
+    if "runqueue_wait_seconds" not in d:
+        return
+    print(f"{key}: rank 0 on a core {d['cpu_seconds']:.2f} s, runnable but waiting for a core {d['runqueue_wait_seconds']:.2f} s "
+          f"(schedstat, from the start of training to the end of the last epoch, evaluation included).")
+
+for key in ("backprop_1x1", "backprop_2x1", "backprop_cnn_1x1", "backprop_cnn_2x1"):
+    if key in rows:
+        cpu(key)
+print()
+if "backprop_cnn_1x1" in rows and "backprop_cnn_2x1" in rows:
+    n = round(rows["backprop_cnn_1x1"]["samples_per_second"] * sum(rows["backprop_cnn_1x1"]["epoch_seconds"]) / len(rows["backprop_cnn_1x1"]["epoch_seconds"]))
+    c1, c2 = sps("backprop_cnn_1x1", n), sps("backprop_cnn_2x1", n)
+    print(f"| run (W6 CNN on {n:,} images, global batch 128, 1 thread per process) | samples/s | vs 1 process |")
+    print("|---|---|---|")
+    print(f"| Backprop, 1 process | {c1:,.0f} | 1.00× |")
+    print(f"| Backprop, 2 ranks (mpirun, --distributed) | {c2:,.0f} | **{c2 / c1:.2f}×** |")
+    print()
+    share("backprop_cnn_2x1")
+    print()
 sizes = sorted(allreduce)
 alpha = allreduce[sizes[0]] / 2
 # Bandwidth from the size that reached the highest rate (on a loaded machine the largest
@@ -60,6 +91,17 @@ for s in sizes:
     print(f"| {s:,} B | {allreduce[s] * 1e6:,.1f} | {s / allreduce[s] / 1e9:.3f} |")
 print()
 print(f"Fitted: α = {alpha * 1e6:.1f} µs per message, B = {bandwidth / 1e9:.2f} GB/s at {n:,} B (loopback TCP between two processes).")
+if allreduce64k:
+    print()
+    print("TCP eager limit: Backprop's 4 MiB (set before MPI_Init unless the user chose one) against Open MPI's default 64 KiB "
+          "(`--mca btl_tcp_eager_limit 65536`), same invocation, runs alternating, median of the runs; sizes below 64 KiB are "
+          "sent eagerly either way (the control):")
+    print()
+    print("| allreduce size | µs, 4 MiB eager | µs, 64 KiB eager | speed-up |")
+    print("|---|---|---|---|")
+    for s in sizes:
+        if s in allreduce64k and s >= 4096:
+            print(f"| {s:,} B | {allreduce[s] * 1e6:,.1f} | {allreduce64k[s] * 1e6:,.1f} | {allreduce64k[s] / allreduce[s]:.2f}× |")
 print()
 
 def project(params, per_sample_seconds, b, p, a, bw):

@@ -2,12 +2,14 @@
 /// like torchvision's `RandomCrop(size, padding: maxShift)`) and horizontal flips (like
 /// `RandomHorizontalFlip()`), applied to a batch's rows of shape `[channels, height, width]`.
 ///
-/// The draws depend only on `seed`, the epoch and the batch index, so a run resumed from a
-/// checkpoint sees exactly the images the uninterrupted run saw, with no generator state saved.
+/// Each sample's draws depend only on `seed`, the epoch and the sample's index in the data set,
+/// so a run resumed from a checkpoint sees exactly the images the uninterrupted run saw, with no
+/// generator state saved, and a global batch split between ranks (`--distributed`) is augmented
+/// exactly as it is in one process.
 ///
 /// ```swift
 /// let augment = try Augmentation(parsing: "shift,flip")
-/// augment.apply(to: &batch.features, sampleShape: [1, 28, 28], seed: 0, epoch: 3, batch: 17)
+/// augment.apply(to: &batch.features, sampleShape: [1, 28, 28], seed: 0, epoch: 3, samples: indices)
 /// ```
 public struct Augmentation: Codable, Sendable, Equatable {
   /// The largest shift, in pixels, along each axis (0: no shifts); each sample's shift is drawn
@@ -62,16 +64,20 @@ public struct Augmentation: Codable, Sendable, Equatable {
   }
 
   /// Shifts and flips each row of `features` (rows of `sampleShape` = `[channels, height, width]`)
-  /// in place, with draws from a generator seeded by `seed`, `epoch` and `batch`.
-  public func apply(to features: inout [Float], sampleShape: [Int], seed: UInt64, epoch: Int, batch: Int) {
+  /// in place; row `r` is sample `samples[r]` of the data set, and its draws come from a
+  /// generator seeded by `seed`, `epoch` and that index alone.
+  public func apply(to features: inout [Float], sampleShape: [Int], seed: UInt64, epoch: Int, samples: [Int]) {
     require(sampleShape.count == 3, "augmentation", "needs [channels, height, width] samples, got \(sampleShape)")
     let (c, h, w) = (sampleShape[0], sampleShape[1], sampleShape[2])
     let size = c * h * w
-    require(size > 0 && features.count % size == 0, "augmentation", "\(features.count) values are not rows of \(sampleShape)")
-    // splitmix-style mixing: nearby (epoch, batch) pairs get unrelated streams.
-    var generator = SeededGenerator(seed: seed ^ (UInt64(epoch) &* 0x9E37_79B9_7F4A_7C15) ^ (UInt64(batch) &* 0xBF58_476D_1CE4_E5B9) ^ 0xA076_1D64_78BD_642F)
+    require(size > 0 && features.count == samples.count * size, "augmentation",
+            "\(features.count) values are not \(samples.count) rows of \(sampleShape)")
+    // splitmix-style mixing (the generator's seeding mixes again): nearby (epoch, sample) pairs
+    // get unrelated streams.
+    let epochSeed = seed ^ (UInt64(epoch) &* 0x9E37_79B9_7F4A_7C15) ^ 0xA076_1D64_78BD_642F
     var source = [Float](repeating: 0, count: size)
-    for row in 0..<(features.count / size) {
+    for (row, sample) in samples.enumerated() {
+      var generator = SeededGenerator(seed: epochSeed ^ (UInt64(sample) &* 0xBF58_476D_1CE4_E5B9))
       // Our own draws rather than Int.random(in:), whose algorithm the standard library may change.
       let span = UInt64(2 * maxShift + 1)
       let dy = Int(generator.next() % span) - maxShift, dx = Int(generator.next() % span) - maxShift

@@ -61,6 +61,13 @@ public struct LanguageModelBatch: Sendable, Equatable {
   public var batchSize: Int
   /// Positions per row.
   public var contextLength: Int
+
+  /// The rows `range` of this batch (a rank's share of a global batch).
+  public func rows(_ range: Range<Int>) -> LanguageModelBatch {
+    require(range.lowerBound >= 0 && range.upperBound <= batchSize, "LanguageModelBatch.rows", "rows \(range) of a batch of \(batchSize)")
+    let span = range.lowerBound * contextLength..<range.upperBound * contextLength
+    return LanguageModelBatch(inputs: Array(inputs[span]), targets: Array(targets[span]), batchSize: range.count, contextLength: contextLength)
+  }
 }
 
 /// A text corpus for character-level language models: a UTF-8 text file read as one stream, or

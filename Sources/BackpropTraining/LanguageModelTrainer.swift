@@ -1,5 +1,6 @@
 import BackpropCore
 import BackpropData
+import BackpropDistributed
 import BackpropNN
 import BackpropOptim
 import Foundation
@@ -36,6 +37,10 @@ public final class LanguageModelTrainer {
   /// Evaluations so far.
   public internal(set) var history: [LanguageModelRecord] = []
   private var lossSinceRecord = 0.0, stepsSinceRecord = 0
+  /// The data-parallel group this trainer is one rank of (`nil`: a single process).
+  public internal(set) var dataParallel: DataParallel?
+  /// After every step, check that all ranks hold bit-identical weights.
+  public var checksReplicasEveryStep = false
 
   /// A trainer for `model` on `corpus`.
   /// - Throws: `TensorError.invalidArgument` naming the option when `configuration` is invalid
@@ -74,31 +79,44 @@ public final class LanguageModelTrainer {
     if configuration.schedule == "cosine" { optimizer.schedule = CosineDecay(totalSteps: max(steps, 1), minimum: 0.1 * configuration.learningRate) }
   }
 
-  /// One optimiser step on a random batch; returns its loss (nats per character).
+  /// One optimiser step on a random batch; returns its loss (nats per character). Under data
+  /// parallelism (`distribute(over:)`) every rank draws the same global batch and trains on its
+  /// rows; the loss returned is the global batch's.
+  /// - Throws: `DistributedError.rankLost` when another rank does not answer (never without one).
   @discardableResult
-  public func step() -> Double {
+  public func step() throws -> Double {
     model.isTraining = true
     let batch = corpus.randomBatch(.train, batchSize: configuration.batchSize, contextLength: configuration.contextLength,
                                    using: &batchGenerator)
     optimizer.zeroGrad()
-    let loss = languageModelLoss(logits: model.logits(batch.inputs, batchSize: batch.batchSize), targets: batch.targets)
-    loss.backward()
+    let value: Double
+    if let parallel = dataParallel {
+      value = try distributedGradients(of: batch, over: parallel)
+    } else {
+      let loss = languageModelLoss(logits: model.logits(batch.inputs, batchSize: batch.batchSize), targets: batch.targets)
+      loss.backward()
+      value = Double(loss.item)
+    }
     if configuration.gradientClipNorm > 0 { clipGradientNorm(model.parameters, maxNorm: configuration.gradientClipNorm) }
     optimizer.step()
     completedSteps += 1
-    let value = Double(loss.item)
+    if checksReplicasEveryStep, let parallel = dataParallel { try parallel.checkReplicasIdentical() }
     lossSinceRecord += value
     stepsSinceRecord += 1
     return value
   }
 
-  /// Mean loss per predicted character over all of `part` (padding excluded), in nats.
-  public func evaluate(_ part: TextCorpus.Part, batchSize: Int = 256) -> Double {
+  /// Mean loss per predicted character over all of `part` (padding excluded), in nats. Under
+  /// data parallelism each rank scores every N-th batch and the sums are reduced.
+  /// - Throws: `DistributedError.rankLost` when another rank does not answer (never without one).
+  public func evaluate(_ part: TextCorpus.Part, batchSize: Int = 256) throws -> Double {
     model.isTraining = false
     defer { model.isTraining = true }
     var total = 0.0, count = 0
+    let (rank, ranks) = (dataParallel?.rank ?? 0, dataParallel?.size ?? 1)
     withoutGradient {
-      for batch in corpus.evaluationBatches(part, batchSize: batchSize, contextLength: configuration.contextLength) {
+      for (i, batch) in corpus.evaluationBatches(part, batchSize: batchSize, contextLength: configuration.contextLength).enumerated()
+      where i % ranks == rank {
         let scored = batch.targets.filter { $0 != LanguageModelBatch.ignored }.count
         guard scored > 0 else { continue }
         total += Double(languageModelLoss(logits: model.logits(batch.inputs, batchSize: batch.batchSize), targets: batch.targets,
@@ -106,15 +124,19 @@ public final class LanguageModelTrainer {
         count += scored
       }
     }
+    if let parallel = dataParallel {
+      let sums = try parallel.sum([total, Double(count)])
+      (total, count) = (sums[0], Int(sums[1]))
+    }
     return count == 0 ? .nan : total / Double(count)
   }
 
   /// Evaluates on the validation part and appends a record of the steps since the last one.
   @discardableResult
-  public func record() -> LanguageModelRecord {
+  public func record() throws -> LanguageModelRecord {
     let r = LanguageModelRecord(
       step: completedSteps, trainLoss: stepsSinceRecord == 0 ? .nan : lossSinceRecord / Double(stepsSinceRecord),
-      validationLoss: evaluate(.validation), learningRate: optimizer.currentLearningRate)
+      validationLoss: try evaluate(.validation), learningRate: optimizer.currentLearningRate)
     history.append(r)
     lossSinceRecord = 0
     stepsSinceRecord = 0
@@ -123,12 +145,13 @@ public final class LanguageModelTrainer {
 
   /// Trains to `configuration.steps`, recording every `evaluateEvery` steps and at the end;
   /// `progress` is called after each step with (step, loss) and `onRecord` after each record.
-  public func train(progress: (Int, Double) -> Void = { _, _ in }, onRecord: (LanguageModelRecord) throws -> Void = { _ in }) rethrows {
+  /// - Throws: what `onRecord` throws; `DistributedError.rankLost` when another rank is lost.
+  public func train(progress: (Int, Double) -> Void = { _, _ in }, onRecord: (LanguageModelRecord) throws -> Void = { _ in }) throws {
     while completedSteps < configuration.steps {
-      let loss = step()
+      let loss = try step()
       progress(completedSteps, loss)
       if completedSteps % configuration.evaluateEvery == 0 || completedSteps == configuration.steps {
-        try onRecord(record())
+        try onRecord(try record())
       }
     }
   }

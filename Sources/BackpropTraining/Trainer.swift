@@ -89,7 +89,7 @@ public final class Trainer {
     while completedEpochs < min(configuration.epochs, lastEpoch ?? .max) {
       var record = try trainEpoch(on: trainingSet, progress: progress)
       if let evaluationSet {
-        let e = try evaluate(model, on: evaluationSet, loss: lossKind(for: evaluationSet), batchSize: max(configuration.batchSize, 256))
+        let e = try evaluateModel(on: evaluationSet)
         (record.evaluationLoss, record.evaluationAccuracy, record.evaluationSeconds) = (e.loss, e.accuracy, e.seconds)
         guard e.loss.isFinite else { throw TrainingError.nonFiniteEvaluation(epoch: record.epoch, loss: e.loss) }
       }
@@ -138,7 +138,7 @@ public final class Trainer {
       if !indices.isEmpty {  // an empty shard (short last batch, many ranks) contributes zeros
         var batch = trainingSet.batch(indices)
         if let augmentation = configuration.augmentation {
-          augmentation.apply(to: &batch.features, sampleShape: trainingSet.sampleShape, seed: configuration.seed, epoch: epochIndex, batch: b)
+          augmentation.apply(to: &batch.features, sampleShape: trainingSet.sampleShape, seed: configuration.seed, epoch: epochIndex, samples: indices)
         }
         let output = model(Tensor(shape: [batch.count, batch.featureCount], scalars: batch.features))
         loss = try batchLoss(output, batch, kind: lossKind)
@@ -222,13 +222,25 @@ func correctCount(_ output: Tensor<Float>, _ batch: Batch, kind: LossKind) throw
 /// graph; the model's mode is restored afterwards.
 /// - Throws: shape errors when the data does not fit the model.
 public func evaluate(_ model: Sequential<Float>, on dataset: Dataset, loss kind: LossKind, batchSize: Int = 512) throws -> Evaluation {
+  let start = monotonicSeconds()
+  let (lossSum, correct) = try evaluationSums(model, on: dataset, samples: 0..<dataset.count, loss: kind, batchSize: batchSize)
+  let n = max(dataset.count, 1)
+  return Evaluation(loss: lossSum / Double(n), accuracy: kind == .meanSquaredError ? nil : Double(correct) / Double(n),
+                    count: dataset.count, seconds: monotonicSeconds() - start)
+}
+
+/// The summed loss and the correct predictions of `model` on `samples` of `dataset` (evaluation
+/// mode, no graph): a rank's part of a distributed evaluation, or the whole set's.
+func evaluationSums(_ model: Sequential<Float>, on dataset: Dataset, samples: Range<Int>, loss kind: LossKind, batchSize: Int)
+  throws -> (lossSum: Double, correct: Int)
+{
   try checkInputWidth(of: model, fits: dataset)
   let wasTraining = model.isTraining
   model.eval()
   defer { model.isTraining = wasTraining }
-  let start = monotonicSeconds()
   var lossSum = 0.0, correct = 0
-  let batches = try Batches(order: Array(0..<dataset.count), batchSize: batchSize)
+  guard !samples.isEmpty else { return (0, 0) }
+  let batches = try Batches(order: Array(samples), batchSize: batchSize)
   try withoutGradient {
     for indices in batches {
       let batch = dataset.batch(indices)
@@ -237,9 +249,7 @@ public func evaluate(_ model: Sequential<Float>, on dataset: Dataset, loss kind:
       correct += try correctCount(output, batch, kind: kind)
     }
   }
-  let n = max(dataset.count, 1)
-  return Evaluation(loss: lossSum / Double(n), accuracy: kind == .meanSquaredError ? nil : Double(correct) / Double(n),
-                    count: dataset.count, seconds: monotonicSeconds() - start)
+  return (lossSum, correct)
 }
 
 /// Throws unless `dataset`'s samples fit `model` (see `Sequential.checkInput(shape:)`): the

@@ -1,13 +1,16 @@
 // Finds Open MPI at run time with dlopen (as blas_loader.c does for BLAS), so the default build
 // and `swift test` need no MPI. Open MPI's handles (MPI_COMM_WORLD, MPI_FLOAT, MPI_SUM…) are the
 // addresses of global symbols (`ompi_mpi_comm_world`…), resolved here with dlsym.
+#define _GNU_SOURCE  // sched_getaffinity, CPU_COUNT
 #include "CBackpropKernels.h"
 #include <dlfcn.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 typedef void *handle_t;  // Open MPI: every handle is a pointer
 typedef int (*init_thread_fn)(int *, char ***, int, int *);
@@ -103,6 +106,15 @@ int bp_mpi_init(int *rank, int *size) {
   int done = 0;
   mpi.initialized(&done);
   if (!done) {
+    // Open MPI's TCP transport sends messages up to its eager limit (64 KiB) at once and larger
+    // ones in a rendezvous (a round trip first, then 128 KiB pieces). Gradient buckets are
+    // 256 KiB by default: with a 4 MiB limit each goes in one message. Only when the user has
+    // not chosen (mpirun --mca … sets these variables in every rank's environment).
+    if (!getenv("OMPI_MCA_btl_tcp_eager_limit")) {
+      setenv("OMPI_MCA_btl_tcp_eager_limit", "4194304", 0);
+      setenv("OMPI_MCA_btl_tcp_rndv_eager_limit", "4194304", 0);
+      setenv("OMPI_MCA_btl_tcp_max_send_size", "4194304", 0);
+    }
     int provided = 0;
     if (mpi.init_thread(NULL, NULL, 1 /* MPI_THREAD_FUNNELED */, &provided) != 0) return -2;
   }
@@ -140,22 +152,84 @@ int bp_mpi_test(void **request, int *done) {
   return mpi.test(request, done, NULL /* MPI_STATUS_IGNORE */);
 }
 
+// How bp_mpi_wait waits. Spinning on MPI_Test answers within a microsecond, but only while
+// every rank has a core of its own: a spinning rank that shares a core with its peer (or with
+// other jobs) takes the time slice the peer needs to send what it waits for. Sleeping between
+// tests gives the core away at the price of a scheduler wake-up per collective.
+static struct {
+  pthread_once_t once;
+  int forced;        // 0: automatic; BP_MPI_WAIT_SPIN or BP_MPI_WAIT_SLEEP from BACKPROP_MPI_WAIT
+  int local_ranks;   // ranks of this job on this host (OMPI_COMM_WORLD_LOCAL_SIZE)
+  int cores;         // cores this process may run on
+  double checked_at; // when the automatic choice was last made (monotonic seconds)
+  int automatic;     // its result
+} waiting = {.once = PTHREAD_ONCE_INIT};
+
+static double monotonic_seconds(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static void read_wait_settings(void) {
+  const char *mode = getenv("BACKPROP_MPI_WAIT");
+  if (mode && strcmp(mode, "spin") == 0) waiting.forced = BP_MPI_WAIT_SPIN;
+  else if (mode && strcmp(mode, "sleep") == 0) waiting.forced = BP_MPI_WAIT_SLEEP;
+  const char *local = getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+  waiting.local_ranks = local && atoi(local) > 0 ? atoi(local) : 1;
+  cpu_set_t set;
+  waiting.cores = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 0;
+  long online = sysconf(_SC_NPROCESSORS_ONLN);
+  if (waiting.cores <= 0 || (online > 0 && waiting.cores > online)) waiting.cores = online > 0 ? (int)online : 1;
+  waiting.checked_at = -1e9;
+}
+
+int bp_mpi_wait_oversubscribed(int local_ranks, double load, int cores) {
+  // The load average counts this job's ranks too (each computes or spins): what is left is
+  // other work. Oversubscribed when our ranks plus that work need more cores than there are.
+  double others = load - (double)local_ranks;
+  if (others < 0) others = 0;
+  return (double)local_ranks + others > (double)cores + 0.5;
+}
+
+int bp_mpi_wait_mode(void) {
+  pthread_once(&waiting.once, read_wait_settings);
+  if (waiting.forced) return waiting.forced;
+  double now = monotonic_seconds();
+  if (now - waiting.checked_at >= 1.0) {  // the load changes: look again at most once a second
+    double load = 0;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) { if (fscanf(f, "%lf", &load) != 1) load = 0; fclose(f); }
+    waiting.automatic = bp_mpi_wait_oversubscribed(waiting.local_ranks, load, waiting.cores)
+      ? BP_MPI_WAIT_SLEEP : BP_MPI_WAIT_SPIN;
+    waiting.checked_at = now;
+  }
+  return waiting.automatic;
+}
+
+int bp_mpi_wait_is_automatic(void) {
+  pthread_once(&waiting.once, read_wait_settings);
+  return waiting.forced == 0;
+}
+
 int bp_mpi_wait(void **request, double timeout_seconds) {
-  // Spin on MPI_Test for the first 50 ms, as MPI_Wait does: a sleep here costs a scheduler
-  // wake-up per collective (milliseconds on a loaded machine, hundreds of them per epoch).
-  // Longer waits (a slow or lost rank) poll every 200 µs so as not to burn a core.
-  struct timespec start, now, pause = {0, 200000};
-  clock_gettime(CLOCK_MONOTONIC, &start);
-  for (unsigned long spins = 0;; spins++) {
+  // Both modes first test 64 times without pause (a reply already on its way). spin: then
+  // keeps testing for 50 ms, as MPI_Wait does. sleep: yields the core between tests, and from
+  // 200 µs on sleeps 50 µs between them. Past 50 ms (a slow or lost rank) both poll every
+  // 200 µs so as not to burn a core, until the timeout.
+  int mode = bp_mpi_wait_mode();
+  struct timespec long_pause = {0, 200000}, short_pause = {0, 50000};
+  double start = monotonic_seconds();
+  for (unsigned long tests = 0;; tests++) {
     int done = 0;
     int rc = mpi.test(request, &done, NULL /* MPI_STATUS_IGNORE */);
     if (rc != 0) return rc;
     if (done) return 0;
-    if ((spins & 63) != 0) continue;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    double waited = (double)(now.tv_sec - start.tv_sec) + 1e-9 * (double)(now.tv_nsec - start.tv_nsec);
+    if (tests < 64 || (mode == BP_MPI_WAIT_SPIN && (tests & 63) != 0)) continue;
+    double waited = monotonic_seconds() - start;
     if (timeout_seconds > 0 && waited > timeout_seconds) return BP_MPI_TIMED_OUT;
-    if (waited > 0.05) nanosleep(&pause, NULL);
+    if (waited > 0.05) nanosleep(&long_pause, NULL);
+    else if (mode == BP_MPI_WAIT_SLEEP) waited > 0.0002 ? nanosleep(&short_pause, NULL) : sched_yield();
   }
 }
 

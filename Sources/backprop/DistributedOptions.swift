@@ -4,7 +4,7 @@ import Foundation
 
 /// `--distributed` and its settings: data-parallel training over the ranks of `mpirun`.
 struct DistributedOptions: ParsableArguments {
-  @Flag(help: "Train data-parallel over the processes of mpirun (mpirun -np N backprop train --distributed …): --batch-size is per rank, the global batch is N times larger; only rank 0 prints and saves.")
+  @Flag(help: "Train data-parallel over the processes of mpirun (mpirun -np N backprop train --distributed …): --batch-size is per rank, the global batch is N times larger; only rank 0 prints and saves. BACKPROP_MPI_WAIT=spin|sleep|auto sets how a rank waits for the others (auto: sleep when the host is oversubscribed).")
   var distributed = false
   @Option(parsing: .unconditional, help: "With --distributed: gradient bucket size in KiB; buckets start their allreduce during backward (default 256).")
   var bucketKib: Int?
@@ -32,11 +32,19 @@ struct DistributedOptions: ParsableArguments {
   func join() throws -> Communicator? {
     guard distributed else { return nil }
     guard Communicator.isAvailable else { throw CommandError("--distributed needs Open MPI: \(Communicator.unavailableReason)") }
+    if let wait = ProcessInfo.processInfo.environment["BACKPROP_MPI_WAIT"], !wait.isEmpty, !Communicator.waitModeNames.contains(wait) {
+      throw CommandError("BACKPROP_MPI_WAIT must be spin, sleep or auto, got '\(wait)'")
+    }
     do { return try Communicator() } catch { throw CommandError("--distributed: \(error)") }
   }
 
   /// The data-parallel group over `world` for `model`.
   func group(_ model: Sequential<Float>, _ world: Communicator) throws -> DataParallel {
     try DataParallel(model, communicator: world, bucketBytes: (bucketKib ?? 256) << 10, timeout: rankTimeout ?? 20)
+  }
+
+  /// The data-parallel group over `world` for a model of `parameters` (a language model).
+  func group(parameters: [Tensor<Float>], _ world: Communicator) throws -> DataParallel {
+    try DataParallel(parameters: parameters, communicator: world, bucketBytes: (bucketKib ?? 256) << 10, timeout: rankTimeout ?? 20)
   }
 }

@@ -43,7 +43,7 @@ struct LMTrainCommand: ParsableCommand {
   var initialization: String?
   @Option(help: "Optimiser steps (default 1000 unless --epochs is given).") var steps: Int?
   @Option(help: "Passes over the training sequences, converted to steps.") var epochs: Double?
-  @Option(help: "Windows per step.") var batchSize: Int = 32
+  @Option(help: "Windows per step (per rank with --distributed: N ranks take N times as many).") var batchSize: Int = 32
   @Option(help: "Peak learning rate (AdamW).") var lr: Double = 5e-3
   @Option(help: "AdamW weight decay.") var weightDecay: Double = 0.01
   @Option(help: "Gradient-norm clip (0: none).") var clip: Double = 1.0
@@ -57,8 +57,13 @@ struct LMTrainCommand: ParsableCommand {
   @OptionGroup var threading: ThreadOptions
   @Flag(help: "Print no progress.") var quiet = false
   @Flag(help: "Print one JSON object instead of text.") var json = false
+  @OptionGroup var parallel: DistributedOptions
 
   struct Report: Encodable {
+    /// Under `--distributed`: ranks, the weights' digest (equal on all) and how ranks waited.
+    var ranks: Int?
+    var weightsDigest: String?
+    var mpiWait: String?
     var architecture: String
     var parameters: Int
     var steps: Int
@@ -72,11 +77,29 @@ struct LMTrainCommand: ParsableCommand {
 
   func run() throws {
     try threading.apply()
+    try parallel.validate()
+    guard let world = try parallel.join() else { return try train(world: nil) }
+    do {
+      try train(world: world)
+    } catch let error as DistributedError {
+      // As `train --distributed`: one line per rank, MPI ended cleanly unless a rank is lost.
+      FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+      if case .rankLost = error {} else { world.finalize() }
+      Foundation.exit(1)
+    }
+    world.finalize()
+  }
+
+  /// Trains, as one rank of `world` when given: `--batch-size` windows per rank, the global
+  /// batch (saved as the configuration's) N times larger; only rank 0 prints and saves.
+  func train(world: Communicator?) throws {
+    let ranks = world?.size ?? 1, isRoot = (world?.rank ?? 0) == 0
     if let report { try checkOutputPath(report, option: "--report") }
     if steps != nil && epochs != nil { throw CommandError("--steps and --epochs: give one, not both") }
     if let epochs, !(epochs > 0) { throw CommandError("--epochs: must be positive, got \(epochs)") }
     let trainer: LanguageModelTrainer
     if let resume {
+      if parallel.scaleLr { throw CommandError("--scale-lr: --resume keeps the checkpoint's learning rate") }
       trainer = try LanguageModelCheckpoint.loadTrainer(contentsOf: URL(fileURLWithPath: resume))
       let saved = trainer.configuration
       if untiedHead && !saved.untiedHead { throw CommandError("--untied-head: \(resume) was trained with a tied head; a resumed run keeps its model") }
@@ -87,7 +110,8 @@ struct LMTrainCommand: ParsableCommand {
     } else {
       var c = LanguageModelConfiguration()
       (c.architecture, c.layers, c.heads, c.embedding, c.contextLength) = (arch, layers, heads, embed, context)
-      (c.batchSize, c.learningRate, c.weightDecay, c.gradientClipNorm, c.schedule) = (batchSize, lr, weightDecay, clip, schedule)
+      (c.batchSize, c.learningRate, c.weightDecay, c.gradientClipNorm, c.schedule) = (batchSize * ranks, lr, weightDecay, clip, schedule)
+      if parallel.scaleLr { c.learningRate *= Double(ranks) }
       (c.evaluateEvery, c.seed) = (evalEvery, seed)
       c.untiedHead = untiedHead
       c.initialization = initialization
@@ -96,14 +120,19 @@ struct LMTrainCommand: ParsableCommand {
       let data = try loadCorpus(corpus, kind: corpusKind, seed: seed)
       c.corpusPath = data.path
       c.corpusKind = data.kind.rawValue
-      c.steps = steps ?? epochs.map { Int((Double(data.sequences[.train]!.count) * $0 / Double(batchSize)).rounded(.up)) } ?? 1000
+      c.steps = steps ?? epochs.map { Int((Double(data.sequences[.train]!.count) * $0 / Double(c.batchSize)).rounded(.up)) } ?? 1000
       try c.validate()
       trainer = try LanguageModelTrainer(corpus: data, configuration: c)
     }
+    if let world {
+      try trainer.distribute(over: try parallel.group(parameters: trainer.model.parameters, world), configurationText: "corpus \(trainer.corpus.path)")
+      trainer.checksReplicasEveryStep = parallel.checkReplicas
+    }
+    let save = isRoot ? self.save : nil, reportPath = isRoot ? self.report : nil
     let c = trainer.configuration
     let command = CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
-    let reportBuilder = report.map { LanguageModelReportBuilder(trainer: trainer, command: command, path: $0) }
-    let bar = ProgressBar(quiet: quiet || json)
+    let reportBuilder = reportPath.map { LanguageModelReportBuilder(trainer: trainer, command: command, path: $0) }
+    let bar = ProgressBar(quiet: quiet || json || !isRoot)
     let start = monotonicSeconds()
     let firstStep = trainer.completedSteps
     var segmentStart = start, segmentFirst = firstStep, lossSum = 0.0
@@ -129,15 +158,25 @@ struct LMTrainCommand: ParsableCommand {
       segmentFirst = r.step
       lossSum = 0
     })
-    if trainer.history.last?.step != trainer.completedSteps { try reportBuilder?.record(trainer.record(), trainer: trainer) }
+    if trainer.history.last?.step != trainer.completedSteps {
+      let r = try trainer.record()  // on every rank: a distributed evaluation is a collective
+      try reportBuilder?.record(r, trainer: trainer)
+    }
     if let save { try LanguageModelCheckpoint.save(trainer, to: URL(fileURLWithPath: save)) }
     if let reportBuilder {
       let line = try reportBuilder.write(trainer)
       if !quiet && !json { print(line) }
     }
+    var digest: String?
+    if let group = trainer.dataParallel {
+      try group.checkReplicasIdentical()
+      digest = hex(group.weightDigest())
+    }
+    guard isRoot else { return }
     let seconds = monotonicSeconds() - start
     let last = trainer.history.last!
     let report = Report(
+      ranks: world?.size, weightsDigest: digest, mpiWait: world.map { _ in Communicator.waitMode },
       architecture: c.architecture, parameters: trainer.model.parameterCount, steps: trainer.completedSteps,
       vocabulary: trainer.corpus.vocabulary.count, history: trainer.history, validationLoss: last.validationLoss,
       validationPerplexity: last.validationPerplexity, seconds: seconds,
@@ -194,7 +233,7 @@ struct LMEvalCommand: ParsableCommand {
   func run() throws {
     try threading.apply()
     let trainer = try LanguageModelCheckpoint.loadTrainer(contentsOf: URL(fileURLWithPath: model), corpusPath: corpus)
-    let loss = trainer.evaluate(.test)
+    let loss = try trainer.evaluate(.test)
     var novel: Double?
     if trainer.corpus.kind == .words {
       let samples = try trainer.sample(count: 1000, temperature: 1, seed: 0)

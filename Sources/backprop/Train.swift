@@ -28,6 +28,8 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "Continue from a checkpoint written by --save, with its settings and data pipeline.") var resume: String?
   @Option(parsing: .unconditional, help: "Stop after this epoch, keeping the schedule of --epochs (continue later with --resume).")
   var stopAfter: Int?
+  @Option(parsing: .unconditional, help: "Train on the first N training samples only (a quick run or a benchmark; not with --save or --resume).")
+  var limit: Int?
   @Flag(help: "Print only the final summary.") var quiet = false
   @Flag(help: "Print one JSON object at the end instead of text.") var json = false
   @Flag(help: "Stop at the first NaN or infinity in a forward or backward computation, naming the op, where it was created and its input shapes (slower).")
@@ -37,10 +39,14 @@ struct TrainCommand: ParsableCommand {
 
   /// Checks the counts and output paths before anything is loaded or trained.
   func validate() throws {
-    let limit = TrainingConfiguration.maximumEpochs
-    if let epochs, !(1...limit).contains(epochs) { throw CommandError("--epochs must be ≥ 1 and ≤ \(limit), got \(epochs)") }
-    if let stopAfter, !(1...limit).contains(stopAfter) { throw CommandError("--stop-after must be ≥ 1 and ≤ \(limit), got \(stopAfter)") }
+    let most = TrainingConfiguration.maximumEpochs
+    if let epochs, !(1...most).contains(epochs) { throw CommandError("--epochs must be ≥ 1 and ≤ \(most), got \(epochs)") }
+    if let stopAfter, !(1...most).contains(stopAfter) { throw CommandError("--stop-after must be ≥ 1 and ≤ \(most), got \(stopAfter)") }
     if let save { try checkOutputPath(save, option: "--save") }
+    if let limit {
+      guard limit >= 1 else { throw CommandError("--limit must be ≥ 1, got \(limit)") }
+      guard save == nil, resume == nil else { throw CommandError("--limit cannot be combined with --save or --resume (a checkpoint records the whole data set)") }
+    }
     if let report = viz.report { try checkOutputPath(report, option: "--report") }
     try optimization.validateRanges()
     try parallel.validate()
@@ -78,7 +84,7 @@ struct TrainCommand: ParsableCommand {
     if bar.verbose { try printHeader(trainer, data) }
     if isRoot { try viz.explainFirstBatch(trainer, data, toStandardError: json) }
     let recorder = try isRoot ? viz.makeRecorder(trainer, data) : nil
-    let start = monotonicSeconds()
+    let start = monotonicSeconds(), scheduledAtStart = SchedulerTimes.now()
     let last = min(trainer.configuration.epochs, stopAfter ?? .max)
     let save = isRoot ? self.save : nil
     var records: [EpochRecord] = []
@@ -110,6 +116,10 @@ struct TrainCommand: ParsableCommand {
       report.buckets = group.bucketSizes.count
       report.buckets_started_during_backward = Double(group.bucketsStarted.duringBackward) / Double(max(1, group.bucketsStarted.total))
       report.exposed_communication_seconds = group.exposedCommunicationSeconds
+      report.mpi_wait = Communicator.waitMode
+    }
+    if let before = scheduledAtStart, let after = SchedulerTimes.now() {
+      (report.cpu_seconds, report.runqueue_wait_seconds) = (after.running - before.running, after.waiting - before.waiting)
     }
     if let recorder { printError(try recorder.write(trainer, data)) }
     if json { try printJSON(report) } else { print(report.summary) }
@@ -119,7 +129,7 @@ struct TrainCommand: ParsableCommand {
   func configurationText(_ trainer: Trainer, _ data: TrainingData) -> String {
     let layers = trainer.model.architecture.map { LayerSpec.architectureString($0) } ?? "custom"
     return "model \(layers) \(trainer.model.parameterCount); data \(data.source) \(data.train.count)/\(data.test.count) "
-      + "\(data.featureCount)→\(data.outputCount); stop after \(stopAfter.map(String.init) ?? "-"); resume \(resume != nil)"
+      + "\(data.featureCount)→\(data.outputCount); limit \(limit.map(String.init) ?? "-"); stop after \(stopAfter.map(String.init) ?? "-"); resume \(resume != nil)"
   }
 
   /// A new trainer (model from the options) or one restored from `--resume` (with the data
@@ -141,7 +151,8 @@ struct TrainCommand: ParsableCommand {
       return (checkpoint.trainer, loaded)
     }
     let pipeline = data.pipeline
-    let loaded = try data.load(pipeline)
+    var loaded = try data.load(pipeline)
+    if let limit, limit < loaded.train.count { loaded.train = try loaded.train.subset(indices: Array(0..<limit)) }
     var configuration = try optimization.configuration(source: pipeline.source, epochs: epochs)
     (configuration.ranks, configuration.scalesLearningRateWithRanks) = (ranks, parallel.scaleLr)
     do { try configuration.validate() } catch { throw CommandError("\(error)") }
@@ -192,6 +203,13 @@ struct TrainReport: Encodable {
   var buckets: Int?
   var buckets_started_during_backward: Double?
   var exposed_communication_seconds: Double?
+  /// Under `--distributed`: how ranks wait for each other (`Communicator.waitMode`).
+  var mpi_wait: String?
+  /// Seconds this process (rank 0) spent on a core, and runnable but waiting for one (Linux
+  /// schedstat), from the start of training to the end of the last epoch: a loaded machine
+  /// shows as waiting.
+  var cpu_seconds: Double?
+  var runqueue_wait_seconds: Double?
 
   /// The summary after `records`, the epochs this invocation ran (checkpoints keep no
   /// timings, so a resumed run times only its own epochs).

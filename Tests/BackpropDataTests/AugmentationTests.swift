@@ -4,7 +4,7 @@ import Testing
 @testable import BackpropData
 
 /// `Augmentation`: seeded shifts and flips of image rows; shapes and counts kept, same draws
-/// for the same (seed, epoch, batch), pixels moved and never invented; and the sample shapes
+/// for the same (seed, epoch, sample index) whatever the batch, pixels moved and never invented; and the sample shapes
 /// the loaders give (images as [1, H, W], so that CNNs and augmentation can read them).
 @Suite struct AugmentationTests {
   /// `n` 2-channel 6×5 images, each a distinct ramp inside a zero border of 2 pixels.
@@ -16,26 +16,40 @@ import Testing
     return values
   }
 
-  @Test func sameSeedEpochAndBatchGiveTheSameImagesAndOthersDiffer() throws {
+  @Test func sameSeedEpochAndSamplesGiveTheSameImagesAndOthersDiffer() throws {
     let augment = try Augmentation(parsing: "shift,flip")
     #expect(augment == Augmentation(maxShift: 2, horizontalFlip: true))
-    func run(seed: UInt64, epoch: Int, batch: Int) -> [Float] {
+    func run(seed: UInt64, epoch: Int, samples: [Int] = Array(30..<46)) -> [Float] {
       var x = Self.images(16)
-      augment.apply(to: &x, sampleShape: [2, 6, 5], seed: seed, epoch: epoch, batch: batch)
+      augment.apply(to: &x, sampleShape: [2, 6, 5], seed: seed, epoch: epoch, samples: samples)
       return x
     }
-    let a = run(seed: 1, epoch: 2, batch: 3)
+    let a = run(seed: 1, epoch: 2)
     #expect(a.count == Self.images(16).count, "the shape is kept")
-    #expect(a == run(seed: 1, epoch: 2, batch: 3))
+    #expect(a == run(seed: 1, epoch: 2))
     #expect(a != Self.images(16), "16 images, none moved")
-    #expect(a != run(seed: 1, epoch: 2, batch: 4) && a != run(seed: 1, epoch: 3, batch: 3) && a != run(seed: 2, epoch: 2, batch: 3))
+    #expect(a != run(seed: 1, epoch: 2, samples: Array(31..<47)) && a != run(seed: 1, epoch: 3) && a != run(seed: 2, epoch: 2))
+  }
+
+  @Test func aBatchSplitInShardsIsAugmentedAsAWhole() throws {
+    // --distributed: rank r augments its shard of the global batch; the images must be those one
+    // process makes of the whole batch, so each sample's draws depend on its index only.
+    let augment = Augmentation(maxShift: 2, horizontalFlip: true)
+    let samples = [7, 3, 12, 40, 41, 5, 9, 0, 22, 18, 2, 33, 30, 1, 16, 8]
+    var whole = Self.images(16)
+    augment.apply(to: &whole, sampleShape: [2, 6, 5], seed: 4, epoch: 1, samples: samples)
+    var first = Array(Self.images(16)[..<(7 * 60)]), second = Array(Self.images(16)[(7 * 60)...])
+    augment.apply(to: &first, sampleShape: [2, 6, 5], seed: 4, epoch: 1, samples: Array(samples[..<7]))
+    augment.apply(to: &second, sampleShape: [2, 6, 5], seed: 4, epoch: 1, samples: Array(samples[7...]))
+    #expect(first + second == whole)
+    #expect(whole != Self.images(16))
   }
 
   @Test func shiftsMoveEachImageByAtMostTwoPixelsWithoutChangingItsPixels() throws {
     let augment = try Augmentation(parsing: "shift")
     let original = Self.images(32)
     var x = original
-    augment.apply(to: &x, sampleShape: [2, 6, 5], seed: 7, epoch: 0, batch: 0)
+    augment.apply(to: &x, sampleShape: [2, 6, 5], seed: 7, epoch: 0, samples: Array(0..<32))
     var moved = 0
     for i in 0..<32 {
       let before = Array(original[i * 60..<(i + 1) * 60]), after = Array(x[i * 60..<(i + 1) * 60])
@@ -57,12 +71,12 @@ import Testing
     let row: [Float] = [1, 2, 3, 4]
     var x = [Float](repeating: 0, count: 0)
     for _ in 0..<20 { x += row }
-    augment.apply(to: &x, sampleShape: [1, 1, 4], seed: 0, epoch: 0, batch: 0)
+    augment.apply(to: &x, sampleShape: [1, 1, 4], seed: 0, epoch: 0, samples: Array(0..<20))
     let rows = (0..<20).map { Array(x[$0 * 4..<($0 + 1) * 4]) }
     #expect(rows.allSatisfy { $0 == row || $0 == [4, 3, 2, 1] })
     #expect(rows.contains([4, 3, 2, 1]) && rows.contains(row), "both outcomes in 20 draws")
     var y: [Float] = [Float](repeating: 1, count: 9 * 50)
-    Augmentation(maxShift: 1).apply(to: &y, sampleShape: [1, 3, 3], seed: 5, epoch: 1, batch: 0)
+    Augmentation(maxShift: 1).apply(to: &y, sampleShape: [1, 3, 3], seed: 5, epoch: 1, samples: Array(0..<50))
     #expect(y.contains(0) && y.allSatisfy { $0 == 0 || $0 == 1 }, "shifted-in pixels are 0")
   }
 

@@ -45,7 +45,7 @@ import Testing
 
   @Test func bigramTrainingLowersTheValidationLoss() throws {
     let trainer = try LanguageModelTrainer(corpus: corpus, configuration: configuration(steps: 150))
-    let before = trainer.evaluate(.validation)
+    let before = try trainer.evaluate(.validation)
     try trainer.train()
     let after = trainer.history.last!.validationLoss
     #expect(trainer.history.map(\.step) == [20, 40, 60, 80, 100, 120, 140, 150])
@@ -64,7 +64,7 @@ import Testing
     var c = configuration(steps: 40)
     c.corpusPath = words.path
     let first = try LanguageModelTrainer(corpus: try TextCorpus(contentsOf: words, kind: .words, seed: 1), configuration: c)
-    while first.completedSteps < 25 { first.step() }
+    while first.completedSteps < 25 { try first.step() }
     try LanguageModelCheckpoint.save(first, to: url)
     let resumed = try LanguageModelCheckpoint.loadTrainer(contentsOf: url)
     #expect(resumed.completedSteps == 25)

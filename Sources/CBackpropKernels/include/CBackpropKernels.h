@@ -109,6 +109,7 @@ const char *bp_mpi_problem(void);
 /// MPI_Get_library_version into `buffer`; returns its length or -1.
 int bp_mpi_library_version(char *buffer, int capacity);
 /// MPI_Init_thread (FUNNELED) unless already initialized, errors returned (not aborting); rank, size.
+/// Before it, raises Open MPI's TCP eager limit to 4 MiB unless OMPI_MCA_btl_tcp_eager_limit is set.
 int bp_mpi_init(int *rank, int *size);
 /// MPI_Bcast on MPI_COMM_WORLD.
 int bp_mpi_broadcast(void *data, int count, int type, int root);
@@ -116,8 +117,19 @@ int bp_mpi_broadcast(void *data, int count, int type, int root);
 int bp_mpi_allreduce(void *data, int count, int type, int op);
 /// In-place MPI_Iallreduce on MPI_COMM_WORLD; `*request` is handed to `bp_mpi_wait`.
 int bp_mpi_iallreduce(void *data, int count, int type, int op, void **request);
-/// Polls MPI_Test until done (0), an MPI error (its code), or `timeout_seconds` (BP_MPI_TIMED_OUT).
+/// Polls MPI_Test until done (0), an MPI error (its code), or `timeout_seconds` (BP_MPI_TIMED_OUT);
+/// spinning or yielding between tests as `bp_mpi_wait_mode()` says.
 int bp_mpi_wait(void **request, double timeout_seconds);
+/// How `bp_mpi_wait` waits between tests.
+enum bp_mpi_wait_kind { BP_MPI_WAIT_SPIN = 1, BP_MPI_WAIT_SLEEP = 2 };
+/// The wait mode now: BACKPROP_MPI_WAIT=spin|sleep when set, else chosen (and re-chosen at most
+/// once a second) from this host's rank count (OMPI_COMM_WORLD_LOCAL_SIZE), load average and cores.
+int bp_mpi_wait_mode(void);
+/// 1 unless BACKPROP_MPI_WAIT forces a mode.
+int bp_mpi_wait_is_automatic(void);
+/// The automatic rule: 1 (sleep) when `local_ranks` plus the other work in `load` (the load
+/// average, which counts the ranks too) need more than `cores` cores.
+int bp_mpi_wait_oversubscribed(int local_ranks, double load, int cores);
 /// MPI_Test: drives `*request` on and sets `*done` to 1 once it finished (then `*request` is freed).
 int bp_mpi_test(void **request, int *done);
 /// MPI_Barrier on MPI_COMM_WORLD.
