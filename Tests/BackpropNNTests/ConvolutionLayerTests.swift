@@ -27,6 +27,28 @@ import _BackpropTestSupport
     }
   }
 
+  /// `Sequential` runs ReLU → MaxPool2d as pooling, then ReLU: the same bits forward and the
+  /// same gradient (equal numbers; a zero may differ in sign, g·0 for a negative g) as the
+  /// layers one after the other, with ties, all-negative windows, zeros and a NaN among the
+  /// inputs, and with a padded, overlapping pool.
+  @Test func reluThenMaxPoolGivesTheSameValuesAndGradientsAsTheLayersInTurn() {
+    var values = Tensor<Float>.seeded([2, 3, 6, 6], .uniform(-1, 1), seed: 5).scalars
+    values[0...3] = [0.5, 0.5, -1, 0.5]             // a tie: the first maximum takes δ
+    values[6...9] = [-2, -1, -3, -0.5]              // an all-negative window
+    values[12...15] = [0, -1, 0, 0]                 // zeros: relu′(0) = 0 on both paths
+    values[40] = .nan
+    let x = Tensor<Float>(shape: [2, 3, 6, 6], scalars: values)
+    let upstream = Tensor<Float>.seeded([2, 3, 3, 3], .uniform(-1, 1), seed: 6)
+    for pool in [MaxPool2d<Float>(kernelSize: 2), MaxPool2d<Float>(kernelSize: 3, stride: 2, padding: 1)] {
+      let model = Sequential<Float>(ReLU(), pool)
+      let (y, dx) = valueWithGradient(of: { (model($0) * upstream).sum() }, at: x)
+      let (reference, referenceDx) = valueWithGradient(of: { (pool(ReLU<Float>()($0)) * upstream).sum() }, at: x)
+      #expect(model(x).scalars.map(\.bitPattern) == pool(x.relu()).scalars.map(\.bitPattern), "\(pool.summaryName)")
+      #expect(y.item.isNaN && reference.item.isNaN)
+      #expect(dx.scalars == referenceDx.scalars, "\(pool.summaryName)")
+    }
+  }
+
   @Test func convolutionLayersHavePyTorchShapesNamesAndInitialisation() {
     var g = SeededGenerator(seed: 1)
     let conv = Conv2d<Float>(4, 6, kernelSize: [3, 2], padding: 1, groups: 2, using: &g)

@@ -33,7 +33,21 @@ public final class Sequential<Scalar: TensorScalar>: Layer {
     if let shape = inputShape, shape.count > 1, input.rank == 2, input.shape[1] == shape.reduce(1, *) {
       x = input.reshaped(to: [input.shape[0]] + shape)
     }
-    for layer in layers { x = layer(x) }
+    var i = 0
+    while i < layers.count {
+      // ReLU followed by max pooling runs as pooling, then ReLU: max commutes with the monotone
+      // ReLU, so the values are the same bits and the gradients the same numbers (each window's
+      // first maximum is the same element, and its mask 1[x > 0] is the pooled value's; only a
+      // zero's sign may differ), on a quarter of the elements for 2×2 windows (the CNN's
+      // conv–relu–maxpool blocks).
+      if i + 1 < layers.count, layers[i] is ReLU<Scalar>, let pool = layers[i + 1] as? MaxPool2d<Scalar> {
+        x = layers[i](pool(x))
+        i += 2
+      } else {
+        x = layers[i](x)
+        i += 1
+      }
+    }
     return x
   }
 

@@ -25,12 +25,14 @@ struct ConvTranspose2D: Op {
             + "(a convolution of \(height)×\(width) gives \(w.shape[0]) channels of \(out.height)×\(out.width))")
     let kernel = Size2D(w.shape[2], w.shape[3]), og = o / groups, plane = out.height * out.width
     let k = cg * kernel.height * kernel.width
-    var z = [S](repeating: 0, count: n * c * height * width)
-    if plane == 0 || k == 0 || og == 0 { return ([n, c, height, width], z) }
+    let count = n * c * height * width
+    if plane == 0 || k == 0 || og == 0 { return ([n, c, height, width], [S](repeating: 0, count: count)) }
     let tiles = SampleTiles(samples: n, elementsPerSample: k * plane)
-    u.scalars.withUnsafeBufferPointer { up in
-      w.scalars.withUnsafeBufferPointer { wp in
-        z.withUnsafeMutableBufferPointer { zp in
+    // Each sample's image is cleared just before col2im adds into it (in cache), not in a pass of
+    // its own over the whole output first.
+    let z = [S](unsafeUninitializedCapacity: count) { zp, initialized in
+      u.scalars.withUnsafeBufferPointer { up in
+        w.scalars.withUnsafeBufferPointer { wp in
           nonisolated(unsafe) let (ub, wb, zb) = (up.baseAddress!, wp.baseAddress!, zp.baseAddress!)
           Tensor<S>.forEachTile(tiles, scratch: k * plane) { _, samples, col in
             for sample in samples {
@@ -39,13 +41,16 @@ struct ConvTranspose2D: Op {
                 // while they are in cache.
                 S.gemm(transA: true, transB: false, m: k, n: plane, k: og, alpha: 1, a: wb + group * og * k, lda: k,
                        b: ub + (sample * o + group * og) * plane, ldb: plane, beta: 0, c: col, ldc: plane)
+                let image = zb + (sample * c + group * cg) * height * width
+                image.update(repeating: 0, count: cg * height * width)
                 col2imAdding(col, channels: cg, height: height, width: width, kernel: kernel, output: out, geometry,
-                             into: zb + (sample * c + group * cg) * height * width)
+                             into: image)
               }
             }
           }
         }
       }
+      initialized = count
     }
     return ([n, c, height, width], z)
   }

@@ -9,16 +9,23 @@ extension Tensor {
   func reduceKernel(_ kind: ReduceKernel, axes: [Int]) -> (keptShape: [Int], values: [Scalar]) {
     var currentShape = shape
     var values = scalars
+    // Runs of adjacent axes are one reduction over their contiguous block (axes 2 and 3 of an
+    // NCHW tensor: one pass over each plane instead of two).
+    var runs: [ClosedRange<Int>] = []
     for axis in axes.sorted(by: >) {
-      let outer = currentShape[..<axis].reduce(1, *)
-      let n = currentShape[axis]
-      let inner = currentShape[(axis + 1)...].reduce(1, *)
+      if let last = runs.last, last.lowerBound == axis + 1 { runs[runs.count - 1] = axis...last.upperBound }
+      else { runs.append(axis...axis) }
+    }
+    for run in runs {
+      let outer = currentShape[..<run.lowerBound].reduce(1, *)
+      let n = currentShape[run].reduce(1, *)
+      let inner = currentShape[(run.upperBound + 1)...].reduce(1, *)
       let source = values
       values = [Scalar](unsafeUninitializedCapacity: outer * inner) { buffer, initialized in
         source.withUnsafeBufferPointer { x in Scalar.reduceKernel(kind, x, outer: outer, count: n, inner: inner, buffer) }
         initialized = outer * inner
       }
-      currentShape[axis] = 1
+      for axis in run { currentShape[axis] = 1 }
     }
     return (currentShape, values)
   }
