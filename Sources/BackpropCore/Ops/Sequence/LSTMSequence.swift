@@ -187,6 +187,8 @@ extension Tensor {
   /// projections of all steps `projected` `[T, B, 4H]` (x_t·W_ihᵀ + biases, gates i, f, g, o),
   /// the recurrent weight `weightHH` `[4H, H]` and the initial `h0`, `c0` `[B, H]`: returns
   /// `[T, B, 2H]`, h_t and c_t of every step along the last axis.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public static func lstmSequence(projected: Tensor, weightHH: Tensor, h0: Tensor, c0: Tensor) -> Tensor {
     apply(LSTMSequenceOp(), to: [projected, weightHH, h0, c0])
   }

@@ -185,6 +185,8 @@ extension Tensor {
   /// side, each `heads` heads of E/heads features) to the merged heads `[B, T, E]`: the
   /// `scaledDotProductAttention` of the split heads, causal when `causal`, as one op that reads
   /// and writes with strides (no split, permute or merge copies). See `PackedSelfAttention`.
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public static func packedSelfAttention(_ qkv: Tensor, heads: Int, causal: Bool) -> Tensor {
     require(qkv.rank == 3 && heads > 0 && qkv.shape[2] % (3 * heads) == 0, "packedSelfAttention",
             "qkv \(qkv.shape) must be [B, T, 3E] with E a multiple of heads \(heads)")
