@@ -1,4 +1,5 @@
 import BackpropCore
+import BackpropKernels
 import Testing
 import _BackpropTestSupport
 
@@ -37,5 +38,25 @@ import _BackpropTestSupport
       let worst = zip(a, r).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 0
       #expect(worst < 1e-5, "\(c) \(name): max relative difference \(worst)")
     }
+  }
+
+  /// The C kernels' portable and AVX2 paths agree to rounding (head size 16: the vector path).
+  @Test func portableAndVectorPathsAgree() {
+    guard KernelISA.avx2.isSupported else { return }
+    let (b, t, e, heads) = (2, 9, 32, 2)
+    var g = SeededGenerator(seed: 77)
+    let x = (0..<(b * t * 3 * e)).map { _ in Float(g.next() % 20_001) / 5_000 - 2 }
+    let u = (0..<(b * t * e)).map { _ in Float(g.next() % 20_001) / 5_000 - 2 }
+    var results: [[Float]] = []
+    for isa in [KernelISA.portable, .avx2] {
+      var out = [Float](repeating: .nan, count: b * t * e), p = [Float](repeating: .nan, count: b * heads * t * t)
+      var dx = [Float](repeating: .nan, count: x.count)
+      PackedAttention.forward(qkv: x, into: &out, probabilities: &p, batch: b, steps: t, embed: e, heads: heads, causal: true, isa: isa)
+      PackedAttention.backward(gradient: u, qkv: x, probabilities: p, into: &dx, batch: b, steps: t, embed: e, heads: heads,
+                               causal: true, isa: isa)
+      results.append(out + p + dx)
+    }
+    let worst = zip(results[0], results[1]).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? .nan
+    #expect(worst < 1e-5, "max relative difference \(worst)")
   }
 }

@@ -1,3 +1,5 @@
+import BackpropKernels
+
 /// Multi-head self-attention straight from the packed projection `qkv` `[B, T, 3E]` (columns
 /// q, k, v; head h's features at h·d ..< (h+1)·d of each, d = E / heads) to the merged heads
 /// `[B, T, E]`: for every batch row and head, softmax(q·kᵀ/√d, causal when set)·v, with no
@@ -8,7 +10,8 @@
 ///     VJP: dv = Pᵀ·g,  dP = g·vᵀ,  dS = P ⊙ (dP − Σ_j dP ⊙ P),  dq = dS·k/√d,  dk = dSᵀ·q/√d
 ///     JVP: Ṡ = (q̇·kᵀ + q·k̇ᵀ)/√d,  Ṗ = P ⊙ (Ṡ − Σ_j P ⊙ Ṡ),  ẏ = Ṗ·v + P·v̇
 ///
-/// Forward and first-order backward are one kernel each (P saved by the forward); with
+/// Forward and first-order backward are one kernel each (P saved by the forward; for Float the C
+/// kernels of `PackedAttention`, AVX2/FMA over the head size, checked against these loops); with
 /// `createGraph` or batched cotangents the VJP and JVP split the heads with tensor ops and use
 /// `scaledDotProductAttention`'s tensor formulas, so they differentiate again.
 struct PackedSelfAttention: Op {
@@ -27,6 +30,26 @@ struct PackedSelfAttention: Op {
     let (b, t, e) = (x.shape[0], x.shape[1], x.shape[2] / 3)
     let keep = ThreadState.current.gradEnabled && x.requiresGrad
     var p: [S]? = keep ? [S](repeating: 0, count: b * heads * t * t) : nil
+    if S.self == Float.self {
+      // The C kernels (AVX2/FMA over the head size); the generic loops below are their reference.
+      let out = [S](unsafeUninitializedCapacity: b * t * e) { o, initialized in
+        x.scalars.withUnsafeBufferPointer { xp in
+          if p == nil {
+            PackedAttention.forward(qkv: floats(xp.baseAddress!), into: mutableFloats(o.baseAddress!), probabilities: nil,
+                                    batch: b, steps: t, embed: e, heads: heads, causal: causal)
+          } else {
+            p!.withUnsafeMutableBufferPointer { pp in
+              PackedAttention.forward(qkv: floats(xp.baseAddress!), into: mutableFloats(o.baseAddress!),
+                                      probabilities: mutableFloats(pp.baseAddress!), batch: b, steps: t, embed: e, heads: heads,
+                                      causal: causal)
+            }
+          }
+        }
+        initialized = b * t * e
+      }
+      saved.probabilities = p
+      return ([b, t, e], out)
+    }
     let out = Self.kernel(x.scalars, batch: b, steps: t, embed: e, heads: heads, causal: causal, probabilities: &p)
     saved.probabilities = p
     return ([b, t, e], out)
@@ -156,6 +179,21 @@ struct PackedSelfAttention: Op {
     guard cx.needsGradient(0) else { return [nil] }
     let x = cx.inputs[0], (b, t, e) = (x.shape[0], x.shape[1], x.shape[2] / 3)
     if ThreadState.current.inFirstOrderBackward && cx.batchRank == 0, let p = saved.probabilities as? [S] {
+      if S.self == Float.self {
+        let dx = [S](unsafeUninitializedCapacity: x.count) { d, initialized in
+          g.scalars.withUnsafeBufferPointer { gp in
+            x.scalars.withUnsafeBufferPointer { xp in
+              p.withUnsafeBufferPointer { pp in
+                PackedAttention.backward(gradient: floats(gp.baseAddress!), qkv: floats(xp.baseAddress!),
+                                         probabilities: floats(pp.baseAddress!), into: mutableFloats(d.baseAddress!),
+                                         batch: b, steps: t, embed: e, heads: heads, causal: causal)
+              }
+            }
+          }
+          initialized = x.count
+        }
+        return [Tensor(uncheckedShape: x.shape, scalars: dx)]
+      }
       return [Tensor(uncheckedShape: x.shape, scalars: Self.backwardKernel(g.scalars, x.scalars, p, batch: b, steps: t,
                                                                             embed: e, heads: heads, causal: causal))]
     }
