@@ -65,7 +65,8 @@ public struct LanguageModelConfiguration: Codable, Sendable, Equatable {
     }
     try check(Self.architectures.contains(architecture), "--arch", "'\(architecture)' is not one of \(Self.architectures.joined(separator: ", "))")
     try check(layers > 0, "--layers", "must be positive, got \(layers)")
-    try check(heads > 0 && embedding % heads == 0, "--heads", "must be positive and divide --embed \(embedding), got \(heads)")
+    try check(heads > 0 && (architecture != "transformer" || embedding % heads == 0), "--heads",
+              "must be positive and divide --embed \(embedding), got \(heads)")
     try check(embedding > 0, "--embed", "must be positive, got \(embedding)")
     try check(contextLength > 0 && contextLength <= 4096, "--context", "must be in 1…4096, got \(contextLength)")
     try check(steps >= 0, "--steps", "must be ≥ 0, got \(steps)")

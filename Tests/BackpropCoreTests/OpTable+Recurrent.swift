@@ -20,6 +20,10 @@ extension OpTable {
                   let both = NaiveRecurrent.lstm(a)
                   return T(shape: [1, 3], scalars: Array(both.scalars[0..<3]))
                 }),
+    .structural("lstmSequence(projected:weightHH:h0:c0:)", "lstmSequence T3 B2 H2 → [T, B, 2H]",
+                [[3, 2, 8], [8, 2], [2, 2], [2, 2]],
+                { a in T.lstmSequence(projected: a[0], weightHH: a[1], h0: a[2], c0: a[3]) },
+                naive: { NaiveRecurrent.lstmSequence($0) }),
     .structural("gruCell(_:h:weightIH:weightHH:biasIH:biasHH:)", "gruCell B2 I3 H2, biases",
                 [[2, 3], [2, 2], [6, 3], [6, 2], [6], [6]],
                 { a in T.gruCell(a[0], h: a[1], weightIH: a[2], weightHH: a[3], biasIH: a[4], biasHH: a[5]) },
@@ -55,6 +59,34 @@ enum NaiveRecurrent {
       }
     }
     return T(shape: [b, 2 * hidden], scalars: out)
+  }
+
+  /// h_t and c_t of every step, `[T, B, 2H]`, from P `[T, B, 4H]`, W_hh, h0, c0: the LSTM
+  /// recurrence G_t = P_t + h_{t−1}·W_hhᵀ with PyTorch's gate formulas.
+  static func lstmSequence(_ a: [T]) -> T {
+    let (p, w) = (a[0], a[1]), steps = p.shape[0], b = a[2].shape[0], hidden = a[2].shape[1]
+    var h = a[2].scalars, c = a[3].scalars
+    var out = [Double](repeating: 0, count: steps * b * 2 * hidden)
+    for t in 0..<steps {
+      var hNext = h, cNext = c
+      for n in 0..<b {
+        for k in 0..<hidden {
+          func gate(_ q: Int) -> Double {
+            let j = q * hidden + k
+            var s = p.scalars[(t * b + n) * 4 * hidden + j]
+            for m in 0..<hidden { s += h[n * hidden + m] * w.scalars[j * hidden + m] }
+            return s
+          }
+          let i = sigmoid(gate(0)), f = sigmoid(gate(1)), g = Foundation.tanh(gate(2)), o = sigmoid(gate(3))
+          cNext[n * hidden + k] = f * c[n * hidden + k] + i * g
+          hNext[n * hidden + k] = o * Foundation.tanh(cNext[n * hidden + k])
+          out[(t * b + n) * 2 * hidden + k] = hNext[n * hidden + k]
+          out[(t * b + n) * 2 * hidden + hidden + k] = cNext[n * hidden + k]
+        }
+      }
+      (h, c) = (hNext, cNext)
+    }
+    return T(shape: [steps, b, 2 * hidden], scalars: out)
   }
 
   /// h′ of PyTorch's GRUCell; inputs x, h, W_ih, W_hh, b_ih, b_hh.

@@ -29,6 +29,12 @@ extension OpTable {
                 [[1, 2, 3, 4], [1, 2, 5, 4], [1, 2, 5, 3]],
                 { T.scaledDotProductAttention(query: $0[0], key: $0[1], value: $0[2], mask: attentionMask) },
                 naive: { NaiveSequence.attention($0[0], $0[1], $0[2], causal: false, mask: attentionMask) }),
+    .structural("packedSelfAttention(_:heads:causal:)", "packed self-attention [2,3,12], 2 heads, causal",
+                [[2, 3, 12]], { T.packedSelfAttention($0[0], heads: 2, causal: true) },
+                naive: { NaiveSequence.packedAttention($0[0], heads: 2, causal: true) }),
+    .structural("packedSelfAttention(_:heads:causal:)", "packed self-attention [1,4,6], 1 head, not causal",
+                [[1, 4, 6]], { T.packedSelfAttention($0[0], heads: 1, causal: false) },
+                naive: { NaiveSequence.packedAttention($0[0], heads: 1, causal: false) }),
     .structural("crossEntropy(logits:targets:ignoreIndex:labelSmoothing:)", "crossEntropy [2,3,4] ignore -100, smoothing 0.1",
                 [[2, 3, 4]], { T.crossEntropy(logits: $0[0], targets: ceTargets, ignoreIndex: -100, labelSmoothing: 0.1) },
                 naive: { NaiveSequence.crossEntropy($0[0], ceTargets, ignore: -100, smoothing: 0.1) }),
@@ -75,6 +81,23 @@ enum NaiveSequence {
       }
     }
     return T(shape: Array(q.shape.dropLast()) + [dv], scalars: out)
+  }
+
+  /// `packedSelfAttention` by loops: the heads of q, k, v copied out of `[B, T, 3E]`, `attention`
+  /// per head, the outputs written back side by side, `[B, T, E]`.
+  static func packedAttention(_ x: T, heads: Int, causal: Bool) -> T {
+    let (b, t, e) = (x.shape[0], x.shape[1], x.shape[2] / 3), d = e / heads
+    var out = [Double](repeating: 0, count: b * t * e)
+    for n in 0..<b {
+      for h in 0..<heads {
+        func part(_ k: Int) -> T {
+          T(shape: [t, d], scalars: (0..<t * d).map { x.scalars[(n * t + $0 / d) * 3 * e + k * e + h * d + $0 % d] })
+        }
+        let y = attention(part(0), part(1), part(2), causal: causal, mask: nil)
+        for i in 0..<t { for c in 0..<d { out[(n * t + i) * e + h * d + c] = y.scalars[i * d + c] } }
+      }
+    }
+    return T(shape: [b, t, e], scalars: out)
   }
 
   static func crossEntropy(_ x: T, _ targets: [Int], ignore: Int, smoothing: Double) -> T {

@@ -179,4 +179,16 @@ import Testing
     c.initialization = "xavier"
     #expect(throws: TensorError.invalidArgument(op: "--init", message: "'xavier' is not one of nanogpt, pytorch")) { try c.validate() }
   }
+
+  /// --heads must divide --embed only for the transformer (an LSTM of 150 units keeps the default 4 heads).
+  @Test func headsMustDivideTheWidthOnlyForTheTransformer() throws {
+    var c = configuration()
+    c.architecture = "lstm"
+    c.embedding = 150
+    try c.validate()
+    c.architecture = "transformer"
+    #expect(throws: TensorError.invalidArgument(op: "--heads", message: "must be positive and divide --embed 150, got \(c.heads)")) {
+      try c.validate()
+    }
+  }
 }

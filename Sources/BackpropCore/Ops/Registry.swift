@@ -34,7 +34,7 @@ public enum OpRegistry {
     // Normalisation
     Normalize(kept: 0..<1, eps: 1e-5), LayerNormOp(rowSize: 1, eps: 1e-5),
     // Sequence models
-    Where(), ScaledDotProductAttention(), LSTMCellOp(), GRUCellOp(),
+    Where(), ScaledDotProductAttention(), PackedSelfAttention(heads: 1, causal: true), LSTMCellOp(), LSTMSequenceOp(), GRUCellOp(),
   ]
 
   /// The primitives' names (each op's `name`), e.g. to check that a graph uses only known ops.

@@ -63,6 +63,19 @@ void bp_f32_maxpool2x2(const float *h, const float *x, float *y, long planes, lo
 /// (every element of z is written).
 void bp_f32_maxunpool2x2(const float *g, const float *x, float *z, long planes, long height, long width, int isa);
 
+// MARK: - Packed multi-head self-attention of Float (attention.c)
+
+/// out [B, T, E] = per batch row and head softmax(q·kᵀ/√d, causal when set)·v, q/k/v read from
+/// qkv [B, T, 3E] (head h at columns h·d…, d = E / heads); probs (nullable) receives P
+/// [B, heads, T, T] (zeros above the causal diagonal); scratch holds T floats. AVX2/FMA when
+/// `isa` allows and d is a multiple of 8, else portable loops.
+void bp_f32_packed_attention(const float *qkv, float *out, float *probs, float *scratch, long batch, long t, long e,
+                             long heads, int causal, int isa);
+/// dqkv [B, T, 3E] (every element written) from the output gradient g [B, T, E], qkv and the
+/// forward's P; scratch holds T floats.
+void bp_f32_packed_attention_backward(const float *g, const float *qkv, const float *probs, float *dqkv, float *scratch,
+                                      long batch, long t, long e, long heads, int causal, int isa);
+
 // MARK: - Vectorised float transcendentals (transcendental.c)
 
 /// y[i] = e^x[i], ≤ 2 ulp, libm's behaviour at NaN/±∞/overflow/underflow; `isa` as above.

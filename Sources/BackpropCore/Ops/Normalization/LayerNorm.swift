@@ -26,15 +26,23 @@ struct LayerNormOp: Op {
     return (x.shape, Self.forwardKernel(x.scalars, gamma.scalars, beta.scalars, rowSize: rowSize, eps: eps))
   }
 
-  /// The mean and 1/√(σ² + ε) of the row at `base` (Double accumulators, two passes).
+  /// The mean and 1/√(σ² + ε) of the row at `base` (Double accumulators, two passes, four
+  /// partial sums each: one dependent chain of adds per row was most of this op's time).
   @inline(__always)
   static func rowStatistics<S: TensorScalar>(_ x: UnsafeBufferPointer<S>, base: Int, d: Int, eps: Double) -> (S, S) {
-    var sum = 0.0
-    for j in 0..<d { sum += Double(x[base + j]) }
-    let mean = sum / Double(d)
-    var squares = 0.0
-    for j in 0..<d { let v = Double(x[base + j]) - mean; squares += v * v }
+    let p = x.baseAddress! + base
+    let sum = sum4(d) { Double(p[$0]) }, mean = sum / Double(d)
+    let squares = sum4(d) { let v = Double(p[$0]) - mean; return v * v }
     return (S(mean), S(1 / (squares / Double(d) + eps).squareRoot()))
+  }
+
+  /// Σ_{j<n} term(j) with four partial sums (j mod 4), added pairwise at the end.
+  @inline(__always)
+  static func sum4<T: FloatingPoint>(_ n: Int, _ term: (Int) -> T) -> T {
+    var s0: T = 0, s1: T = 0, s2: T = 0, s3: T = 0, j = 0
+    while j + 4 <= n { s0 += term(j); s1 += term(j + 1); s2 += term(j + 2); s3 += term(j + 3); j += 4 }
+    while j < n { s0 += term(j); j += 1 }
+    return (s0 + s1) + (s2 + s3)
   }
 
   @_specialize(where S == Float)
@@ -71,21 +79,23 @@ struct LayerNormOp: Op {
             dGamma.withUnsafeMutableBufferPointer { dGamma in
               dBeta.withUnsafeMutableBufferPointer { dBeta in
                 xhat.withUnsafeMutableBufferPointer { xhat in
-                  let n = S(d)
-                  for r in 0..<(x.count / d) {
-                    let base = r * d
+                  // Base pointers held in locals (closure-captured buffers were re-read from
+                  // memory on every access, which kept these loops scalar).
+                  let n = S(d), rows = x.count / d
+                  let gp = g.baseAddress!, xp = x.baseAddress!, gammaP = gamma.baseAddress!, dxp = dx.baseAddress!
+                  let dgp = dGamma.baseAddress!, dbp = dBeta.baseAddress!, hp = xhat.baseAddress!
+                  for r in 0..<rows {
+                    let base = r &* d, gr = gp + base, xr = xp + base, dxr = dxp + base
                     let (m, s) = rowStatistics(x, base: base, d: d, eps: eps)
-                    var sumG: S = 0, sumGX: S = 0
                     for j in 0..<d {
-                      let h = (x[base + j] - m) * s, gj = g[base + j], gh = gj * gamma[j]
-                      xhat[j] = h
-                      dGamma[j] += gj * h
-                      dBeta[j] += gj
-                      sumG += gh
-                      sumGX += gh * h
+                      let h = (xr[j] - m) * s, gj = gr[j]
+                      hp[j] = h
+                      dgp[j] += gj * h
+                      dbp[j] += gj
                     }
+                    let sumG = sum4(d) { gr[$0] * gammaP[$0] }, sumGX = sum4(d) { gr[$0] * gammaP[$0] * hp[$0] }
                     let meanG = sumG / n, meanGX = sumGX / n
-                    for j in 0..<d { dx[base + j] = (g[base + j] * gamma[j] - meanG - xhat[j] * meanGX) * s }
+                    for j in 0..<d { dxr[j] = (gr[j] * gammaP[j] - meanG - hp[j] * meanGX) * s }
                   }
                 }
               }

@@ -270,9 +270,17 @@ extension Tensor {
     require(input.rank == 2 && h.rank == 2 && c.shape == h.shape && h.shape[0] == input.shape[0]
               && weightIH.shape == [4 * h.shape[1], input.shape[1]] && weightHH.shape == [4 * h.shape[1], h.shape[1]],
             "lstmCell", "input \(input.shape), h \(h.shape), c \(c.shape), weightIH \(weightIH.shape), weightHH \(weightHH.shape) do not fit ([B, I], [B, H], [B, H], [4H, I], [4H, H])")
-    let gates = project(input, weightIH, biasIH) + project(h, weightHH, biasHH)
+    return lstmCell(gates: project(input, weightIH, biasIH) + project(h, weightHH, biasHH), c: c)
+  }
+
+  /// The gate nonlinearity of one LSTM step (the `lstmCell` op) from the pre-activations
+  /// `gates` = x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh `[B, 4H]` (order i, f, g, o) and `c` `[B, H]`:
+  /// returns `(h′, c′)`, c′ = f ⊙ c + i ⊙ g, h′ = o ⊙ tanh(c′).
+  public static func lstmCell(gates: Tensor, c: Tensor) -> (h: Tensor, c: Tensor) {
+    require(gates.rank == 2 && c.rank == 2 && gates.shape == [c.shape[0], 4 * c.shape[1]], "lstmCell",
+            "gates \(gates.shape) must be [B, 4H] for a cell state \(c.shape) [B, H]")
     let both = apply(LSTMCellOp(), to: [gates, c])
-    let size = h.shape[1]
+    let size = c.shape[1]
     return (both.sliced(alongAxis: 1, 0..<size), both.sliced(alongAxis: 1, size..<2 * size))
   }
 

@@ -85,11 +85,15 @@ public class RecurrentLayerBase<Scalar: TensorScalar> {
   }
 }
 
-/// A multi-layer LSTM (PyTorch's `nn.LSTM`, gates i, f, g, o), each step one `lstmCell` op.
+/// A multi-layer LSTM (PyTorch's `nn.LSTM`, gates i, f, g, o), each layer one `lstmSequence` op.
 ///
 /// Input `[T, batch, inputSize]`, or `[batch, T, inputSize]` with `batchFirst`. Parameters
 /// with PyTorch's names, per layer k: `weight_ih_lk` `[4H, in]`, `weight_hh_lk` `[4H, H]`,
 /// `bias_ih_lk`, `bias_hh_lk` `[4H]`, so an `nn.LSTM` state dict loads with `loadParameters`.
+///
+/// Per layer the input projection x·W_ihᵀ + b_ih + b_hh of all T steps is one matmul before
+/// the recurrence, and the recurrence is one `lstmSequence` op (one GEMM and one gate kernel
+/// per step, ∂W_hh one GEMM over the stacked steps), as oneDNN and cuDNN run it.
 public final class LSTM<Scalar: TensorScalar>: RecurrentLayerBase<Scalar>, Layer {
   /// Weights from U(−1/√hiddenSize, 1/√hiddenSize) with the global generator, as PyTorch.
   public init(inputSize: Int, hiddenSize: Int, numLayers: Int = 1, bias: Bool = true, batchFirst: Bool = false) {
@@ -101,15 +105,39 @@ public final class LSTM<Scalar: TensorScalar>: RecurrentLayerBase<Scalar>, Layer
   /// with `batchFirst`) and the final `(h, c)`, each `[numLayers, batch, H]`.
   public func callAsFunction(_ input: Tensor<Scalar>, state: (h: Tensor<Scalar>, c: Tensor<Scalar>)?)
     -> (output: Tensor<Scalar>, state: (h: Tensor<Scalar>, c: Tensor<Scalar>)) {
-    let (output, finals) = runRecurrent(
-      input, states: [state?.h, state?.c], layerName: "LSTM", inputSize: inputSize, hiddenSize: hiddenSize,
-      numLayers: numLayers, batchFirst: batchFirst
-    ) { layer, x, s in
-      let w = weights(layer: layer)
-      let (h, c) = Tensor.lstmCell(x, h: s[0], c: s[1], weightIH: w.ih, weightHH: w.hh, biasIH: w.biasIH, biasHH: w.biasHH)
-      return [h, c]
+    require(input.rank == 3 && input.shape[2] == inputSize, "LSTM",
+            "input \(input.shape) must be \(batchFirst ? "[batch, T, \(inputSize)]" : "[T, batch, \(inputSize)]")")
+    let batch = input.shape[batchFirst ? 0 : 1], steps = input.shape[batchFirst ? 1 : 0]
+    let hs = hiddenSize
+    for case let s? in [state?.h, state?.c] {
+      require(s.shape == [numLayers, batch, hs], "LSTM",
+              "initial state \(s.shape) must be [\(numLayers), \(batch), \(hs)] for input \(input.shape)")
     }
-    return (output, (finals[0], finals[1]))
+    func initial(_ s: Tensor<Scalar>?, _ layer: Int) -> Tensor<Scalar> {
+      s.map { $0.sliced(alongAxis: 0, layer..<layer + 1).reshaped(to: [batch, hs]) } ?? Tensor<Scalar>.zeros([batch, hs])
+    }
+    // Time-major inside: one permute of the input and of the output when batch-first.
+    var layerInput = batchFirst ? input.permuted([1, 0, 2]) : input
+    var finalH: [Tensor<Scalar>] = [], finalC: [Tensor<Scalar>] = []
+    for layer in 0..<numLayers {
+      let w = weights(layer: layer), width = layerInput.shape[2]
+      // All steps' input projections in one matmul, [T·B, 4H]; the recurrence is one op.
+      var projected = Tensor.matmul(layerInput.reshaped(to: [steps * batch, width]), w.ih, transposeB: true)
+      switch (w.biasIH, w.biasHH) {
+      case let (bi?, bh?): projected = projected + (bi + bh)
+      case let (bi?, nil): projected = projected + bi
+      case let (nil, bh?): projected = projected + bh
+      case (nil, nil): break
+      }
+      let both = Tensor.lstmSequence(projected: projected.reshaped(to: [steps, batch, 4 * hs]), weightHH: w.hh,
+                                     h0: initial(state?.h, layer), c0: initial(state?.c, layer))
+      layerInput = both.sliced(alongAxis: 2, 0..<hs)
+      let last = both.sliced(alongAxis: 0, steps - 1..<steps)
+      finalH.append(last.sliced(alongAxis: 2, 0..<hs))
+      finalC.append(last.sliced(alongAxis: 2, hs..<2 * hs))
+    }
+    return (batchFirst ? layerInput.permuted([1, 0, 2]) : layerInput,
+            (Tensor.concatenated(finalH, alongAxis: 0), Tensor.concatenated(finalC, alongAxis: 0)))
   }
 
   /// The outputs only, from a zero state.

@@ -31,6 +31,12 @@ func multiheadAttention<Scalar>(
     return Tensor.linear(x, weight: w, bias: inBias?.sliced(alongAxis: 0, part * e..<(part + 1) * e))
   }
   func split(_ x: Tensor<Scalar>, _ t: Int) -> Tensor<Scalar> { x.reshaped(to: [b, t, heads, hd]).permuted([0, 2, 1, 3]) }
+  if query === key && key === value && cache == nil && mask == nil {
+    // Training and whole-sequence self-attention: one op from the packed projection to the
+    // merged heads, no split/permute/merge copies.
+    let y = Tensor.packedSelfAttention(Tensor.linear(query, weight: inWeight, bias: inBias), heads: heads, causal: causal)
+    return Tensor.linear(y, weight: outWeight, bias: outBias)
+  }
   var q: Tensor<Scalar>, k: Tensor<Scalar>, v: Tensor<Scalar>
   if query === key && key === value {
     // Self-attention: one matmul for q, k and v (nanoGPT's c_attn).

@@ -1,0 +1,50 @@
+import BackpropCore
+import Testing
+import _BackpropTestSupport
+
+// The whole-layer `lstmSequence` op (one GEMM and one gate kernel per step, ∂W_hh one GEMM over
+// the stacked steps) against the reference path it replaces in the LSTM layer: the same
+// recurrence unrolled into matmul, add and `lstmCell` ops, in Float, forward and gradients.
+
+@Suite struct RecurrentFloatTests {
+  static func values(_ shape: [Int], _ g: inout SeededGenerator, scale: Float = 1) -> Tensor<Float> {
+    let n = shape.reduce(1, *)
+    return Tensor(shape: shape, scalars: (0..<n).map { _ in scale * (Float(g.next() % 20_001) / 10_000 - 1) }, requiresGrad: true)
+  }
+
+  /// [T, B, 2H] by unrolled per-step ops.
+  static func unrolled(_ p: Tensor<Float>, _ w: Tensor<Float>, _ h0: Tensor<Float>, _ c0: Tensor<Float>) -> Tensor<Float> {
+    let (steps, b, h) = (p.shape[0], h0.shape[0], h0.shape[1])
+    var (hPrev, cPrev) = (h0, c0)
+    var outs: [Tensor<Float>] = []
+    for t in 0..<steps {
+      let g = p.sliced(alongAxis: 0, t..<t + 1).reshaped(to: [b, 4 * h]) + Tensor.matmul(hPrev, w, transposeB: true)
+      (hPrev, cPrev) = Tensor.lstmCell(gates: g, c: cPrev)
+      outs.append(Tensor.concatenated([hPrev, cPrev], alongAxis: 1).reshaped(to: [1, b, 2 * h]))
+    }
+    return Tensor.concatenated(outs, alongAxis: 0)
+  }
+
+  @Test(arguments: [(5, 3, 7), (1, 4, 2), (16, 8, 16)])
+  func matchesTheUnrolledCells(_ shape: (Int, Int, Int)) {
+    let (steps, b, h) = shape
+    var g = SeededGenerator(seed: stableSeed("RecurrentFloatTests", salt: UInt64(steps * 100 + b * 10 + h)))
+    let p = Self.values([steps, b, 4 * h], &g, scale: 2), w = Self.values([4 * h, h], &g, scale: 0.5)
+    let h0 = Self.values([b, h], &g), c0 = Self.values([b, h], &g)
+    let u = Self.values([steps, b, 2 * h], &g).detached()
+    func gradients(_ f: (Tensor<Float>, Tensor<Float>, Tensor<Float>, Tensor<Float>) -> Tensor<Float>) -> [[Float]] {
+      let leaves = [p, w, h0, c0].map { Tensor<Float>(shape: $0.shape, scalars: $0.scalars, requiresGrad: true) }
+      let y = f(leaves[0], leaves[1], leaves[2], leaves[3])
+      (y * u).sum().backward()
+      return [y.scalars] + leaves.map { $0.grad!.scalars }
+    }
+    let fast = gradients { Tensor.lstmSequence(projected: $0, weightHH: $1, h0: $2, c0: $3) }
+    let reference = gradients(Self.unrolled)
+    for (k, (a, r)) in zip(fast, reference).enumerated() {
+      #expect(a.count == r.count)
+      // Float rounding through up to 16 steps of the same formulas in a different order.
+      let worst = zip(a, r).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 0
+      #expect(worst < 2e-5, "\(shape) output/gradient \(k): max relative difference \(worst)")
+    }
+  }
+}
