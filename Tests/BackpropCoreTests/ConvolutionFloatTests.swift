@@ -40,6 +40,47 @@ import _BackpropTestSupport
     }
   }
 
+  /// (input shape, weight shape, padding, dilation, groups) for stride 1, where Float im2col and
+  /// col2im copy and add whole lines with masked vectors: rows shorter than, equal to and longer
+  /// than 16 and 8 lanes, padding wider than the kernel's reach, dilation, groups.
+  static let strideOneCases: [([Int], [Int], Int, Int, Int)] = [
+    ([2, 3, 7, 14], [4, 3, 3, 3], 1, 1, 1), ([1, 2, 5, 16], [2, 2, 3, 3], 1, 1, 1), ([2, 2, 6, 37], [4, 1, 3, 5], 2, 2, 2),
+    ([1, 1, 4, 9], [3, 1, 2, 2], 3, 1, 1), ([2, 4, 5, 8], [2, 4, 1, 1], 0, 1, 1),
+  ]
+
+  /// Float conv2d, its input gradient (convTranspose2d: col2im) and its weight gradient
+  /// (im2col again) at stride 1 against the loops in Double, at every vector width the CPU runs
+  /// and on 2 threads.
+  @Test(arguments: 0..<5)
+  func strideOneConvolutionAndItsGradientsMatchTheLoops(_ index: Int) {
+    let (xShape, wShape, pad, dilation, groups) = Self.strideOneCases[index]
+    let seed = stableSeed("ConvolutionFloatTests.strideOne", salt: UInt64(index))
+    let (x, w) = (T.seeded(xShape, .uniform(-1, 1), seed: seed), T.seeded(wShape, .uniform(-1, 1), seed: seed + 1))
+    let geometry = Naive.Conv(pad: (pad, pad, pad, pad), dilation: (dilation, dilation), groups: groups)
+    let y = Naive.conv2d(x, w, nil, geometry)
+    let u = T.seeded(y.shape, .uniform(-1, 1), seed: seed + 2)
+    let dx = Naive.convTranspose2d(u, w, nil, stride: (1, 1), pad: (pad, pad), outputPadding: (0, 0),
+                                   dilation: (dilation, dilation), groups: groups)
+    let dw = Naive.conv2dWeightGradient(x, u, kernel: (wShape[2], wShape[3]), geometry)
+    // Every instruction set on one thread (the setting is per thread), then the best on two.
+    let settings: [(Int, KernelISA?)] = KernelISA.allCases.filter(\.isSupported).map { (1, $0) } + [(2, nil)]
+    for (threads, isa) in settings {
+      Gemm.withSettings(threadCount: threads, kernelISA: isa) {
+        let label = "\(xShape) ⋆ \(wShape), padding \(pad), dilation \(dilation), groups \(groups), "
+          + "\(threads) thread(s), \(isa.map(\.rawValue) ?? "best")"
+        expectClose(F.conv2d(Self.float(x), weight: Self.float(w), padding: .explicit(Size2D(pad, pad)),
+                             dilation: Size2D(dilation, dilation), groups: groups),
+                    Self.float(y), Self.tolerance, "conv2d, \(label)")
+        expectClose(F.convTranspose2d(Self.float(u), weight: Self.float(w), padding: Size2D(pad, pad),
+                                      dilation: Size2D(dilation, dilation), groups: groups),
+                    Self.float(dx), Self.tolerance, "convTranspose2d, \(label)")
+        expectClose(F.conv2dWeightGradient(input: Self.float(x), gradient: Self.float(u), kernel: Size2D(wShape[2], wShape[3]),
+                                           padding: Size2D(pad, pad), dilation: Size2D(dilation, dilation), groups: groups),
+                    Self.float(dw), Self.tolerance, "conv2dWeightGradient, \(label)")
+      }
+    }
+  }
+
   /// The bias's gradient is the output gradient summed over the batch and the image, in Float too.
   @Test func conv2dBiasGradientInFloat() {
     let x = F.seeded([6, 3, 9, 9], .uniform(-1, 1), seed: 11)

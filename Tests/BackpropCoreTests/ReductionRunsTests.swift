@@ -1,4 +1,5 @@
 import BackpropCore
+import BackpropKernels
 import Testing
 import _BackpropTestSupport
 
@@ -22,6 +23,21 @@ import _BackpropTestSupport
                   "width \(width), axes \(axes)")
       expectClose(x.sum(alongAxes: axes), expected, Self.tolerance, "Double, width \(width), axes \(axes)")
       #expect(f.max(alongAxes: axes).scalars == x.max(alongAxes: axes).scalars.map { Float($0) }, "max, axes \(axes)")
+    }
+  }
+
+  /// Rows of a large reduction split over two threads: the same bits as on one thread, and the
+  /// loop's sums (a CNN bias gradient's shape).
+  @Test func sumsSplitOverTwoThreadsGiveTheSameBits() {
+    let x = Tensor<Double>.seeded([16, 8, 32, 32], .uniform(-1, 1), seed: 21)
+    let f = Tensor<Float>(shape: x.shape, scalars: x.scalars.map { Float($0) })
+    for axes in [[0, 2, 3], [2, 3], [1]] {
+      let one = Gemm.withSettings(threadCount: 1) { f.sum(alongAxes: axes) }!
+      let two = Gemm.withSettings(threadCount: 2) { f.sum(alongAxes: axes) }!
+      #expect(one.scalars.map(\.bitPattern) == two.scalars.map(\.bitPattern), "\(axes)")
+      let expected = Self.loopSum(x, axes)
+      expectClose(two, Tensor<Float>(shape: expected.shape, scalars: expected.scalars.map { Float($0) }),
+                  Tolerance(rtol: 1e-5, atol: 1e-3, rationale: "Float sums of ≤ 16,384 values in [−1, 1]"), "\(axes)")
     }
   }
 

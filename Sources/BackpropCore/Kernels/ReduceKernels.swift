@@ -1,26 +1,33 @@
+import BackpropKernels
+
 /// Reductions along one axis of an `[outer, count, inner]` view.
 public enum ReduceKernel: Sendable { case sum, max, min }
 
 func reduceLoop<T: TensorScalar>(_ kind: ReduceKernel, _ x: UnsafeBufferPointer<T>, outer: Int, count: Int, inner: Int,
                                  _ y: UnsafeMutableBufferPointer<T>) {
-  guard let xp = x.baseAddress, let yp = y.baseAddress else { return }
-  for o in 0..<outer {
-    let src = xp + o * count * inner
-    let dst = yp + o * inner
-    switch kind {
-    case .sum:
-      if inner == 1 {
-        dst[0] = contiguousSum(src, count)
-      } else {
-        for i in 0..<inner { dst[i] = 0 }
-        for c in 0..<count { let row = src + c * inner; for i in 0..<inner { dst[i] += row[i] } }
-      }
-    case .max, .min:
-      for i in 0..<inner { dst[i] = src[i] }
-      for c in 1..<max(count, 1) {
-        let row = src + c * inner
-        if kind == .max { for i in 0..<inner where row[i] > dst[i] || row[i].isNaN { dst[i] = row[i] } }
-        else { for i in 0..<inner where row[i] < dst[i] || row[i].isNaN { dst[i] = row[i] } }
+  guard let base = x.baseAddress, let out = y.baseAddress else { return }
+  nonisolated(unsafe) let (xp, yp) = (base, out)
+  // Each output row is its own sum, so rows split over the threads give the same bits (the
+  // bias gradient's per-channel sums of a CNN step are 3 M elements).
+  Parallel.forEachChunk(count: outer, minimumChunk: Swift.max(1, Parallel.cheapOpChunk / Swift.max(count * inner, 1))) { rows in
+    for o in rows {
+      let src = xp + o * count * inner
+      let dst = yp + o * inner
+      switch kind {
+      case .sum:
+        if inner == 1 {
+          dst[0] = contiguousSum(src, count)
+        } else {
+          for i in 0..<inner { dst[i] = 0 }
+          for c in 0..<count { let row = src + c * inner; for i in 0..<inner { dst[i] += row[i] } }
+        }
+      case .max, .min:
+        for i in 0..<inner { dst[i] = src[i] }
+        for c in 1..<max(count, 1) {
+          let row = src + c * inner
+          if kind == .max { for i in 0..<inner where row[i] > dst[i] || row[i].isNaN { dst[i] = row[i] } }
+          else { for i in 0..<inner where row[i] < dst[i] || row[i].isNaN { dst[i] = row[i] } }
+        }
       }
     }
   }

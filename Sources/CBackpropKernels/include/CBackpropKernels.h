@@ -76,6 +76,16 @@ void bp_f32_packed_attention(const float *qkv, float *out, float *probs, float *
 void bp_f32_packed_attention_backward(const float *g, const float *qkv, const float *probs, float *dqkv, float *scratch,
                                       long batch, long t, long e, long heads, int causal, int isa);
 
+// MARK: - im2col and col2im of Float images, stride 1 (im2col.c)
+
+/// col[(c·kh + i)·kw + j][y·ow + x] (rows rowStride apart) = x[c][y − padH + i·dilH][x − padW + j·dilW],
+/// or 0 outside the image, for `channels` planes of height × width. Exact at every `isa`.
+void bp_f32_im2col_stride1(const float *x, long channels, long height, long width, long kh, long kw, long oh, long ow,
+                           long padH, long padW, long dilH, long dilW, float *col, long rowStride, int isa);
+/// The adjoint: adds every entry of col inside the image back to the pixel it was read from.
+void bp_f32_col2im_add_stride1(const float *col, long channels, long height, long width, long kh, long kw, long oh,
+                               long ow, long padH, long padW, long dilH, long dilW, long rowStride, float *x, int isa);
+
 // MARK: - Vectorised float transcendentals (transcendental.c)
 
 /// y[i] = e^x[i], ≤ 2 ulp, libm's behaviour at NaN/±∞/overflow/underflow; `isa` as above.

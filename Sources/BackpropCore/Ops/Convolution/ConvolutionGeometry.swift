@@ -75,6 +75,13 @@ func im2col<S: TensorScalar>(_ x: UnsafePointer<S>, channels: Int, height h: Int
                              into col: UnsafeMutablePointer<S>) {
   let (kh, kw, oh, ow) = (kernel.height, kernel.width, output.height, output.width)
   let stride = rowStride ?? oh * ow, sw = g.stride.width
+  if S.self == Float.self && g.stride == 1 && padValue == 0 {
+    // The usual case: a masked vector copy per line (exact; the loops below are the reference).
+    Im2col.patches(floats(x), channels: channels, height: h, width: w, kernel: (kh, kw), output: (oh, ow),
+                   padding: (g.padding.height, g.padding.width), dilation: (g.dilation.height, g.dilation.width),
+                   into: mutableFloats(col), rowStride: stride)
+    return
+  }
   var row = 0
   for c in 0..<channels {
     let plane = x + c * h * w
@@ -109,6 +116,13 @@ func col2imAdding<S: TensorScalar>(_ col: UnsafePointer<S>, channels: Int, heigh
                                    into x: UnsafeMutablePointer<S>) {
   let (kh, kw, oh, ow) = (kernel.height, kernel.width, output.height, output.width)
   let stride = rowStride ?? oh * ow, sw = g.stride.width
+  if S.self == Float.self && g.stride == 1 {
+    // A masked vector add per line (one add per element, as below: the same bits).
+    Im2col.addPatches(floats(col), channels: channels, height: h, width: w, kernel: (kh, kw), output: (oh, ow),
+                      padding: (g.padding.height, g.padding.width), dilation: (g.dilation.height, g.dilation.width),
+                      rowStride: stride, into: mutableFloats(x))
+    return
+  }
   var row = 0
   for c in 0..<channels {
     let plane = x + c * h * w
