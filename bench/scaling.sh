@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# Data-parallel scaling of W2 (Fashion-MNIST MLP 784-256-128-10, SGD lr 0.1, global batch 128),
-# all in one invocation so the figures share the machine's state:
-#   1. Backprop, 1 process × 1 thread (batch 128)
-#   2. Backprop, mpirun -np 2 × 1 thread, --distributed (per-rank batch 64)
-#   3. PyTorch, 1 process × 1 thread; 4. PyTorch DDP (gloo), 2 processes × 1 thread (bench/ddp_pytorch.py)
+# Data-parallel scaling of W2 (Fashion-MNIST MLP 784-256-128-10, SGD lr 0.1), all in one
+# invocation so the figures share the machine's state. Two definitions, both against 1 process
+# of batch 128: strong scaling (global batch 128 = 2 ranks × 64) and weak scaling (per-rank
+# batch 128, 2 ranks = global batch 256, how DDP throughput is usually reported):
+#   1. Backprop, 1 process × 1 thread, batch 128 (the reference) and batch 64 (a rank's share)
+#   1b. two independent 1-process runs at once, one per core (no communication: the ceiling)
+#   2. Backprop, mpirun -np 2 × 1 thread, --distributed: strong and weak, over loopback TCP
+#      (`--mca btl self,tcp`, as two machines would) and over shared memory (`self,vader`,
+#      Open MPI's default for ranks on one host)
+#   3. PyTorch, 1 process × 1 thread; 4. PyTorch DDP (gloo, TCP), 2 processes × 1 thread,
+#      strong and weak (bench/ddp_pytorch.py --global-batch 128 / 256)
 #   5. D1: MPI_Allreduce latency and bandwidth between 2 ranks (backprop bench --workload D1), with
 #      Backprop's 4 MiB TCP eager limit and with Open MPI's default 64 KiB (--mca btl_tcp_eager_limit)
 #   6. W6 (the CNN, momentum SGD lr 0.05, global batch 128) on the first --limit images: 1 process
@@ -35,14 +41,27 @@ mkdir -p "$(dirname "$out")"
 # Every framework uses the kernel OpenBLAS picks for this CPU (as bench/compare.sh does).
 unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
 mpi=(mpirun --allow-run-as-root --oversubscribe -np 2 --bind-to core --mca btl self,tcp)
+mpi_shm=(mpirun --allow-run-as-root --oversubscribe -np 2 --bind-to core --mca btl self,vader)
 w2=(train --dataset fashion-mnist --layers 784,256,128,10 --optimizer sgd --lr 0.1 --epochs "$epochs" --seed 0 --threads 1 --json)
 compact() { python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin)))'; }
 {
   echo "# $(date -u) $(nproc) cores; $(uptime)"
   echo "backprop_1x1 $("$bin" "${w2[@]}" --batch-size 128 | compact)"
+  echo "backprop_1x1_b64 $("$bin" "${w2[@]}" --batch-size 64 | compact)"
+  # Two independent processes of batch 64, one per core, at once: what 2 ranks could reach
+  # with free communication (shared caches and memory included).
+  taskset -c 0 "$bin" "${w2[@]}" --batch-size 64 | compact > "$out.pair0.tmp" &
+  taskset -c 1 "$bin" "${w2[@]}" --batch-size 64 | compact > "$out.pair1.tmp"
+  wait
+  echo "backprop_pair0_b64 $(cat "$out.pair0.tmp")"; echo "backprop_pair1_b64 $(cat "$out.pair1.tmp")"
+  rm -f "$out.pair0.tmp" "$out.pair1.tmp"
   echo "backprop_2x1 $("${mpi[@]}" "$bin" "${w2[@]}" --batch-size 64 --distributed | compact)"
+  echo "backprop_2x1_vader $("${mpi_shm[@]}" "$bin" "${w2[@]}" --batch-size 64 --distributed | compact)"
+  echo "backprop_2x1_weak $("${mpi[@]}" "$bin" "${w2[@]}" --batch-size 128 --distributed | compact)"
+  echo "backprop_2x1_weak_vader $("${mpi_shm[@]}" "$bin" "${w2[@]}" --batch-size 128 --distributed | compact)"
   echo "pytorch_1x1 $(python3 "$here/ddp_pytorch.py" --ranks 1 --threads 1 --epochs "$epochs" | tail -1)"
   echo "pytorch_ddp_2x1 $(python3 "$here/ddp_pytorch.py" --ranks 2 --threads 1 --epochs "$epochs" | tail -1)"
+  echo "pytorch_ddp_2x1_weak $(python3 "$here/ddp_pytorch.py" --ranks 2 --threads 1 --epochs "$epochs" --global-batch 256 | tail -1)"
   # Alternating, three times each: the load changes between runs; the projection takes medians.
   for _ in 1 2 3; do
     "${mpi[@]}" "$bin" bench --workload D1 --json --runs 10 | sed 's/^/allreduce /'

@@ -39,23 +39,50 @@ def sps(key, samples=60000):
     return r["samples_per_second"]
 
 b1, b2, p1, p2 = sps("backprop_1x1"), sps("backprop_2x1"), sps("pytorch_1x1"), sps("pytorch_ddp_2x1")
-print("| run (W2, global batch 128, 1 thread per process) | samples/s | vs Backprop 1×1 |")
-print("|---|---|---|")
-for name, v in [("Backprop, 1 process", b1), ("Backprop, 2 ranks (mpirun, --distributed)", b2),
-                ("PyTorch, 1 process", p1), ("PyTorch DDP (gloo), 2 processes", p2)]:
-    print(f"| {name} | {v:,.0f} | {v / b1:.2f}× |")
+# Older logs (before 2026-12-06) have only the strong-scaling TCP rows.
+table = [("Backprop, 1 process (the reference)", "—", "—", 128, 128, "backprop_1x1")]
+if "backprop_1x1_b64" in rows:
+    table.append(("Backprop, 1 process of batch 64 (a rank's share)", "—", "—", 64, 64, "backprop_1x1_b64"))
+if "backprop_pair0_b64" in rows:
+    table.append(("2 independent processes of batch 64 at once, summed (no communication)", "ceiling, strong", "none", 64, "—", "pair"))
+table.append(("Backprop, 2 ranks (mpirun, --distributed)", "strong", "TCP (`self,tcp`)", 64, 128, "backprop_2x1"))
+for key, label, definition, transport, per_rank, global_batch in [
+        ("backprop_2x1_vader", "Backprop, 2 ranks", "strong", "shared memory (`self,vader`)", 64, 128),
+        ("backprop_2x1_weak", "Backprop, 2 ranks", "weak", "TCP (`self,tcp`)", 128, 256),
+        ("backprop_2x1_weak_vader", "Backprop, 2 ranks", "weak", "shared memory (`self,vader`)", 128, 256)]:
+    if key in rows:
+        table.append((label, definition, transport, per_rank, global_batch, key))
+table.append(("PyTorch, 1 process", "—", "—", 128, 128, "pytorch_1x1"))
+table.append(("PyTorch DDP (gloo), 2 processes", "strong", "TCP (gloo)", 64, 128, "pytorch_ddp_2x1"))
+if "pytorch_ddp_2x1_weak" in rows:
+    table.append(("PyTorch DDP (gloo), 2 processes", "weak", "TCP (gloo)", 128, 256, "pytorch_ddp_2x1_weak"))
+value = {}
+print("| run (W2, 1 thread per process) | scaling | transport | per-rank batch | global batch | samples/s | vs Backprop 1 process (batch 128) | goal ≥ 1.8× |")
+print("|---|---|---|---|---|---|---|---|")
+for label, definition, transport, per_rank, global_batch, key in table:
+    v = sps("backprop_pair0_b64") + sps("backprop_pair1_b64") if key == "pair" else sps(key)
+    value[key] = v
+    goal = ""
+    if key.startswith("backprop_2x1"):
+        goal = "**met**" if v / b1 >= 1.8 else "not met"
+    print(f"| {label} | {definition} | {transport} | {per_rank} | {global_batch} | {v:,.0f} | **{v / b1:.2f}×** | {goal} |")
 print()
-print(f"Backprop 2 ranks / 1 process: **{b2 / b1:.2f}×** (goal ≥ 1.8×); Backprop 2 ranks / PyTorch DDP 2 processes: "
-      f"**{b2 / p2:.2f}×**; PyTorch DDP's own scaling: {p2 / p1:.2f}×.")
+print(f"Backprop 2 ranks (strong, TCP) / PyTorch DDP 2 processes (strong): **{b2 / p2:.2f}×**; PyTorch DDP's own scaling: "
+      f"{p2 / p1:.2f}× strong" + (f", {value['pytorch_ddp_2x1_weak'] / p1:.2f}× weak" if "pytorch_ddp_2x1_weak" in value else "")
+      + (f"; Backprop weak TCP / DDP weak: **{value['backprop_2x1_weak'] / value['pytorch_ddp_2x1_weak']:.2f}×**"
+         if "backprop_2x1_weak" in value and "pytorch_ddp_2x1_weak" in value else "") + ".")
 def share(key):
     d = rows[key]
     train_seconds = sum(d["epoch_seconds"])
     exposed = d.get("exposed_communication_seconds", float("nan"))
     print(f"{key}: waiting for gradient allreduces after backward (rank 0, all epochs) {exposed:.3f} s of {train_seconds:.3f} s "
           f"training = **{100 * exposed / train_seconds:.1f}%** of the step; {100 * d.get('buckets_started_during_backward', float('nan')):.0f}% "
-          f"of the {d.get('buckets')} buckets started while backward still ran; ranks waited by `{d.get('mpi_wait')}`.")
+          f"of the {d.get('buckets')} buckets started while backward still ran ({d.get('buckets_reduced_in_place', 0)} reduced in place "
+          f"in their gradient); ranks waited by `{d.get('mpi_wait')}`.")
 
-share("backprop_2x1")
+for key in ("backprop_2x1", "backprop_2x1_vader", "backprop_2x1_weak", "backprop_2x1_weak_vader"):
+    if key in rows:
+        share(key)
 print()
 
 def cpu(key):
@@ -65,7 +92,8 @@ def cpu(key):
     print(f"{key}: rank 0 on a core {d['cpu_seconds']:.2f} s, runnable but waiting for a core {d['runqueue_wait_seconds']:.2f} s "
           f"(schedstat, from the start of training to the end of the last epoch, evaluation included).")
 
-for key in ("backprop_1x1", "backprop_2x1", "backprop_cnn_1x1", "backprop_cnn_2x1"):
+for key in ("backprop_1x1", "backprop_2x1", "backprop_2x1_vader", "backprop_2x1_weak", "backprop_2x1_weak_vader",
+            "backprop_cnn_1x1", "backprop_cnn_2x1"):
     if key in rows:
         cpu(key)
 print()

@@ -22,11 +22,18 @@ import BackpropNN
 /// }
 /// ```
 ///
-/// Buckets: the gradients are packed, in reverse parameter order (the order backward produces
+/// Buckets: the gradients are grouped, in reverse parameter order (the order backward produces
 /// them), into buckets of about `bucketBytes` bytes. When the last gradient of a bucket is ready
-/// (`Tensor.gradientReadyHook`), the bucket is scaled and its `MPI_Iallreduce` started, so the
-/// communication of the last layers overlaps backward through the first ones. Buckets always
-/// start in index order, the same on every rank, as MPI requires of collectives.
+/// (`Tensor.gradientReadyHook`), the bucket's `MPI_Iallreduce` starts, so the communication of
+/// the last layers overlaps backward through the first ones. Buckets always start in index
+/// order, the same on every rank, as MPI requires of collectives.
+///
+/// A parameter with a bucket of its own (any parameter of `bucketBytes` or more: most of a
+/// model's gradient) is reduced in place in its `.grad` storage, PyTorch's
+/// `gradient_as_bucket_view`: no copy into a bucket and back. Smaller parameters are packed
+/// into a shared buffer and copied back into their `.grad` storage afterwards. Until
+/// `finishGradients()` returns, the `.grad` of a parameter being reduced in place is empty.
+/// `backward(_:)` seeds backward with this rank's share, so the gradients need no scaling pass.
 ///
 /// Every wait gives up after `timeout` seconds (a lost rank) with a `CommunicatorError` instead
 /// of hanging.
@@ -48,14 +55,25 @@ public final class DataParallel {
   /// started, since the last `resetTimers()` (the overlap actually achieved).
   public private(set) var bucketsStarted = (duringBackward: 0, total: 0)
 
+  /// Buckets reduced in place in a parameter's `.grad` storage (no packing), in the last step.
+  public private(set) var bucketsReducedInPlace = 0
+
   let parameters: [Tensor<Float>]
   let buffers: [Tensor<Float>]
   /// The buckets, in launch order: ranges of parameter indices (descending) and their offsets in `flat`.
   let buckets: [Bucket]
   /// Parameter index → (bucket index, offset of the parameter in `flat`).
   private let placement: [(bucket: Int, offset: Int)]
-  /// One contiguous buffer for all gradients, in bucket order.
+  /// One contiguous buffer for all gradients, in bucket order: packed buckets live here, and a
+  /// one-parameter bucket falls back to it when its parameter got no gradient this step.
   private let flat: UnsafeMutableBufferPointer<Float>
+  /// Whether parameter i's gradient arrived this step (the others are reduced as zeros).
+  private var arrived: [Bool]
+  /// One-parameter buckets reduced in place: the `.grad` tensor, and its storage, moved out of
+  /// it while MPI writes into it (so nothing else can copy or resize it), moved back afterwards.
+  private var inPlace: [(grad: Tensor<Float>, storage: [Float])?]
+  /// Whether this step's backward was seeded with `share` (`backward(_:)`): no scaling pass.
+  private var seededWithShare = false
   private var readyCount: [Int]
   private var pending: [PendingReduction?]
   private var nextToStart = 0
@@ -106,6 +124,8 @@ public final class DataParallel {
     placement = layout.placement
     flat = .allocate(capacity: max(1, layout.total))
     flat.initialize(repeating: 0)
+    arrived = Array(repeating: false, count: parameters.count)
+    inPlace = Array(repeating: nil, count: buckets.count)
     readyCount = Array(repeating: 0, count: buckets.count)
     pending = Array(repeating: nil, count: buckets.count)
     for (i, p) in parameters.enumerated() {
@@ -174,13 +194,31 @@ public final class DataParallel {
   /// weighted by it, so the sum over ranks is the gradient of the global batch's mean loss,
   /// even when a short last batch splits unevenly.
   public func beginStep(sampleShare: Float) {
+    precondition(!collecting || nextToStart == 0, "DataParallel.beginStep: the previous step's reductions were started but never finished")
     share = sampleShare
-    for b in buckets.indices { readyCount[b] = 0; pending[b] = nil }
+    for b in buckets.indices { readyCount[b] = 0; pending[b] = nil; inPlace[b] = nil }
+    for i in arrived.indices { arrived[i] = false }
     nextToStart = 0
     collecting = true
+    seededWithShare = false
     metricsPending = nil
     metricCount = 0
-    flat.update(repeating: 0)
+    // No zero-fill of the buckets: every gradient that arrives overwrites its part, and
+    // finishGradients() zeroes only the parts of parameters the loss did not reach.
+  }
+
+  /// Runs `loss.backward()` seeded with this rank's sample share instead of 1, so that every
+  /// gradient comes out already weighted (d(share · L)/dθ = share · dL/dθ) and is reduced as it
+  /// is, with no scaling pass over it. Gives the same bits as `loss.backward()` (after which the
+  /// share is applied while packing): a share that is not a power of two is applied that way.
+  public func backward(_ loss: Tensor<Float>) {
+    precondition(collecting, "DataParallel.backward(_:) without beginStep(sampleShare:)")
+    // Only a power of two (equal shards on 2ⁿ ranks, the usual case) scales every gradient
+    // exactly; another share would round differently from scaling afterwards, and a ReLU
+    // near zero can turn that ulp into a visible difference later: those are scaled when packed.
+    guard share != 1, share.isNormal, share.significandBitPattern == 0 else { loss.backward(); return }
+    seededWithShare = true
+    loss.backward(gradient: Tensor(shape: loss.shape, scalars: Array(repeating: share, count: loss.count)))
   }
 
   /// Starts summing this step's `values` (loss × samples, correct predictions, samples) over
@@ -195,14 +233,33 @@ public final class DataParallel {
     metricsPending = try communicator.startAllreduce(UnsafeMutableBufferPointer(rebasing: metrics[0..<values.count]))
   }
 
-  /// Called by backward when parameter `i`'s gradient is final: copy it (scaled) into its
-  /// bucket; start every bucket that is complete, in order; let MPI progress earlier ones.
+  /// Called by backward when parameter `i`'s gradient is final: reduce it in place (a bucket of
+  /// its own) or copy it into its bucket, scaled by the share unless backward was seeded with it;
+  /// start every bucket that is complete, in order; let MPI progress earlier ones.
   private func gradientReady(_ i: Int, _ t: Tensor<Float>) {
     guard collecting, let g = t.grad else { return }
     let (b, offset) = placement[i]
-    let share = self.share
-    g.scalars.withUnsafeBufferPointer { source in
-      for k in 0..<source.count { flat[offset + k] = source[k] * share }
+    precondition(!arrived[i] && b >= nextToStart,
+                 "DataParallel: a second gradient for parameter \(i) in one step (one backward() per beginStep)")
+    arrived[i] = true
+    let scale: Float = seededWithShare ? 1 : share
+    if buckets[b].members.count == 1 {
+      // Move the storage out of the tensor: this object is then its only owner, so its address
+      // is stable and nothing reads or copies it until finishGradients() moves it back.
+      var storage: [Float] = []
+      swap(&storage, &g.scalars)
+      storage.withUnsafeMutableBufferPointer { x in
+        if scale != 1 { for k in x.indices { x[k] *= scale } }
+      }
+      inPlace[b] = (g, storage)
+    } else {
+      g.scalars.withUnsafeBufferPointer { source in
+        if scale == 1 {
+          _ = UnsafeMutableBufferPointer(rebasing: flat[offset..<offset + source.count]).update(fromContentsOf: source)
+        } else {
+          for k in 0..<source.count { flat[offset + k] = source[k] * scale }
+        }
+      }
     }
     readyCount[b] += 1
     try? startReadyBuckets(force: false)
@@ -211,8 +268,20 @@ public final class DataParallel {
 
   private func startReadyBuckets(force: Bool) throws {
     while nextToStart < buckets.count, force || readyCount[nextToStart] == buckets[nextToStart].members.count {
-      let range = buckets[nextToStart].range
-      pending[nextToStart] = try communicator.startAllreduceSum(UnsafeMutableBufferPointer(rebasing: flat[range]))
+      let b = nextToStart
+      if inPlace[b] != nil {
+        // The storage stays owned by `inPlace[b]`, unchanged, until the reduction has finished:
+        // the pointer outlives this closure only under that rule (as MPI needs of any buffer).
+        let buffer = inPlace[b]!.storage.withUnsafeMutableBufferPointer { $0 }
+        pending[b] = try communicator.startAllreduceSum(buffer)
+      } else {
+        for i in buckets[b].members where !arrived[i] {
+          // The loss did not reach this parameter (or the shard was empty): it adds zeros.
+          let offset = placement[i].offset
+          UnsafeMutableBufferPointer(rebasing: flat[offset..<offset + parameters[i].count]).update(repeating: 0)
+        }
+        pending[b] = try communicator.startAllreduceSum(UnsafeMutableBufferPointer(rebasing: flat[buckets[b].range]))
+      }
       nextToStart += 1
       bucketsStarted.total += 1
       if !force { bucketsStarted.duringBackward += 1 }
@@ -235,13 +304,22 @@ public final class DataParallel {
       for b in buckets.indices { try communicator.wait(&pending[b]!, timeout: timeout) }
     }
     exposedCommunicationSeconds += monotonicClock() - start
-    for (i, p) in parameters.enumerated() {
-      let offset = placement[i].offset
-      let values = Array(flat[offset..<offset + p.count])
-      if let g = p.grad, g.count == p.count {
-        g.scalars = values
-      } else {
-        p.grad = Tensor(shape: p.shape, scalars: values)
+    bucketsReducedInPlace = 0
+    for b in buckets.indices {
+      if let (g, storage) = inPlace[b] {
+        inPlace[b] = nil  // drop this reference first: the tensor's storage is unique again
+        g.scalars = storage
+        bucketsReducedInPlace += 1
+        continue
+      }
+      for i in buckets[b].members {
+        let p = parameters[i], offset = placement[i].offset
+        let reduced = UnsafeMutableBufferPointer(rebasing: flat[offset..<offset + p.count])
+        if let g = p.grad, g.count == p.count {
+          g.scalars.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: reduced) }
+        } else {
+          p.grad = Tensor(shape: p.shape, scalars: Array(reduced))
+        }
       }
     }
     if !buffers.isEmpty {

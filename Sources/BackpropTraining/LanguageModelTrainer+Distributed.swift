@@ -36,7 +36,7 @@ extension LanguageModelTrainer {
       loss = languageModelLoss(logits: model.logits(local.inputs, batchSize: local.batchSize), targets: local.targets)
     }
     try parallel.shareMetrics([loss.map { Double($0.item) * Double(scored) } ?? 0, Double(scored)])
-    loss?.backward()
+    if let loss { parallel.backward(loss) }
     let (sum, count) = try parallel.finishGradients().pair
     return sum / max(count, 1)
   }

@@ -148,7 +148,10 @@ public final class Trainer {
       // Every rank must see the same loss (and stop at the same NaN): summed over ranks while
       // backward runs.
       try dataParallel?.shareMetrics([lossValue * Double(indices.count), Double(batchCorrect), Double(indices.count)])
-      loss?.backward()
+      if let loss {
+        // Seeded with this rank's share: the gradients need no scaling before they are reduced.
+        if let parallel = dataParallel { parallel.backward(loss) } else { loss.backward() }
+      }
       var batchCount = indices.count
       if let parallel = dataParallel {
         let totals = try parallel.finishGradients()

@@ -184,8 +184,16 @@ static void read_wait_settings(void) {
   waiting.checked_at = -1e9;
 }
 
+double bp_mpi_runnable_tasks(const char *loadavg) {
+  // "0.52 0.58 0.59 3/345 12345": the fourth field is runnable/total tasks now.
+  double one, five, fifteen;
+  int running = 0, total = 0;
+  if (sscanf(loadavg, "%lf %lf %lf %d/%d", &one, &five, &fifteen, &running, &total) == 5) return running;
+  return 0;
+}
+
 int bp_mpi_wait_oversubscribed(int local_ranks, double load, int cores) {
-  // The load average counts this job's ranks too (each computes or spins): what is left is
+  // The runnable tasks count this job's ranks too (each computes or spins): what is left is
   // other work. Oversubscribed when our ranks plus that work need more cores than there are.
   double others = load - (double)local_ranks;
   if (others < 0) others = 0;
@@ -197,9 +205,13 @@ int bp_mpi_wait_mode(void) {
   if (waiting.forced) return waiting.forced;
   double now = monotonic_seconds();
   if (now - waiting.checked_at >= 1.0) {  // the load changes: look again at most once a second
-    double load = 0;
+    // The tasks runnable right now, not the 1-minute load average: that average still counts,
+    // for a minute, builds that have ended (2026-12-06: a quiet machine at load 2.45 after a
+    // build made both ranks sleep, W2 at 0.60x of one process instead of 1.13x).
+    char line[128] = {0};
     FILE *f = fopen("/proc/loadavg", "r");
-    if (f) { if (fscanf(f, "%lf", &load) != 1) load = 0; fclose(f); }
+    if (f) { if (!fgets(line, sizeof line, f)) line[0] = 0; fclose(f); }
+    double load = bp_mpi_runnable_tasks(line);
     waiting.automatic = bp_mpi_wait_oversubscribed(waiting.local_ranks, load, waiting.cores)
       ? BP_MPI_WAIT_SLEEP : BP_MPI_WAIT_SPIN;
     waiting.checked_at = now;

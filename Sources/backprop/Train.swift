@@ -114,6 +114,7 @@ struct TrainCommand: ParsableCommand {
     if let world, let digest, let group = trainer.dataParallel {
       (report.ranks, report.weights_digest) = (world.size, digest)
       report.buckets = group.bucketSizes.count
+      report.buckets_reduced_in_place = group.bucketsReducedInPlace
       report.buckets_started_during_backward = Double(group.bucketsStarted.duringBackward) / Double(max(1, group.bucketsStarted.total))
       report.exposed_communication_seconds = group.exposedCommunicationSeconds
       report.mpi_wait = Communicator.waitMode
@@ -201,6 +202,8 @@ struct TrainReport: Encodable {
   /// Under `--distributed`: gradient buckets, the fraction of their allreduces started while
   /// backward still ran, and the seconds spent waiting for them after backward (rank 0).
   var buckets: Int?
+  /// Of those, the buckets of one parameter reduced in place in its `.grad` (no packing; last step).
+  var buckets_reduced_in_place: Int?
   var buckets_started_during_backward: Double?
   var exposed_communication_seconds: Double?
   /// Under `--distributed`: how ranks wait for each other (`Communicator.waitMode`).

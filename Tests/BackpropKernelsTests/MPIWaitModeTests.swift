@@ -5,12 +5,20 @@ import Testing
 /// The automatic choice between spinning and sleeping while a rank waits for the others.
 @Suite struct MPIWaitModeTests {
   @Test func ranksSleepOnlyWhenTheyAndTheOtherWorkNeedMoreCoresThanThereAre() {
-    // The load average counts the ranks themselves: 2 busy ranks on 2 idle cores show load 2.
+    // The runnable tasks count the ranks themselves: 2 busy ranks on 2 idle cores show 2.
     #expect(!Communicator.waitsBySleeping(localRanks: 2, load: 2.0, cores: 2))
     #expect(!Communicator.waitsBySleeping(localRanks: 1, load: 0.2, cores: 2))
     #expect(!Communicator.waitsBySleeping(localRanks: 2, load: 0.3, cores: 4), "ranks just started: the load has not caught up")
     #expect(Communicator.waitsBySleeping(localRanks: 2, load: 4.5, cores: 2), "two builds beside the ranks")
     #expect(Communicator.waitsBySleeping(localRanks: 4, load: 0, cores: 2), "more ranks than cores")
     #expect(!Communicator.waitsBySleeping(localRanks: 8, load: 9, cores: 16))
+  }
+
+  @Test func theLoadIsTheTasksRunnableNowNotTheMinuteAverage() {
+    // Just after a build: the 1-minute average still says 2.45, but only the 2 ranks run.
+    #expect(Communicator.runnableTasks(fromLoadavg: "2.45 2.71 2.59 2/345 12345\n") == 2)
+    #expect(!Communicator.waitsBySleeping(localRanks: 2, load: Communicator.runnableTasks(fromLoadavg: "2.45 2.71 2.59 2/345 12345"), cores: 2))
+    #expect(Communicator.runnableTasks(fromLoadavg: "0.10 0.20 0.30 5/400 1") == 5)
+    #expect(Communicator.runnableTasks(fromLoadavg: "") == 0, "unreadable: no other work assumed")
   }
 }
