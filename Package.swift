@@ -34,7 +34,7 @@ let package = Package(
       name: "BackpropNN",
       dependencies: ["BackpropCore", "BackpropIO", .product(name: "RealModule", package: "swift-numerics")]),
     /// Optimizers, learning-rate schedules, gradient clipping: tensors in, tensors updated (Core only).
-    .target(name: "BackpropOptim", dependencies: ["BackpropCore", "BackpropKernels"]),
+    .target(name: "BackpropOptim", dependencies: ["BackpropCore"]),
     /// Graph export (DOT/SVG), backward-pass explanations, training reports.
     .target(name: "BackpropViz", dependencies: ["BackpropCore", "BackpropNN"]),
     /// Data parallelism over MPI ranks (Open MPI loaded at run time by BackpropKernels'

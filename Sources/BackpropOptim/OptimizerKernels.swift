@@ -1,5 +1,4 @@
 import BackpropCore
-import BackpropKernels
 
 // The elementwise update loops of the optimizers, on raw pointers.
 //
@@ -56,9 +55,9 @@ func adamKernel<S: TensorScalar>(
     let (s, c2, b1, b2, ob2, eps, l, d) = (f(stepSize), f(correction2), f(oneMinusBeta1), f(beta2), f(oneMinusBeta2),
                                           f(epsilon), f(l2), f(decay))
     parallelForEachChunk(count: n) { r in
-      OptimizerUpdates.adam(theta: tp + r.lowerBound, gradient: gp + r.lowerBound, m: mp + r.lowerBound, v: vp + r.lowerBound,
-                            count: r.count, stepSize: s, correction2: c2, oneMinusBeta1: b1, beta2: b2, oneMinusBeta2: ob2,
-                            epsilon: eps, l2: l, decay: d)
+      adamUpdateFloat(theta: tp + r.lowerBound, gradient: gp + r.lowerBound, m: mp + r.lowerBound, v: vp + r.lowerBound,
+                      count: r.count, stepSize: s, correction2: c2, oneMinusBeta1: b1, beta2: b2, oneMinusBeta2: ob2,
+                      epsilon: eps, l2: l, decay: d)
     }
     return
   }
