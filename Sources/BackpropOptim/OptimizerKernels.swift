@@ -45,6 +45,22 @@ func adamKernel<S: TensorScalar>(
   _ theta: UnsafeMutablePointer<S>, _ grad: UnsafePointer<S>, _ m: UnsafeMutablePointer<S>, _ v: UnsafeMutablePointer<S>,
   count n: Int, stepSize: S, correction2: S, oneMinusBeta1: S, beta2: S, oneMinusBeta2: S, epsilon: S, l2: S, decay: S
 ) {
+  if S.self == Float.self {
+    // The same update in C, 8 elements per AVX2 step, rounding as the loop below.
+    func f(_ x: S) -> Float { unsafeBitCast(x, to: Float.self) }
+    nonisolated(unsafe) let (tp, gp, mp, vp) = (UnsafeMutableRawPointer(theta).assumingMemoryBound(to: Float.self),
+                                                UnsafeRawPointer(grad).assumingMemoryBound(to: Float.self),
+                                                UnsafeMutableRawPointer(m).assumingMemoryBound(to: Float.self),
+                                                UnsafeMutableRawPointer(v).assumingMemoryBound(to: Float.self))
+    let (s, c2, b1, b2, ob2, eps, l, d) = (f(stepSize), f(correction2), f(oneMinusBeta1), f(beta2), f(oneMinusBeta2),
+                                          f(epsilon), f(l2), f(decay))
+    parallelForEachChunk(count: n) { r in
+      adamUpdateFloat(theta: tp + r.lowerBound, gradient: gp + r.lowerBound, m: mp + r.lowerBound, v: vp + r.lowerBound,
+                      count: r.count, stepSize: s, correction2: c2, oneMinusBeta1: b1, beta2: b2, oneMinusBeta2: ob2,
+                      epsilon: eps, l2: l, decay: d)
+    }
+    return
+  }
   parallelForEachChunk(count: n) { r in
     for i in r {
       if decay != 1 { theta[i] *= decay }

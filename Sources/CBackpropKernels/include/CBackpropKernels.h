@@ -63,6 +63,14 @@ void bp_f32_maxpool2x2(const float *h, const float *x, float *y, long planes, lo
 /// (every element of z is written).
 void bp_f32_maxunpool2x2(const float *g, const float *x, float *z, long planes, long height, long width, int isa);
 
+// MARK: - Adam/AdamW update of Float parameters (optimizer.c)
+
+/// For i < n: t = θ·decay; g = ∇ (+ l2·t); m ← m + (1−β₁)(g − m); v ← β₂v + (1−β₂)g²;
+/// θ ← t − (stepSize·m) / (√v / correction2 + ε). AVX2 when `isa` allows; no FMA, so every
+/// path rounds the same.
+void bp_f32_adam(float *theta, const float *grad, float *m, float *v, long n, float step_size, float correction2,
+                 float one_minus_beta1, float beta2, float one_minus_beta2, float eps, float l2, float decay, int isa);
+
 // MARK: - Packed multi-head self-attention of Float (attention.c)
 
 /// out [B, T, E] = per batch row and head softmax(q·kᵀ/√d, causal when set)·v, q/k/v read from

@@ -10,13 +10,14 @@
 ///     ∂P = ∂G,  ∂W_hh = Σ_t ∂G_tᵀ·h_{t−1} (one matmul over the stacked steps),  ∂h0, ∂c0 the last carries
 /// JVP: Ġ_t = Ṗ_t + ḣ_{t−1}·W_hhᵀ + h_{t−1}·Ẇ_hhᵀ, then lstmCell's JVP.
 ///
-/// Forward and first-order backward are loops of one GEMM and one cell kernel per step, the
-/// pre-activations G saved by the forward; with `createGraph` (or batched cotangents) the VJP
+/// Forward and first-order backward are loops of one GEMM and one cell kernel per step (the
+/// activations and τ saved by the forward, not recomputed); with `createGraph` (or batched cotangents) the VJP
 /// and JVP are the same recurrences written with tensor ops, so they differentiate again.
 struct LSTMSequenceOp: Op {
   var name: String { "lstmSequence" }
-  /// G `[T, B, 4H]` as the forward computed it, kept for the backward kernel when recorded.
-  final class Saved: @unchecked Sendable { var gates: Any? }
+  /// The gate activations `[T, B, 4H]` and τ = tanh(c_t) `[T, B, H]` as the forward computed
+  /// them, kept for the backward kernel when recorded (so it recomputes no σ or tanh).
+  final class Saved: @unchecked Sendable { var activations: Any?; var tau: Any? }
   let saved = Saved()
 
   func forward<S>(_ inputs: [Tensor<S>]) -> (shape: [Int], scalars: [S]) {
@@ -26,73 +27,129 @@ struct LSTMSequenceOp: Op {
             "projected \(p.shape), weightHH \(w.shape), h0 \(h0.shape), c0 \(c0.shape) do not fit ([T, B, 4H], [4H, H], [B, H], [B, H])")
     let (steps, b, h) = (p.shape[0], h0.shape[0], h0.shape[1])
     let keep = ThreadState.current.gradEnabled && inputs.contains { $0.requiresGrad }
-    let (out, gates) = Self.kernel(p.scalars, w.scalars, h0.scalars, c0.scalars, steps: steps, batch: b, hidden: h)
-    saved.gates = keep ? gates : nil
-    return ([steps, b, 2 * h], out)
+    let r = Self.kernel(p.scalars, w.scalars, h0.scalars, c0.scalars, steps: steps, batch: b, hidden: h)
+    (saved.activations, saved.tau) = keep ? (r.activations, r.tau) : (nil, nil)
+    return ([steps, b, 2 * h], r.out)
   }
 
-  /// The forward recurrence on buffers: returns `[T, B, 2H]` and the pre-activations G.
+  /// The forward recurrence on buffers: `[T, B, 2H]`, the activations i, f, g, o and τ.
   @_specialize(where S == Float)
   @_specialize(where S == Double)
   static func kernel<S: TensorScalar>(_ projected: [S], _ weight: [S], _ h0: [S], _ c0: [S], steps: Int, batch b: Int, hidden h: Int)
-    -> (out: [S], gates: [S]) {
+    -> (out: [S], activations: [S], tau: [S]) {
     var gates = projected, out = [S](repeating: 0, count: steps * b * 2 * h)
-    var hPrev = h0, cPrev = c0
+    var activations = [S](repeating: 0, count: steps * b * 4 * h), tau = [S](repeating: 0, count: steps * b * h)
+    var cNext = [S](repeating: 0, count: b * h)
+    let gSize = b * 4 * h
     for t in 0..<steps {
-      let base = t * b * 4 * h
+      let base = t * gSize
       gates.withUnsafeMutableBufferPointer { g in
-        hPrev.withUnsafeBufferPointer { hp in
-          weight.withUnsafeBufferPointer { wp in
-            S.gemm(transA: false, transB: true, m: b, n: 4 * h, k: h, alpha: 1, a: hp.baseAddress!, lda: h,
-                   b: wp.baseAddress!, ldb: h, beta: 1, c: g.baseAddress! + base, ldc: 4 * h)
+        weight.withUnsafeBufferPointer { wp in
+          out.withUnsafeBufferPointer { o in
+            h0.withUnsafeBufferPointer { h0p in
+              // h_{t−1}: row n of the previous step's output (stride 2H), or h0.
+              let (hp, ldh) = t == 0 ? (h0p.baseAddress!, h) : (o.baseAddress! + (t - 1) * b * 2 * h, 2 * h)
+              S.gemm(transA: false, transB: true, m: b, n: 4 * h, k: h, alpha: 1, a: hp, lda: ldh,
+                     b: wp.baseAddress!, ldb: h, beta: 1, c: g.baseAddress! + base, ldc: 4 * h)
+            }
           }
         }
       }
-      let both = LSTMCellOp.kernel(Array(gates[base..<base + b * 4 * h]), cPrev, batch: b, hidden: h)
-      out.replaceSubrange(t * b * 2 * h..<(t + 1) * b * 2 * h, with: both)
-      for n in 0..<b {
-        for k in 0..<h { hPrev[n * h + k] = both[n * 2 * h + k]; cPrev[n * h + k] = both[n * 2 * h + h + k] }
+      let act = LSTMCellOp.activations(Array(gates[base..<base + gSize]), batch: b, hidden: h)
+      out.withUnsafeMutableBufferPointer { o in
+        act.withUnsafeBufferPointer { a in
+          c0.withUnsafeBufferPointer { c0p in
+            cNext.withUnsafeMutableBufferPointer { cn in
+              let o = o.baseAddress!, a = a.baseAddress!, cn = cn.baseAddress!
+              for n in 0..<b {
+                let row = a + n * 4 * h
+                let cPrev: UnsafePointer<S> = t == 0 ? c0p.baseAddress! + n * h : UnsafePointer(o + ((t - 1) * b + n) * 2 * h + h)
+                for k in 0..<h { cn[n * h + k] = row[h + k] * cPrev[k] + row[k] * row[2 * h + k] }
+              }
+            }
+          }
+        }
       }
+      let tk = LSTMCellOp.tanhAll(cNext)
+      out.withUnsafeMutableBufferPointer { o in
+        act.withUnsafeBufferPointer { a in
+          tk.withUnsafeBufferPointer { tp in
+            cNext.withUnsafeBufferPointer { cn in
+              let o = o.baseAddress! + t * b * 2 * h, a = a.baseAddress!, tp = tp.baseAddress!, cn = cn.baseAddress!
+              for n in 0..<b {
+                for k in 0..<h {
+                  o[n * 2 * h + k] = a[n * 4 * h + 3 * h + k] * tp[n * h + k]
+                  o[n * 2 * h + h + k] = cn[n * h + k]
+                }
+              }
+            }
+          }
+        }
+      }
+      activations.replaceSubrange(base..<base + gSize, with: act)
+      tau.replaceSubrange(t * b * h..<(t + 1) * b * h, with: tk)
     }
-    return (out, gates)
+    return (out, activations, tau)
   }
 
-  /// ∂P (= ∂G), ∂W_hh, ∂h0, ∂c0 from the saved G and the output (first-order backward).
+  /// ∂P (= ∂G), ∂W_hh, ∂h0, ∂c0 from the saved activations and τ and the output (first-order
+  /// backward; per step lstmCell's VJP, then ∂h_{t−1} = ∂G_t·W_hh).
   @_specialize(where S == Float)
   @_specialize(where S == Double)
-  static func backwardKernel<S: TensorScalar>(_ delta: [S], _ gates: [S], _ output: [S], _ weight: [S], _ h0: [S], _ c0: [S],
-                                              steps: Int, batch b: Int, hidden h: Int)
+  static func backwardKernel<S: TensorScalar>(_ delta: [S], _ activations: [S], _ tau: [S], _ output: [S], _ weight: [S],
+                                              _ h0: [S], _ c0: [S], steps: Int, batch b: Int, hidden h: Int)
     -> (dGates: [S], dWeight: [S], dH0: [S], dC0: [S]) {
     var dGates = [S](repeating: 0, count: steps * b * 4 * h)
     var dh = [S](repeating: 0, count: b * h), dc = [S](repeating: 0, count: b * h)
-    var step = [S](repeating: 0, count: b * 2 * h), cPrev = [S](repeating: 0, count: b * h)
     // h_{t−1} of every step, stacked [T·B, H], for ∂W_hh in one GEMM.
     var hPrevAll = [S](repeating: 0, count: steps * b * h)
-    for t in 0..<steps {
-      for n in 0..<b {
-        for k in 0..<h {
-          hPrevAll[(t * b + n) * h + k] = t == 0 ? h0[n * h + k] : output[((t - 1) * b + n) * 2 * h + k]
+    hPrevAll.withUnsafeMutableBufferPointer { hp in
+      output.withUnsafeBufferPointer { o in
+        h0.withUnsafeBufferPointer { h0p in
+          let hp = hp.baseAddress!, o = o.baseAddress!
+          hp.update(from: h0p.baseAddress!, count: b * h)
+          for t in 1..<Swift.max(steps, 1) {
+            for n in 0..<b { (hp + (t * b + n) * h).update(from: o + ((t - 1) * b + n) * 2 * h, count: h) }
+          }
         }
       }
     }
     for t in stride(from: steps - 1, through: 0, by: -1) {
-      for n in 0..<b {
-        for k in 0..<h {
-          let o = (t * b + n) * 2 * h
-          step[n * 2 * h + k] = delta[o + k] + dh[n * h + k]
-          step[n * 2 * h + h + k] = delta[o + h + k] + dc[n * h + k]
-          cPrev[n * h + k] = t == 0 ? c0[n * h + k] : output[((t - 1) * b + n) * 2 * h + h + k]
-        }
-      }
-      let base = t * b * 4 * h
-      let r = LSTMCellOp.backwardKernel(step, Array(gates[base..<base + b * 4 * h]), cPrev, batch: b, hidden: h)
-      dGates.replaceSubrange(base..<base + b * 4 * h, with: r.dGates)
-      dc = r.dCell
-      r.dGates.withUnsafeBufferPointer { g in
-        weight.withUnsafeBufferPointer { wp in
-          dh.withUnsafeMutableBufferPointer { d in
-            S.gemm(transA: false, transB: false, m: b, n: h, k: 4 * h, alpha: 1, a: g.baseAddress!, lda: 4 * h,
-                   b: wp.baseAddress!, ldb: h, beta: 0, c: d.baseAddress!, ldc: h)
+      dGates.withUnsafeMutableBufferPointer { dgAll in
+        delta.withUnsafeBufferPointer { d in
+          activations.withUnsafeBufferPointer { a in
+            tau.withUnsafeBufferPointer { tp in
+              output.withUnsafeBufferPointer { o in
+                c0.withUnsafeBufferPointer { c0p in
+                  dh.withUnsafeMutableBufferPointer { dhp in
+                    dc.withUnsafeMutableBufferPointer { dcp in
+                      let dg = dgAll.baseAddress! + t * b * 4 * h, d = d.baseAddress! + t * b * 2 * h
+                      let a = a.baseAddress! + t * b * 4 * h, tp = tp.baseAddress! + t * b * h
+                      let dhp = dhp.baseAddress!, dcp = dcp.baseAddress!
+                      for n in 0..<b {
+                        let row = n * 4 * h
+                        let cPrev: UnsafePointer<S> = t == 0 ? c0p.baseAddress! + n * h : o.baseAddress! + ((t - 1) * b + n) * 2 * h + h
+                        for k in 0..<h {
+                          // lstmCell's VJP (LSTMCellOp.backwardKernel) with the carries added to δ.
+                          let i = a[row + k], f = a[row + h + k], g = a[row + 2 * h + k], og = a[row + 3 * h + k]
+                          let tk = tp[n * h + k], dhk = d[n * 2 * h + k] + dhp[n * h + k]
+                          let dcTotal = (d[n * 2 * h + h + k] + dcp[n * h + k]) + dhk * og * (1 - tk * tk)
+                          dg[row + k] = dcTotal * g * i * (1 - i)
+                          dg[row + h + k] = dcTotal * cPrev[k] * f * (1 - f)
+                          dg[row + 2 * h + k] = dcTotal * i * (1 - g * g)
+                          dg[row + 3 * h + k] = dhk * tk * og * (1 - og)
+                          dcp[n * h + k] = dcTotal * f
+                        }
+                      }
+                      weight.withUnsafeBufferPointer { wp in
+                        S.gemm(transA: false, transB: false, m: b, n: h, k: 4 * h, alpha: 1, a: dg, lda: 4 * h,
+                               b: wp.baseAddress!, ldb: h, beta: 0, c: dhp, ldc: h)
+                      }
+                    }
+                  }
+                }
+              }
+            }
           }
         }
       }
@@ -128,8 +185,9 @@ struct LSTMSequenceOp: Op {
   func vjp<S>(_ delta: Tensor<S>, _ cx: BackwardContext<S>) -> [Tensor<S>?] {
     let (p, w, h0, c0) = (cx.inputs[0], cx.inputs[1], cx.inputs[2], cx.inputs[3])
     let (steps, b, h) = (p.shape[0], h0.shape[0], h0.shape[1])
-    if ThreadState.current.inFirstOrderBackward && cx.batchRank == 0, let gates = saved.gates as? [S] {
-      let r = Self.backwardKernel(delta.scalars, gates, cx.output.scalars, w.scalars, h0.scalars, c0.scalars,
+    if ThreadState.current.inFirstOrderBackward && cx.batchRank == 0, let act = saved.activations as? [S],
+       let tau = saved.tau as? [S] {
+      let r = Self.backwardKernel(delta.scalars, act, tau, cx.output.scalars, w.scalars, h0.scalars, c0.scalars,
                                   steps: steps, batch: b, hidden: h)
       return [cx.needsGradient(0) ? Tensor(uncheckedShape: p.shape, scalars: r.dGates) : nil,
               cx.needsGradient(1) ? Tensor(uncheckedShape: w.shape, scalars: r.dWeight) : nil,
