@@ -194,11 +194,14 @@ double bp_mpi_current_load(const char *loadavg) {
 }
 
 int bp_mpi_wait_oversubscribed(int local_ranks, double load, int cores) {
-  // The runnable tasks count this job's ranks too (each computes or spins): what is left is
-  // other work. Oversubscribed when our ranks plus that work need more cores than there are.
+  // The load counts this job's ranks too (each computes or spins): what is left is other
+  // work. Oversubscribed when our ranks plus that work need a whole core more than there are:
+  // Open MPI's helper threads and short-lived processes keep a quiet host's load a little
+  // above the ranks (2026-12-06: 2 ranks on 2 otherwise idle cores read 2.6, slept, and ran
+  // W2 at 0.71x of one process where spinning gave 1.24x in the next run).
   double others = load - (double)local_ranks;
   if (others < 0) others = 0;
-  return (double)local_ranks + others > (double)cores + 0.5;
+  return (double)local_ranks + others > (double)cores + 1.0;
 }
 
 int bp_mpi_wait_mode(void) {

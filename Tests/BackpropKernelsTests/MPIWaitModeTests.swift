@@ -12,6 +12,8 @@ import Testing
     #expect(Communicator.waitsBySleeping(localRanks: 2, load: 4.5, cores: 2), "two builds beside the ranks")
     #expect(Communicator.waitsBySleeping(localRanks: 4, load: 0, cores: 2), "more ranks than cores")
     #expect(!Communicator.waitsBySleeping(localRanks: 8, load: 9, cores: 16))
+    #expect(!Communicator.waitsBySleeping(localRanks: 2, load: 2.6, cores: 2), "helper threads and short-lived processes on a quiet host")
+    #expect(Communicator.waitsBySleeping(localRanks: 2, load: 3.2, cores: 2), "more than a whole core of other work")
   }
 
   @Test func theLoadIsTheSmallerOfTheMinuteAverageAndTheTasksRunnableNow() {
