@@ -18,6 +18,7 @@
 #
 #   bench/scaling.sh [--epochs 3] [--limit 6000] [--backprop-bin .build/release/backprop] [--out bench/results/scaling-DATE]
 #   bench/scaling.sh --no-w6 …   # skip step 6
+#   BACKPROP_MPI_WAIT=spin bench/scaling.sh …   # every rank spins while it waits (default: auto)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 epochs=3
@@ -42,6 +43,8 @@ mkdir -p "$(dirname "$out")"
 unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
 mpi=(mpirun --allow-run-as-root --oversubscribe -np 2 --bind-to core --mca btl self,tcp)
 mpi_shm=(mpirun --allow-run-as-root --oversubscribe -np 2 --bind-to core --mca btl self,vader)
+# BACKPROP_MPI_WAIT=spin|sleep, when set, reaches every rank (unset: each rank chooses, auto).
+if [ -n "${BACKPROP_MPI_WAIT:-}" ]; then mpi+=(-x BACKPROP_MPI_WAIT); mpi_shm+=(-x BACKPROP_MPI_WAIT); fi
 w2=(train --dataset fashion-mnist --layers 784,256,128,10 --optimizer sgd --lr 0.1 --epochs "$epochs" --seed 0 --threads 1 --json)
 compact() { python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin)))'; }
 {

@@ -35,22 +35,24 @@ public final class Communicator: @unchecked Sendable {
   /// How a wait for the other ranks uses the core (`bp_mpi_wait`): `spin` (test without pause:
   /// fastest while every rank has a core) or `sleep` (yield the core between tests: for more
   /// ranks plus other work than cores). `BACKPROP_MPI_WAIT=spin|sleep` forces one; otherwise it
-  /// is chosen from this host's rank count, runnable tasks (`/proc/loadavg`) and cores, re-checked each second,
+  /// is chosen from this host's rank count, load (`/proc/loadavg`) and cores, re-checked each second,
   /// and reported as `auto:spin` or `auto:sleep` (the current choice).
   public static var waitMode: String {
     let mode = bp_mpi_wait_mode() == Int32(BP_MPI_WAIT_SPIN.rawValue) ? "spin" : "sleep"
     return bp_mpi_wait_is_automatic() != 0 ? "auto:" + mode : mode
   }
 
-  /// The automatic rule: sleep when `localRanks` plus the other work in `load` (the tasks
-  /// runnable now, which counts the ranks themselves) need more than `cores` cores.
+  /// The automatic rule: sleep when `localRanks` plus the other work in `load` (which counts
+  /// the ranks themselves) need more than `cores` cores.
   static func waitsBySleeping(localRanks: Int, load: Double, cores: Int) -> Bool {
     bp_mpi_wait_oversubscribed(Int32(localRanks), load, Int32(cores)) != 0
   }
 
-  /// The tasks runnable now, read from a `/proc/loadavg` line (`"2.45 2.1 2.0 3/345 999"` → 3):
-  /// the automatic rule's `load`, instead of the 1-minute average, which lags behind the machine.
-  static func runnableTasks(fromLoadavg line: String) -> Double { bp_mpi_runnable_tasks(line) }
+  /// The automatic rule's `load` from a `/proc/loadavg` line: the smaller of the 1-minute
+  /// average and the tasks runnable now (`"2.45 2.1 2.0 2/345 999"` → 2). The average alone lags
+  /// a minute behind the machine (a build that just ended); the snapshot alone sees every
+  /// short-lived process.
+  static func currentLoad(fromLoadavg line: String) -> Double { bp_mpi_current_load(line) }
 
   /// The values `BACKPROP_MPI_WAIT` may take (empty or unset: `auto`).
   public static let waitModeNames = ["spin", "sleep", "auto"]

@@ -184,20 +184,24 @@ static void read_wait_settings(void) {
   waiting.checked_at = -1e9;
 }
 
-double bp_mpi_runnable_tasks(const char *loadavg) {
-  // "0.52 0.58 0.59 3/345 12345": the fourth field is runnable/total tasks now.
+double bp_mpi_current_load(const char *loadavg) {
+  // "0.52 0.58 0.59 3/345 12345": 1-, 5-, 15-minute averages, then runnable/total tasks now.
   double one, five, fifteen;
   int running = 0, total = 0;
-  if (sscanf(loadavg, "%lf %lf %lf %d/%d", &one, &five, &fifteen, &running, &total) == 5) return running;
+  if (sscanf(loadavg, "%lf %lf %lf %d/%d", &one, &five, &fifteen, &running, &total) == 5)
+    return one < (double)running ? one : (double)running;
   return 0;
 }
 
 int bp_mpi_wait_oversubscribed(int local_ranks, double load, int cores) {
-  // The runnable tasks count this job's ranks too (each computes or spins): what is left is
-  // other work. Oversubscribed when our ranks plus that work need more cores than there are.
+  // The load counts this job's ranks too (each computes or spins): what is left is other
+  // work. Oversubscribed when our ranks plus that work need a whole core more than there are:
+  // Open MPI's helper threads and short-lived processes keep a quiet host's load a little
+  // above the ranks (2026-12-06: 2 ranks on 2 otherwise idle cores read 2.6, slept, and ran
+  // W2 at 0.71x of one process where spinning gave 1.24x in the next run).
   double others = load - (double)local_ranks;
   if (others < 0) others = 0;
-  return (double)local_ranks + others > (double)cores + 0.5;
+  return (double)local_ranks + others > (double)cores + 1.0;
 }
 
 int bp_mpi_wait_mode(void) {
@@ -205,13 +209,14 @@ int bp_mpi_wait_mode(void) {
   if (waiting.forced) return waiting.forced;
   double now = monotonic_seconds();
   if (now - waiting.checked_at >= 1.0) {  // the load changes: look again at most once a second
-    // The tasks runnable right now, not the 1-minute load average: that average still counts,
-    // for a minute, builds that have ended (2026-12-06: a quiet machine at load 2.45 after a
-    // build made both ranks sleep, W2 at 0.60x of one process instead of 1.13x).
+    // The smaller of the 1-minute load average and the tasks runnable right now: the average
+    // alone still counts, for a minute, builds that have ended (2026-12-06: a quiet machine at
+    // load 2.45 after a build made both ranks sleep, W2 at 0.60x of one process instead of
+    // 1.13x); the snapshot alone catches every short-lived process.
     char line[128] = {0};
     FILE *f = fopen("/proc/loadavg", "r");
     if (f) { if (!fgets(line, sizeof line, f)) line[0] = 0; fclose(f); }
-    double load = bp_mpi_runnable_tasks(line);
+    double load = bp_mpi_current_load(line);
     waiting.automatic = bp_mpi_wait_oversubscribed(waiting.local_ranks, load, waiting.cores)
       ? BP_MPI_WAIT_SLEEP : BP_MPI_WAIT_SPIN;
     waiting.checked_at = now;

@@ -161,8 +161,9 @@ int bp_mpi_wait_is_automatic(void);
 /// The automatic rule: 1 (sleep) when `local_ranks` plus the other work in `load` (the load
 /// average, which counts the ranks too) need more than `cores` cores.
 int bp_mpi_wait_oversubscribed(int local_ranks, double load, int cores);
-/// The runnable tasks now, from a /proc/loadavg line (its fourth field's numerator); 0 if unreadable.
-double bp_mpi_runnable_tasks(const char *loadavg);
+/// The smaller of the 1-minute load average and the tasks runnable now, from a /proc/loadavg
+/// line; 0 if unreadable.
+double bp_mpi_current_load(const char *loadavg);
 /// MPI_Test: drives `*request` on and sets `*done` to 1 once it finished (then `*request` is freed).
 int bp_mpi_test(void **request, int *done);
 /// MPI_Barrier on MPI_COMM_WORLD.
