@@ -62,3 +62,12 @@ extension KernelElementwiseOp {
     (inputs[0].shape, inputs[0].mapKernel(kernel))
   }
 }
+
+/// `t`, or a leaf copy of it that requires a gradient: for the inputs of an inner op's
+/// `BackwardContext` built inside a VJP. In a first-order (e.g. batched) backward nothing is
+/// recorded, so tensors computed from the op's inputs do not require gradients, and the inner
+/// VJP (which asks `needsGradient`) would return none; with `createGraph` they already do and
+/// stay connected to the graph.
+func gradientFlagged<S>(_ t: Tensor<S>) -> Tensor<S> {
+  t.requiresGrad ? t : Tensor(uncheckedShape: t.shape, scalars: t.scalars, requiresGrad: true)
+}

@@ -200,7 +200,7 @@ struct LSTMSequenceOp: Op {
     for t in stride(from: steps - 1, through: 0, by: -1) {
       var d = delta.sliced(alongAxis: lead, t..<t + 1).reshaped(to: cx.batched([b, 2 * h]))
       if let dh, let dc { d = d + Tensor.concatenated([dh, dc], alongAxis: axis) }
-      var inner = BackwardContext(inputs: [steps_[t].gates, steps_[t].c], output: steps_[t].both)
+      var inner = BackwardContext(inputs: [gradientFlagged(steps_[t].gates), gradientFlagged(steps_[t].c)], output: steps_[t].both)
       inner.batchShape = cx.batchShape
       let r = LSTMCellOp().vjp(d, inner)
       let dG = r[0] ?? Tensor.zeros(cx.batched([b, 4 * h]))

@@ -172,7 +172,7 @@ struct PackedSelfAttention: Op {
     let (q, k, v) = split(x, lead: 0)
     let blocked = Tensor<S>(uncheckedShape: [t, t], scalars: (0..<t * t).map { causal && $0 % t > $0 / t ? 1 : 0 })
     let e = x.shape[2] / 3, y = cx.output.reshaped(to: [x.shape[0], t, heads, e / heads]).permuted([0, 2, 1, 3])
-    return BackwardContext(inputs: [q, k, v, blocked], output: y)
+    return BackwardContext(inputs: [gradientFlagged(q), gradientFlagged(k), gradientFlagged(v), blocked], output: y)
   }
 
   func vjp<S>(_ g: Tensor<S>, _ cx: BackwardContext<S>) -> [Tensor<S>?] {
