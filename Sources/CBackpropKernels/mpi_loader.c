@@ -115,6 +115,11 @@ int bp_mpi_init(int *rank, int *size) {
       setenv("OMPI_MCA_btl_tcp_rndv_eager_limit", "4194304", 0);
       setenv("OMPI_MCA_btl_tcp_max_send_size", "4194304", 0);
     }
+    // Non-blocking allreduce (gradient buckets) by ring: reduce-scatter then allgather, so each
+    // rank sends and sums half a bucket instead of a whole one (recursive doubling, the default
+    // for 2 ranks). 2026-12-06, W2 weak scaling, same invocation: TCP 115,344 against 104,469
+    // samples/s, shared memory 117,515 against 109,518. Unless the user chose (overwrite = 0).
+    setenv("OMPI_MCA_coll_libnbc_iallreduce_algorithm", "1", 0);
     int provided = 0;
     if (mpi.init_thread(NULL, NULL, 1 /* MPI_THREAD_FUNNELED */, &provided) != 0) return -2;
   }
