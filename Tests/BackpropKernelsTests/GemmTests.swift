@@ -9,10 +9,11 @@ import Testing
 @Suite(.serialized)
 struct GemmTests {
   /// Shapes (m, n, k): tiny, odd, not multiples of any tile (6×16, 6×8, 12×32, 12×16), skinny,
-  /// k = 0; the last four are large enough to be split over threads (10×700 by columns too) and
+  /// k = 0; the last five are large enough to be split over threads (10×700 by columns too;
+  /// 300×40 by rows: a BLAS product at m·n·k ≥ 2^19 is split by the larger side of C) and
   /// cross the k block (256 / 384) and the n block (2304 / 3072 columns).
   static let shapes = [(1, 1, 1), (7, 13, 5), (17, 33, 9), (65, 129, 31), (200, 3, 300), (4, 5, 0),
-                       (97, 203, 131), (130, 150, 400), (50, 3100, 20), (10, 700, 150)].map(Shape.init)
+                       (97, 203, 131), (130, 150, 400), (50, 3100, 20), (10, 700, 150), (300, 40, 100)].map(Shape.init)
   static let transposes = [(false, false), (true, false), (false, true), (true, true)]
   /// (alpha, beta): beta 0 (C starts as NaN and must not be read), 1 and 0.5; alpha ≠ 1.
   static let scalings: [(Double, Double)] = [(1, 0), (1.5, 1), (-0.5, 0.5)]

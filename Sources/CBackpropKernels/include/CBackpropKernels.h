@@ -115,12 +115,13 @@ void bp_vgelu_derivativef(const float *x, float *y, long n, int isa);
 enum bp_backend { BP_BACKEND_OWN = 0, BP_BACKEND_OPENBLAS = 1, BP_BACKEND_BLIS = 2 };
 /// Loads the library for `backend` (once); returns 1 when its cblas_sgemm and cblas_dgemm exist.
 int bp_blas_available(int backend);
-/// cblas_sgemm (row-major) through the loaded library; `threads` is passed to its thread setter.
+/// cblas_sgemm (row-major) through the loaded library, kept on one thread; a large product is split
+/// into blocks of C's rows or columns over `threads` threads of `bp_parallel_for`.
 /// Falls back to `bp_sgemm_own` if the library cannot be loaded.
 void bp_blas_sgemm(int backend, int threads, int transA, int transB, int m, int n, int k,
                    float alpha, const float *a, int lda, const float *b, int ldb,
                    float beta, float *c, int ldc);
-/// cblas_dgemm (row-major) through the loaded library; `threads` is passed to its thread setter.
+/// cblas_dgemm (row-major); threads as in `bp_blas_sgemm`.
 /// Falls back to `bp_dgemm_own` if the library cannot be loaded.
 void bp_blas_dgemm(int backend, int threads, int transA, int transB, int m, int n, int k,
                    double alpha, const double *a, int lda, const double *b, int ldb,
