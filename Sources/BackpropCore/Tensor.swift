@@ -37,6 +37,17 @@ public final class Tensor<Scalar: TensorScalar> {
   /// hold the tensor strongly (it receives it as its argument).
   public var gradientReadyHook: ((Tensor) -> Void)?
 
+  /// Asks an op that computes this leaf's gradient as a matrix of rows (a `linear` layer's
+  /// weight, `∂L/∂W = Gᵀ·x`) to write it in this many row blocks and to call
+  /// `gradientBlockHook` after each one, so that `DataParallel` can start reducing a block
+  /// while the next is computed. 1 (the default): one piece, no calls. Only a first-order
+  /// `backward()` of a tensor with no `.grad` yet uses blocks; the values are the same bits.
+  public var gradientBlocks = 1
+  /// Called with the gradient tensor being written (its storage becomes this leaf's `.grad`)
+  /// and the rows just finished, in order, during the op's pullback. The hook may keep the
+  /// tensor and hand the finished rows' memory to MPI: nothing writes those rows again.
+  public var gradientBlockHook: ((_ gradient: Tensor, _ rows: Range<Int>) -> Void)?
+
   /// The record of the op that produced this tensor (`nil` for leaves and untracked results).
   var gradFn: GradFn<Scalar>?
   /// Keep `.grad` on this non-leaf tensor too (PyTorch's `retain_grad()`).

@@ -35,6 +35,14 @@ import BackpropNN
 /// `finishGradients()` returns, the `.grad` of a parameter being reduced in place is empty.
 /// `backward(_:)` seeds backward with this rank's share, so the gradients need no scaling pass.
 ///
+/// Gradient blocks (`gradientBlocks` > 1): the first parameter, when it is a matrix with a
+/// bucket of its own (the first `Linear` layer's weight, most of an MLP's gradient and the last
+/// one backward produces), is reduced in row blocks, one bucket each: its op writes ∂L/∂W block
+/// by block (`Tensor.gradientBlockHook`) and each block's allreduce starts as soon as it is
+/// written, in place, while the next block is computed. Launch order puts these buckets before
+/// the parameter after it (that layer's bias, produced by the same op). The weight must feed one
+/// op only (no tied weights); the bits are those of `gradientBlocks: 1`.
+///
 /// Every wait gives up after `timeout` seconds (a lost rank) with a `CommunicatorError` instead
 /// of hanging.
 public final class DataParallel {
@@ -57,6 +65,8 @@ public final class DataParallel {
 
   /// Buckets reduced in place in a parameter's `.grad` storage (no packing), in the last step.
   public private(set) var bucketsReducedInPlace = 0
+  /// Row blocks the first parameter's gradient is reduced in (1: not split).
+  public let gradientBlocks: Int
 
   let parameters: [Tensor<Float>]
   let buffers: [Tensor<Float>]
@@ -72,6 +82,11 @@ public final class DataParallel {
   /// One-parameter buckets reduced in place: the `.grad` tensor, and its storage, moved out of
   /// it while MPI writes into it (so nothing else can copy or resize it), moved back afterwards.
   private var inPlace: [(grad: Tensor<Float>, storage: [Float])?]
+  /// Where each bucket reduced in place is, once its gradient (or block) is written.
+  private var inPlaceBuffer: [UnsafeMutableBufferPointer<Float>?]
+  /// The blocked parameter's gradient tensor while its op writes it block by block (kept alive
+  /// until finishGradients(), as MPI works in its storage), and the storage's address.
+  private var blockGradient: (tensor: Tensor<Float>, base: UnsafeMutablePointer<Float>)?
   /// Whether this step's backward was seeded with `share` (`backward(_:)`): no scaling pass.
   private var seededWithShare = false
   private var readyCount: [Int]
@@ -90,6 +105,8 @@ public final class DataParallel {
     var members: [Int]
     /// The bucket's part of `flat`.
     var range: Range<Int>
+    /// For one row block of a blocked parameter: its rows.
+    var rows: Range<Int>? = nil
   }
 
   /// Wraps `model`'s parameters and buffers for training on `communicator`'s ranks.
@@ -97,58 +114,92 @@ public final class DataParallel {
   ///   - bucketBytes: target bucket size (256 KiB by default; PyTorch's default is 25 MiB, made
   ///     for much larger models than an MLP).
   ///   - timeout: seconds to wait for the other ranks before giving up (default 20).
+  ///   - gradientBlocks: row blocks for the first parameter's gradient (1: none; see above).
   /// - Throws: `TensorError.invalidArgument` for a bucket size or timeout that is not positive.
   public convenience init<Model: Layer>(
-    _ model: Model, communicator: Communicator, bucketBytes: Int = 256 << 10, timeout: Double = 20
+    _ model: Model, communicator: Communicator, bucketBytes: Int = 256 << 10, timeout: Double = 20, gradientBlocks: Int = 1
   ) throws where Model.Scalar == Float {
     try self.init(parameters: model.parameters, buffers: model.namedBuffers.map(\.1), communicator: communicator,
-                  bucketBytes: bucketBytes, timeout: timeout)
+                  bucketBytes: bucketBytes, timeout: timeout, gradientBlocks: gradientBlocks)
   }
 
   /// Wraps `parameters` (and `buffers`, kept equal to rank 0's) for training on `communicator`'s ranks.
   public init(parameters: [Tensor<Float>], buffers: [Tensor<Float>] = [], communicator: Communicator,
-              bucketBytes: Int = 256 << 10, timeout: Double = 20) throws {
+              bucketBytes: Int = 256 << 10, timeout: Double = 20, gradientBlocks: Int = 1) throws {
     guard bucketBytes > 0 else {
       throw TensorError.invalidArgument(op: "DataParallel", message: "the bucket size must be positive, got \(bucketBytes) bytes")
     }
     guard timeout > 0, timeout.isFinite else {
       throw TensorError.invalidArgument(op: "DataParallel", message: "the timeout must be positive, got \(timeout) s")
     }
+    guard gradientBlocks >= 1 else {
+      throw TensorError.invalidArgument(op: "DataParallel", message: "the gradient blocks must be at least 1, got \(gradientBlocks)")
+    }
     self.parameters = parameters
     self.buffers = buffers
     self.communicator = communicator
     self.bucketBytes = bucketBytes
     self.timeout = timeout
-    let layout = Self.bucketLayout(counts: parameters.map(\.count), bucketBytes: bucketBytes)
+    // Blocks only for a matrix with a bucket of its own: a smaller one is packed with others.
+    let first = parameters.first
+    let blocked = first.flatMap { p in
+      gradientBlocks > 1 && p.rank == 2 && p.shape[0] > 1 && p.count * MemoryLayout<Float>.size >= bucketBytes
+        ? (parameter: 0, rows: p.shape[0], blocks: min(gradientBlocks, p.shape[0])) : nil
+    }
+    self.gradientBlocks = blocked?.blocks ?? 1
+    let layout = Self.bucketLayout(counts: parameters.map(\.count), bucketBytes: bucketBytes, blocked: blocked)
     buckets = layout.buckets
     placement = layout.placement
     flat = .allocate(capacity: max(1, layout.total))
     flat.initialize(repeating: 0)
     arrived = Array(repeating: false, count: parameters.count)
     inPlace = Array(repeating: nil, count: buckets.count)
+    inPlaceBuffer = Array(repeating: nil, count: buckets.count)
     readyCount = Array(repeating: 0, count: buckets.count)
     pending = Array(repeating: nil, count: buckets.count)
     for (i, p) in parameters.enumerated() {
       p.gradientReadyHook = { [unowned self] t in self.gradientReady(i, t) }
     }
+    if let blocked {
+      let p = parameters[blocked.parameter]
+      p.gradientBlocks = blocked.blocks
+      p.gradientBlockHook = { [unowned self] g, rows in self.blockReady(g, rows) }
+    }
   }
 
   deinit {
-    for p in parameters { p.gradientReadyHook = nil }
+    for p in parameters { p.gradientReadyHook = nil; p.gradientBlockHook = nil; p.gradientBlocks = 1 }
     flat.deallocate()
     metrics.deallocate()
   }
 
   /// Packs parameters of `counts` elements, last parameter first, into buckets of about
-  /// `bucketBytes` bytes: the layout every rank computes alike.
-  static func bucketLayout(counts: [Int], bucketBytes: Int)
+  /// `bucketBytes` bytes: the layout every rank computes alike. A `blocked` parameter gets one
+  /// bucket per block of rows, launched before the parameter after it (its op's bias).
+  static func bucketLayout(counts: [Int], bucketBytes: Int, blocked: (parameter: Int, rows: Int, blocks: Int)? = nil)
     -> (buckets: [Bucket], placement: [(bucket: Int, offset: Int)], total: Int)
   {
     let capacity = max(1, bucketBytes / MemoryLayout<Float>.size)
     var buckets: [Bucket] = []
     var placement = Array(repeating: (bucket: 0, offset: 0), count: counts.count)
     var offset = 0, members: [Int] = [], start = 0
-    for i in counts.indices.reversed() {
+    var order = Array(counts.indices.reversed())
+    if let blocked, let k = order.firstIndex(of: blocked.parameter), k > 0, order[k - 1] == blocked.parameter + 1 {
+      order.swapAt(k - 1, k)
+    }
+    for i in order {
+      if let blocked, i == blocked.parameter {
+        if !members.isEmpty { buckets.append(Bucket(members: members, range: start..<offset)); members = [] }
+        placement[i] = (buckets.count, offset)
+        let columns = counts[i] / blocked.rows
+        for b in 0..<blocked.blocks {
+          let rows = blocked.rows * b / blocked.blocks..<blocked.rows * (b + 1) / blocked.blocks
+          buckets.append(Bucket(members: [i], range: offset + rows.lowerBound * columns..<offset + rows.upperBound * columns, rows: rows))
+        }
+        offset += counts[i]
+        start = offset
+        continue
+      }
       if !members.isEmpty && offset - start + counts[i] > capacity {
         buckets.append(Bucket(members: members, range: start..<offset))
         members = []
@@ -196,7 +247,8 @@ public final class DataParallel {
   public func beginStep(sampleShare: Float) {
     precondition(!collecting || nextToStart == 0, "DataParallel.beginStep: the previous step's reductions were started but never finished")
     share = sampleShare
-    for b in buckets.indices { readyCount[b] = 0; pending[b] = nil; inPlace[b] = nil }
+    for b in buckets.indices { readyCount[b] = 0; pending[b] = nil; inPlace[b] = nil; inPlaceBuffer[b] = nil }
+    blockGradient = nil
     for i in arrived.indices { arrived[i] = false }
     nextToStart = 0
     collecting = true
@@ -239,10 +291,39 @@ public final class DataParallel {
   private func gradientReady(_ i: Int, _ t: Tensor<Float>) {
     guard collecting, let g = t.grad else { return }
     let (b, offset) = placement[i]
-    precondition(!arrived[i] && b >= nextToStart,
+    precondition(!arrived[i] && (b >= nextToStart || blockGradient != nil),
                  "DataParallel: a second gradient for parameter \(i) in one step (one backward() per beginStep)")
     arrived[i] = true
     let scale: Float = seededWithShare ? 1 : share
+    if let (_, base) = blockGradient, buckets[b].rows != nil {
+      // Written block by block: its blocks are already reduced in place (or queued).
+      var storage: [Float] = []
+      swap(&storage, &g.scalars)
+      precondition(storage.withUnsafeBufferPointer { $0.baseAddress } == UnsafePointer(base),
+                   "DataParallel: parameter \(i)'s gradient was reduced in blocks, but its .grad has other storage "
+                   + "(a weight used by several ops, or gradients accumulated): use gradientBlocks: 1")
+      inPlace[b] = (g, storage)
+      return
+    }
+    if buckets[b].rows != nil {
+      // A blocked parameter whose op did not write it in blocks: reduce its blocks in place.
+      var storage: [Float] = []
+      swap(&storage, &g.scalars)
+      let whole = storage.withUnsafeMutableBufferPointer { x in
+        if scale != 1 { for k in x.indices { x[k] *= scale } }
+        return x
+      }
+      inPlace[b] = (g, storage)
+      let columns = g.count / parameters[i].shape[0]
+      var block = b
+      while block < buckets.count, let r = buckets[block].rows, buckets[block].members == [i] {
+        inPlaceBuffer[block] = UnsafeMutableBufferPointer(rebasing: whole[r.lowerBound * columns..<r.upperBound * columns])
+        readyCount[block] = 1
+        block += 1
+      }
+      try? startReadyBuckets(force: false)
+      return
+    }
     if buckets[b].members.count == 1 {
       // Move the storage out of the tensor: this object is then its only owner, so its address
       // is stable and nothing reads or copies it until finishGradients() moves it back.
@@ -252,6 +333,7 @@ public final class DataParallel {
         if scale != 1 { for k in x.indices { x[k] *= scale } }
       }
       inPlace[b] = (g, storage)
+      inPlaceBuffer[b] = inPlace[b]!.storage.withUnsafeMutableBufferPointer { $0 }
     } else {
       g.scalars.withUnsafeBufferPointer { source in
         if scale == 1 {
@@ -266,14 +348,39 @@ public final class DataParallel {
     for k in 0..<nextToStart where pending[k]?.isComplete == false { _ = try? communicator.test(&pending[k]!) }
   }
 
+  /// Called by the blocked parameter's op when `rows` of its gradient `g` are written: scale
+  /// them unless backward was seeded with the share, and start every bucket that is ready.
+  private func blockReady(_ g: Tensor<Float>, _ rows: Range<Int>) {
+    guard collecting else { return }
+    let i = 0, first = placement[i].bucket
+    if blockGradient == nil {
+      // `g` is new and its storage unique: the address stays valid while we hold `g`.
+      blockGradient = (g, g.scalars.withUnsafeMutableBufferPointer { $0.baseAddress! })
+    }
+    precondition(blockGradient!.tensor === g, "DataParallel: the blocked parameter's gradient was written twice in one step")
+    guard let b = (first..<buckets.count).first(where: { buckets[$0].rows == rows }) else {
+      preconditionFailure("DataParallel: rows \(rows) are not one of the parameter's \(gradientBlocks) blocks")
+    }
+    let columns = g.count / g.shape[0]
+    let block = UnsafeMutableBufferPointer(start: blockGradient!.base + rows.lowerBound * columns, count: rows.count * columns)
+    if !seededWithShare && share != 1 { for k in block.indices { block[k] *= share } }
+    inPlaceBuffer[b] = block
+    readyCount[b] = 1
+    try? startReadyBuckets(force: false)
+  }
+
   private func startReadyBuckets(force: Bool) throws {
     while nextToStart < buckets.count, force || readyCount[nextToStart] == buckets[nextToStart].members.count {
       let b = nextToStart
-      if inPlace[b] != nil {
-        // The storage stays owned by `inPlace[b]`, unchanged, until the reduction has finished:
-        // the pointer outlives this closure only under that rule (as MPI needs of any buffer).
-        let buffer = inPlace[b]!.storage.withUnsafeMutableBufferPointer { $0 }
+      if let buffer = inPlaceBuffer[b] {
+        // The storage stays owned by `inPlace[b]` (or `blockGradient`), unchanged, until the
+        // reduction has finished: the pointer outlives its closure only under that rule (as MPI
+        // needs of any buffer).
         pending[b] = try communicator.startAllreduceSum(buffer)
+      } else if buckets[b].rows != nil {
+        // The loss did not reach the blocked parameter: its rows add zeros.
+        UnsafeMutableBufferPointer(rebasing: flat[buckets[b].range]).update(repeating: 0)
+        pending[b] = try communicator.startAllreduceSum(UnsafeMutableBufferPointer(rebasing: flat[buckets[b].range]))
       } else {
         for i in buckets[b].members where !arrived[i] {
           // The loss did not reach this parameter (or the shard was empty): it adds zeros.
@@ -305,13 +412,18 @@ public final class DataParallel {
     }
     exposedCommunicationSeconds += monotonicClock() - start
     bucketsReducedInPlace = 0
+    blockGradient = nil
     for b in buckets.indices {
+      let wasInPlace = inPlaceBuffer[b] != nil
+      if wasInPlace { bucketsReducedInPlace += 1 }
+      inPlaceBuffer[b] = nil
       if let (g, storage) = inPlace[b] {
         inPlace[b] = nil  // drop this reference first: the tensor's storage is unique again
         g.scalars = storage
-        bucketsReducedInPlace += 1
         continue
       }
+      // A later block of a blocked parameter: put back (or copied from `flat`) with its first.
+      if wasInPlace || (buckets[b].rows != nil && placement[buckets[b].members[0]].bucket != b) { continue }
       for i in buckets[b].members {
         let p = parameters[i], offset = placement[i].offset
         let reduced = UnsafeMutableBufferPointer(rebasing: flat[offset..<offset + p.count])

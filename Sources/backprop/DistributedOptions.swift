@@ -12,17 +12,20 @@ struct DistributedOptions: ParsableArguments {
   var scaleLr = false
   @Flag(help: "With --distributed: after every step, check that all ranks hold bit-identical weights (one small collective per step).")
   var checkReplicas = false
+  @Option(parsing: .unconditional, help: "With --distributed (train): reduce the first layer's weight gradient in this many row blocks, each started as soon as backward writes it (1: in one piece; default 4).")
+  var gradientBlocks: Int?
   @Option(parsing: .unconditional, help: "With --distributed: seconds to wait for the other ranks before stopping (a lost rank; default 20).")
   var rankTimeout: Double?
 
   /// Whether any option here was given.
-  var anyGiven: Bool { distributed || bucketKib != nil || scaleLr || checkReplicas || rankTimeout != nil }
+  var anyGiven: Bool { distributed || bucketKib != nil || scaleLr || checkReplicas || rankTimeout != nil || gradientBlocks != nil }
 
   /// Checks the ranges, naming the option.
   func validate() throws {
-    if !distributed, bucketKib != nil || scaleLr || checkReplicas || rankTimeout != nil {
-      throw CommandError("--bucket-kib, --scale-lr, --check-replicas and --rank-timeout need --distributed")
+    if !distributed, bucketKib != nil || scaleLr || checkReplicas || rankTimeout != nil || gradientBlocks != nil {
+      throw CommandError("--bucket-kib, --scale-lr, --check-replicas, --gradient-blocks and --rank-timeout need --distributed")
     }
+    if let gradientBlocks, !(1...64).contains(gradientBlocks) { throw CommandError("--gradient-blocks must be in 1…64, got \(gradientBlocks)") }
     if let bucketKib, !(1...(1 << 20)).contains(bucketKib) { throw CommandError("--bucket-kib must be in 1…\(1 << 20), got \(bucketKib)") }
     if let rankTimeout, !(rankTimeout > 0 && rankTimeout <= 3600) { throw CommandError("--rank-timeout must be in (0, 3600] seconds, got \(rankTimeout)") }
   }
@@ -40,7 +43,8 @@ struct DistributedOptions: ParsableArguments {
 
   /// The data-parallel group over `world` for `model`.
   func group(_ model: Sequential<Float>, _ world: Communicator) throws -> DataParallel {
-    try DataParallel(model, communicator: world, bucketBytes: (bucketKib ?? 256) << 10, timeout: rankTimeout ?? 20)
+    try DataParallel(model, communicator: world, bucketBytes: (bucketKib ?? 256) << 10, timeout: rankTimeout ?? 20,
+                     gradientBlocks: gradientBlocks ?? 4)
   }
 
   /// The data-parallel group over `world` for a model of `parameters` (a language model).

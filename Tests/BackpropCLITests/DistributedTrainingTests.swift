@@ -44,10 +44,10 @@ let mpiMissing = "needs Open MPI's mpirun and libmpi.so.40 (apt-get install open
     let object = try JSONSerialization.jsonObject(with: Data(two.stdout.utf8)) as! [String: Any]
     #expect(object["ranks"] as? Int == 2)
     // 17,226 gradients in 16 KiB (4,096-float) buckets, last layer first: [4.bias 4.weight 2.bias],
-    // [2.weight], [0.bias], [0.weight]. Each starts from the hook as its last gradient is ready,
-    // inside backward; none is left for after it.
-    #expect(object["buckets"] as? Int == 4, "\(two.stdout)")
-    #expect(object["buckets_reduced_in_place"] as? Int == 3, "one-parameter buckets are reduced in their .grad: \(two.stdout)")
+    // [2.weight], [0.weight] in 4 row blocks, [0.bias]. Each starts from a hook as its last
+    // gradient (or block) is ready, inside backward; none is left for after it.
+    #expect(object["buckets"] as? Int == 7, "\(two.stdout)")
+    #expect(object["buckets_reduced_in_place"] as? Int == 6, "one-parameter buckets are reduced in their .grad: \(two.stdout)")
     #expect(object["buckets_started_during_backward"] as? Double == 1, "\(two.stdout)")
     let model = try TrainingCheckpoint.load(contentsOf: URL(fileURLWithPath: path("two.safetensors"))).trainer.model
     #expect(object["weights_digest"] as? String == hex(weightDigest(of: model.parameters)), "\(two.stdout)")
@@ -63,11 +63,29 @@ let mpiMissing = "needs Open MPI's mpirun and libmpi.so.40 (apt-get install open
       #expect(r.status == 0, "\(r.stderr)")
       return try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
     }
-    // 1 KiB: every parameter has a bucket of its own (6, all in place); 1 MiB: one packed bucket.
+    // 1 KiB: every parameter has a bucket of its own (5, and 0.weight in 4 row blocks: 9, all in
+    // place); 1 MiB: one packed bucket.
     let views = try run(bucketKib: "1"), packed = try run(bucketKib: "1024")
-    #expect(views["buckets_reduced_in_place"] as? Int == 6, "\(views)")
+    #expect(views["buckets_reduced_in_place"] as? Int == 9, "\(views)")
     #expect(packed["buckets_reduced_in_place"] as? Int == 0, "\(packed)")
     #expect(views["weights_digest"] as? String == packed["weights_digest"] as? String)
+  }
+
+  /// The first layer's weight gradient reduced in row blocks, each started while backward writes
+  /// the next, gives the same bits as reducing it in one piece, including the 14/15 split
+  /// (a share that is not a power of two, applied to each block as it is written).
+  @Test(.enabled(if: mpiReady, "\(mpiMissing)"))
+  func firstLayerGradientInRowBlocksMatchesOnePieceBitForBit() throws {
+    func run(blocks: String) throws -> [String: Any] {
+      let r = try runUnderMPI(ranks: 2, ["train", "--distributed", "--bucket-kib", "16", "--gradient-blocks", blocks, "--json",
+                                         "--batch-size", "64"] + recipe)
+      #expect(r.status == 0, "\(r.stderr)")
+      return try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+    }
+    let blocked = try run(blocks: "3"), whole = try run(blocks: "1")
+    #expect(blocked["buckets"] as? Int == 6 && whole["buckets"] as? Int == 4, "\(blocked) \(whole)")
+    #expect(blocked["buckets_started_during_backward"] as? Double == 1, "\(blocked)")
+    #expect(blocked["weights_digest"] as? String == whole["weights_digest"] as? String)
   }
 
   @Test(.enabled(if: mpiReady, "\(mpiMissing)"))
@@ -121,7 +139,7 @@ let mpiMissing = "needs Open MPI's mpirun and libmpi.so.40 (apt-get install open
     #expect(r.stderr == "Error: --distributed needs Open MPI: BACKPROP_MPI_LIBRARY=/nonexistent/libmpi.so.40 cannot be loaded\n", "\(r.stderr)")
     let options = try runBackprop(["train", "--scale-lr", "--epochs", "1"])
     #expect(options.status != 0)
-    #expect(options.stderr == "Error: --bucket-kib, --scale-lr, --check-replicas and --rank-timeout need --distributed\n", "\(options.stderr)")
+    #expect(options.stderr == "Error: --bucket-kib, --scale-lr, --check-replicas, --gradient-blocks and --rank-timeout need --distributed\n", "\(options.stderr)")
   }
 
   /// Starts a long `mpirun -np 2 … --save`, waits for the first checkpoint, then does `signal`

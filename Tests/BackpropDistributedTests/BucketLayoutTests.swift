@@ -18,6 +18,16 @@ import Testing
     #expect(DataParallel.bucketLayout(counts: [10, 3], bucketBytes: 1).buckets.map(\.members) == [[1], [0]])
   }
 
+  @Test func aBlockedParameterGetsABucketPerRowBlockBeforeItsBias() {
+    // A (5 × 4) weight, its bias of 5, a last layer of 6: blocks of rows 0..<1, 1..<3, 3..<5.
+    let layout = DataParallel.bucketLayout(counts: [20, 5, 6], bucketBytes: 64, blocked: (parameter: 0, rows: 5, blocks: 3))
+    #expect(layout.buckets.map(\.members) == [[2], [0], [0], [0], [1]], "the weight's blocks go before its bias")
+    #expect(layout.buckets.map(\.rows) == [nil, 0..<1, 1..<3, 3..<5, nil])
+    #expect(layout.buckets.map(\.range) == [0..<6, 6..<10, 10..<18, 18..<26, 26..<31])
+    #expect(layout.placement.map(\.bucket) == [1, 4, 0])
+    #expect(layout.total == 31)
+  }
+
   @Test func digestChangesWithAnyBitAndIsStable() {
     let a = Tensor<Float>([1, 2, 3]), b = Tensor<Float>([4])
     let d = weightDigest(of: [a, b])

@@ -36,9 +36,43 @@ struct LinearOp: Op {
   func vjp<Scalar>(_ g: Tensor<Scalar>, _ c: BackwardContext<Scalar>) -> [Tensor<Scalar>?] {
     let (x, w) = (c.inputs[0], c.inputs[1])
     let dx = c.needsGradient(0) ? Tensor.matmul(g, w) : nil
-    let dw = c.needsGradient(1) ? Tensor.matmul(g, x, transposeA: true) : nil
+    let dw = c.needsGradient(1) ? (Self.weightGradientInBlocks(g, x, for: w) ?? Tensor.matmul(g, x, transposeA: true)) : nil
     let db = c.inputs.count > 2 && c.needsGradient(2) ? g.sum(alongAxes: [0]) : nil
     return c.inputs.count > 2 ? [dx, dw, db] : [dx, dw]
+  }
+
+  /// `Gᵀ·x` written in `w.gradientBlocks` blocks of rows, calling `w.gradientBlockHook` after
+  /// each (so the first layer's gradient, the last one backward produces, can be reduced across
+  /// processes while it is still being computed); nil when blocks do not apply: no hook, one
+  /// block, a gradient already present or being recorded (`createGraph`). Each block is the
+  /// same GEMM over the same batch, so the bits equal the one-piece product's.
+  static func weightGradientInBlocks<Scalar>(_ g: Tensor<Scalar>, _ x: Tensor<Scalar>, for w: Tensor<Scalar>)
+    -> Tensor<Scalar>?
+  {
+    guard let hook = w.gradientBlockHook, w.gradientBlocks > 1, w.grad == nil, !isGradientRecordingEnabled,
+          g.rank == 2, x.rank == 2 else { return nil }
+    let (rows, columns, batch) = (w.shape[0], w.shape[1], g.shape[0])
+    let dw = Tensor<Scalar>.zeros([rows, columns])
+    let blocks = min(w.gradientBlocks, rows)
+    var start = 0
+    for b in 0..<blocks {
+      let end = rows * (b + 1) / blocks
+      if batch > 0 {
+        g.scalars.withUnsafeBufferPointer { gp in
+          x.scalars.withUnsafeBufferPointer { xp in
+            dw.scalars.withUnsafeMutableBufferPointer { d in
+              // rows start..<end of Gᵀ·x: columns start..<end of G (ld = rows), times x.
+              Scalar.gemm(transA: true, transB: false, m: end - start, n: columns, k: batch, alpha: 1,
+                          a: gp.baseAddress! + start, lda: rows, b: xp.baseAddress!, ldb: columns,
+                          beta: 0, c: d.baseAddress! + start * columns, ldc: columns)
+            }
+          }
+        }
+      }
+      hook(dw, start..<end)
+      start = end
+    }
+    return dw
   }
 
   func jvp<Scalar>(_ t: [Tensor<Scalar>?], _ c: BackwardContext<Scalar>) -> Tensor<Scalar> {
