@@ -58,13 +58,13 @@ public final class DataParallel {
   public var timeout: Double
   /// Seconds spent waiting for gradient reductions after backward returned, summed since the
   /// last `resetTimers()`: the communication that backward did not hide.
-  public private(set) var exposedCommunicationSeconds = 0.0
+  public internal(set) var exposedCommunicationSeconds = 0.0
   /// Buckets whose allreduce started while backward was still running, and all buckets
   /// started, since the last `resetTimers()` (the overlap actually achieved).
-  public private(set) var bucketsStarted = (duringBackward: 0, total: 0)
+  public internal(set) var bucketsStarted = (duringBackward: 0, total: 0)
 
   /// Buckets reduced in place in a parameter's `.grad` storage (no packing), in the last step.
-  public private(set) var bucketsReducedInPlace = 0
+  public internal(set) var bucketsReducedInPlace = 0
   /// Row blocks the first parameter's gradient is reduced in (1: not split).
   public let gradientBlocks: Int
 
@@ -73,32 +73,32 @@ public final class DataParallel {
   /// The buckets, in launch order: ranges of parameter indices (descending) and their offsets in `flat`.
   let buckets: [Bucket]
   /// Parameter index → (bucket index, offset of the parameter in `flat`).
-  private let placement: [(bucket: Int, offset: Int)]
+  let placement: [(bucket: Int, offset: Int)]
   /// One contiguous buffer for all gradients, in bucket order: packed buckets live here, and a
   /// one-parameter bucket falls back to it when its parameter got no gradient this step.
-  private let flat: UnsafeMutableBufferPointer<Float>
+  let flat: UnsafeMutableBufferPointer<Float>
   /// Whether parameter i's gradient arrived this step (the others are reduced as zeros).
-  private var arrived: [Bool]
+  var arrived: [Bool]
   /// One-parameter buckets reduced in place: the `.grad` tensor, and its storage, moved out of
   /// it while MPI writes into it (so nothing else can copy or resize it), moved back afterwards.
-  private var inPlace: [(grad: Tensor<Float>, storage: [Float])?]
+  var inPlace: [(grad: Tensor<Float>, storage: [Float])?]
   /// Where each bucket reduced in place is, once its gradient (or block) is written.
-  private var inPlaceBuffer: [UnsafeMutableBufferPointer<Float>?]
+  var inPlaceBuffer: [UnsafeMutableBufferPointer<Float>?]
   /// The blocked parameter's gradient tensor while its op writes it block by block (kept alive
   /// until finishGradients(), as MPI works in its storage), and the storage's address.
-  private var blockGradient: (tensor: Tensor<Float>, base: UnsafeMutablePointer<Float>)?
+  var blockGradient: (tensor: Tensor<Float>, base: UnsafeMutablePointer<Float>)?
   /// Whether this step's backward was seeded with `share` (`backward(_:)`): no scaling pass.
-  private var seededWithShare = false
-  private var readyCount: [Int]
-  private var pending: [PendingReduction?]
-  private var nextToStart = 0
+  var seededWithShare = false
+  var readyCount: [Int]
+  var pending: [PendingReduction?]
+  var nextToStart = 0
   /// This step's metrics, summed over ranks in flight beside the gradients.
-  private let metrics = UnsafeMutableBufferPointer<Double>.allocate(capacity: DataParallel.metricCapacity)
-  private var metricCount = 0
-  private var metricsPending: PendingReduction?
+  let metrics = UnsafeMutableBufferPointer<Double>.allocate(capacity: DataParallel.metricCapacity)
+  var metricCount = 0
+  var metricsPending: PendingReduction?
   static let metricCapacity = 16
-  private var share: Float = 1
-  private var collecting = false
+  var share: Float = 1
+  var collecting = false
 
   struct Bucket {
     /// Parameter indices, in the order their gradients usually become ready.
@@ -173,49 +173,6 @@ public final class DataParallel {
     metrics.deallocate()
   }
 
-  /// Packs parameters of `counts` elements, last parameter first, into buckets of about
-  /// `bucketBytes` bytes: the layout every rank computes alike. A `blocked` parameter gets one
-  /// bucket per block of rows, launched before the parameter after it (its op's bias).
-  static func bucketLayout(counts: [Int], bucketBytes: Int, blocked: (parameter: Int, rows: Int, blocks: Int)? = nil)
-    -> (buckets: [Bucket], placement: [(bucket: Int, offset: Int)], total: Int)
-  {
-    let capacity = max(1, bucketBytes / MemoryLayout<Float>.size)
-    var buckets: [Bucket] = []
-    var placement = Array(repeating: (bucket: 0, offset: 0), count: counts.count)
-    var offset = 0, members: [Int] = [], start = 0
-    var order = Array(counts.indices.reversed())
-    if let blocked, let k = order.firstIndex(of: blocked.parameter), k > 0, order[k - 1] == blocked.parameter + 1 {
-      order.swapAt(k - 1, k)
-    }
-    for i in order {
-      if let blocked, i == blocked.parameter {
-        if !members.isEmpty { buckets.append(Bucket(members: members, range: start..<offset)); members = [] }
-        placement[i] = (buckets.count, offset)
-        let columns = counts[i] / blocked.rows
-        for b in 0..<blocked.blocks {
-          let rows = blocked.rows * b / blocked.blocks..<blocked.rows * (b + 1) / blocked.blocks
-          buckets.append(Bucket(members: [i], range: offset + rows.lowerBound * columns..<offset + rows.upperBound * columns, rows: rows))
-        }
-        offset += counts[i]
-        start = offset
-        continue
-      }
-      if !members.isEmpty && offset - start + counts[i] > capacity {
-        buckets.append(Bucket(members: members, range: start..<offset))
-        members = []
-        start = offset
-      }
-      placement[i] = (buckets.count, offset)
-      members.append(i)
-      offset += counts[i]
-    }
-    if !members.isEmpty { buckets.append(Bucket(members: members, range: start..<offset)) }
-    return (buckets, placement, offset)
-  }
-
-  /// The number of buckets and their sizes in elements (launch order).
-  public var bucketSizes: [Int] { buckets.map(\.range.count) }
-
   // MARK: - Start-up
 
   /// Replaces every rank's parameters and buffers by rank 0's (MPI_Bcast), so all ranks start
@@ -238,208 +195,7 @@ public final class DataParallel {
     }
   }
 
-  // MARK: - One step
-
-  /// Prepares the reduction of one step's gradients. `sampleShare` is this rank's part of the
-  /// global batch (its samples ÷ the global batch's): gradients of per-rank mean losses are
-  /// weighted by it, so the sum over ranks is the gradient of the global batch's mean loss,
-  /// even when a short last batch splits unevenly.
-  public func beginStep(sampleShare: Float) {
-    precondition(!collecting || nextToStart == 0, "DataParallel.beginStep: the previous step's reductions were started but never finished")
-    share = sampleShare
-    for b in buckets.indices { readyCount[b] = 0; pending[b] = nil; inPlace[b] = nil; inPlaceBuffer[b] = nil }
-    blockGradient = nil
-    for i in arrived.indices { arrived[i] = false }
-    nextToStart = 0
-    collecting = true
-    seededWithShare = false
-    metricsPending = nil
-    metricCount = 0
-    // No zero-fill of the buckets: every gradient that arrives overwrites its part, and
-    // finishGradients() zeroes only the parts of parameters the loss did not reach.
-  }
-
-  /// Runs `loss.backward()` seeded with this rank's sample share instead of 1, so that every
-  /// gradient comes out already weighted (d(share · L)/dθ = share · dL/dθ) and is reduced as it
-  /// is, with no scaling pass over it. Gives the same bits as `loss.backward()` (after which the
-  /// share is applied while packing): a share that is not a power of two is applied that way.
-  public func backward(_ loss: Tensor<Float>) {
-    precondition(collecting, "DataParallel.backward(_:) without beginStep(sampleShare:)")
-    // Only a power of two (equal shards on 2ⁿ ranks, the usual case) scales every gradient
-    // exactly; another share would round differently from scaling afterwards, and a ReLU
-    // near zero can turn that ulp into a visible difference later: those are scaled when packed.
-    guard share != 1, share.isNormal, share.significandBitPattern == 0 else { loss.backward(); return }
-    seededWithShare = true
-    loss.backward(gradient: Tensor(shape: loss.shape, scalars: Array(repeating: share, count: loss.count)))
-  }
-
-  /// Starts summing this step's `values` (loss × samples, correct predictions, samples) over
-  /// the ranks, before `backward()`, so that the reduction runs while backward does; the sums
-  /// come back from `finishGradients()`. Call it on every rank, with as many values, or on none.
-  /// - Throws: `CommunicatorError` when the reduction cannot start.
-  public func shareMetrics(_ values: [Double]) throws {
-    precondition(collecting && metricsPending == nil && values.count <= Self.metricCapacity,
-                 "DataParallel.shareMetrics: once per step, after beginStep, at most \(Self.metricCapacity) values")
-    metricCount = values.count
-    for (i, v) in values.enumerated() { metrics[i] = v }
-    metricsPending = try communicator.startAllreduce(UnsafeMutableBufferPointer(rebasing: metrics[0..<values.count]))
-  }
-
-  /// Called by backward when parameter `i`'s gradient is final: reduce it in place (a bucket of
-  /// its own) or copy it into its bucket, scaled by the share unless backward was seeded with it;
-  /// start every bucket that is complete, in order; let MPI progress earlier ones.
-  private func gradientReady(_ i: Int, _ t: Tensor<Float>) {
-    guard collecting, let g = t.grad else { return }
-    let (b, offset) = placement[i]
-    precondition(!arrived[i] && (b >= nextToStart || blockGradient != nil),
-                 "DataParallel: a second gradient for parameter \(i) in one step (one backward() per beginStep)")
-    arrived[i] = true
-    let scale: Float = seededWithShare ? 1 : share
-    if let (_, base) = blockGradient, buckets[b].rows != nil {
-      // Written block by block: its blocks are already reduced in place (or queued).
-      var storage: [Float] = []
-      swap(&storage, &g.scalars)
-      precondition(storage.withUnsafeBufferPointer { $0.baseAddress } == UnsafePointer(base),
-                   "DataParallel: parameter \(i)'s gradient was reduced in blocks, but its .grad has other storage "
-                   + "(a weight used by several ops, or gradients accumulated): use gradientBlocks: 1")
-      inPlace[b] = (g, storage)
-      return
-    }
-    if buckets[b].rows != nil {
-      // A blocked parameter whose op did not write it in blocks: reduce its blocks in place.
-      var storage: [Float] = []
-      swap(&storage, &g.scalars)
-      let whole = storage.withUnsafeMutableBufferPointer { x in
-        if scale != 1 { for k in x.indices { x[k] *= scale } }
-        return x
-      }
-      inPlace[b] = (g, storage)
-      let columns = g.count / parameters[i].shape[0]
-      var block = b
-      while block < buckets.count, let r = buckets[block].rows, buckets[block].members == [i] {
-        inPlaceBuffer[block] = UnsafeMutableBufferPointer(rebasing: whole[r.lowerBound * columns..<r.upperBound * columns])
-        readyCount[block] = 1
-        block += 1
-      }
-      try? startReadyBuckets(force: false)
-      return
-    }
-    if buckets[b].members.count == 1 {
-      // Move the storage out of the tensor: this object is then its only owner, so its address
-      // is stable and nothing reads or copies it until finishGradients() moves it back.
-      var storage: [Float] = []
-      swap(&storage, &g.scalars)
-      storage.withUnsafeMutableBufferPointer { x in
-        if scale != 1 { for k in x.indices { x[k] *= scale } }
-      }
-      inPlace[b] = (g, storage)
-      inPlaceBuffer[b] = inPlace[b]!.storage.withUnsafeMutableBufferPointer { $0 }
-    } else {
-      g.scalars.withUnsafeBufferPointer { source in
-        if scale == 1 {
-          _ = UnsafeMutableBufferPointer(rebasing: flat[offset..<offset + source.count]).update(fromContentsOf: source)
-        } else {
-          for k in 0..<source.count { flat[offset + k] = source[k] * scale }
-        }
-      }
-    }
-    readyCount[b] += 1
-    try? startReadyBuckets(force: false)
-    for k in 0..<nextToStart where pending[k]?.isComplete == false { _ = try? communicator.test(&pending[k]!) }
-  }
-
-  /// Called by the blocked parameter's op when `rows` of its gradient `g` are written: scale
-  /// them unless backward was seeded with the share, and start every bucket that is ready.
-  private func blockReady(_ g: Tensor<Float>, _ rows: Range<Int>) {
-    guard collecting else { return }
-    let i = 0, first = placement[i].bucket
-    if blockGradient == nil {
-      // `g` is new and its storage unique: the address stays valid while we hold `g`.
-      blockGradient = (g, g.scalars.withUnsafeMutableBufferPointer { $0.baseAddress! })
-    }
-    precondition(blockGradient!.tensor === g, "DataParallel: the blocked parameter's gradient was written twice in one step")
-    guard let b = (first..<buckets.count).first(where: { buckets[$0].rows == rows }) else {
-      preconditionFailure("DataParallel: rows \(rows) are not one of the parameter's \(gradientBlocks) blocks")
-    }
-    let columns = g.count / g.shape[0]
-    let block = UnsafeMutableBufferPointer(start: blockGradient!.base + rows.lowerBound * columns, count: rows.count * columns)
-    if !seededWithShare && share != 1 { for k in block.indices { block[k] *= share } }
-    inPlaceBuffer[b] = block
-    readyCount[b] = 1
-    try? startReadyBuckets(force: false)
-  }
-
-  private func startReadyBuckets(force: Bool) throws {
-    while nextToStart < buckets.count, force || readyCount[nextToStart] == buckets[nextToStart].members.count {
-      let b = nextToStart
-      if let buffer = inPlaceBuffer[b] {
-        // The storage stays owned by `inPlace[b]` (or `blockGradient`), unchanged, until the
-        // reduction has finished: the pointer outlives its closure only under that rule (as MPI
-        // needs of any buffer).
-        pending[b] = try communicator.startAllreduceSum(buffer)
-      } else if buckets[b].rows != nil {
-        // The loss did not reach the blocked parameter: its rows add zeros.
-        UnsafeMutableBufferPointer(rebasing: flat[buckets[b].range]).update(repeating: 0)
-        pending[b] = try communicator.startAllreduceSum(UnsafeMutableBufferPointer(rebasing: flat[buckets[b].range]))
-      } else {
-        for i in buckets[b].members where !arrived[i] {
-          // The loss did not reach this parameter (or the shard was empty): it adds zeros.
-          let offset = placement[i].offset
-          UnsafeMutableBufferPointer(rebasing: flat[offset..<offset + parameters[i].count]).update(repeating: 0)
-        }
-        pending[b] = try communicator.startAllreduceSum(UnsafeMutableBufferPointer(rebasing: flat[buckets[b].range]))
-      }
-      nextToStart += 1
-      bucketsStarted.total += 1
-      if !force { bucketsStarted.duringBackward += 1 }
-    }
-  }
-
-  /// Finishes the step's reduction after `backward()`: starts the buckets not started yet
-  /// (parameters the loss did not reach, or an empty shard, contribute zeros), waits for all,
-  /// and writes the averaged gradient into every parameter's `.grad`. Returns the sums over
-  /// ranks of the values given to `shareMetrics(_:)` (empty when it was not called).
-  /// - Throws: `DistributedError.rankLost` when a rank does not answer within `timeout` seconds.
-  @discardableResult
-  public func finishGradients() throws -> [Double] {
-    precondition(collecting, "DataParallel.finishGradients() without beginStep(sampleShare:)")
-    collecting = false
-    let start = monotonicClock()
-    try watching("the gradient allreduce") {
-      try startReadyBuckets(force: true)
-      if metricsPending != nil { try communicator.wait(&metricsPending!, timeout: timeout) }
-      for b in buckets.indices { try communicator.wait(&pending[b]!, timeout: timeout) }
-    }
-    exposedCommunicationSeconds += monotonicClock() - start
-    bucketsReducedInPlace = 0
-    blockGradient = nil
-    for b in buckets.indices {
-      let wasInPlace = inPlaceBuffer[b] != nil
-      if wasInPlace { bucketsReducedInPlace += 1 }
-      inPlaceBuffer[b] = nil
-      if let (g, storage) = inPlace[b] {
-        inPlace[b] = nil  // drop this reference first: the tensor's storage is unique again
-        g.scalars = storage
-        continue
-      }
-      // A later block of a blocked parameter: put back (or copied from `flat`) with its first.
-      if wasInPlace || (buckets[b].rows != nil && placement[buckets[b].members[0]].bucket != b) { continue }
-      for i in buckets[b].members {
-        let p = parameters[i], offset = placement[i].offset
-        let reduced = UnsafeMutableBufferPointer(rebasing: flat[offset..<offset + p.count])
-        if let g = p.grad, g.count == p.count {
-          g.scalars.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: reduced) }
-        } else {
-          p.grad = Tensor(shape: p.shape, scalars: Array(reduced))
-        }
-      }
-    }
-    if !buffers.isEmpty {
-      // Buffers (batch-norm statistics) follow rank 0's, as DDP's broadcast_buffers does.
-      for t in buffers { try communicator.broadcast(&t.scalars, root: 0) }
-    }
-    return Array(metrics[0..<metricCount])
-  }
+  // MARK: - Other collectives (the step's reductions are in DataParallel+Buckets.swift)
 
   /// Sums `values` over all ranks (metrics: loss × samples, correct predictions, samples).
   public func sum(_ values: [Double]) throws -> [Double] {
@@ -449,7 +205,7 @@ public final class DataParallel {
   }
 
   /// Runs `body`, turning a timed-out collective into `DistributedError.rankLost`.
-  private func watching(_ during: String, _ body: () throws -> Void) throws {
+  func watching(_ during: String, _ body: () throws -> Void) throws {
     do { try body() } catch let error as CommunicatorError where error.timedOut {
       throw DistributedError.rankLost(rank: rank, suspects: (0..<size).filter { $0 != rank }, seconds: timeout, during: during)
     }

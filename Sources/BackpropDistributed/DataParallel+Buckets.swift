@@ -1,0 +1,253 @@
+import BackpropCore
+import BackpropKernels
+
+// The buckets of `DataParallel`: their layout, and one step's reductions (gradients copied or
+// reduced in place as backward produces them, buckets started in order, waited for at the end).
+extension DataParallel {
+  /// Packs parameters of `counts` elements, last parameter first, into buckets of about
+  /// `bucketBytes` bytes: the layout every rank computes alike. A `blocked` parameter gets one
+  /// bucket per block of rows, launched before the parameter after it (its op's bias).
+  static func bucketLayout(counts: [Int], bucketBytes: Int, blocked: (parameter: Int, rows: Int, blocks: Int)? = nil)
+    -> (buckets: [Bucket], placement: [(bucket: Int, offset: Int)], total: Int)
+  {
+    let capacity = max(1, bucketBytes / MemoryLayout<Float>.size)
+    var buckets: [Bucket] = []
+    var placement = Array(repeating: (bucket: 0, offset: 0), count: counts.count)
+    var offset = 0, members: [Int] = [], start = 0
+    var order = Array(counts.indices.reversed())
+    if let blocked, let k = order.firstIndex(of: blocked.parameter), k > 0, order[k - 1] == blocked.parameter + 1 {
+      order.swapAt(k - 1, k)
+    }
+    for i in order {
+      if let blocked, i == blocked.parameter {
+        if !members.isEmpty { buckets.append(Bucket(members: members, range: start..<offset)); members = [] }
+        placement[i] = (buckets.count, offset)
+        let columns = counts[i] / blocked.rows
+        for b in 0..<blocked.blocks {
+          let rows = blocked.rows * b / blocked.blocks..<blocked.rows * (b + 1) / blocked.blocks
+          buckets.append(Bucket(members: [i], range: offset + rows.lowerBound * columns..<offset + rows.upperBound * columns, rows: rows))
+        }
+        offset += counts[i]
+        start = offset
+        continue
+      }
+      if !members.isEmpty && offset - start + counts[i] > capacity {
+        buckets.append(Bucket(members: members, range: start..<offset))
+        members = []
+        start = offset
+      }
+      placement[i] = (buckets.count, offset)
+      members.append(i)
+      offset += counts[i]
+    }
+    if !members.isEmpty { buckets.append(Bucket(members: members, range: start..<offset)) }
+    return (buckets, placement, offset)
+  }
+
+  /// The number of buckets and their sizes in elements (launch order).
+  public var bucketSizes: [Int] { buckets.map(\.range.count) }
+
+
+  // MARK: - One step
+
+  /// Prepares the reduction of one step's gradients. `sampleShare` is this rank's part of the
+  /// global batch (its samples ÷ the global batch's): gradients of per-rank mean losses are
+  /// weighted by it, so the sum over ranks is the gradient of the global batch's mean loss,
+  /// even when a short last batch splits unevenly.
+  public func beginStep(sampleShare: Float) {
+    precondition(!collecting || nextToStart == 0, "DataParallel.beginStep: the previous step's reductions were started but never finished")
+    share = sampleShare
+    for b in buckets.indices { readyCount[b] = 0; pending[b] = nil; inPlace[b] = nil; inPlaceBuffer[b] = nil }
+    blockGradient = nil
+    for i in arrived.indices { arrived[i] = false }
+    nextToStart = 0
+    collecting = true
+    seededWithShare = false
+    metricsPending = nil
+    metricCount = 0
+    // No zero-fill of the buckets: every gradient that arrives overwrites its part, and
+    // finishGradients() zeroes only the parts of parameters the loss did not reach.
+  }
+
+  /// Runs `loss.backward()` seeded with this rank's sample share instead of 1, so that every
+  /// gradient comes out already weighted (d(share · L)/dθ = share · dL/dθ) and is reduced as it
+  /// is, with no scaling pass over it. Gives the same bits as `loss.backward()` (after which the
+  /// share is applied while packing): a share that is not a power of two is applied that way.
+  public func backward(_ loss: Tensor<Float>) {
+    precondition(collecting, "DataParallel.backward(_:) without beginStep(sampleShare:)")
+    // Only a power of two (equal shards on 2ⁿ ranks, the usual case) scales every gradient
+    // exactly; another share would round differently from scaling afterwards, and a ReLU
+    // near zero can turn that ulp into a visible difference later: those are scaled when packed.
+    guard share != 1, share.isNormal, share.significandBitPattern == 0 else { loss.backward(); return }
+    seededWithShare = true
+    loss.backward(gradient: Tensor(shape: loss.shape, scalars: Array(repeating: share, count: loss.count)))
+  }
+
+  /// Starts summing this step's `values` (loss × samples, correct predictions, samples) over
+  /// the ranks, before `backward()`, so that the reduction runs while backward does; the sums
+  /// come back from `finishGradients()`. Call it on every rank, with as many values, or on none.
+  /// - Throws: `CommunicatorError` when the reduction cannot start.
+  public func shareMetrics(_ values: [Double]) throws {
+    precondition(collecting && metricsPending == nil && values.count <= Self.metricCapacity,
+                 "DataParallel.shareMetrics: once per step, after beginStep, at most \(Self.metricCapacity) values")
+    metricCount = values.count
+    for (i, v) in values.enumerated() { metrics[i] = v }
+    metricsPending = try communicator.startAllreduce(UnsafeMutableBufferPointer(rebasing: metrics[0..<values.count]))
+  }
+
+  /// Called by backward when parameter `i`'s gradient is final: reduce it in place (a bucket of
+  /// its own) or copy it into its bucket, scaled by the share unless backward was seeded with it;
+  /// start every bucket that is complete, in order; let MPI progress earlier ones.
+  func gradientReady(_ i: Int, _ t: Tensor<Float>) {
+    guard collecting, let g = t.grad else { return }
+    let (b, offset) = placement[i]
+    precondition(!arrived[i] && (b >= nextToStart || blockGradient != nil),
+                 "DataParallel: a second gradient for parameter \(i) in one step (one backward() per beginStep)")
+    arrived[i] = true
+    let scale: Float = seededWithShare ? 1 : share
+    if let (_, base) = blockGradient, buckets[b].rows != nil {
+      // Written block by block: its blocks are already reduced in place (or queued).
+      var storage: [Float] = []
+      swap(&storage, &g.scalars)
+      precondition(storage.withUnsafeBufferPointer { $0.baseAddress } == UnsafePointer(base),
+                   "DataParallel: parameter \(i)'s gradient was reduced in blocks, but its .grad has other storage "
+                   + "(a weight used by several ops, or gradients accumulated): use gradientBlocks: 1")
+      inPlace[b] = (g, storage)
+      return
+    }
+    if buckets[b].rows != nil {
+      // A blocked parameter whose op did not write it in blocks: reduce its blocks in place.
+      var storage: [Float] = []
+      swap(&storage, &g.scalars)
+      let whole = storage.withUnsafeMutableBufferPointer { x in
+        if scale != 1 { for k in x.indices { x[k] *= scale } }
+        return x
+      }
+      inPlace[b] = (g, storage)
+      let columns = g.count / parameters[i].shape[0]
+      var block = b
+      while block < buckets.count, let r = buckets[block].rows, buckets[block].members == [i] {
+        inPlaceBuffer[block] = UnsafeMutableBufferPointer(rebasing: whole[r.lowerBound * columns..<r.upperBound * columns])
+        readyCount[block] = 1
+        block += 1
+      }
+      try? startReadyBuckets(force: false)
+      return
+    }
+    if buckets[b].members.count == 1 {
+      // Move the storage out of the tensor: this object is then its only owner, so its address
+      // is stable and nothing reads or copies it until finishGradients() moves it back.
+      var storage: [Float] = []
+      swap(&storage, &g.scalars)
+      storage.withUnsafeMutableBufferPointer { x in
+        if scale != 1 { for k in x.indices { x[k] *= scale } }
+      }
+      inPlace[b] = (g, storage)
+      inPlaceBuffer[b] = inPlace[b]!.storage.withUnsafeMutableBufferPointer { $0 }
+    } else {
+      g.scalars.withUnsafeBufferPointer { source in
+        if scale == 1 {
+          _ = UnsafeMutableBufferPointer(rebasing: flat[offset..<offset + source.count]).update(fromContentsOf: source)
+        } else {
+          for k in 0..<source.count { flat[offset + k] = source[k] * scale }
+        }
+      }
+    }
+    readyCount[b] += 1
+    try? startReadyBuckets(force: false)
+    for k in 0..<nextToStart where pending[k]?.isComplete == false { _ = try? communicator.test(&pending[k]!) }
+  }
+
+  /// Called by the blocked parameter's op when `rows` of its gradient `g` are written: scale
+  /// them unless backward was seeded with the share, and start every bucket that is ready.
+  func blockReady(_ g: Tensor<Float>, _ rows: Range<Int>) {
+    guard collecting else { return }
+    let i = 0, first = placement[i].bucket
+    if blockGradient == nil {
+      // `g` is new and its storage unique: the address stays valid while we hold `g`.
+      blockGradient = (g, g.scalars.withUnsafeMutableBufferPointer { $0.baseAddress! })
+    }
+    precondition(blockGradient!.tensor === g, "DataParallel: the blocked parameter's gradient was written twice in one step")
+    guard let b = (first..<buckets.count).first(where: { buckets[$0].rows == rows }) else {
+      preconditionFailure("DataParallel: rows \(rows) are not one of the parameter's \(gradientBlocks) blocks")
+    }
+    let columns = g.count / g.shape[0]
+    let block = UnsafeMutableBufferPointer(start: blockGradient!.base + rows.lowerBound * columns, count: rows.count * columns)
+    if !seededWithShare && share != 1 { for k in block.indices { block[k] *= share } }
+    inPlaceBuffer[b] = block
+    readyCount[b] = 1
+    try? startReadyBuckets(force: false)
+  }
+
+  func startReadyBuckets(force: Bool) throws {
+    while nextToStart < buckets.count, force || readyCount[nextToStart] == buckets[nextToStart].members.count {
+      let b = nextToStart
+      if let buffer = inPlaceBuffer[b] {
+        // The storage stays owned by `inPlace[b]` (or `blockGradient`), unchanged, until the
+        // reduction has finished: the pointer outlives its closure only under that rule (as MPI
+        // needs of any buffer).
+        pending[b] = try communicator.startAllreduceSum(buffer)
+      } else if buckets[b].rows != nil {
+        // The loss did not reach the blocked parameter: its rows add zeros.
+        UnsafeMutableBufferPointer(rebasing: flat[buckets[b].range]).update(repeating: 0)
+        pending[b] = try communicator.startAllreduceSum(UnsafeMutableBufferPointer(rebasing: flat[buckets[b].range]))
+      } else {
+        for i in buckets[b].members where !arrived[i] {
+          // The loss did not reach this parameter (or the shard was empty): it adds zeros.
+          let offset = placement[i].offset
+          UnsafeMutableBufferPointer(rebasing: flat[offset..<offset + parameters[i].count]).update(repeating: 0)
+        }
+        pending[b] = try communicator.startAllreduceSum(UnsafeMutableBufferPointer(rebasing: flat[buckets[b].range]))
+      }
+      nextToStart += 1
+      bucketsStarted.total += 1
+      if !force { bucketsStarted.duringBackward += 1 }
+    }
+  }
+
+  /// Finishes the step's reduction after `backward()`: starts the buckets not started yet
+  /// (parameters the loss did not reach, or an empty shard, contribute zeros), waits for all,
+  /// and writes the averaged gradient into every parameter's `.grad`. Returns the sums over
+  /// ranks of the values given to `shareMetrics(_:)` (empty when it was not called).
+  /// - Throws: `DistributedError.rankLost` when a rank does not answer within `timeout` seconds.
+  @discardableResult
+  public func finishGradients() throws -> [Double] {
+    precondition(collecting, "DataParallel.finishGradients() without beginStep(sampleShare:)")
+    collecting = false
+    let start = monotonicClock()
+    try watching("the gradient allreduce") {
+      try startReadyBuckets(force: true)
+      if metricsPending != nil { try communicator.wait(&metricsPending!, timeout: timeout) }
+      for b in buckets.indices { try communicator.wait(&pending[b]!, timeout: timeout) }
+    }
+    exposedCommunicationSeconds += monotonicClock() - start
+    bucketsReducedInPlace = 0
+    blockGradient = nil
+    for b in buckets.indices {
+      let wasInPlace = inPlaceBuffer[b] != nil
+      if wasInPlace { bucketsReducedInPlace += 1 }
+      inPlaceBuffer[b] = nil
+      if let (g, storage) = inPlace[b] {
+        inPlace[b] = nil  // drop this reference first: the tensor's storage is unique again
+        g.scalars = storage
+        continue
+      }
+      // A later block of a blocked parameter: put back (or copied from `flat`) with its first.
+      if wasInPlace || (buckets[b].rows != nil && placement[buckets[b].members[0]].bucket != b) { continue }
+      for i in buckets[b].members {
+        let p = parameters[i], offset = placement[i].offset
+        let reduced = UnsafeMutableBufferPointer(rebasing: flat[offset..<offset + p.count])
+        if let g = p.grad, g.count == p.count {
+          g.scalars.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: reduced) }
+        } else {
+          p.grad = Tensor(shape: p.shape, scalars: Array(reduced))
+        }
+      }
+    }
+    if !buffers.isEmpty {
+      // Buffers (batch-norm statistics) follow rank 0's, as DDP's broadcast_buffers does.
+      for t in buffers { try communicator.broadcast(&t.scalars, root: 0) }
+    }
+    return Array(metrics[0..<metricCount])
+  }
+}
