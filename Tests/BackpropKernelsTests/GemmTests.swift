@@ -65,15 +65,15 @@ struct GemmTests {
       for (m, n, k, transA, transB) in shapes {
         let a = (0..<(m * k)).map { _ in Float(random.next() % 2001) / 1000 - 1 }
         let b = (0..<(k * n)).map { _ in Float(random.next() % 2001) / 1000 - 1 }
-        let results = [1, 2].map { threads in
-          Gemm.withSettings(backend: backend, threadCount: threads) {
+        let results: [[UInt32]] = [1, 2].map { threads -> [UInt32] in
+          Gemm.withSettings(backend: backend, threadCount: threads) { () -> [UInt32] in
             var c = [Float](repeating: 0, count: m * n)
             Gemm.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1, a: a, lda: transA ? m : k,
                        b: b, ldb: transB ? k : n, beta: 0, c: &c, ldc: n)
             return c.map(\.bitPattern)
-          }
+          } ?? []
         }
-        let differing = zip(results[0], results[1]).filter { $0 != $1 }.count
+        let differing = zip(results[0], results[1]).filter { $0.0 != $0.1 }.count
         #expect(differing == 0, "\(backend) \(m)×\(n)×\(k) transA=\(transA) transB=\(transB)")
       }
     }
