@@ -52,6 +52,33 @@ struct GemmTests {
     #expect(Array(failures) == [0, 0, 0, 0, 0, 0])
   }
 
+  /// The products of W2's MLP (batch 128, 784-256-128-10; forward, ∂input and ∂weight shapes):
+  /// a BLAS run on 2 threads splits C into blocks, each one library call on one thread, so the
+  /// bits equal 1 thread's. (Before 2026-12-06 OpenBLAS threaded itself, and W2's test accuracy
+  /// after 2 epochs was 0.8089 on 2 threads against 0.8097 on 1.)
+  @Test("BLAS products give the same bits on 1 and 2 threads")
+  func blasThreadCountDoesNotChangeBits() {
+    let shapes = [(128, 256, 784, false, true), (128, 784, 256, false, false), (256, 784, 128, true, false),
+                  (128, 128, 256, false, true), (128, 10, 128, false, true), (128, 256, 128, false, false)]
+    var random = SplitMix64(seed: 7)
+    for backend in [GemmBackend.openBLAS, .blis] where backend.isAvailable {
+      for (m, n, k, transA, transB) in shapes {
+        let a = (0..<(m * k)).map { _ in Float(random.next() % 2001) / 1000 - 1 }
+        let b = (0..<(k * n)).map { _ in Float(random.next() % 2001) / 1000 - 1 }
+        let results: [[UInt32]] = [1, 2].map { threads -> [UInt32] in
+          Gemm.withSettings(backend: backend, threadCount: threads) { () -> [UInt32] in
+            var c = [Float](repeating: 0, count: m * n)
+            Gemm.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 1, a: a, lda: transA ? m : k,
+                       b: b, ldb: transB ? k : n, beta: 0, c: &c, ldc: n)
+            return c.map(\.bitPattern)
+          } ?? []
+        }
+        let differing = zip(results[0], results[1]).filter { $0.0 != $0.1 }.count
+        #expect(differing == 0, "\(backend) \(m)×\(n)×\(k) transA=\(transA) transB=\(transB)")
+      }
+    }
+  }
+
   @Test("Settings: thread count, backend override, info strings")
   func settings() {
     // Thread-local overrides (other suites run meanwhile and must keep their settings).
