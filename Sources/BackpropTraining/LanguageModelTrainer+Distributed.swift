@@ -2,7 +2,6 @@ import BackpropCore
 import BackpropData
 import BackpropDistributed
 import BackpropNN
-import Foundation
 
 extension LanguageModelTrainer {
   /// Makes this trainer one rank of `parallel`'s group, as `Trainer.distribute(over:)` does:
@@ -14,11 +13,7 @@ extension LanguageModelTrainer {
   /// - Throws: `DistributedError.configurationMismatch` on every rank when the ranks' settings
   ///   differ; `CommunicatorError` for a failed or timed-out collective.
   public func distribute(over parallel: DataParallel, configurationText: String = "") throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    let settings = String(decoding: try encoder.encode(configuration), as: UTF8.self)
-    try parallel.checkSameConfiguration(settings + "\n" + configurationText + "\nstep \(completedSteps)")
-    try parallel.broadcastInitialState()
+    try parallel.join(settings: configuration, configurationText: configurationText, position: "step \(completedSteps)")
     dataParallel = parallel
   }
 

@@ -66,11 +66,7 @@ public final class Trainer {
       throw TensorError.invalidArgument(op: "distributed training",
         message: "the settings are for \(configuration.ranks) rank\(configuration.ranks == 1 ? "" : "s") but mpirun started \(parallel.size)")
     }
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    let settings = String(decoding: try encoder.encode(configuration), as: UTF8.self)
-    try parallel.checkSameConfiguration(settings + "\n" + configurationText + "\nepoch \(completedEpochs)")
-    try parallel.broadcastInitialState()
+    try parallel.join(settings: configuration, configurationText: configurationText, position: "epoch \(completedEpochs)")
     dataParallel = parallel
   }
 
