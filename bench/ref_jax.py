@@ -169,11 +169,12 @@ def w5():
 # ---------------------------------------------------------------- W7: character language-model training steps
 
 W7_VOCAB, W7_CONTEXT, W7_BATCH, W7_EMBED = 27, 16, 64, 64
+W7_LSTM = 150  # the LSTM's embedding and hidden size, as ref_pytorch.py
 
 
 def w7():
     """ref_pytorch.py's W7 in jax.numpy: a 4-layer, 4-head, 64-dim pre-LayerNorm GPT and a 1-layer
-    64-unit LSTM (lax.scan); AdamW (lr 5e-4, weight decay 0.01) with global-norm clipping at 1,
+    150-unit LSTM with embedding 150 (lax.scan); AdamW (lr 5e-4, weight decay 0.01) with global-norm clipping at 1,
     written out (no optax/flax); the whole step under one jax.jit."""
     d, heads, V, T = W7_EMBED, 4, W7_VOCAB, W7_CONTEXT
     key = jax.random.PRNGKey(ARGS.seed)
@@ -216,8 +217,8 @@ def w7():
         return layer_norm(x, p["ln"]) @ p["head"]["w"] + p["head"]["b"]
 
     def lstm_init(k):
-        ks = jax.random.split(k, 3)
-        return {"tok": jax.random.normal(ks[0], (V, d)), "cell": dense(ks[1], 2 * d, 4 * d), "head": dense(ks[2], d, V)}
+        ks, n = jax.random.split(k, 3), W7_LSTM
+        return {"tok": jax.random.normal(ks[0], (V, n)), "cell": dense(ks[1], 2 * n, 4 * n), "head": dense(ks[2], n, V)}
 
     def lstm(p, idx):
         x = p["tok"][idx].transpose(1, 0, 2)  # (T, B, d)
@@ -230,7 +231,7 @@ def w7():
             h = jax.nn.sigmoid(o) * jnp.tanh(c)
             return (h, c), h
 
-        zeros = jnp.zeros((idx.shape[0], d))
+        zeros = jnp.zeros((idx.shape[0], W7_LSTM))
         _, hs = jax.lax.scan(cell, (zeros, zeros), x)
         return hs.transpose(1, 0, 2) @ p["head"]["w"] + p["head"]["b"]
 

@@ -237,13 +237,14 @@ def w5():
 # ---------------------------------------------------------------- W7: character language-model training steps
 
 W7_VOCAB, W7_CONTEXT, W7_BATCH, W7_EMBED = 27, 16, 64, 64
+W7_LSTM = 150  # the LSTM's embedding and hidden size: the 1x150 model of the accuracy comparison
 
 
 def w7():
     """One AdamW step (forward, cross-entropy, backward, clip at norm 1, update) on a seeded
     batch of 64 × 16 random token ids over 27 tokens: (a) a 4-layer, 4-head, 64-dim pre-LayerNorm
     GPT (token + position embeddings, causal attention, 4× GELU MLP, final LayerNorm, linear head);
-    (b) a 1-layer LSTM, embedding and hidden size 64, linear head. The recipe of
+    (b) a 1-layer LSTM, embedding and hidden size 150 (W7_LSTM), linear head. The recipe of
     `backprop lm train --arch transformer|lstm` (see bench/lm_pytorch.py for the full run).
     Then sampling: tokens/s of 15 tokens drawn one at a time after a start token (batch 1,
     temperature 1, eval mode, no_grad), each step the model run on the whole prefix, as
@@ -282,9 +283,9 @@ def w7():
     class LSTM(nn.Module):
         def __init__(self):
             super().__init__()
-            self.tok = nn.Embedding(W7_VOCAB, W7_EMBED)
-            self.rnn = nn.LSTM(W7_EMBED, W7_EMBED, batch_first=True)
-            self.head = nn.Linear(W7_EMBED, W7_VOCAB)
+            self.tok = nn.Embedding(W7_VOCAB, W7_LSTM)
+            self.rnn = nn.LSTM(W7_LSTM, W7_LSTM, batch_first=True)
+            self.head = nn.Linear(W7_LSTM, W7_VOCAB)
 
         def forward(self, idx):
             return self.head(self.rnn(self.tok(idx))[0])
