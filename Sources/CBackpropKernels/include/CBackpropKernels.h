@@ -109,6 +109,22 @@ void bp_vgeluf(const float *x, float *y, long n, int isa);
 /// y[i] = Φ(x[i]) + x[i]·φ(x[i]), GELU's derivative.
 void bp_vgelu_derivativef(const float *x, float *y, long n, int isa);
 
+// MARK: - LSTM step (lstm.c)
+
+/// One LSTM step forward in place: `gates` `[batch, 4·hidden]` holds G_t = P_t + h_{t−1}·W_hhᵀ
+/// and becomes the activations (σ(i), σ(f), tanh(g), σ(o)); writes c_t = f·c_{t−1} + i·g and
+/// h_t = o·tanh(c_t) into `out` rows (h then c, row stride `ld_out`) and tanh(c_t) into `tau`
+/// `[batch, hidden]`. `c_prev` rows have stride `ld_c_prev` and must not overlap `out`'s c_t.
+void bp_lstm_forward_stepf(float *gates, const float *c_prev, long ld_c_prev, float *tau, float *out, long ld_out,
+                           long batch, long hidden, int isa);
+/// One LSTM step backward: from the saved activations `act` and `tau`, c_{t−1}, the output's
+/// cotangent rows `delta` (δh then δc, stride `ld_delta`) and the carries `dh` (∂h_t from step
+/// t+1, read) and `dc` (∂c_t, read, then replaced by ∂c_{t−1}), writes ∂G_t into `dgates`
+/// `[batch, 4·hidden]`: ∂i = δc·g·i(1−i), ∂f = δc·c_{t−1}·f(1−f), ∂g = δc·i(1−g²),
+/// ∂o = δh·τ·o(1−o) with δh = delta_h + dh, δc = delta_c + dc + δh·o·(1−τ²); ∂c_{t−1} = δc·f.
+void bp_lstm_backward_stepf(const float *act, const float *tau, const float *c_prev, long ld_c_prev, const float *delta,
+                            long ld_delta, const float *dh, float *dc, float *dgates, long batch, long hidden, int isa);
+
 // MARK: - BLAS found at run time (dlopen)
 
 /// Backends, in the numbering used by `bp_backend_override`.

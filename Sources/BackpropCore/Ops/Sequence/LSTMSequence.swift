@@ -1,3 +1,5 @@
+import BackpropKernels
+
 /// A whole LSTM layer over T steps, from the input projections of all steps at once (how
 /// oneDNN and cuDNN run it): `projected` `[T, B, 4H]` (x_t·W_ihᵀ + b_ih + b_hh, time-major),
 /// `weightHH` `[4H, H]`, `h0`, `c0` `[B, H]` → `[T, B, 2H]`, h_t and c_t of every step:
@@ -10,8 +12,8 @@
 ///     ∂P = ∂G,  ∂W_hh = Σ_t ∂G_tᵀ·h_{t−1} (one matmul over the stacked steps),  ∂h0, ∂c0 the last carries
 /// JVP: Ġ_t = Ṗ_t + ḣ_{t−1}·W_hhᵀ + h_{t−1}·Ẇ_hhᵀ, then lstmCell's JVP.
 ///
-/// Forward and first-order backward are loops of one GEMM and one cell kernel per step (the
-/// activations and τ saved by the forward, not recomputed); with `createGraph` (or batched cotangents) the VJP
+/// Forward and first-order backward are loops of one GEMM and one vectorised gate kernel per step
+/// (`LSTMStep`, lstm.c, for Float; the activations and τ saved by the forward, not recomputed); with `createGraph` (or batched cotangents) the VJP
 /// and JVP are the same recurrences written with tensor ops, so they differentiate again.
 struct LSTMSequenceOp: Op {
   var name: String { "lstmSequence" }
@@ -32,118 +34,96 @@ struct LSTMSequenceOp: Op {
     return ([steps, b, 2 * h], r.out)
   }
 
-  /// The forward recurrence on buffers: `[T, B, 2H]`, the activations i, f, g, o and τ.
+  /// The forward recurrence on buffers: `[T, B, 2H]`, the activations i, f, g, o and τ. Per
+  /// step G_t = P_t + h_{t−1}·W_hhᵀ is one GEMM into the activations buffer (a copy of P),
+  /// then the gate kernel turns it into the activations in place and writes c_t, τ_t, h_t
+  /// (`LSTMStep.forward` for Float, the same formulas in Swift for Double).
   @_specialize(where S == Float)
   @_specialize(where S == Double)
   static func kernel<S: TensorScalar>(_ projected: [S], _ weight: [S], _ h0: [S], _ c0: [S], steps: Int, batch b: Int, hidden h: Int)
     -> (out: [S], activations: [S], tau: [S]) {
-    var gates = projected, out = [S](repeating: 0, count: steps * b * 2 * h)
-    var activations = [S](repeating: 0, count: steps * b * 4 * h), tau = [S](repeating: 0, count: steps * b * h)
-    var cNext = [S](repeating: 0, count: b * h)
-    let gSize = b * 4 * h
-    for t in 0..<steps {
-      let base = t * gSize
-      gates.withUnsafeMutableBufferPointer { g in
-        weight.withUnsafeBufferPointer { wp in
-          out.withUnsafeBufferPointer { o in
+    var activations = projected
+    // Every element of `out` and `tau` is written by the step kernels below.
+    var out = [S](unsafeUninitializedCapacity: steps * b * 2 * h) { _, n in n = steps * b * 2 * h }
+    var tau = [S](unsafeUninitializedCapacity: steps * b * h) { _, n in n = steps * b * h }
+    activations.withUnsafeMutableBufferPointer { ap in
+      out.withUnsafeMutableBufferPointer { op in
+        tau.withUnsafeMutableBufferPointer { tp in
+          weight.withUnsafeBufferPointer { wp in
             h0.withUnsafeBufferPointer { h0p in
-              // h_{t−1}: row n of the previous step's output (stride 2H), or h0.
-              let (hp, ldh) = t == 0 ? (h0p.baseAddress!, h) : (o.baseAddress! + (t - 1) * b * 2 * h, 2 * h)
-              S.gemm(transA: false, transB: true, m: b, n: 4 * h, k: h, alpha: 1, a: hp, lda: ldh,
-                     b: wp.baseAddress!, ldb: h, beta: 1, c: g.baseAddress! + base, ldc: 4 * h)
-            }
-          }
-        }
-      }
-      let act = LSTMCellOp.activations(Array(gates[base..<base + gSize]), batch: b, hidden: h)
-      out.withUnsafeMutableBufferPointer { o in
-        act.withUnsafeBufferPointer { a in
-          c0.withUnsafeBufferPointer { c0p in
-            cNext.withUnsafeMutableBufferPointer { cn in
-              let o = o.baseAddress!, a = a.baseAddress!, cn = cn.baseAddress!
-              for n in 0..<b {
-                let row = a + n * 4 * h
-                let cPrev: UnsafePointer<S> = t == 0 ? c0p.baseAddress! + n * h : UnsafePointer(o + ((t - 1) * b + n) * 2 * h + h)
-                for k in 0..<h { cn[n * h + k] = row[h + k] * cPrev[k] + row[k] * row[2 * h + k] }
-              }
-            }
-          }
-        }
-      }
-      let tk = LSTMCellOp.tanhAll(cNext)
-      out.withUnsafeMutableBufferPointer { o in
-        act.withUnsafeBufferPointer { a in
-          tk.withUnsafeBufferPointer { tp in
-            cNext.withUnsafeBufferPointer { cn in
-              let o = o.baseAddress! + t * b * 2 * h, a = a.baseAddress!, tp = tp.baseAddress!, cn = cn.baseAddress!
-              for n in 0..<b {
-                for k in 0..<h {
-                  o[n * 2 * h + k] = a[n * 4 * h + 3 * h + k] * tp[n * h + k]
-                  o[n * 2 * h + h + k] = cn[n * h + k]
+              c0.withUnsafeBufferPointer { c0p in
+                for t in 0..<steps {
+                  let g = ap.baseAddress! + t * b * 4 * h, o = op.baseAddress! + t * b * 2 * h, tk = tp.baseAddress! + t * b * h
+                  // h_{t−1} and c_{t−1}: the previous step's output rows (stride 2H), or h0 and c0.
+                  let previous = t == 0 ? nil : UnsafePointer(op.baseAddress! + (t - 1) * b * 2 * h)
+                  let (hp, cp, ld) = previous.map { ($0, $0 + h, 2 * h) } ?? (h0p.baseAddress!, c0p.baseAddress!, h)
+                  S.gemm(transA: false, transB: true, m: b, n: 4 * h, k: h, alpha: 1, a: hp, lda: ld,
+                         b: wp.baseAddress!, ldb: h, beta: 1, c: g, ldc: 4 * h)
+                  if S.self == Float.self {
+                    LSTMStep.forward(gates: mutableFloats(g), cPrevious: floats(cp), cPreviousStride: ld, tau: mutableFloats(tk),
+                                     out: mutableFloats(o), outStride: 2 * h, batch: b, hidden: h)
+                  } else {
+                    stepForward(g, cp, ld, tk, o, batch: b, hidden: h)
+                  }
                 }
               }
             }
           }
         }
       }
-      activations.replaceSubrange(base..<base + gSize, with: act)
-      tau.replaceSubrange(t * b * h..<(t + 1) * b * h, with: tk)
     }
     return (out, activations, tau)
   }
 
+  /// `LSTMStep.forward` in Swift (the Double path): activations in place, then c_t, τ_t, h_t.
+  static func stepForward<S: TensorScalar>(_ g: UnsafeMutablePointer<S>, _ cPrev: UnsafePointer<S>, _ ldc: Int,
+                                           _ tau: UnsafeMutablePointer<S>, _ out: UnsafeMutablePointer<S>, batch b: Int, hidden h: Int) {
+    for n in 0..<b {
+      let a = g + n * 4 * h, cp = cPrev + n * ldc, o = out + n * 2 * h, tk = tau + n * h
+      for k in 0..<(4 * h) { a[k] = k >= 2 * h && k < 3 * h ? S.tanh(a[k]) : 1 / (1 + S.exp(-a[k])) }
+      for k in 0..<h {
+        o[h + k] = a[h + k] * cp[k] + a[k] * a[2 * h + k]
+        tk[k] = S.tanh(o[h + k])
+        o[k] = a[3 * h + k] * tk[k]
+      }
+    }
+  }
+
   /// ∂P (= ∂G), ∂W_hh, ∂h0, ∂c0 from the saved activations and τ and the output (first-order
-  /// backward; per step lstmCell's VJP, then ∂h_{t−1} = ∂G_t·W_hh).
+  /// backward; per step the gate VJP — `LSTMStep.backward` for Float — then ∂h_{t−1} = ∂G_t·W_hh;
+  /// ∂W_hh as two GEMMs that read h_{t−1} in place: the output rows for t ≥ 1, h0 for t = 0).
   @_specialize(where S == Float)
   @_specialize(where S == Double)
   static func backwardKernel<S: TensorScalar>(_ delta: [S], _ activations: [S], _ tau: [S], _ output: [S], _ weight: [S],
                                               _ h0: [S], _ c0: [S], steps: Int, batch b: Int, hidden h: Int)
     -> (dGates: [S], dWeight: [S], dH0: [S], dC0: [S]) {
-    var dGates = [S](repeating: 0, count: steps * b * 4 * h)
     var dh = [S](repeating: 0, count: b * h), dc = [S](repeating: 0, count: b * h)
-    // h_{t−1} of every step, stacked [T·B, H], for ∂W_hh in one GEMM.
-    var hPrevAll = [S](repeating: 0, count: steps * b * h)
-    hPrevAll.withUnsafeMutableBufferPointer { hp in
-      output.withUnsafeBufferPointer { o in
-        h0.withUnsafeBufferPointer { h0p in
-          let hp = hp.baseAddress!, o = o.baseAddress!
-          hp.update(from: h0p.baseAddress!, count: b * h)
-          for t in 1..<Swift.max(steps, 1) {
-            for n in 0..<b { (hp + (t * b + n) * h).update(from: o + ((t - 1) * b + n) * 2 * h, count: h) }
-          }
-        }
-      }
-    }
-    for t in stride(from: steps - 1, through: 0, by: -1) {
-      dGates.withUnsafeMutableBufferPointer { dgAll in
-        delta.withUnsafeBufferPointer { d in
-          activations.withUnsafeBufferPointer { a in
-            tau.withUnsafeBufferPointer { tp in
-              output.withUnsafeBufferPointer { o in
-                c0.withUnsafeBufferPointer { c0p in
-                  dh.withUnsafeMutableBufferPointer { dhp in
-                    dc.withUnsafeMutableBufferPointer { dcp in
-                      let dg = dgAll.baseAddress! + t * b * 4 * h, d = d.baseAddress! + t * b * 2 * h
-                      let a = a.baseAddress! + t * b * 4 * h, tp = tp.baseAddress! + t * b * h
-                      let dhp = dhp.baseAddress!, dcp = dcp.baseAddress!
-                      for n in 0..<b {
-                        let row = n * 4 * h
-                        let cPrev: UnsafePointer<S> = t == 0 ? c0p.baseAddress! + n * h : o.baseAddress! + ((t - 1) * b + n) * 2 * h + h
-                        for k in 0..<h {
-                          // lstmCell's VJP (LSTMCellOp.backwardKernel) with the carries added to δ.
-                          let i = a[row + k], f = a[row + h + k], g = a[row + 2 * h + k], og = a[row + 3 * h + k]
-                          let tk = tp[n * h + k], dhk = d[n * 2 * h + k] + dhp[n * h + k]
-                          let dcTotal = (d[n * 2 * h + h + k] + dcp[n * h + k]) + dhk * og * (1 - tk * tk)
-                          dg[row + k] = dcTotal * g * i * (1 - i)
-                          dg[row + h + k] = dcTotal * cPrev[k] * f * (1 - f)
-                          dg[row + 2 * h + k] = dcTotal * i * (1 - g * g)
-                          dg[row + 3 * h + k] = dhk * tk * og * (1 - og)
-                          dcp[n * h + k] = dcTotal * f
+    var dWeight = [S](repeating: 0, count: 4 * h * h)
+    guard steps > 0 else { return ([], dWeight, dh, dc) }
+    // Every element of ∂G is written by the step kernels below.
+    var dGates = [S](unsafeUninitializedCapacity: steps * b * 4 * h) { _, n in n = steps * b * 4 * h }
+    dGates.withUnsafeMutableBufferPointer { dgp in
+      delta.withUnsafeBufferPointer { dp in
+        activations.withUnsafeBufferPointer { ap in
+          tau.withUnsafeBufferPointer { tp in
+            output.withUnsafeBufferPointer { op in
+              c0.withUnsafeBufferPointer { c0p in
+                dh.withUnsafeMutableBufferPointer { dhp in
+                  dc.withUnsafeMutableBufferPointer { dcp in
+                    weight.withUnsafeBufferPointer { wp in
+                      for t in stride(from: steps - 1, through: 0, by: -1) {
+                        let dg = dgp.baseAddress! + t * b * 4 * h, d = dp.baseAddress! + t * b * 2 * h
+                        let a = ap.baseAddress! + t * b * 4 * h, tk = tp.baseAddress! + t * b * h
+                        let (cp, ld) = t == 0 ? (c0p.baseAddress!, h) : (op.baseAddress! + (t - 1) * b * 2 * h + h, 2 * h)
+                        if S.self == Float.self {
+                          LSTMStep.backward(activations: floats(a), tau: floats(tk), cPrevious: floats(cp), cPreviousStride: ld,
+                                            delta: floats(d), deltaStride: 2 * h, dh: floats(dhp.baseAddress!),
+                                            dc: mutableFloats(dcp.baseAddress!), dGates: mutableFloats(dg), batch: b, hidden: h)
+                        } else {
+                          stepBackward(a, tk, cp, ld, d, dhp.baseAddress!, dcp.baseAddress!, dg, batch: b, hidden: h)
                         }
-                      }
-                      weight.withUnsafeBufferPointer { wp in
                         S.gemm(transA: false, transB: false, m: b, n: h, k: 4 * h, alpha: 1, a: dg, lda: 4 * h,
-                               b: wp.baseAddress!, ldb: h, beta: 0, c: dhp, ldc: h)
+                               b: wp.baseAddress!, ldb: h, beta: 0, c: dhp.baseAddress!, ldc: h)
                       }
                     }
                   }
@@ -154,16 +134,40 @@ struct LSTMSequenceOp: Op {
         }
       }
     }
-    var dWeight = [S](repeating: 0, count: 4 * h * h)
     dGates.withUnsafeBufferPointer { g in
-      hPrevAll.withUnsafeBufferPointer { hp in
-        dWeight.withUnsafeMutableBufferPointer { d in
-          S.gemm(transA: true, transB: false, m: 4 * h, n: h, k: steps * b, alpha: 1, a: g.baseAddress!, lda: 4 * h,
-                 b: hp.baseAddress!, ldb: h, beta: 0, c: d.baseAddress!, ldc: h)
+      output.withUnsafeBufferPointer { o in
+        h0.withUnsafeBufferPointer { h0p in
+          dWeight.withUnsafeMutableBufferPointer { d in
+            if steps > 1 {  // Σ_{t ≥ 1} ∂G_tᵀ·h_{t−1}, h_{t−1} the output's h columns (row stride 2H)
+              S.gemm(transA: true, transB: false, m: 4 * h, n: h, k: (steps - 1) * b, alpha: 1, a: g.baseAddress! + b * 4 * h,
+                     lda: 4 * h, b: o.baseAddress!, ldb: 2 * h, beta: 0, c: d.baseAddress!, ldc: h)
+            }
+            S.gemm(transA: true, transB: false, m: 4 * h, n: h, k: b, alpha: 1, a: g.baseAddress!, lda: 4 * h,
+                   b: h0p.baseAddress!, ldb: h, beta: steps > 1 ? 1 : 0, c: d.baseAddress!, ldc: h)
+          }
         }
       }
     }
     return (dGates, dWeight, dh, dc)
+  }
+
+  /// `LSTMStep.backward` in Swift (the Double path): lstmCell's VJP with the carries added to δ.
+  static func stepBackward<S: TensorScalar>(_ a: UnsafePointer<S>, _ tau: UnsafePointer<S>, _ cPrev: UnsafePointer<S>, _ ldc: Int,
+                                            _ d: UnsafePointer<S>, _ dh: UnsafePointer<S>, _ dc: UnsafeMutablePointer<S>,
+                                            _ dg: UnsafeMutablePointer<S>, batch b: Int, hidden h: Int) {
+    for n in 0..<b {
+      let row = n * 4 * h, cp = cPrev + n * ldc
+      for k in 0..<h {
+        let i = a[row + k], f = a[row + h + k], g = a[row + 2 * h + k], og = a[row + 3 * h + k]
+        let tk = tau[n * h + k], dhk = d[n * 2 * h + k] + dh[n * h + k]
+        let dcTotal = (d[n * 2 * h + h + k] + dc[n * h + k]) + dhk * og * (1 - tk * tk)
+        dg[row + k] = dcTotal * g * i * (1 - i)
+        dg[row + h + k] = dcTotal * cp[k] * f * (1 - f)
+        dg[row + 2 * h + k] = dcTotal * i * (1 - g * g)
+        dg[row + 3 * h + k] = dhk * tk * og * (1 - og)
+        dc[n * h + k] = dcTotal * f
+      }
+    }
   }
 
   /// The forward recurrence as tensor ops of the inputs: per step G_t, c_{t−1}, h_{t−1} and the
@@ -251,3 +255,4 @@ extension Tensor {
     apply(LSTMSequenceOp(), to: [projected, weightHH, h0, c0])
   }
 }
+
