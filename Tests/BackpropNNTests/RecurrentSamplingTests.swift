@@ -38,6 +38,18 @@ import _BackpropTestSupport
     expectClose(Tensor.concatenated(pieces, alongAxis: 1), full, .sameMathsDifferentOrder, "\(architecture): stepwise vs whole")
   }
 
+  /// A batch's logits `(B, T, V)` are each row's own logits: the model runs time-major inside
+  /// (tokens gathered in time-major order, logits permuted back), which must not mix rows.
+  @Test(arguments: ["lstm", "gru"])
+  func batchedLogitsAreEachRowsLogits(_ architecture: String) {
+    let model = Self.model(architecture)
+    let rows = [[0, 3, 1, 6, 2], [5, 4, 4, 1, 0], [2, 6, 3, 3, 1]]
+    let batched = model.logits(rows.flatMap { $0 }, batchSize: rows.count)
+    #expect(batched.shape == [3, 5, Self.vocabulary])
+    let separate = Tensor.concatenated(rows.map { model.logits($0, batchSize: 1) }, alongAxis: 0)
+    expectClose(batched, separate, .sameMathsDifferentOrder, "\(architecture): batch of 3 vs rows one by one")
+  }
+
   /// With a fixed seed, the stateful sampler draws the same tokens as recomputing the logits of
   /// the whole prefix for every token (prompt + new tokens within the context).
   @Test(arguments: ["lstm", "gru"])

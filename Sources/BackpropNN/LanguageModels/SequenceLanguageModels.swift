@@ -27,8 +27,10 @@ extension GPT: LanguageModel {
   }
 }
 
-/// A recurrent character model: token embedding → `LSTM` or `GRU` (batch first) → linear head,
-/// as makemore's RNN. Parameter names: `embedding.weight`, `rnn.<PyTorch names>`, `head.weight`,
+/// A recurrent character model: token embedding → `LSTM` or `GRU` → linear head, as makemore's
+/// RNN. The recurrent stack runs time-major (`batchFirst == false`): the embedding gathers the
+/// rows in time-major order and only the `V`-wide logits are permuted back to `(batch, T, V)`,
+/// instead of permuting the `E`-wide input and `H`-wide output of the stack. Parameter names: `embedding.weight`, `rnn.<PyTorch names>`, `head.weight`,
 /// `head.bias`.
 public final class RecurrentLanguageModel<Scalar: TensorScalar>: LanguageModel {
   /// `lstm` or `gru`.
@@ -53,8 +55,8 @@ public final class RecurrentLanguageModel<Scalar: TensorScalar>: LanguageModel {
     require(architecture == "lstm" || architecture == "gru", "RecurrentLanguageModel", "architecture must be lstm or gru, got \(architecture)")
     self.architecture = architecture
     embedding = Embedding(vocabularySize, e)
-    rnn = architecture == "lstm" ? LSTM<Scalar>(inputSize: e, hiddenSize: h, numLayers: layers, batchFirst: true)
-      : GRU<Scalar>(inputSize: e, hiddenSize: h, numLayers: layers, batchFirst: true)
+    rnn = architecture == "lstm" ? LSTM<Scalar>(inputSize: e, hiddenSize: h, numLayers: layers, batchFirst: false)
+      : GRU<Scalar>(inputSize: e, hiddenSize: h, numLayers: layers, batchFirst: false)
     head = Linear(h, vocabularySize, using: &generator)
     self.contextLength = contextLength
   }
@@ -62,8 +64,11 @@ public final class RecurrentLanguageModel<Scalar: TensorScalar>: LanguageModel {
   /// `(batchSize, T, V)` logits.
   public func logits(_ tokens: [Int], batchSize: Int) -> Tensor<Scalar> {
     require(batchSize > 0 && tokens.count % batchSize == 0, "RecurrentLanguageModel", "\(tokens.count) tokens do not split into \(batchSize) rows")
-    let x = embedding(indices: tokens, shape: [batchSize, tokens.count / batchSize])
-    return head(rnn(x))
+    let steps = tokens.count / batchSize
+    // Row t·B + b of the time-major input is token b·T + t.
+    let timeMajor = (0..<tokens.count).map { tokens[($0 % batchSize) * steps + $0 / batchSize] }
+    let x = embedding(indices: timeMajor, shape: [steps, batchSize])
+    return head(rnn(x)).permuted([1, 0, 2])
   }
 
   /// Continues `prompt` one token at a time, carrying the recurrent state: the prompt is read
@@ -95,16 +100,18 @@ public final class RecurrentLanguageModel<Scalar: TensorScalar>: LanguageModel {
   /// Logits `(1, T, V)` of `tokens` read from `state` (the recurrent layer's `h`, or `h` and `c`;
   /// zeros when `nil`), and the state after them.
   public func step(_ tokens: [Int], state: [Tensor<Scalar>]?) -> (logits: Tensor<Scalar>, state: [Tensor<Scalar>]) {
-    let x = embedding(indices: tokens, shape: [1, tokens.count])
+    // One row: time-major [T, 1, E] and batch-first [1, T, …] are the same memory.
+    let x = embedding(indices: tokens, shape: [tokens.count, 1])
+    let logits = { (output: Tensor<Scalar>) in self.head(output).reshaped(to: [1, tokens.count, self.vocabularySize]) }
     if let lstm = rnn as? LSTM<Scalar> {
       require(state == nil || state!.count == 2, "RecurrentLanguageModel.step", "an LSTM state is (h, c), got \(state!.count) tensors")
       let r = lstm(x, state: state.map { ($0[0], $0[1]) })
-      return (head(r.output), [r.state.h, r.state.c])
+      return (logits(r.output), [r.state.h, r.state.c])
     }
     guard let gru = rnn as? GRU<Scalar> else { opFailure("RecurrentLanguageModel.step", "the recurrent layer is neither LSTM nor GRU") }
     require(state == nil || state!.count == 1, "RecurrentLanguageModel.step", "a GRU state is (h), got \(state!.count) tensors")
     let r = gru(x, state: state?[0])
-    return (head(r.output), [r.state])
+    return (logits(r.output), [r.state])
   }
 
   /// `embedding.*`, `rnn.*`, `head.*`.
