@@ -58,4 +58,25 @@ import _BackpropTestSupport
       #expect(worst < 2e-5, "\(shape) \(isa) output/gradient \(k): max relative difference \(worst)")
     }
   }
+
+  /// The gate kernels split the batch rows over the threads: 2 threads give the bits of 1, and
+  /// the second thread did take pieces.
+  @Test func twoThreadsGiveTheBitsOfOne() {
+    let (steps, b, h) = (3, 64, 37)
+    var g = SeededGenerator(seed: stableSeed("RecurrentFloatTests.threads"))
+    let p = Self.values([steps, b, 4 * h], &g, scale: 2), w = Self.values([4 * h, h], &g, scale: 0.5)
+    let h0 = Self.values([b, h], &g), c0 = Self.values([b, h], &g)
+    let u = Self.values([steps, b, 2 * h], &g).detached()
+    func run() -> [[UInt32]] {
+      let leaves = [p, w, h0, c0].map { Tensor<Float>(shape: $0.shape, scalars: $0.scalars, requiresGrad: true) }
+      let y = Tensor.lstmSequence(projected: leaves[0], weightHH: leaves[1], h0: leaves[2], c0: leaves[3])
+      (y * u).sum().backward()
+      return ([y.scalars] + leaves.map { $0.grad!.scalars }).map { $0.map(\.bitPattern) }
+    }
+    let one = Gemm.withSettings(threadCount: 1) { run() }!
+    let before = Parallel.callingThreadStatistics.piecesByOtherThreads
+    let two = Gemm.withSettings(threadCount: 2) { run() }!
+    #expect(Parallel.callingThreadStatistics.piecesByOtherThreads > before, "the second thread took no piece")
+    #expect(one == two)
+  }
 }

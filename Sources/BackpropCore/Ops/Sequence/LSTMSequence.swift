@@ -60,8 +60,13 @@ struct LSTMSequenceOp: Op {
                   S.gemm(transA: false, transB: true, m: b, n: 4 * h, k: h, alpha: 1, a: hp, lda: ld,
                          b: wp.baseAddress!, ldb: h, beta: 1, c: g, ldc: 4 * h)
                   if S.self == Float.self {
-                    LSTMStep.forward(gates: mutableFloats(g), cPrevious: floats(cp), cPreviousStride: ld, tau: mutableFloats(tk),
-                                     out: mutableFloats(o), outStride: 2 * h, batch: b, hidden: h)
+                    // Rows are independent: split over the threads (the same bits on any count).
+                    Parallel.forEachChunk(count: b, minimumChunk: Self.rowsPerPiece(hidden: h)) { rows in
+                      let n = rows.lowerBound
+                      LSTMStep.forward(gates: mutableFloats(g + n * 4 * h), cPrevious: floats(cp + n * ld), cPreviousStride: ld,
+                                       tau: mutableFloats(tk + n * h), out: mutableFloats(o + n * 2 * h), outStride: 2 * h,
+                                       batch: rows.count, hidden: h)
+                    }
                   } else {
                     stepForward(g, cp, ld, tk, o, batch: b, hidden: h)
                   }
@@ -74,6 +79,10 @@ struct LSTMSequenceOp: Op {
     }
     return (out, activations, tau)
   }
+
+  /// Batch rows per thread-pool piece of the gate kernels: about 4,096 gate values (a σ or
+  /// tanh each), enough to pay for handing a piece to another core.
+  static func rowsPerPiece(hidden h: Int) -> Int { Swift.max(1, 4_096 / (4 * Swift.max(h, 1))) }
 
   /// `LSTMStep.forward` in Swift (the Double path): activations in place, then c_t, τ_t, h_t.
   static func stepForward<S: TensorScalar>(_ g: UnsafeMutablePointer<S>, _ cPrev: UnsafePointer<S>, _ ldc: Int,
@@ -116,9 +125,14 @@ struct LSTMSequenceOp: Op {
                         let a = ap.baseAddress! + t * b * 4 * h, tk = tp.baseAddress! + t * b * h
                         let (cp, ld) = t == 0 ? (c0p.baseAddress!, h) : (op.baseAddress! + (t - 1) * b * 2 * h + h, 2 * h)
                         if S.self == Float.self {
-                          LSTMStep.backward(activations: floats(a), tau: floats(tk), cPrevious: floats(cp), cPreviousStride: ld,
-                                            delta: floats(d), deltaStride: 2 * h, dh: floats(dhp.baseAddress!),
-                                            dc: mutableFloats(dcp.baseAddress!), dGates: mutableFloats(dg), batch: b, hidden: h)
+                          let dh = dhp.baseAddress!, dc = dcp.baseAddress!
+                          Parallel.forEachChunk(count: b, minimumChunk: Self.rowsPerPiece(hidden: h)) { rows in
+                            let n = rows.lowerBound
+                            LSTMStep.backward(activations: floats(a + n * 4 * h), tau: floats(tk + n * h), cPrevious: floats(cp + n * ld),
+                                              cPreviousStride: ld, delta: floats(d + n * 2 * h), deltaStride: 2 * h,
+                                              dh: floats(dh + n * h), dc: mutableFloats(dc + n * h), dGates: mutableFloats(dg + n * 4 * h),
+                                              batch: rows.count, hidden: h)
+                          }
                         } else {
                           stepBackward(a, tk, cp, ld, d, dhp.baseAddress!, dcp.baseAddress!, dg, batch: b, hidden: h)
                         }
