@@ -45,11 +45,34 @@ static void tile_portable(long k, const float *a, const float *x, const long *of
   }
 }
 
+// dst[r·ldd + e] = tile[r·CNR + e] + bias[r] (bias may be NULL) for r < rows, e < count.
+typedef void (*store_fn)(const float *tile, long rows, long count, const float *bias, float *dst, long ldd);
+
+static void store_portable(const float *tile, long rows, long count, const float *bias, float *dst, long ldd) {
+  for (long r = 0; r < rows; ++r) {
+    float b = bias ? bias[r] : 0.0f;
+    for (long e = 0; e < count; ++e) dst[r * ldd + e] = tile[r * CNR + e] + b;
+  }
+}
+
 #if defined(__x86_64__)
 #include <immintrin.h>
+
+__attribute__((target("avx512f"))) static void store_avx512(const float *tile, long rows, long count,
+                                                            const float *bias, float *dst, long ldd) {
+  for (long r = 0; r < rows; ++r) {
+    __m512 b = _mm512_set1_ps(bias ? bias[r] : 0.0f);
+    for (long e = 0; e < count; e += 16) {
+      __mmask16 lanes = count - e >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (count - e)) - 1u);
+      _mm512_mask_storeu_ps(dst + r * ldd + e, lanes, _mm512_add_ps(_mm512_loadu_ps(tile + r * CNR + e), b));
+    }
+  }
+}
 #define ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
 
-#define DECL512(r) __m512 c##r##0 = _mm512_setzero_ps(), c##r##1 = c##r##0, c##r##2 = c##r##0;
+#define DECL512_1(r) __m512 c##r##0 = _mm512_setzero_ps();
+#define DECL512_2(r) DECL512_1(r) __m512 c##r##1 = _mm512_setzero_ps();
+#define DECL512_3(r) DECL512_2(r) __m512 c##r##2 = _mm512_setzero_ps();
 #define FMA512_1(r) ar = _mm512_set1_ps(a[r]); c##r##0 = _mm512_fmadd_ps(ar, b0, c##r##0);
 #define FMA512_2(r) FMA512_1(r) c##r##1 = _mm512_fmadd_ps(ar, b1, c##r##1);
 #define FMA512_3(r) FMA512_2(r) c##r##2 = _mm512_fmadd_ps(ar, b2, c##r##2);
@@ -64,7 +87,7 @@ static void tile_portable(long k, const float *a, const float *x, const long *of
   __attribute__((target("avx512f"))) static void tile512_##NV(long k, const float *restrict a,     \
                                                                const float *x, const long *off,    \
                                                                float *tile) {                      \
-    ROWS(DECL512)                                                                                  \
+    ROWS(DECL512_##NV)                                                                             \
     for (long p = 0; p < k; ++p, a += CMR) {                                                       \
       const float *b = x + off[p];                                                                 \
       LOAD512_##NV                                                                                 \
@@ -103,7 +126,8 @@ __attribute__((target("avx2,fma"))) static void tile_avx2(long k, const float *a
 // One sample: x (channels × h × w) → y (m × oh × ow), y = bias + A · patches(x).
 static void conv_sample(const float *packed, long m, long k, const float *x, long channels, long h, long w,
                         long padH, long padW, long oh, long ow, const long *off, float *padded,
-                        long paddedCount, const float *bias, float *y, tile_fn tile_kernel) {
+                        long paddedCount, const float *bias, float *y, tile_fn tile_kernel,
+                        store_fn store_kernel) {
   long hp = h + 2 * padH, wp = w + 2 * padW, plane = oh * ow;
   // The padded image: borders and the slack past the last plane stay zero from the first call's
   // clear (the interior is rewritten every call).
@@ -123,12 +147,7 @@ static void conv_sample(const float *packed, long m, long k, const float *x, lon
         long oy = q / wp, ox = q % wp, end = oy * wp + wp;
         if (end > q0 + ncols) end = q0 + ncols;
         long last = oy * wp + ow < end ? oy * wp + ow : end;  // valid part [q, last)
-        for (long r = 0; r < rows; ++r) {
-          const float *src = tile + r * CNR + (q - q0);
-          float *dst = y + (r0 + r) * plane + oy * ow + ox;
-          float b = bias ? bias[r0 + r] : 0.0f;
-          for (long e = 0; e < last - q; ++e) dst[e] = src[e] + b;
-        }
+        if (last > q) store_kernel(tile + (q - q0), rows, last - q, bias ? bias + r0 : NULL, y + r0 * plane + oy * ow + ox, plane);
         q = end;
       }
     }
@@ -152,11 +171,12 @@ void bp_f32_conv_s1(const float *packed, long m, const float *x, long samples, l
     off[p] = c * hp * wp + (t / kw) * dilH * wp + (t % kw) * dilW;
   }
   tile_fn kernel = tile_portable;
+  store_fn store = store_portable;
 #if defined(__x86_64__)
-  if (isa == BP_ISA_AVX512) kernel = tile_avx512;
+  if (isa == BP_ISA_AVX512) kernel = tile_avx512, store = store_avx512;
   else if (isa == BP_ISA_AVX2) kernel = tile_avx2;
 #endif
   for (long s = 0; s < samples; ++s)
     conv_sample(packed, m, k, x + s * channels * h * w, channels, h, w, padH, padW, oh, ow, off, padded,
-                paddedCount, bias, y + s * m * oh * ow, kernel);
+                paddedCount, bias, y + s * m * oh * ow, kernel, store);
 }
