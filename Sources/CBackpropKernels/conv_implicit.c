@@ -155,15 +155,13 @@ __attribute__((target("avx512f"))) static void line_avx512(float *dst, const flo
 }
 #endif
 
-// One sample: x (channels × h × w) → y (m × oh × ow), y = bias + A · patches(x). `shifted` holds
-// kw copies of the image per channel, [c][j][hp][ow], copy j = the image shifted left by
-// j·dilW − padW (zeros where that reads outside), rows of the vertical padding zero.
-static void conv_sample(const float *packed, long m, long k, const float *x, long channels, long h, long w,
-                        long kw, long padH, long padW, long dilW, long oh, long ow, const long *off,
-                        float *shifted, long block, float *tiles, const float *bias, float *y,
-                        tile_fn tile_kernel, store_fn store_kernel, line_fn line_kernel) {
-  long hp = h + 2 * padH, plane = oh * ow;
-  // The image rows of every shifted copy (the padding rows stay zero from the call's clear).
+void bp_conv_s1_build_copies(const float *x, long channels, long h, long w, long kw, long padH, long padW,
+                             long dilW, long ow, float *shifted, int isa) {
+  line_fn line_kernel = line_portable;
+#if defined(__x86_64__)
+  if (isa == BP_ISA_AVX512) line_kernel = line_avx512;
+#endif
+  long hp = h + 2 * padH;
   for (long c = 0; c < channels; ++c)
     for (long j = 0; j < kw; ++j) {
       long shift = j * dilW - padW;
@@ -174,6 +172,16 @@ static void conv_sample(const float *packed, long m, long k, const float *x, lon
       float *copy = shifted + ((c * kw + j) * hp + padH) * ow;
       for (long iy = 0; iy < h; ++iy) line_kernel(copy + iy * ow, x + (c * h + iy) * w + shift, ow, lo, hi);
     }
+}
+
+// One sample: x (channels × h × w) → y (m × oh × ow), y = bias + A · patches(x). `shifted` holds
+// kw copies of the image per channel (bp_conv_s1_build_copies).
+static void conv_sample(const float *packed, long m, long k, const float *x, long channels, long h, long w,
+                        long kw, long padH, long padW, long dilW, long oh, long ow, const long *off,
+                        float *shifted, long block, float *tiles, const float *bias, float *y,
+                        tile_fn tile_kernel, store_fn store_kernel, int isa) {
+  long plane = oh * ow;
+  bp_conv_s1_build_copies(x, channels, h, w, kw, padH, padW, dilW, ow, shifted, isa);
   // Per 48 output columns: channel blocks (their copies' rows for these columns stay in L1),
   // each adding to all m rows' tiles; then the tiles are copied out.
   long taps = k / channels;
@@ -222,12 +230,11 @@ void bp_f32_conv_s1(const float *packed, long m, const float *x, long samples, l
   }
   tile_fn kernel = tile_portable;
   store_fn store = store_portable;
-  line_fn line = line_portable;
 #if defined(__x86_64__)
-  if (isa == BP_ISA_AVX512) kernel = tile_avx512, store = store_avx512, line = line_avx512;
+  if (isa == BP_ISA_AVX512) kernel = tile_avx512, store = store_avx512;
   else if (isa == BP_ISA_AVX2) kernel = tile_avx2;
 #endif
   for (long s = 0; s < samples; ++s)
     conv_sample(packed, m, k, x + s * channels * h * w, channels, h, w, kw, padH, padW, dilW, oh, ow, off,
-                shifted, block, tiles, bias, y + s * m * oh * ow, kernel, store, line);
+                shifted, block, tiles, bias, y + s * m * oh * ow, kernel, store, isa);
 }

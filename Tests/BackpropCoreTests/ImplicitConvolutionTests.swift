@@ -27,7 +27,7 @@ import _BackpropTestSupport
     ([3, 4, 9, 6], [7, 4, 3, 3], (2, 1), (2, 2)),      // dilation, padding per axis
     ([1, 2, 1, 1], [3, 2, 1, 1], (0, 0), (1, 1)),      // a 1×1 image: the grid is one column
     ([2, 5, 4, 50], [9, 5, 3, 3], (1, 1), (1, 1)),     // rows longer than 48 columns
-    ([2, 40, 6, 30], [5, 40, 3, 3], (1, 1), (1, 1)),   // 40 channels: three channel blocks added up
+    ([1, 40, 4, 20], [5, 40, 3, 3], (1, 1), (1, 1)),   // 40 channels: two channel blocks added up
   ]
 
   static func tensors(_ index: Int) -> (x: T, w: T, b: T) {
@@ -94,6 +94,47 @@ import _BackpropTestSupport
         expectClose(yf, reference.0, Self.tolerance, "conv2d against the GEMM path, \(label)")
         expectClose(zf, reference.1, Self.tolerance, "convTranspose2d against the GEMM path, \(label)")
       }
+    }
+  }
+
+  /// The weight-gradient kernel at every ISA the CPU runs against the loops, over all samples of
+  /// each case (row counts that are not multiples of the 64-channel tile, depths that are not
+  /// multiples of the 6-row tile); the output starts as NaN (it must be written, not added to).
+  @Test(arguments: 0..<7)
+  func weightGradientKernelMatchesTheLoopsAtEveryISA(_ index: Int) {
+    let (xShape, wShape, pad, dil) = Self.cases[index]
+    let (x, w, _) = Self.tensors(index)
+    let geometry = Naive.Conv(pad: (pad.0, pad.0, pad.1, pad.1), dilation: dil)
+    let u = T.seeded(Naive.conv2d(x, w, nil, geometry).shape, .uniform(-1, 1), seed: 98)
+    let dw = Naive.conv2dWeightGradient(x, u, kernel: (wShape[2], wShape[3]), geometry)
+    let (xf, uf) = (Self.float(x).scalars, Self.float(u).scalars)
+    for isa in KernelISA.allCases.filter(\.isSupported) {
+      var out = [Float](repeating: .nan, count: dw.count)
+      ImplicitConvolution.weightGradient(xf, uf, samples: xShape[0], channels: xShape[1], height: xShape[2],
+                                         width: xShape[3], rows: wShape[0], kernel: (wShape[2], wShape[3]),
+                                         padding: pad, dilation: dil, into: &out, isa: isa)
+      expectClose(F(shape: dw.shape, scalars: out), Self.float(dw), Self.tolerance, "weight gradient, case \(index), \(isa)")
+    }
+  }
+
+  /// conv2dWeightGradient where it takes the implicit path (48 rows, depth 72) with two sample
+  /// tiles (14 images of 24×24: 12 fit a tile's budget), on 1 and 2 threads, against the Double op
+  /// (the reference path; the loops are too slow at this size) and the Float im2col + GEMM path
+  /// (portable ISA).
+  @Test func weightGradientOpMatchesTheDoublePathAndTheGemmPath() {
+    let x = T.seeded([14, 8, 24, 24], .uniform(-1, 1), seed: 21)
+    let u = T.seeded([14, 48, 24, 24], .uniform(-1, 1), seed: 23)
+    let dw = T.conv2dWeightGradient(input: x, gradient: u, kernel: Size2D(3, 3), padding: Size2D(1, 1))
+    func run() -> F {
+      F.conv2dWeightGradient(input: Self.float(x), gradient: Self.float(u), kernel: Size2D(3, 3), padding: Size2D(1, 1))
+    }
+    // 14 · 576 products of values in [−1, 1] per element, summed in Float.
+    let tolerance = Tolerance(rtol: 1e-4, atol: 2e-3, rationale: "Float sums of 8,064 products of values ≤ 1")
+    let reference = Gemm.withSettings(kernelISA: .portable) { run() }!
+    for threads in [1, 2] {
+      let result = Gemm.withSettings(threadCount: threads) { run() }!
+      expectClose(result, Self.float(dw), tolerance, "conv2dWeightGradient, \(threads) thread(s)")
+      expectClose(result, reference, tolerance, "conv2dWeightGradient against the GEMM path, \(threads) thread(s)")
     }
   }
 }

@@ -81,6 +81,14 @@ void bp_f32_conv_s1(const float *packed, long m, const float *x, long samples, l
                     long kh, long kw, long padH, long padW, long dilH, long dilW, const float *bias, float *y,
                     int isa);
 
+/// The weight gradient of the same convolution (conv_weight_gradient.c), summed over `samples`
+/// images x (channels × h × w) and output gradients g (m × oh × ow), written (not added):
+/// dw[r][(c,i,j)] = Σ_s Σ_{oy,ox} g[s][r][oy][ox] · x[s][c][oy − padH + i·dilH][ox − padW + j·dilW].
+/// Runs on the calling thread; AVX-512 when `isa` allows, else portable loops.
+void bp_f32_conv_s1_weight_gradient(const float *x, const float *g, long samples, long channels, long h, long w,
+                                    long m, long kh, long kw, long padH, long padW, long dilH, long dilW,
+                                    float *dw, int isa);
+
 // MARK: - Adam/AdamW update of Float parameters (optimizer.c)
 
 /// For i < n: t = θ·decay; g = ∇ (+ l2·t); m ← m + (1−β₁)(g − m); v ← β₂v + (1−β₂)g²;

@@ -92,6 +92,8 @@ struct ConvTranspose2D: Op {
 /// differentiated again: `v[o,c,i,j] = Σ_{n,p,q} x[n, g·C/G + c, p·s − pad + i·d, q·s − pad + j·d] · u[n,o,p,q]`.
 /// Per sample and group: `u · patchesᵀ` added into its tile's sum (u read in place, the patches of
 /// one sample in cache); tiles run on all threads into their own sums, added in tile order.
+/// Float at stride 1 with one group on AVX-512 (`ImplicitConvolution.paysForWeightGradient`): each
+/// tile's sum comes from `ImplicitConvolution.weightGradient`, with no patch matrix.
 ///
 /// VJP: `∂L/∂x = convTranspose(u, g)`, `∂L/∂u = conv2d(x, g)`. JVP: `v̇ = wg(ẋ, u) + wg(x, u̇)`.
 struct Conv2DWeightGradient: Op {
@@ -124,8 +126,18 @@ struct Conv2DWeightGradient: Op {
         v.withUnsafeMutableBufferPointer { vp in
           partials.withUnsafeMutableBufferPointer { pp in
             nonisolated(unsafe) let (xb, ub, vb, pb) = (xp.baseAddress!, up.baseAddress!, vp.baseAddress!, pp.baseAddress)
-            Tensor<S>.forEachTile(tiles, scratch: k * plane) { tile, samples, col in
+            let implicit = implicitWeightGradientApplies(S.self, geometry, depth: k, rows: o)
+            let isa = currentKernelISA()  // the caller's setting (it is per thread)
+            Tensor<S>.forEachTile(tiles, scratch: implicit ? 0 : k * plane) { tile, samples, col in
               let sum = tiles.count > 1 ? pb! + tile * o * k : vb
+              if implicit {
+                // The tile's sum, with the image read through shifted copies (no patch matrix).
+                implicitWeightGradient(floats(xb + samples.lowerBound * c * h * wd),
+                                       floats(ub + samples.lowerBound * o * plane), samples: samples.count,
+                                       channels: c, height: h, width: wd, rows: o, kernel: kernel, geometry,
+                                       into: mutableFloats(sum), isa: isa)
+                return
+              }
               for (i, sample) in samples.enumerated() {
                 for group in 0..<groups {
                   // Per sample, added into the tile's sum: u (og × plane, read in place) · patchesᵀ

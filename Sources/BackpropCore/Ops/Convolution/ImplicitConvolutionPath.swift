@@ -35,3 +35,23 @@ func implicitConvolution(_ x: UnsafePointer<Float>, weight w: UnsafePointer<Floa
     }
   }
 }
+
+/// Whether a Float convolution's weight gradient runs through `ImplicitConvolution.weightGradient`:
+/// stride 1, one group, and a shape where it wins (`ImplicitConvolution.paysForWeightGradient`).
+func implicitWeightGradientApplies<S>(_: S.Type, _ g: ConvolutionGeometry, depth: Int, rows: Int) -> Bool {
+  S.self == Float.self && g.stride == 1 && g.groups == 1
+    && ImplicitConvolution.paysForWeightGradient(depth: depth, rows: rows)
+}
+
+/// The calling thread's kernel ISA, read before work is handed to other threads.
+func currentKernelISA() -> KernelISA { Gemm.kernelISA }
+
+/// One tile's weight gradient (written, not added) on the calling thread.
+func implicitWeightGradient(_ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, samples: Int, channels: Int,
+                            height: Int, width: Int, rows: Int, kernel: Size2D, _ geometry: ConvolutionGeometry,
+                            into dw: UnsafeMutablePointer<Float>, isa: KernelISA) {
+  ImplicitConvolution.weightGradient(x, g, samples: samples, channels: channels, height: height, width: width,
+                                     rows: rows, kernel: (kernel.height, kernel.width),
+                                     padding: (geometry.padding.height, geometry.padding.width),
+                                     dilation: (geometry.dilation.height, geometry.dilation.width), into: dw, isa: isa)
+}
