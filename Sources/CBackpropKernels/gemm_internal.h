@@ -76,6 +76,13 @@ void bp_store_tile_s(const float *acc, int stride, float *c, long ldc, float alp
 void bp_store_tile_d(const double *acc, int stride, double *c, long ldc, double alpha,
                      double beta, int mr, int nr);
 
+/// The implicit convolution's image copies (conv_implicit.c): for each channel, kw copies at the
+/// output's width ow, [c][j][h + 2·padH][ow], copy j = x shifted left by j·dilW − padW with zeros
+/// where that reads outside; only the image rows are written (the padding rows are left as they
+/// are: the caller clears the buffer once).
+void bp_conv_s1_build_copies(const float *x, long channels, long h, long w, long kw, long padH, long padW,
+                             long dilW, long ow, float *shifted, int isa);
+
 /// A per-thread, 64-byte-aligned buffer of at least `bytes`, reused across calls (slot 0: packed A,
 /// slot 1: packed B). Freed when the thread exits.
 void *bp_scratch(int slot, size_t bytes);

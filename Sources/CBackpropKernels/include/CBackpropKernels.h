@@ -63,6 +63,32 @@ void bp_f32_maxpool2x2(const float *h, const float *x, float *y, long planes, lo
 /// (every element of z is written).
 void bp_f32_maxunpool2x2(const float *g, const float *x, float *z, long planes, long height, long width, int isa);
 
+// MARK: - Implicit-GEMM Float convolution at stride 1 (conv_implicit.c)
+
+/// The number of floats `bp_f32_conv_s1_pack` writes for m rows of k = channels·kh·kw.
+long bp_f32_conv_s1_packed_count(long m, long k);
+/// Packs the convolution's A (m × channels·kh·kw) into 8-row panels, zero-padded. flipped == 0:
+/// A[r][(c,i,j)] = w[r][c][i][j] (w is m × channels × kh × kw, conv2d's weight); flipped == 1:
+/// A[r][(c,i,j)] = w[c][r][kh−1−i][kw−1−j] (w is channels × m × kh × kw: the transposed
+/// convolution's weight, so that its stride-1 adjoint is a convolution again).
+void bp_f32_conv_s1_pack(const float *w, long m, long channels, long kh, long kw, int flipped, float *dst);
+/// For each of `samples` images x (channels × h × w, consecutive): y (m × oh × ow) =
+/// bias[r] (0 when bias is NULL) + Σ_{c,i,j} A[r][(c,i,j)] · x[c][oy − padH + i·dilH][ox − padW + j·dilW]
+/// (0 outside the image), oh = h + 2·padH − dilH·(kh−1), ow likewise; every element of y is
+/// written. A is `packed` from `bp_f32_conv_s1_pack`. Runs on the calling thread; vector width
+/// from `isa` (capped at the CPU's best).
+void bp_f32_conv_s1(const float *packed, long m, const float *x, long samples, long channels, long h, long w,
+                    long kh, long kw, long padH, long padW, long dilH, long dilW, const float *bias, float *y,
+                    int isa);
+
+/// The weight gradient of the same convolution (conv_weight_gradient.c), summed over `samples`
+/// images x (channels × h × w) and output gradients g (m × oh × ow), written (not added):
+/// dw[r][(c,i,j)] = Σ_s Σ_{oy,ox} g[s][r][oy][ox] · x[s][c][oy − padH + i·dilH][ox − padW + j·dilW].
+/// Runs on the calling thread; AVX-512 when `isa` allows, else portable loops.
+void bp_f32_conv_s1_weight_gradient(const float *x, const float *g, long samples, long channels, long h, long w,
+                                    long m, long kh, long kw, long padH, long padW, long dilH, long dilW,
+                                    float *dw, int isa);
+
 // MARK: - Adam/AdamW update of Float parameters (optimizer.c)
 
 /// For i < n: t = θ·decay; g = ∇ (+ l2·t); m ← m + (1−β₁)(g − m); v ← β₂v + (1−β₂)g²;

@@ -1,8 +1,10 @@
 /// Transposed 2-D convolution (PyTorch's `conv_transpose2d` without bias): the adjoint of
 /// `conv2d` in its input, `z = convTranspose(u, w)` with `⟨conv(x, w), u⟩ = ⟨x, convTranspose(u, w)⟩`.
 /// `u` is (N, O, Ho, Wo), `w` is (O, C/groups, kh, kw) (conv2d's weight), `z` is (N, C, H, W).
-/// Per sample and group: its columns `Wᵀ·u` (a GEMM reading u in place), then col2im adds them
-/// into the image; samples spread over the threads in tiles.
+/// Float at stride 1 with one group (and depth O·kh·kw ≥ 64): a convolution of u with the flipped,
+/// transposed weight, run as an implicit GEMM. Otherwise per sample and group: its columns `Wᵀ·u`
+/// (a GEMM reading u in place), then col2im adds them into the image; samples spread over the
+/// threads in tiles.
 ///
 /// VJP: `∂L/∂u = conv2d(g, w)`, `∂L/∂w = weightGradient(g, u)`. JVP: `ż = convT(u̇, w) + convT(u, ẇ)`.
 struct ConvTranspose2D: Op {
@@ -34,6 +36,17 @@ struct ConvTranspose2D: Op {
       u.scalars.withUnsafeBufferPointer { up in
         w.scalars.withUnsafeBufferPointer { wp in
           nonisolated(unsafe) let (ub, wb, zb) = (up.baseAddress!, wp.baseAddress!, zp.baseAddress!)
+          // Stride 1: the adjoint is a convolution of u, padded by d·(k − 1) − p, with the weight
+          // transposed and flipped (the Float fast path; needs that padding ≥ 0).
+          let flippedPadding = Size2D(geometry.dilation.height * (kernel.height - 1) - geometry.padding.height,
+                                      geometry.dilation.width * (kernel.width - 1) - geometry.padding.width)
+          if implicitConvolutionApplies(S.self, geometry, depth: o * kernel.height * kernel.width),
+             flippedPadding.height >= 0 && flippedPadding.width >= 0 {
+            implicitConvolution(floats(ub), weight: floats(wb), flipped: true, rows: c, samples: n, channels: o,
+                                height: out.height, width: out.width, kernel: kernel, padding: flippedPadding,
+                                dilation: geometry.dilation, bias: nil, into: mutableFloats(zb))
+            return
+          }
           Tensor<S>.forEachTile(tiles, scratch: k * plane) { _, samples, col in
             for sample in samples {
               for group in 0..<groups {
@@ -79,6 +92,8 @@ struct ConvTranspose2D: Op {
 /// differentiated again: `v[o,c,i,j] = Σ_{n,p,q} x[n, g·C/G + c, p·s − pad + i·d, q·s − pad + j·d] · u[n,o,p,q]`.
 /// Per sample and group: `u · patchesᵀ` added into its tile's sum (u read in place, the patches of
 /// one sample in cache); tiles run on all threads into their own sums, added in tile order.
+/// Float at stride 1 with one group on AVX-512 (`ImplicitConvolution.paysForWeightGradient`): each
+/// tile's sum comes from `ImplicitConvolution.weightGradient`, with no patch matrix.
 ///
 /// VJP: `∂L/∂x = convTranspose(u, g)`, `∂L/∂u = conv2d(x, g)`. JVP: `v̇ = wg(ẋ, u) + wg(x, u̇)`.
 struct Conv2DWeightGradient: Op {
@@ -111,8 +126,18 @@ struct Conv2DWeightGradient: Op {
         v.withUnsafeMutableBufferPointer { vp in
           partials.withUnsafeMutableBufferPointer { pp in
             nonisolated(unsafe) let (xb, ub, vb, pb) = (xp.baseAddress!, up.baseAddress!, vp.baseAddress!, pp.baseAddress)
-            Tensor<S>.forEachTile(tiles, scratch: k * plane) { tile, samples, col in
+            let implicit = implicitWeightGradientApplies(S.self, geometry, depth: k, rows: o)
+            let isa = currentKernelISA()  // the caller's setting (it is per thread)
+            Tensor<S>.forEachTile(tiles, scratch: implicit ? 0 : k * plane) { tile, samples, col in
               let sum = tiles.count > 1 ? pb! + tile * o * k : vb
+              if implicit {
+                // The tile's sum, with the image read through shifted copies (no patch matrix).
+                implicitWeightGradient(floats(xb + samples.lowerBound * c * h * wd),
+                                       floats(ub + samples.lowerBound * o * plane), samples: samples.count,
+                                       channels: c, height: h, width: wd, rows: o, kernel: kernel, geometry,
+                                       into: mutableFloats(sum), isa: isa)
+                return
+              }
               for (i, sample) in samples.enumerated() {
                 for group in 0..<groups {
                   // Per sample, added into the tile's sum: u (og × plane, read in place) · patchesᵀ

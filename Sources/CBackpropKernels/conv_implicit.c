@@ -1,0 +1,240 @@
+// Implicit-GEMM Float convolution at stride 1: y = A · patches(x) without an im2col matrix and
+// without a packing of B. Per sample, each channel is copied kw times, copy j shifted by tap
+// column j (zeros where it reads outside the image) and framed by the vertical padding's zero
+// rows, all at the output's width ow. Then tap (c, i, j) of the output pixel q = oy·ow + ox is
+// element q + ((c·kw + j)·hp + i·dilH)·ow of those copies: one k step of B over consecutive q is
+// one plain vector load (an offset table holds the K offsets), every grid column is an output
+// column (no wasted work), and the copies are kw/(kh·kw) of im2col's size. A is packed once per
+// call into 8-row panels. Micro-tile: 8 rows × up to 48 columns (AVX-512: 24 zmm accumulators;
+// AVX2: six 8-column strips of 8 ymm accumulators; portable: scalar loops), spilled to a small
+// tile in L1 and copied out with the bias added.
+#include "CBackpropKernels.h"
+#include "gemm_internal.h"
+#include <string.h>
+
+#define CMR 8   // rows of A (output channels) per micro-tile
+#define CNR 48  // grid columns per micro-tile
+#ifndef BP_CONV_L1_BYTES  // L1 budget for one channel block's image rows
+#define BP_CONV_L1_BYTES 24576
+#endif
+
+long bp_f32_conv_s1_packed_count(long m, long k) { return (m + CMR - 1) / CMR * CMR * k; }
+
+void bp_f32_conv_s1_pack(const float *w, long m, long channels, long kh, long kw, int flipped, float *dst) {
+  long k = channels * kh * kw, taps = kh * kw;
+  for (long r0 = 0; r0 < m; r0 += CMR, dst += CMR * k)
+    for (long p = 0; p < k; ++p) {
+      long c = p / taps, t = p % taps, i = t / kw, j = t % kw;
+      for (long r = 0; r < CMR; ++r) {
+        float v = 0;
+        if (r0 + r < m)
+          v = flipped ? w[((c * m + r0 + r) * kh + (kh - 1 - i)) * kw + (kw - 1 - j)]
+                      : w[(r0 + r) * k + p];
+        dst[p * CMR + r] = v;
+      }
+    }
+}
+
+// tile[r][0..<48] (+)= Σ_p a[p·8 + r] · x[off[p] + 0..<48] (added to the tile when `accumulate`);
+// `ncols` ≤ 48 columns are needed.
+typedef void (*tile_fn)(long k, const float *a, const float *x, const long *off, float *tile, long ncols,
+                        int accumulate);
+
+static void tile_portable(long k, const float *a, const float *x, const long *off, float *tile, long ncols,
+                          int accumulate) {
+  if (!accumulate)
+    for (long r = 0; r < CMR; ++r)
+      for (long q = 0; q < ncols; ++q) tile[r * CNR + q] = 0;
+  for (long p = 0; p < k; ++p, a += CMR) {
+    const float *b = x + off[p];
+    for (long r = 0; r < CMR; ++r)
+      for (long q = 0; q < ncols; ++q) tile[r * CNR + q] += a[r] * b[q];
+  }
+}
+
+// dst[r·ldd + e] = tile[r·CNR + e] + bias[r] (bias may be NULL) for r < rows, e < count.
+typedef void (*store_fn)(const float *tile, long rows, long count, const float *bias, float *dst, long ldd);
+
+static void store_portable(const float *tile, long rows, long count, const float *bias, float *dst, long ldd) {
+  for (long r = 0; r < rows; ++r) {
+    float b = bias ? bias[r] : 0.0f;
+    for (long e = 0; e < count; ++e) dst[r * ldd + e] = tile[r * CNR + e] + b;
+  }
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+__attribute__((target("avx512f"))) static void store_avx512(const float *tile, long rows, long count,
+                                                            const float *bias, float *dst, long ldd) {
+  for (long r = 0; r < rows; ++r) {
+    __m512 b = _mm512_set1_ps(bias ? bias[r] : 0.0f);
+    for (long e = 0; e < count; e += 16) {
+      __mmask16 lanes = count - e >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (count - e)) - 1u);
+      _mm512_mask_storeu_ps(dst + r * ldd + e, lanes, _mm512_add_ps(_mm512_loadu_ps(tile + r * CNR + e), b));
+    }
+  }
+}
+#define ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
+
+#define INIT512(r, v) (accumulate ? _mm512_load_ps(tile + r * CNR + 16 * v) : _mm512_setzero_ps())
+#define DECL512_1(r) __m512 c##r##0 = INIT512(r, 0);
+#define DECL512_2(r) DECL512_1(r) __m512 c##r##1 = INIT512(r, 1);
+#define DECL512_3(r) DECL512_2(r) __m512 c##r##2 = INIT512(r, 2);
+#define FMA512_1(r) ar = _mm512_set1_ps(a[r]); c##r##0 = _mm512_fmadd_ps(ar, b0, c##r##0);
+#define FMA512_2(r) FMA512_1(r) c##r##1 = _mm512_fmadd_ps(ar, b1, c##r##1);
+#define FMA512_3(r) FMA512_2(r) c##r##2 = _mm512_fmadd_ps(ar, b2, c##r##2);
+#define ST512_1(r) _mm512_store_ps(tile + r * CNR, c##r##0);
+#define ST512_2(r) ST512_1(r) _mm512_store_ps(tile + r * CNR + 16, c##r##1);
+#define ST512_3(r) ST512_2(r) _mm512_store_ps(tile + r * CNR + 32, c##r##2);
+#define LOAD512_1 const __m512 b0 = _mm512_loadu_ps(b);
+#define LOAD512_2 LOAD512_1 const __m512 b1 = _mm512_loadu_ps(b + 16);
+#define LOAD512_3 LOAD512_2 const __m512 b2 = _mm512_loadu_ps(b + 32);
+
+#define DEFINE_TILE512(NV)                                                                         \
+  __attribute__((target("avx512f"))) static void tile512_##NV(long k, const float *restrict a,     \
+                                                               const float *x, const long *off,    \
+                                                               float *tile, int accumulate) {      \
+    ROWS(DECL512_##NV)                                                                             \
+    for (long p = 0; p < k; ++p, a += CMR) {                                                       \
+      const float *b = x + off[p];                                                                 \
+      LOAD512_##NV                                                                                 \
+      __m512 ar;                                                                                   \
+      ROWS(FMA512_##NV)                                                                            \
+    }                                                                                              \
+    ROWS(ST512_##NV)                                                                               \
+  }
+DEFINE_TILE512(1)
+DEFINE_TILE512(2)
+DEFINE_TILE512(3)
+
+static void tile_avx512(long k, const float *a, const float *x, const long *off, float *tile, long ncols,
+                        int accumulate) {
+  if (ncols > 32) tile512_3(k, a, x, off, tile, accumulate);
+  else if (ncols > 16) tile512_2(k, a, x, off, tile, accumulate);
+  else tile512_1(k, a, x, off, tile, accumulate);
+}
+
+#define DECL256(r) __m256 c##r = accumulate ? _mm256_load_ps(tile + r * CNR + s) : _mm256_setzero_ps();
+#define FMA256(r) c##r = _mm256_fmadd_ps(_mm256_broadcast_ss(a + r), b0, c##r);
+#define ST256(r) _mm256_store_ps(tile + r * CNR + s, c##r);
+__attribute__((target("avx2,fma"))) static void tile_avx2(long k, const float *a0, const float *x,
+                                                          const long *off, float *tile, long ncols,
+                                                          int accumulate) {
+  for (long s = 0; s < ncols; s += 8) {  // one 8-column strip at a time: 8 ymm accumulators
+    const float *a = a0;
+    ROWS(DECL256)
+    for (long p = 0; p < k; ++p, a += CMR) {
+      const __m256 b0 = _mm256_loadu_ps(x + off[p] + s);
+      ROWS(FMA256)
+    }
+    ROWS(ST256)
+  }
+}
+#endif
+
+// One line of a shifted copy: dst[x] = src[x] for x in [lo, hi), 0 elsewhere, x < n.
+typedef void (*line_fn)(float *dst, const float *src, long n, long lo, long hi);
+
+static void line_portable(float *dst, const float *src, long n, long lo, long hi) {
+  for (long x = 0; x < n; ++x) dst[x] = x >= lo && x < hi ? src[x] : 0.0f;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx512f"))) static inline __mmask16 lanes16(long from, long to) {
+  if (from < 0) from = 0;
+  if (to > 16) to = 16;
+  if (to <= from) return 0;
+  unsigned int upper = to == 16 ? 0xFFFFu : ((1u << to) - 1u);
+  return (__mmask16)(upper & ~((1u << from) - 1u));
+}
+
+__attribute__((target("avx512f"))) static void line_avx512(float *dst, const float *src, long n, long lo, long hi) {
+  for (long x0 = 0; x0 < n; x0 += 16)
+    _mm512_mask_storeu_ps(dst + x0, lanes16(0, n - x0), _mm512_maskz_loadu_ps(lanes16(lo - x0, hi - x0), src + x0));
+}
+#endif
+
+void bp_conv_s1_build_copies(const float *x, long channels, long h, long w, long kw, long padH, long padW,
+                             long dilW, long ow, float *shifted, int isa) {
+  line_fn line_kernel = line_portable;
+#if defined(__x86_64__)
+  if (isa == BP_ISA_AVX512) line_kernel = line_avx512;
+#endif
+  long hp = h + 2 * padH;
+  for (long c = 0; c < channels; ++c)
+    for (long j = 0; j < kw; ++j) {
+      long shift = j * dilW - padW;
+      long lo = shift >= 0 ? 0 : -shift, hi = w - shift;  // x + shift inside [0, w) for x in [lo, hi)
+      if (lo > ow) lo = ow;
+      if (hi > ow) hi = ow;
+      if (hi < lo) hi = lo;
+      float *copy = shifted + ((c * kw + j) * hp + padH) * ow;
+      for (long iy = 0; iy < h; ++iy) line_kernel(copy + iy * ow, x + (c * h + iy) * w + shift, ow, lo, hi);
+    }
+}
+
+// One sample: x (channels × h × w) → y (m × oh × ow), y = bias + A · patches(x). `shifted` holds
+// kw copies of the image per channel (bp_conv_s1_build_copies).
+static void conv_sample(const float *packed, long m, long k, const float *x, long channels, long h, long w,
+                        long kw, long padH, long padW, long dilW, long oh, long ow, const long *off,
+                        float *shifted, long block, float *tiles, const float *bias, float *y,
+                        tile_fn tile_kernel, store_fn store_kernel, int isa) {
+  long plane = oh * ow;
+  bp_conv_s1_build_copies(x, channels, h, w, kw, padH, padW, dilW, ow, shifted, isa);
+  // Per 48 output columns: channel blocks (their copies' rows for these columns stay in L1),
+  // each adding to all m rows' tiles; then the tiles are copied out.
+  long taps = k / channels;
+  for (long q0 = 0; q0 < plane; q0 += CNR) {
+    long ncols = plane - q0 < CNR ? plane - q0 : CNR;
+    for (long c0 = 0; c0 < channels; c0 += block) {
+      long k0 = c0 * taps, kb = (channels - c0 < block ? channels - c0 : block) * taps;
+      for (long r0 = 0; r0 < m; r0 += CMR)
+        tile_kernel(kb, packed + r0 * k + k0 * CMR, shifted + q0, off + k0, tiles + r0 * CNR, ncols, c0 > 0);
+    }
+    for (long r0 = 0; r0 < m; r0 += CMR) {
+      long rows = m - r0 < CMR ? m - r0 : CMR;
+      store_kernel(tiles + r0 * CNR, rows, ncols, bias ? bias + r0 : NULL, y + r0 * plane + q0, plane);
+    }
+  }
+}
+
+void bp_f32_conv_s1(const float *packed, long m, const float *x, long samples, long channels, long h, long w,
+                    long kh, long kw, long padH, long padW, long dilH, long dilW, const float *bias, float *y,
+                    int isa) {
+  if (isa > bp_cpu_best_isa()) isa = bp_cpu_best_isa();
+  long hp = h + 2 * padH, wp = w + 2 * padW;
+  long oh = hp - dilH * (kh - 1), ow = wp - dilW * (kw - 1), k = channels * kh * kw;
+  if (samples <= 0 || m <= 0 || oh <= 0 || ow <= 0) return;
+  // Tap (c, i, j) of output q = oy·ow + ox is copy (c, j) at row oy + i·dilH, column ox: offset
+  // ((c·kw + j)·hp + i·dilH)·ow from q. The last micro-tile may read up to CNR columns past the
+  // output plane (those columns are dropped).
+  long count = channels * kw * hp * ow + CNR + 16;
+  long rowsPadded = (m + CMR - 1) / CMR * CMR;
+  // Channel blocks whose copies' rows under 48 output columns (CNR + (kh − 1)·dilH·ow floats per
+  // copy) fill at most ~24 KB of L1, of near-equal sizes.
+  long perChannel = kw * (CNR + (kh - 1) * dilH * ow) * (long)sizeof(float);
+  long blocks = (channels * perChannel + BP_CONV_L1_BYTES - 1) / BP_CONV_L1_BYTES;
+  if (blocks < 1) blocks = 1;
+  long block = (channels + blocks - 1) / blocks;
+  // Scratch slot 0: the offsets, then (64-byte aligned) the m × 48 tiles; slot 1: the copies.
+  long offBytes = ((long)sizeof(long) * k + 63) / 64 * 64;
+  char *work = bp_scratch(0, (size_t)offBytes + sizeof(float) * (size_t)(rowsPadded * CNR));
+  long *off = (long *)work;
+  float *tiles = (float *)(work + offBytes);
+  float *shifted = bp_scratch(1, sizeof(float) * (size_t)count);
+  memset(shifted, 0, sizeof(float) * (size_t)count);
+  for (long p = 0; p < k; ++p) {
+    long c = p / (kh * kw), t = p % (kh * kw), i = t / kw, j = t % kw;
+    off[p] = ((c * kw + j) * hp + i * dilH) * ow;
+  }
+  tile_fn kernel = tile_portable;
+  store_fn store = store_portable;
+#if defined(__x86_64__)
+  if (isa == BP_ISA_AVX512) kernel = tile_avx512, store = store_avx512;
+  else if (isa == BP_ISA_AVX2) kernel = tile_avx2;
+#endif
+  for (long s = 0; s < samples; ++s)
+    conv_sample(packed, m, k, x + s * channels * h * w, channels, h, w, kw, padH, padW, dilW, oh, ow, off,
+                shifted, block, tiles, bias, y + s * m * oh * ow, kernel, store, isa);
+}

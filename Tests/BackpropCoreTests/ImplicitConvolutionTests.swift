@@ -1,0 +1,140 @@
+import BackpropCore
+import BackpropKernels
+import Testing
+import _BackpropTestSupport
+
+// The implicit-GEMM Float convolution (conv_implicit.c) against the naive Double loops: the
+// kernel itself at every instruction set (the portable loops included), then conv2d and
+// convTranspose2d where they take that path (depth ≥ 64), on 1 and 2 threads and against the
+// im2col + GEMM path (forced with the portable ISA, where the implicit path is off).
+// Shapes are odd on purpose: a grid (oh · padded width) that is not a multiple of the 48- and
+// 16-column tiles, row counts that are not multiples of the 8-row panel, several samples, padding
+// per axis (0 to wider than the kernel's reach) and dilation.
+
+@Suite struct ImplicitConvolutionTests {
+  typealias F = Tensor<Float>
+
+  /// Float against Double: ≤ 360 products of values in [−1, 1] per output, summed in Float.
+  static let tolerance = Tolerance(rtol: 1e-4, atol: 2e-4, rationale: "Float sums of ≤ 360 products of values ≤ 1")
+
+  static func float(_ t: T) -> F { F(shape: t.shape, scalars: t.scalars.map { Float($0) }) }
+
+  /// (input shape, weight shape, padding (h, w), dilation (h, w)).
+  static let cases: [([Int], [Int], (Int, Int), (Int, Int))] = [
+    ([3, 9, 7, 11], [13, 9, 3, 3], (1, 1), (1, 1)),    // 13 rows: one full panel and a tail of 5
+    ([2, 8, 14, 14], [16, 8, 3, 3], (1, 1), (1, 1)),   // the CNN's shape, smaller
+    ([2, 3, 5, 23], [5, 3, 2, 4], (0, 3), (1, 1)),     // no row padding, wide column padding
+    ([3, 4, 9, 6], [7, 4, 3, 3], (2, 1), (2, 2)),      // dilation, padding per axis
+    ([1, 2, 1, 1], [3, 2, 1, 1], (0, 0), (1, 1)),      // a 1×1 image: the grid is one column
+    ([2, 5, 4, 50], [9, 5, 3, 3], (1, 1), (1, 1)),     // rows longer than 48 columns
+    ([1, 40, 4, 20], [5, 40, 3, 3], (1, 1), (1, 1)),   // 40 channels: two channel blocks added up
+  ]
+
+  static func tensors(_ index: Int) -> (x: T, w: T, b: T) {
+    let (xShape, wShape, _, _) = cases[index]
+    let seed = stableSeed("ImplicitConvolutionTests", salt: UInt64(index))
+    return (T.seeded(xShape, .uniform(-1, 1), seed: seed), T.seeded(wShape, .uniform(-1, 1), seed: seed + 1),
+            T.seeded([wShape[0]], .uniform(5, 9), seed: seed + 2))
+  }
+
+  /// The C kernel at every ISA the CPU runs, with a bias, forward (packed as conv2d's
+  /// weight) and transposed (the flipped packing) against the loops.
+  @Test(arguments: 0..<7)
+  func kernelMatchesTheLoopsAtEveryISA(_ index: Int) {
+    let (xShape, wShape, pad, dil) = Self.cases[index]
+    let (x, w, b) = Self.tensors(index)
+    let geometry = Naive.Conv(pad: (pad.0, pad.0, pad.1, pad.1), dilation: dil)
+    let y = Naive.conv2d(x, w, b, geometry)
+    let u = T.seeded(y.shape, .uniform(-1, 1), seed: 99)
+    // The transposed convolution of u: a convolution of u padded by d·(k − 1) − p.
+    let dx = Naive.convTranspose2d(u, w, nil, stride: (1, 1), pad: pad, outputPadding: (0, 0), dilation: dil, groups: 1)
+    let (n, c, o, kh, kw) = (xShape[0], xShape[1], wShape[0], wShape[2], wShape[3])
+    let flippedPad = (dil.0 * (kh - 1) - pad.0, dil.1 * (kw - 1) - pad.1)
+    let (xf, wf, bf, uf) = (Self.float(x).scalars, Self.float(w).scalars, Self.float(b).scalars, Self.float(u).scalars)
+    for isa in KernelISA.allCases.filter(\.isSupported) {
+      var packed = [Float](repeating: .nan, count: ImplicitConvolution.packedCount(rows: o, depth: c * kh * kw))
+      ImplicitConvolution.packWeight(wf, rows: o, channels: c, kernel: (kh, kw), flipped: false, into: &packed)
+      var out = [Float](repeating: .nan, count: y.count)
+      ImplicitConvolution.convolve(packed: packed, rows: o, xf, samples: n, channels: c, height: xShape[2],
+                                   width: xShape[3], kernel: (kh, kw), padding: pad, dilation: dil, bias: bf,
+                                   into: &out, isa: isa)
+      expectClose(F(shape: y.shape, scalars: out), Self.float(y), Self.tolerance, "forward, case \(index), \(isa)")
+      guard flippedPad.0 >= 0 && flippedPad.1 >= 0 else { continue }
+      var packedT = [Float](repeating: .nan, count: ImplicitConvolution.packedCount(rows: c, depth: o * kh * kw))
+      ImplicitConvolution.packWeight(wf, rows: c, channels: o, kernel: (kh, kw), flipped: true, into: &packedT)
+      var z = [Float](repeating: .nan, count: dx.count)
+      ImplicitConvolution.convolve(packed: packedT, rows: c, uf, samples: n, channels: o, height: y.shape[2],
+                                   width: y.shape[3], kernel: (kh, kw), padding: flippedPad, dilation: dil, bias: nil,
+                                   into: &z, isa: isa)
+      expectClose(F(shape: dx.shape, scalars: z), Self.float(dx), Self.tolerance, "transposed, case \(index), \(isa)")
+    }
+  }
+
+  /// conv2d and convTranspose2d with depth ≥ 64 (the implicit path) against the loops on 1 and 2
+  /// threads, and against the im2col + GEMM path (portable ISA: the implicit path is off there).
+  @Test func opsOnTheImplicitPathMatchTheLoopsAndTheGemmPath() {
+    let x = T.seeded([5, 9, 7, 11], .uniform(-1, 1), seed: 7), w = T.seeded([13, 9, 3, 3], .uniform(-1, 1), seed: 8)
+    let b = T.seeded([13], .uniform(5, 9), seed: 9)
+    for (pad, dil) in [((1, 1), (1, 1)), ((0, 2), (1, 1)), ((2, 1), (2, 1))] {
+      let geometry = Naive.Conv(pad: (pad.0, pad.0, pad.1, pad.1), dilation: dil)
+      let y = Naive.conv2d(x, w, b, geometry)
+      let u = T.seeded(y.shape, .uniform(-1, 1), seed: 10)
+      let dx = Naive.convTranspose2d(u, w, nil, stride: (1, 1), pad: pad, outputPadding: (0, 0), dilation: dil, groups: 1)
+      func run() -> (F, F) {
+        (F.conv2d(Self.float(x), weight: Self.float(w), bias: Self.float(b), padding: .explicit(Size2D(pad.0, pad.1)),
+                  dilation: Size2D(dil.0, dil.1)),
+         F.convTranspose2d(Self.float(u), weight: Self.float(w), padding: Size2D(pad.0, pad.1), dilation: Size2D(dil.0, dil.1)))
+      }
+      let reference = Gemm.withSettings(kernelISA: .portable) { run() }!
+      for threads in [1, 2] {
+        let (yf, zf) = Gemm.withSettings(threadCount: threads) { run() }!
+        let label = "padding \(pad), dilation \(dil), \(threads) thread(s)"
+        expectClose(yf, Self.float(y), Self.tolerance, "conv2d, \(label)")
+        expectClose(zf, Self.float(dx), Self.tolerance, "convTranspose2d, \(label)")
+        expectClose(yf, reference.0, Self.tolerance, "conv2d against the GEMM path, \(label)")
+        expectClose(zf, reference.1, Self.tolerance, "convTranspose2d against the GEMM path, \(label)")
+      }
+    }
+  }
+
+  /// The weight-gradient kernel at every ISA the CPU runs against the loops, over all samples of
+  /// each case (row counts that are not multiples of the 64-channel tile, depths that are not
+  /// multiples of the 6-row tile); the output starts as NaN (it must be written, not added to).
+  @Test(arguments: 0..<7)
+  func weightGradientKernelMatchesTheLoopsAtEveryISA(_ index: Int) {
+    let (xShape, wShape, pad, dil) = Self.cases[index]
+    let (x, w, _) = Self.tensors(index)
+    let geometry = Naive.Conv(pad: (pad.0, pad.0, pad.1, pad.1), dilation: dil)
+    let u = T.seeded(Naive.conv2d(x, w, nil, geometry).shape, .uniform(-1, 1), seed: 98)
+    let dw = Naive.conv2dWeightGradient(x, u, kernel: (wShape[2], wShape[3]), geometry)
+    let (xf, uf) = (Self.float(x).scalars, Self.float(u).scalars)
+    for isa in KernelISA.allCases.filter(\.isSupported) {
+      var out = [Float](repeating: .nan, count: dw.count)
+      ImplicitConvolution.weightGradient(xf, uf, samples: xShape[0], channels: xShape[1], height: xShape[2],
+                                         width: xShape[3], rows: wShape[0], kernel: (wShape[2], wShape[3]),
+                                         padding: pad, dilation: dil, into: &out, isa: isa)
+      expectClose(F(shape: dw.shape, scalars: out), Self.float(dw), Self.tolerance, "weight gradient, case \(index), \(isa)")
+    }
+  }
+
+  /// conv2dWeightGradient where it takes the implicit path (48 rows, depth 72) with two sample
+  /// tiles (14 images of 24×24: 12 fit a tile's budget), on 1 and 2 threads, against the Double op
+  /// (the reference path; the loops are too slow at this size) and the Float im2col + GEMM path
+  /// (portable ISA).
+  @Test func weightGradientOpMatchesTheDoublePathAndTheGemmPath() {
+    let x = T.seeded([14, 8, 24, 24], .uniform(-1, 1), seed: 21)
+    let u = T.seeded([14, 48, 24, 24], .uniform(-1, 1), seed: 23)
+    let dw = T.conv2dWeightGradient(input: x, gradient: u, kernel: Size2D(3, 3), padding: Size2D(1, 1))
+    func run() -> F {
+      F.conv2dWeightGradient(input: Self.float(x), gradient: Self.float(u), kernel: Size2D(3, 3), padding: Size2D(1, 1))
+    }
+    // 14 · 576 products of values in [−1, 1] per element, summed in Float.
+    let tolerance = Tolerance(rtol: 1e-4, atol: 2e-3, rationale: "Float sums of 8,064 products of values ≤ 1")
+    let reference = Gemm.withSettings(kernelISA: .portable) { run() }!
+    for threads in [1, 2] {
+      let result = Gemm.withSettings(threadCount: threads) { run() }!
+      expectClose(result, Self.float(dw), tolerance, "conv2dWeightGradient, \(threads) thread(s)")
+      expectClose(result, reference, tolerance, "conv2dWeightGradient against the GEMM path, \(threads) thread(s)")
+    }
+  }
+}
