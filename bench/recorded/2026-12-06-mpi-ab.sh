@@ -8,7 +8,7 @@ bin=$1; rounds=$2; shift 2
 unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
 w2=(train --dataset fashion-mnist --layers 784,256,128,10 --optimizer sgd --lr 0.1 --epochs ${EPOCHS:-3} --seed 0 --threads 1 --json)
 probe=/tmp/core_to_core.$$
-cc -O2 -pthread "$(dirname "$0")/../core_to_core.c" -o "$probe"
+cc -O3 -march=native -pthread "$(dirname "$0")/../core_to_core.c" -o "$probe"
 c() { python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin)))'; }
 echo "# start $(date -u) git $(git rev-parse --short HEAD); $(uptime)"
 for r in $(seq "$rounds"); do
