@@ -59,6 +59,7 @@ cc -O3 -march=native -pthread "$here/core_to_core.c" -o "$probe"
   echo "# $(date -u) $(nproc) cores; $(uptime)"
   echo "# git $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo '?')"
   echo "probe_start $("$probe")"
+  grep '^cpu[0-9]' /proc/stat | sed 's/^/# proc_stat_start (user nice system idle iowait irq softirq steal) /'
   echo "backprop_1x1 $("$bin" "${w2[@]}" --batch-size 128 | compact)"
   echo "backprop_1x1_b64 $("$bin" "${w2[@]}" --batch-size 64 | compact)"
   # Two independent processes of batch 64, one per core, at once: what 2 ranks could reach
@@ -91,6 +92,7 @@ cc -O3 -march=native -pthread "$here/core_to_core.c" -o "$probe"
     echo "backprop_cnn_2x1 $("${mpi[@]}" "$bin" "${w6args[@]}" --batch-size 64 --distributed | compact)"
   fi
   echo "probe_end $("$probe")"
+  grep '^cpu[0-9]' /proc/stat | sed 's/^/# proc_stat_end (user nice system idle iowait irq softirq steal) /'
   echo "# end $(date -u); $(uptime)"
 } | tee "$out.log"
 rm -f "$probe"
