@@ -18,7 +18,8 @@
 # then prints the ratios and projects the scaling to 8 and 64 ranks (bench/scaling_projection.py).
 # Every train run's JSON carries `rank_phases` (each rank's seconds per phase of its steps); the
 # core-to-core probe (bench/core_to_core.c) records the host's cache-line round trip and
-# hand-over between the two cores at the start and end. W2 epochs are full (60,000 images);
+# hand-over between the two cores at the start, after each 2-rank W2 run, and at the end (the
+# host's slow episodes show there: 60 → 316 ns round trip, 70 → 24 GB/s on 2026-12-06). W2 epochs are full (60,000 images);
 # --limit applies to W6 only. 5 epochs by default: the median of the 4 timed epochs (the first
 # is warm-up) absorbs one slow epoch of this host's episodes, where the slower of 2 did not.
 #
@@ -75,9 +76,13 @@ cc -O3 -march=native -pthread "$here/core_to_core.c" -o "$probe"
   echo "backprop_pair0_b128 $(cat "$out.pair0.tmp")"; echo "backprop_pair1_b128 $(cat "$out.pair1.tmp")"
   rm -f "$out.pair0.tmp" "$out.pair1.tmp"
   echo "backprop_2x1 $("${mpi[@]}" "$bin" "${w2[@]}" --batch-size 64 --distributed | compact)"
+  echo "probe_after_backprop_2x1 $("$probe")"
   echo "backprop_2x1_vader $("${mpi_shm[@]}" "$bin" "${w2[@]}" --batch-size 64 --distributed | compact)"
+  echo "probe_after_backprop_2x1_vader $("$probe")"
   echo "backprop_2x1_weak $("${mpi[@]}" "$bin" "${w2[@]}" --batch-size 128 --distributed | compact)"
+  echo "probe_after_backprop_2x1_weak $("$probe")"
   echo "backprop_2x1_weak_vader $("${mpi_shm[@]}" "$bin" "${w2[@]}" --batch-size 128 --distributed | compact)"
+  echo "probe_after_backprop_2x1_weak_vader $("$probe")"
   echo "pytorch_1x1 $(python3 "$here/ddp_pytorch.py" --ranks 1 --threads 1 --epochs "$epochs" | tail -1)"
   echo "pytorch_ddp_2x1 $(python3 "$here/ddp_pytorch.py" --ranks 2 --threads 1 --epochs "$epochs" | tail -1)"
   echo "pytorch_ddp_2x1_weak $(python3 "$here/ddp_pytorch.py" --ranks 2 --threads 1 --epochs "$epochs" --global-batch 256 | tail -1)"

@@ -113,7 +113,7 @@ if any("rank_phases" in rows.get(k, {}) for k in rows):
                 wait = "" if rq is None else f"{rq:.3f}"
                 print(f"| {key} | {rank} | " + " | ".join(f"{x:,.1f}" for x in v) + f" | {sum(v):,.1f} | {wait} |")
     print()
-for key in ("probe_start", "probe_end"):
+for key in ["probe_start"] + [k for k in rows if k.startswith("probe_after_")] + ["probe_end"]:
     if key in rows:
         r = rows[key]
         print(f"{key}: cache-line round trip between the cores {r['round_trip_ns']:.1f} ns (p10–p90 {r['round_trip_ns_p10']:.1f}–"
