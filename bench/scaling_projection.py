@@ -45,6 +45,8 @@ if "backprop_1x1_b64" in rows:
     table.append(("Backprop, 1 process of batch 64 (a rank's share)", "—", "—", 64, 64, "backprop_1x1_b64"))
 if "backprop_pair0_b64" in rows:
     table.append(("2 independent processes of batch 64 at once, summed (no communication)", "ceiling, strong", "none", 64, "—", "pair"))
+if "backprop_pair0_b128" in rows:
+    table.append(("2 independent processes of batch 128 at once, summed (no communication)", "ceiling, weak", "none", 128, "—", "pair128"))
 table.append(("Backprop, 2 ranks (mpirun, --distributed)", "strong", "TCP (`self,tcp`)", 64, 128, "backprop_2x1"))
 for key, label, definition, transport, per_rank, global_batch in [
         ("backprop_2x1_vader", "Backprop, 2 ranks", "strong", "shared memory (`self,vader`)", 64, 128),
@@ -60,7 +62,11 @@ value = {}
 print("| run (W2, 1 thread per process) | scaling | transport | per-rank batch | global batch | samples/s | vs Backprop 1 process (batch 128) | goal ≥ 1.8× |")
 print("|---|---|---|---|---|---|---|---|")
 for label, definition, transport, per_rank, global_batch, key in table:
-    v = sps("backprop_pair0_b64") + sps("backprop_pair1_b64") if key == "pair" else sps(key)
+    if key in ("pair", "pair128"):
+        size = "b64" if key == "pair" else "b128"
+        v = sps(f"backprop_pair0_{size}") + sps(f"backprop_pair1_{size}")
+    else:
+        v = sps(key)
     value[key] = v
     goal = ""
     if key.startswith("backprop_2x1"):
@@ -83,6 +89,35 @@ def share(key):
 for key in ("backprop_2x1", "backprop_2x1_vader", "backprop_2x1_weak", "backprop_2x1_weak_vader"):
     if key in rows:
         share(key)
+print()
+
+PHASES = ["data", "forward", "backward", "allreduceWait", "optimizer", "other"]
+def phase_rows(key):
+    """Each rank's µs per step in each phase, over the timed epochs (all but the first)."""
+    out = []
+    for rp in rows[key].get("rank_phases", []):
+        epochs = rp["epochs"][1:] or rp["epochs"]
+        steps = sum(e["steps"] for e in epochs)
+        out.append((rp["rank"], [sum(e[k] for e in epochs) / steps * 1e6 for k in PHASES], rp.get("runqueue_wait_seconds")))
+    return out
+
+if any("rank_phases" in rows.get(k, {}) for k in rows):
+    print("Where a step goes, µs per step of each rank (timed epochs; phases of `Trainer.phaseSeconds`):")
+    print()
+    print("| run | rank | data | forward | backward | allreduce wait | optimizer | other | step | run-queue wait (s) |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for key in ("backprop_1x1", "backprop_pair0_b128", "backprop_pair1_b128", "backprop_1x1_b64", "backprop_2x1", "backprop_2x1_vader",
+                "backprop_2x1_weak", "backprop_2x1_weak_vader", "backprop_cnn_1x1", "backprop_cnn_2x1"):
+        if key in rows:
+            for rank, v, rq in phase_rows(key):
+                wait = "" if rq is None else f"{rq:.3f}"
+                print(f"| {key} | {rank} | " + " | ".join(f"{x:,.1f}" for x in v) + f" | {sum(v):,.1f} | {wait} |")
+    print()
+for key in ["probe_start"] + [k for k in rows if k.startswith("probe_after_")] + ["probe_end"]:
+    if key in rows:
+        r = rows[key]
+        print(f"{key}: cache-line round trip between the cores {r['round_trip_ns']:.1f} ns (p10–p90 {r['round_trip_ns_p10']:.1f}–"
+              f"{r['round_trip_ns_p90']:.1f}), 512 KiB hand-over {r['handover_gbps']:.1f} GB/s (own cache {r['own_cache_gbps']:.1f}).")
 print()
 
 def cpu(key):

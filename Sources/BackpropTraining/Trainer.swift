@@ -43,6 +43,9 @@ public final class Trainer {
   public var checksReplicasEveryStep = false
   /// Optimizer steps taken by this trainer object (not saved in checkpoints).
   public private(set) var stepsTaken = 0
+  /// Where each epoch's time went on this process, one record per epoch trained by this object
+  /// (not saved in checkpoints).
+  public private(set) var phaseSeconds: [StepPhaseSeconds] = []
 
   /// A trainer for `model` with a fresh optimizer.
   /// - Throws: `TensorError.invalidArgument` for an invalid configuration.
@@ -124,6 +127,7 @@ public final class Trainer {
     let start = monotonicSeconds()
     var lossSum = 0.0, correct = 0, seen = 0
     var learningRate = optimizer.currentLearningRate
+    var phases = StepPhaseSeconds(), clock = PhaseClock()
     for b in batches.indices {
       learningRate = optimizer.currentLearningRate  // what this batch's step() applies
       let indices = shards?[b] ?? Array(batches[b])
@@ -131,29 +135,36 @@ public final class Trainer {
       optimizer.zeroGrad()
       var lossValue = 0.0, batchCorrect = 0
       var loss: Tensor<Float>?
+      clock.lap(&phases.other)
       if !indices.isEmpty {  // an empty shard (short last batch, many ranks) contributes zeros
         var batch = trainingSet.batch(indices)
         if let augmentation = configuration.augmentation {
           augmentation.apply(to: &batch.features, sampleShape: trainingSet.sampleShape, seed: configuration.seed, epoch: epochIndex, samples: indices)
         }
-        let output = model(Tensor(shape: [batch.count, batch.featureCount], scalars: batch.features))
+        let input = Tensor(shape: [batch.count, batch.featureCount], scalars: batch.features)
+        clock.lap(&phases.data)
+        let output = model(input)
         loss = try batchLoss(output, batch, kind: lossKind)
         lossValue = Double(loss!.item)
         batchCorrect = try correctCount(output, batch, kind: lossKind)
+        clock.lap(&phases.forward)
       }
       // Every rank must see the same loss (and stop at the same NaN): summed over ranks while
       // backward runs.
       try dataParallel?.shareMetrics([lossValue * Double(indices.count), Double(batchCorrect), Double(indices.count)])
+      clock.lap(&phases.other)
       if let loss {
         // Seeded with this rank's share: the gradients need no scaling before they are reduced.
         if let parallel = dataParallel { parallel.backward(loss) } else { loss.backward() }
       }
+      clock.lap(&phases.backward)
       var batchCount = indices.count
       if let parallel = dataParallel {
         let totals = try parallel.finishGradients()
         (batchCount, batchCorrect) = (Int(totals[2]), Int(totals[1]))
         lossValue = totals[0] / max(totals[2], 1)
       }
+      clock.lap(&phases.allreduceWait)
       try throwIfAnomalyDetected()  // --detect-anomaly: stop at this step, naming the op, before the update
       guard lossValue.isFinite else {
         // Stop before the step: NaN weights would be useless, and no checkpoint must hold them.
@@ -161,6 +172,7 @@ public final class Trainer {
       }
       if let maxNorm = configuration.clipNorm { clipGradientNorm(parameters, maxNorm: maxNorm) }
       optimizer.step()
+      clock.lap(&phases.optimizer)
       stepsTaken += 1
       if checksReplicasEveryStep, let parallel = dataParallel { try parallel.checkReplicasIdentical() }
       lossSum += lossValue * Double(batchCount)
@@ -175,9 +187,13 @@ public final class Trainer {
           samples: seen, loss: lossSum / Double(seen), accuracy: lossKind == .meanSquaredError ? nil : Double(correct) / Double(seen),
           elapsed: elapsed, samplesPerSecond: rate, secondsRemaining: remaining / rate)))
       }
+      clock.lap(&phases.other)
     }
     var seconds = monotonicSeconds() - start
+    phases.steps = batches.count
     if let parallel = dataParallel { seconds = try parallel.maximum([seconds])[0] }  // the slowest rank's time
+    clock.lap(&phases.epochEnd)
+    phaseSeconds.append(phases)
     let record = EpochRecord(
       epoch: epochIndex + 1, trainLoss: lossSum / Double(max(seen, 1)),
       trainAccuracy: lossKind == .meanSquaredError ? nil : Double(correct) / Double(max(seen, 1)),

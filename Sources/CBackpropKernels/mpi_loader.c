@@ -120,6 +120,13 @@ int bp_mpi_init(int *rank, int *size) {
     // for 2 ranks). 2026-12-06, W2 weak scaling, same invocation: TCP 115,344 against 104,469
     // samples/s, shared memory 117,515 against 109,518. Unless the user chose (overwrite = 0).
     setenv("OMPI_MCA_coll_libnbc_iallreduce_algorithm", "1", 0);
+    // Shared memory (vader) without its single-copy path: for ranks on one host, the kernel's
+    // cross-memory attach (process_vm_readv) pins the peer's pages on every large message, and
+    // that work lands on the core the rank computes on. Copying through the shared buffers costs
+    // less for gradient buckets of ≤ 1 MiB. 2026-12-06, W2 weak scaling (2 ranks × 128), three
+    // alternating rounds: 1.77× against 1.73× of one process (backward 850 against 889 µs a
+    // step on rank 0; bench/recorded/2026-12-06-mpi-ab-cma-blocks.log). Unless the user chose.
+    setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none", 0);
     int provided = 0;
     if (mpi.init_thread(NULL, NULL, 1 /* MPI_THREAD_FUNNELED */, &provided) != 0) return -2;
   }

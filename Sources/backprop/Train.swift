@@ -109,6 +109,11 @@ struct TrainCommand: ParsableCommand {
       try group.checkReplicasIdentical()
       digest = hex(group.weightDigest())
     }
+    let scheduledAtEnd = SchedulerTimes.now()
+    let scheduled = scheduledAtStart.flatMap { before in
+      scheduledAtEnd.map { (running: $0.running - before.running, waiting: $0.waiting - before.waiting) }
+    }
+    let rankPhases = try RankPhases.gather(trainer, scheduler: scheduled)
     guard isRoot else { return }
     var report = try TrainReport(trainer: trainer, records: records, data: data, seconds: monotonicSeconds() - start, savedTo: self.save)
     if let world, let digest, let group = trainer.dataParallel {
@@ -119,9 +124,8 @@ struct TrainCommand: ParsableCommand {
       report.exposed_communication_seconds = group.exposedCommunicationSeconds
       report.mpi_wait = Communicator.waitMode
     }
-    if let before = scheduledAtStart, let after = SchedulerTimes.now() {
-      (report.cpu_seconds, report.runqueue_wait_seconds) = (after.running - before.running, after.waiting - before.waiting)
-    }
+    if let scheduled { (report.cpu_seconds, report.runqueue_wait_seconds) = (scheduled.running, scheduled.waiting) }
+    report.rank_phases = rankPhases
     if let recorder { printError(try recorder.write(trainer, data)) }
     if json { try printJSON(report) } else { print(report.summary) }
   }
@@ -213,6 +217,8 @@ struct TrainReport: Encodable {
   /// shows as waiting.
   var cpu_seconds: Double?
   var runqueue_wait_seconds: Double?
+  /// Every rank's time per phase of each epoch, and its time on and waiting for a core.
+  var rank_phases: [RankPhases]?
 
   /// The summary after `records`, the epochs this invocation ran (checkpoints keep no
   /// timings, so a resumed run times only its own epochs).

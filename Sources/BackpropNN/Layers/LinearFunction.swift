@@ -52,20 +52,22 @@ struct LinearOp: Op {
     guard let hook = w.gradientBlockHook, w.gradientBlocks > 1, w.grad == nil, !isGradientRecordingEnabled,
           g.rank == 2, x.rank == 2 else { return nil }
     let (rows, columns, batch) = (w.shape[0], w.shape[1], g.shape[0])
-    let dw = Tensor<Scalar>.zeros([rows, columns])
+    guard batch > 0 else { return nil }  // Gᵀ·x of an empty batch: zeros, in one piece
+    // Every element is written by a block's GEMM (beta 0) before its hook sees it: no zero-fill
+    // (an 800 KB memset a step for W2's first layer).
+    let count = rows * columns
+    let dw = Tensor<Scalar>(shape: [rows, columns], scalars: [Scalar](unsafeUninitializedCapacity: count) { _, n in n = count })
     let blocks = min(w.gradientBlocks, rows)
     var start = 0
     for b in 0..<blocks {
       let end = rows * (b + 1) / blocks
-      if batch > 0 {
-        g.scalars.withUnsafeBufferPointer { gp in
-          x.scalars.withUnsafeBufferPointer { xp in
-            dw.scalars.withUnsafeMutableBufferPointer { d in
-              // rows start..<end of Gᵀ·x: columns start..<end of G (ld = rows), times x.
-              Scalar.gemm(transA: true, transB: false, m: end - start, n: columns, k: batch, alpha: 1,
-                          a: gp.baseAddress! + start, lda: rows, b: xp.baseAddress!, ldb: columns,
-                          beta: 0, c: d.baseAddress! + start * columns, ldc: columns)
-            }
+      g.scalars.withUnsafeBufferPointer { gp in
+        x.scalars.withUnsafeBufferPointer { xp in
+          dw.scalars.withUnsafeMutableBufferPointer { d in
+            // rows start..<end of Gᵀ·x: columns start..<end of G (ld = rows), times x.
+            Scalar.gemm(transA: true, transB: false, m: end - start, n: columns, k: batch, alpha: 1,
+                        a: gp.baseAddress! + start, lda: rows, b: xp.baseAddress!, ldb: columns,
+                        beta: 0, c: d.baseAddress! + start * columns, ldc: columns)
           }
         }
       }
