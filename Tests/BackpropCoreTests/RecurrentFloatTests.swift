@@ -3,7 +3,7 @@ import BackpropKernels
 import Testing
 import _BackpropTestSupport
 
-// The whole-layer `lstmSequence` op (one GEMM and one gate kernel per step, ∂W_hh one GEMM over
+// The whole-layer `lstmSequence` op (one GEMM and one gate kernel per step, ∂W_hh two GEMMs over
 // the stacked steps) against the reference path it replaces in the LSTM layer: the same
 // recurrence unrolled into matmul, add and `lstmCell` ops, in Float, forward and gradients.
 
@@ -73,16 +73,20 @@ import _BackpropTestSupport
       (y * u).sum().backward()
       return ([y.scalars] + leaves.map { $0.grad!.scalars }).map { $0.map(\.bitPattern) }
     }
-    let one = Gemm.withSettings(threadCount: 1) { run() }!
-    // The pool runs a loop serially while another test's job holds it, so try until the second
-    // thread took part (the bits must match on every try).
-    var shared = false
-    for _ in 0..<50 where !shared {
-      let before = Parallel.callingThreadStatistics.piecesByOtherThreads
-      let two = Gemm.withSettings(threadCount: 2) { run() }!
-      shared = Parallel.callingThreadStatistics.piecesByOtherThreads > before
-      #expect(one == two)
+    // Every instruction set this CPU runs, pinned on the calling thread: the pool's pieces must
+    // use it too (they do not see the caller's override unless it is handed to them).
+    for isa in KernelISA.allCases where isa.isSupported {
+      let one = Gemm.withSettings(threadCount: 1, kernelISA: isa) { run() }!
+      // The pool runs a loop serially while another test's job holds it, so try until the
+      // second thread took part (the bits must match on every try).
+      var shared = false
+      for _ in 0..<50 where !shared {
+        let before = Parallel.callingThreadStatistics.piecesByOtherThreads
+        let two = Gemm.withSettings(threadCount: 2, kernelISA: isa) { run() }!
+        shared = Parallel.callingThreadStatistics.piecesByOtherThreads > before
+        #expect(one == two, "\(isa)")
+      }
+      #expect(shared, "\(isa): in 50 tries the second thread never took a piece")
     }
-    #expect(shared, "in 50 tries the second thread never took a piece")
   }
 }

@@ -9,7 +9,8 @@ import BackpropKernels
 /// VJP (backward through time, t = T−1 … 0; δh_t, δc_t are g's halves at t plus what flows
 /// back from step t+1):
 ///     (∂G_t, ∂c_{t−1}) = lstmCell's VJP at (G_t, c_{t−1}),  ∂h_{t−1} += ∂G_t·W_hh
-///     ∂P = ∂G,  ∂W_hh = Σ_t ∂G_tᵀ·h_{t−1} (one matmul over the stacked steps),  ∂h0, ∂c0 the last carries
+///     ∂P = ∂G,  ∂W_hh = Σ_t ∂G_tᵀ·h_{t−1},  ∂h0, ∂c0 the last carries
+/// (∂W_hh as two GEMMs: the steps t ≥ 1 with h_{t−1} read from the output rows, t = 0 with h0)
 /// JVP: Ġ_t = Ṗ_t + ḣ_{t−1}·W_hhᵀ + h_{t−1}·Ẇ_hhᵀ, then lstmCell's JVP.
 ///
 /// Forward and first-order backward are loops of one GEMM and one vectorised gate kernel per step
@@ -43,6 +44,8 @@ struct LSTMSequenceOp: Op {
   static func kernel<S: TensorScalar>(_ projected: [S], _ weight: [S], _ h0: [S], _ c0: [S], steps: Int, batch b: Int, hidden h: Int)
     -> (out: [S], activations: [S], tau: [S]) {
     var activations = projected
+    // Read on this thread: the pool's threads do not see its compute-settings override.
+    let isa = Gemm.kernelISA
     // Every element of `out` and `tau` is written by the step kernels below.
     var out = [S](unsafeUninitializedCapacity: steps * b * 2 * h) { _, n in n = steps * b * 2 * h }
     var tau = [S](unsafeUninitializedCapacity: steps * b * h) { _, n in n = steps * b * h }
@@ -65,7 +68,7 @@ struct LSTMSequenceOp: Op {
                       let n = rows.lowerBound
                       LSTMStep.forward(gates: mutableFloats(g + n * 4 * h), cPrevious: floats(cp + n * ld), cPreviousStride: ld,
                                        tau: mutableFloats(tk + n * h), out: mutableFloats(o + n * 2 * h), outStride: 2 * h,
-                                       batch: rows.count, hidden: h)
+                                       batch: rows.count, hidden: h, isa: isa)
                     }
                   } else {
                     stepForward(g, cp, ld, tk, o, batch: b, hidden: h)
@@ -109,6 +112,7 @@ struct LSTMSequenceOp: Op {
     var dh = [S](repeating: 0, count: b * h), dc = [S](repeating: 0, count: b * h)
     var dWeight = [S](repeating: 0, count: 4 * h * h)
     guard steps > 0 else { return ([], dWeight, dh, dc) }
+    let isa = Gemm.kernelISA  // read on this thread: the pool's threads do not see its override
     // Every element of ∂G is written by the step kernels below.
     var dGates = [S](unsafeUninitializedCapacity: steps * b * 4 * h) { _, n in n = steps * b * 4 * h }
     dGates.withUnsafeMutableBufferPointer { dgp in
@@ -131,7 +135,7 @@ struct LSTMSequenceOp: Op {
                             LSTMStep.backward(activations: floats(a + n * 4 * h), tau: floats(tk + n * h), cPrevious: floats(cp + n * ld),
                                               cPreviousStride: ld, delta: floats(d + n * 2 * h), deltaStride: 2 * h,
                                               dh: floats(dh + n * h), dc: mutableFloats(dc + n * h), dGates: mutableFloats(dg + n * 4 * h),
-                                              batch: rows.count, hidden: h)
+                                              batch: rows.count, hidden: h, isa: isa)
                           }
                         } else {
                           stepBackward(a, tk, cp, ld, d, dhp.baseAddress!, dcp.baseAddress!, dg, batch: b, hidden: h)
