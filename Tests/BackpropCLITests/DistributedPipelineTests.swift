@@ -13,13 +13,14 @@ import Testing
   func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
   func json(_ text: String) throws -> [String: Any] { try JSONSerialization.jsonObject(with: Data(text.utf8)) as! [String: Any] }
 
-  /// Expects every pair of tensors to agree to `1e-5` of the larger magnitude, without being identical.
-  func expectClose(_ one: [(String, [Float])], _ two: [(String, [Float])]) {
+  /// Expects every pair of tensors to agree to `relative` (1e-5 unless said) of the larger
+  /// magnitude, without being identical.
+  func expectClose(_ one: [(String, [Float])], _ two: [(String, [Float])], relative: Float = 1e-5) {
     #expect(one.count == two.count && !one.isEmpty)
     var anyDifferent = false
     for ((name, a), (_, b)) in zip(one, two) {
       let scale = max(a.map(abs).max()!, 1e-3), difference = zip(a, b).map { abs($0 - $1) }.max()!
-      #expect(difference <= 1e-5 * scale, "\(name): max |Δ| \(difference) vs max |w| \(scale)")
+      #expect(difference <= relative * scale, "\(name): max |Δ| \(difference) vs max |w| \(scale)")
       anyDifferent = anyDifferent || difference > 0
     }
     #expect(anyDifferent, "identical bits would mean the two runs did not differ at all")
@@ -75,7 +76,12 @@ import Testing
       let model = try LanguageModelCheckpoint.loadModel(contentsOf: URL(fileURLWithPath: file)).model
       return model.parameters.enumerated().map { ("parameter \($0.offset)", $0.element.scalars) }
     }
-    expectClose(try weights(path("one.safetensors")), try weights(path("two.safetensors")))
+    // AdamW divides each gradient by its running RMS, so a weight whose gradient is near zero
+    // turns last-bit differences of the summation order (16 rows of a time step in one process,
+    // 8 + 8 on two ranks) into weight differences of about 1e-5 of the largest weight: measured
+    // 1.12e-5 for the head weight after 30 steps (8.6e-6 when the LSTM ran batch-first), every
+    // other tensor ≤ 4.4e-6. The MLP tests (SGD with momentum) keep 1e-5.
+    expectClose(try weights(path("one.safetensors")), try weights(path("two.safetensors")), relative: 3e-5)
     // The validation losses (each rank scores every other batch, sums reduced) agree too.
     let a = try json(one.stdout), b = try json(two.stdout)
     let (la, lb) = (try #require(a["validationLoss"] as? Double), try #require(b["validationLoss"] as? Double))
