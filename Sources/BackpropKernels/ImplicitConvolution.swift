@@ -1,8 +1,9 @@
 import CBackpropKernels
 
 /// `Float` convolutions at stride 1 as an implicit GEMM (conv_implicit.c): each image is copied
-/// once into a zero-padded buffer, and the micro-kernel's B operand is read straight from it
-/// (no im2col matrix, no packing of B), with `A` (the weights) packed once per call.
+/// kw times at the output's width, copy j shifted by tap column j (zeros outside the image), and
+/// the micro-kernel's B operand is read straight from those copies (no im2col matrix, no packing
+/// of B), with `A` (the weights) packed once per call.
 ///
 /// `y[r][oy][ox] = bias[r] + Σ_{c,i,j} A[r][(c,i,j)] · x[c][oy − padding.h + i·dilation.h][ox − padding.w + j·dilation.w]`
 /// (zero outside the image). The sums run in a different order from `Gemm.sgemm` over im2col
@@ -47,14 +48,14 @@ public enum ImplicitConvolution {
 
   /// Whether `weightGradient` is expected to beat im2col + GEMM: AVX-512 (its only vector kernel),
   /// depth ≥ 64, and at least 3/4 of its 64-channel tiles used. Measured 2026-12-06 (32 samples of
-  /// the CNN's second layer, one thread): 0.82× the time of im2col + OpenBLAS.
+  /// the CNN's second layer, one thread): 0.77× the time of im2col + OpenBLAS.
   public static func paysForWeightGradient(depth: Int, rows: Int, isa: KernelISA = Gemm.kernelISA) -> Bool {
     isa == .avx512 && depth >= 64 && 4 * rows >= 3 * ((rows + 63) / 64 * 64)
   }
 
   /// Whether the implicit path is expected to beat im2col + GEMM: vector kernels only (the
   /// portable loops are the reference, not a fast path) and a depth of at least 64. Measured
-  /// 2026-12-06 (AVX-512, batch 128, one thread): depth 288 (32 channels, 3×3) 0.87× the time of
+  /// 2026-12-06 (AVX-512, batch 128, one thread): depth 288 (32 channels, 3×3) 0.81–0.84× the time of
   /// im2col + OpenBLAS; depth 9 (one channel) 1.37×.
   public static func pays(depth: Int, isa: KernelISA = Gemm.kernelISA) -> Bool {
     isa != .portable && depth >= 64

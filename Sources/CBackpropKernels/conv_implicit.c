@@ -133,11 +133,13 @@ __attribute__((target("avx2,fma"))) static void tile_avx2(long k, const float *a
 }
 #endif
 
-// One line of a shifted copy: dst[x] = src[x] for x in [lo, hi), 0 elsewhere, x < n.
-typedef void (*line_fn)(float *dst, const float *src, long n, long lo, long hi);
+// The `rows` lines of one shifted copy: dst[y·n + x] = src[y·w + x] for x in [lo, hi), 0 elsewhere,
+// x < n.
+typedef void (*lines_fn)(float *dst, const float *src, long rows, long w, long n, long lo, long hi);
 
-static void line_portable(float *dst, const float *src, long n, long lo, long hi) {
-  for (long x = 0; x < n; ++x) dst[x] = x >= lo && x < hi ? src[x] : 0.0f;
+static void lines_portable(float *dst, const float *src, long rows, long w, long n, long lo, long hi) {
+  for (long y = 0; y < rows; ++y)
+    for (long x = 0; x < n; ++x) dst[y * n + x] = x >= lo && x < hi ? src[y * w + x] : 0.0f;
 }
 
 #if defined(__x86_64__)
@@ -149,17 +151,22 @@ __attribute__((target("avx512f"))) static inline __mmask16 lanes16(long from, lo
   return (__mmask16)(upper & ~((1u << from) - 1u));
 }
 
-__attribute__((target("avx512f"))) static void line_avx512(float *dst, const float *src, long n, long lo, long hi) {
-  for (long x0 = 0; x0 < n; x0 += 16)
-    _mm512_mask_storeu_ps(dst + x0, lanes16(0, n - x0), _mm512_maskz_loadu_ps(lanes16(lo - x0, hi - x0), src + x0));
+// Chunk by chunk, so each chunk's two masks are computed once for all rows.
+__attribute__((target("avx512f"))) static void lines_avx512(float *dst, const float *src, long rows, long w, long n,
+                                                            long lo, long hi) {
+  for (long x0 = 0; x0 < n; x0 += 16) {
+    __mmask16 load = lanes16(lo - x0, hi - x0), store = lanes16(0, n - x0);
+    for (long y = 0; y < rows; ++y)
+      _mm512_mask_storeu_ps(dst + y * n + x0, store, _mm512_maskz_loadu_ps(load, src + y * w + x0));
+  }
 }
 #endif
 
 void bp_conv_s1_build_copies(const float *x, long channels, long h, long w, long kw, long padH, long padW,
                              long dilW, long ow, float *shifted, int isa) {
-  line_fn line_kernel = line_portable;
+  lines_fn lines_kernel = lines_portable;
 #if defined(__x86_64__)
-  if (isa == BP_ISA_AVX512) line_kernel = line_avx512;
+  if (isa == BP_ISA_AVX512) lines_kernel = lines_avx512;
 #endif
   long hp = h + 2 * padH;
   for (long c = 0; c < channels; ++c)
@@ -170,7 +177,7 @@ void bp_conv_s1_build_copies(const float *x, long channels, long h, long w, long
       if (hi > ow) hi = ow;
       if (hi < lo) hi = lo;
       float *copy = shifted + ((c * kw + j) * hp + padH) * ow;
-      for (long iy = 0; iy < h; ++iy) line_kernel(copy + iy * ow, x + (c * h + iy) * w + shift, ow, lo, hi);
+      lines_kernel(copy, x + c * h * w + shift, h, w, ow, lo, hi);
     }
 }
 
