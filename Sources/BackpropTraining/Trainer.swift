@@ -163,8 +163,8 @@ public final class Trainer {
         let totals = try parallel.finishGradients()
         (batchCount, batchCorrect) = (Int(totals[2]), Int(totals[1]))
         lossValue = totals[0] / max(totals[2], 1)
+        clock.lap(&phases.allreduceWait)
       }
-      clock.lap(&phases.allreduceWait)
       try throwIfAnomalyDetected()  // --detect-anomaly: stop at this step, naming the op, before the update
       guard lossValue.isFinite else {
         // Stop before the step: NaN weights would be useless, and no checkpoint must hold them.

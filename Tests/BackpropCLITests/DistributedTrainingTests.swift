@@ -43,6 +43,19 @@ let mpiMissing = "needs Open MPI's mpirun and libmpi.so.40 (apt-get install open
     // Only rank 0 printed: one JSON object, whose digest is the saved weights'.
     let object = try JSONSerialization.jsonObject(with: Data(two.stdout.utf8)) as! [String: Any]
     #expect(object["ranks"] as? Int == 2)
+    // Both ranks' step phases come back (gathered over MPI): each rank took every step, and per
+    // epoch its phases add up to at most the epoch's time (the slowest rank's).
+    let phases = object["rank_phases"] as? [[String: Any]] ?? []
+    let epochSeconds = object["epoch_seconds"] as? [Double] ?? []
+    #expect(phases.map { $0["rank"] as? Int } == [0, 1], "\(two.stdout)")
+    for rank in phases {
+      let epochs = rank["epochs"] as? [[String: Double]] ?? []
+      #expect(epochs.count == epochSeconds.count && !epochs.isEmpty, "\(rank)")
+      for (e, seconds) in zip(epochs, epochSeconds) {
+        let sum = ["data", "forward", "backward", "allreduceWait", "optimizer", "other"].map { e[$0] ?? -1 }.reduce(0, +)
+        #expect((e["steps"] ?? 0) > 0 && sum > 0 && sum <= seconds, "\(e) against \(seconds) s")
+      }
+    }
     // 17,226 gradients in 16 KiB (4,096-float) buckets, last layer first: [4.bias 4.weight 2.bias],
     // [2.weight], [0.weight] in 4 row blocks, [0.bias]. Each starts from a hook as its last
     // gradient (or block) is ready, inside backward; none is left for after it.

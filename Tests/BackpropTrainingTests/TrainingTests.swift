@@ -31,6 +31,13 @@ import Testing
     #expect(records.last!.trainLoss < records.first!.trainLoss / 4)
     #expect(records.last!.evaluationAccuracy! > 0.97, "\(records.last!)")
     #expect(records.allSatisfy { $0.seconds > 0 && $0.samplesPerSecond > 0 })
+    // One phase record per epoch: every step counted, and the phases, timed back to back inside
+    // the epoch, add up to no more than its seconds (one process: no allreduce wait).
+    #expect(trainer.phaseSeconds.count == 40 && trainer.phaseSeconds.allSatisfy { $0.steps == 13 && $0.allreduceWait == 0 })
+    for (phases, record) in zip(trainer.phaseSeconds, records) {
+      let sum = phases.data + phases.forward + phases.backward + phases.optimizer + phases.other
+      #expect(phases.forward > 0 && phases.backward > 0 && sum <= record.seconds, "\(phases) \(record.seconds)")
+    }
   }
 
   @Test func everyOptimizerAndScheduleLearns() throws {
