@@ -1,4 +1,4 @@
-import BackpropCore
+@testable import BackpropCore
 import BackpropKernels
 import Testing
 import _BackpropTestSupport
@@ -135,6 +135,52 @@ import _BackpropTestSupport
       let result = Gemm.withSettings(threadCount: threads) { run() }!
       expectClose(result, Self.float(dw), tolerance, "conv2dWeightGradient, \(threads) thread(s)")
       expectClose(result, reference, tolerance, "conv2dWeightGradient against the GEMM path, \(threads) thread(s)")
+    }
+  }
+
+  /// The path choice: whole images are the implicit path's pieces of work, so fewer samples than
+  /// threads in one GEMM tile take im2col + GEMM (which splits each product over the threads),
+  /// and a lone weight-gradient tile on several threads does too.
+  @Test func fewerSamplesThanThreadsTakeTheGemmPath() {
+    let g = ConvolutionGeometry(stride: Size2D(1, 1), padding: Size2D(1, 1), dilation: Size2D(1, 1), groups: 1)
+    func forward(_ samples: Int, tiles: Int, threads: Int) -> Bool {
+      implicitConvolutionApplies(Float.self, g, samples: samples, depth: 144, gemmTiles: tiles, threads: threads, isa: .avx2)
+    }
+    #expect(forward(1, tiles: 1, threads: 1))
+    #expect(!forward(1, tiles: 1, threads: 2))
+    #expect(!forward(3, tiles: 1, threads: 4))
+    #expect(forward(4, tiles: 1, threads: 4))
+    #expect(forward(20, tiles: 3, threads: 32), "several GEMM tiles keep no more threads busy")
+    func weights(tiles: Int, threads: Int) -> Bool {
+      implicitWeightGradientApplies(Float.self, g, depth: 144, rows: 48, tiles: tiles, threads: threads, isa: .avx512)
+    }
+    #expect(weights(tiles: 1, threads: 1))
+    #expect(!weights(tiles: 1, threads: 2))
+    #expect(weights(tiles: 2, threads: 4))
+  }
+
+  /// One image on two threads: conv2d, convTranspose2d and conv2dWeightGradient take im2col + GEMM
+  /// (our own GEMM, whose pieces run on the pool), match the loops, and the second thread takes
+  /// part in each (the implicit path would run the lone image on the calling thread).
+  @Test func oneImageOnTwoThreadsUsesBoth() {
+    let x = T.seeded([1, 16, 16, 16], .uniform(-1, 1), seed: 31), w = T.seeded([48, 16, 3, 3], .uniform(-1, 1), seed: 32)
+    let geometry = Naive.Conv(pad: (1, 1, 1, 1), dilation: (1, 1))
+    let y = Naive.conv2d(x, w, nil, geometry)
+    let u = T.seeded(y.shape, .uniform(-1, 1), seed: 33)
+    let dx = Naive.convTranspose2d(u, w, nil, stride: (1, 1), pad: (1, 1), outputPadding: (0, 0), dilation: (1, 1), groups: 1)
+    let dw = Naive.conv2dWeightGradient(x, u, kernel: (3, 3), geometry)
+    let (xf, wf, uf) = (Self.float(x), Self.float(w), Self.float(u))
+    // Sums of ≤ 256 products of values in [−1, 1] in Float.
+    let tolerance = Tolerance(rtol: 1e-4, atol: 1e-3, rationale: "Float sums of ≤ 256 products of values ≤ 1")
+    let runs: [(String, () -> F, T)] = [
+      ("conv2d", { F.conv2d(xf, weight: wf, padding: .explicit(Size2D(1, 1))) }, y),
+      ("convTranspose2d", { F.convTranspose2d(uf, weight: wf, padding: Size2D(1, 1)) }, dx),
+      ("conv2dWeightGradient", { F.conv2dWeightGradient(input: xf, gradient: uf, kernel: Size2D(3, 3), padding: Size2D(1, 1)) }, dw),
+    ]
+    for (name, run, expected) in runs {
+      let (result, usedTwo) = withTwoThreadsProved { Gemm.withSettings(backend: .own) { run() }! }
+      expectClose(result, Self.float(expected), tolerance, name)
+      #expect(usedTwo, "\(name): the second thread never took a piece")
     }
   }
 }

@@ -40,7 +40,8 @@ struct ConvTranspose2D: Op {
           // transposed and flipped (the Float fast path; needs that padding ≥ 0).
           let flippedPadding = Size2D(geometry.dilation.height * (kernel.height - 1) - geometry.padding.height,
                                       geometry.dilation.width * (kernel.width - 1) - geometry.padding.width)
-          if implicitConvolutionApplies(S.self, geometry, depth: o * kernel.height * kernel.width),
+          if implicitConvolutionApplies(S.self, geometry, samples: n, depth: o * kernel.height * kernel.width,
+                                        gemmTiles: tiles.count),
              flippedPadding.height >= 0 && flippedPadding.width >= 0 {
             implicitConvolution(floats(ub), weight: floats(wb), flipped: true, rows: c, samples: n, channels: o,
                                 height: out.height, width: out.width, kernel: kernel, padding: flippedPadding,
@@ -126,7 +127,7 @@ struct Conv2DWeightGradient: Op {
         v.withUnsafeMutableBufferPointer { vp in
           partials.withUnsafeMutableBufferPointer { pp in
             nonisolated(unsafe) let (xb, ub, vb, pb) = (xp.baseAddress!, up.baseAddress!, vp.baseAddress!, pp.baseAddress)
-            let implicit = implicitWeightGradientApplies(S.self, geometry, depth: k, rows: o)
+            let implicit = implicitWeightGradientApplies(S.self, geometry, depth: k, rows: o, tiles: tiles.count)
             let isa = currentKernelISA()  // the caller's setting (it is per thread)
             Tensor<S>.forEachTile(tiles, scratch: implicit ? 0 : k * plane) { tile, samples, col in
               let sum = tiles.count > 1 ? pb! + tile * o * k : vb
