@@ -206,6 +206,20 @@ static void conv_sample(const float *packed, long m, long k, const float *x, lon
   }
 }
 
+// Scratch slot 0: the offsets, then (64-byte aligned) the m × 48 tiles; slot 1: the copies. The
+// last micro-tile may read up to CNR columns past the output plane (those columns are dropped).
+static long offsets_bytes(long k) { return ((long)sizeof(long) * k + 63) / 64 * 64; }
+static long tiles_floats(long m) { return (m + CMR - 1) / CMR * CMR * CNR; }
+static long copies_floats(long channels, long kw, long hp, long ow) { return channels * kw * hp * ow + CNR + 16; }
+
+long bp_f32_conv_s1_scratch_bytes(long m, long channels, long h, long w, long kh, long kw, long padH, long padW,
+                                  long dilH, long dilW) {
+  long hp = h + 2 * padH, ow = w + 2 * padW - dilW * (kw - 1);
+  (void)dilH;
+  if (ow <= 0) return 0;
+  return offsets_bytes(channels * kh * kw) + (long)sizeof(float) * (tiles_floats(m) + copies_floats(channels, kw, hp, ow));
+}
+
 void bp_f32_conv_s1(const float *packed, long m, const float *x, long samples, long channels, long h, long w,
                     long kh, long kw, long padH, long padW, long dilH, long dilW, const float *bias, float *y,
                     int isa) {
@@ -214,19 +228,16 @@ void bp_f32_conv_s1(const float *packed, long m, const float *x, long samples, l
   long oh = hp - dilH * (kh - 1), ow = wp - dilW * (kw - 1), k = channels * kh * kw;
   if (samples <= 0 || m <= 0 || oh <= 0 || ow <= 0) return;
   // Tap (c, i, j) of output q = oy·ow + ox is copy (c, j) at row oy + i·dilH, column ox: offset
-  // ((c·kw + j)·hp + i·dilH)·ow from q. The last micro-tile may read up to CNR columns past the
-  // output plane (those columns are dropped).
-  long count = channels * kw * hp * ow + CNR + 16;
-  long rowsPadded = (m + CMR - 1) / CMR * CMR;
+  // ((c·kw + j)·hp + i·dilH)·ow from q.
+  long count = copies_floats(channels, kw, hp, ow);
   // Channel blocks whose copies' rows under 48 output columns (CNR + (kh − 1)·dilH·ow floats per
   // copy) fill at most ~24 KB of L1, of near-equal sizes.
   long perChannel = kw * (CNR + (kh - 1) * dilH * ow) * (long)sizeof(float);
   long blocks = (channels * perChannel + BP_CONV_L1_BYTES - 1) / BP_CONV_L1_BYTES;
   if (blocks < 1) blocks = 1;
   long block = (channels + blocks - 1) / blocks;
-  // Scratch slot 0: the offsets, then (64-byte aligned) the m × 48 tiles; slot 1: the copies.
-  long offBytes = ((long)sizeof(long) * k + 63) / 64 * 64;
-  char *work = bp_scratch(0, (size_t)offBytes + sizeof(float) * (size_t)(rowsPadded * CNR));
+  long offBytes = offsets_bytes(k);
+  char *work = bp_scratch(0, (size_t)offBytes + sizeof(float) * (size_t)tiles_floats(m));
   long *off = (long *)work;
   float *tiles = (float *)(work + offBytes);
   float *shifted = bp_scratch(1, sizeof(float) * (size_t)count);

@@ -144,7 +144,8 @@ import _BackpropTestSupport
   @Test func fewerSamplesThanThreadsTakeTheGemmPath() {
     let g = ConvolutionGeometry(stride: Size2D(1, 1), padding: Size2D(1, 1), dilation: Size2D(1, 1), groups: 1)
     func forward(_ samples: Int, tiles: Int, threads: Int) -> Bool {
-      implicitConvolutionApplies(Float.self, g, samples: samples, depth: 144, gemmTiles: tiles, threads: threads, isa: .avx2)
+      implicitConvolutionApplies(Float.self, g, samples: samples, rows: 48, channels: 16, height: 24, width: 24,
+                                 kernel: Size2D(3, 3), padding: g.padding, gemmTiles: tiles, threads: threads, isa: .avx2)
     }
     #expect(forward(1, tiles: 1, threads: 1))
     #expect(!forward(1, tiles: 1, threads: 2))
@@ -152,11 +153,37 @@ import _BackpropTestSupport
     #expect(forward(4, tiles: 1, threads: 4))
     #expect(forward(20, tiles: 3, threads: 32), "several GEMM tiles keep no more threads busy")
     func weights(tiles: Int, threads: Int) -> Bool {
-      implicitWeightGradientApplies(Float.self, g, depth: 144, rows: 48, tiles: tiles, threads: threads, isa: .avx512)
+      implicitWeightGradientApplies(Float.self, g, rows: 48, channels: 16, height: 24, width: 24, kernel: Size2D(3, 3),
+                                    tiles: tiles, threads: threads, isa: .avx512)
     }
     #expect(weights(tiles: 1, threads: 1))
     #expect(!weights(tiles: 1, threads: 2))
     #expect(weights(tiles: 2, threads: 4))
+  }
+
+  /// Per-thread scratch above `ImplicitConvolution.scratchLimit` takes im2col + GEMM: 64 channels
+  /// of 224 × 224 (≈ 39 MB of shifted copies) do, 28 × 28 do not. Decided from the shape alone
+  /// (nothing is allocated here).
+  @Test func largeImagesTakeTheGemmPath() {
+    let g = ConvolutionGeometry(stride: Size2D(1, 1), padding: Size2D(1, 1), dilation: Size2D(1, 1), groups: 1)
+    func forward(_ side: Int) -> Bool {
+      implicitConvolutionApplies(Float.self, g, samples: 8, rows: 64, channels: 64, height: side, width: side,
+                                 kernel: Size2D(3, 3), padding: g.padding, gemmTiles: 1, threads: 1, isa: .avx512)
+    }
+    func weights(_ side: Int) -> Bool {
+      implicitWeightGradientApplies(Float.self, g, rows: 64, channels: 64, height: side, width: side,
+                                    kernel: Size2D(3, 3), tiles: 1, threads: 1, isa: .avx512)
+    }
+    let copies = 64 * 3 * 226 * 224 * 4  // channels · kw · padded height · output width floats
+    let bytes = ImplicitConvolution.scratchBytes(rows: 64, channels: 64, height: 224, width: 224, kernel: (3, 3),
+                                                 padding: (1, 1), dilation: (1, 1))
+    #expect(bytes >= copies && bytes < copies + 100_000, "\(bytes) bytes")
+    #expect(forward(28) && !forward(224))
+    #expect(!forward(120), "64 channels of 120 × 120: 10.4 MB of copies")
+    if KernelISA.avx512.isSupported { #expect(weights(28) && !weights(224)) }
+    // Transposed: u (64 channels of 224 × 224) padded by d·(k − 1) − p = 1.
+    #expect(!implicitConvolutionApplies(Float.self, g, samples: 8, rows: 64, channels: 64, height: 224, width: 224,
+                                        kernel: Size2D(3, 3), padding: Size2D(1, 1), gemmTiles: 1, threads: 1, isa: .avx2))
   }
 
   /// One image on two threads: conv2d, convTranspose2d and conv2dWeightGradient take im2col + GEMM

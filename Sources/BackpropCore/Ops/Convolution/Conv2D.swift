@@ -43,7 +43,8 @@ struct Conv2D: Op {
           (bias?.scalars ?? []).withUnsafeBufferPointer { bp in
             nonisolated(unsafe) let (xb, wb, yb) = (xp.baseAddress!, wp.baseAddress!, yp.baseAddress!)
             nonisolated(unsafe) let bb = bias == nil ? nil : bp.baseAddress
-            if implicitConvolutionApplies(S.self, geometry, samples: n, depth: k, gemmTiles: tiles.count) {
+            if implicitConvolutionApplies(S.self, geometry, samples: n, rows: o, channels: c, height: h, width: wd,
+                                          kernel: kernel, padding: geometry.padding, gemmTiles: tiles.count) {
               implicitConvolution(floats(xb), weight: floats(wb), flipped: false, rows: o, samples: n, channels: c,
                                   height: h, width: wd, kernel: kernel, padding: geometry.padding,
                                   dilation: geometry.dilation, bias: bb.map { floats($0) }, into: mutableFloats(yb))

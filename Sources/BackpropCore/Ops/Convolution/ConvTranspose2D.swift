@@ -40,9 +40,9 @@ struct ConvTranspose2D: Op {
           // transposed and flipped (the Float fast path; needs that padding ≥ 0).
           let flippedPadding = Size2D(geometry.dilation.height * (kernel.height - 1) - geometry.padding.height,
                                       geometry.dilation.width * (kernel.width - 1) - geometry.padding.width)
-          if implicitConvolutionApplies(S.self, geometry, samples: n, depth: o * kernel.height * kernel.width,
-                                        gemmTiles: tiles.count),
-             flippedPadding.height >= 0 && flippedPadding.width >= 0 {
+          if implicitConvolutionApplies(S.self, geometry, samples: n, rows: c, channels: o, height: out.height,
+                                        width: out.width, kernel: kernel, padding: flippedPadding,
+                                        gemmTiles: tiles.count) {
             implicitConvolution(floats(ub), weight: floats(wb), flipped: true, rows: c, samples: n, channels: o,
                                 height: out.height, width: out.width, kernel: kernel, padding: flippedPadding,
                                 dilation: geometry.dilation, bias: nil, into: mutableFloats(zb))
@@ -127,7 +127,8 @@ struct Conv2DWeightGradient: Op {
         v.withUnsafeMutableBufferPointer { vp in
           partials.withUnsafeMutableBufferPointer { pp in
             nonisolated(unsafe) let (xb, ub, vb, pb) = (xp.baseAddress!, up.baseAddress!, vp.baseAddress!, pp.baseAddress)
-            let implicit = implicitWeightGradientApplies(S.self, geometry, depth: k, rows: o, tiles: tiles.count)
+            let implicit = implicitWeightGradientApplies(S.self, geometry, rows: o, channels: c, height: h, width: wd,
+                                                         kernel: kernel, tiles: tiles.count)
             let isa = currentKernelISA()  // the caller's setting (it is per thread)
             Tensor<S>.forEachTile(tiles, scratch: implicit ? 0 : k * plane) { tile, samples, col in
               let sum = tiles.count > 1 ? pb! + tile * o * k : vb
