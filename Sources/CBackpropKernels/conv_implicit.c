@@ -227,6 +227,10 @@ void bp_f32_conv_s1(const float *packed, long m, const float *x, long samples, l
   long hp = h + 2 * padH, wp = w + 2 * padW;
   long oh = hp - dilH * (kh - 1), ow = wp - dilW * (kw - 1), k = channels * kh * kw;
   if (samples <= 0 || m <= 0 || oh <= 0 || ow <= 0) return;
+  if (k <= 0) {  // no channels (or an empty kernel): no products, y is the bias (and no k / channels below)
+    for (long e = 0; e < samples * m * oh * ow; ++e) y[e] = bias ? bias[(e / (oh * ow)) % m] : 0.0f;
+    return;
+  }
   // Tap (c, i, j) of output q = oy·ow + ox is copy (c, j) at row oy + i·dilH, column ox: offset
   // ((c·kw + j)·hp + i·dilH)·ow from q.
   long count = copies_floats(channels, kw, hp, ow);

@@ -138,6 +138,18 @@ import _BackpropTestSupport
     }
   }
 
+  /// No input channels (the C entry point divides the depth by the channel count): every output
+  /// is the bias, at every ISA.
+  @Test func noChannelsGiveTheBias() {
+    for isa in KernelISA.allCases.filter(\.isSupported) {
+      let bias: [Float] = [1, 2, 3]
+      var out = [Float](repeating: .nan, count: 2 * 3 * 4 * 5)
+      ImplicitConvolution.convolve(packed: [], rows: 3, [], samples: 2, channels: 0, height: 4, width: 5,
+                                   kernel: (1, 1), padding: (0, 0), dilation: (1, 1), bias: bias, into: &out, isa: isa)
+      #expect(out == (0..<out.count).map { bias[($0 / 20) % 3] }, "\(isa)")
+    }
+  }
+
   /// The path choice: whole images are the implicit path's pieces of work, so fewer samples than
   /// threads in one GEMM tile take im2col + GEMM (which splits each product over the threads),
   /// and a lone weight-gradient tile on several threads does too.
