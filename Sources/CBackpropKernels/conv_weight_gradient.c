@@ -2,7 +2,7 @@
 // dw[r][(c,i,j)] = Σ_s Σ_q g[s][r][q] · x[s][c][oy − padH + i·dilH][ox − padW + j·dilW], q = oy·ow + ox.
 // Per sample the image is copied into kw shifted copies (bp_conv_s1_build_copies), where patch row
 // (c, i, j) is a contiguous run of `plane` floats at off[(c,i,j)], and g is transposed into
-// gt[q][r] (r padded to 16). Computed as dwᵀ = patches · gᵀ: a micro-tile of 6 patch rows × 64
+// gt[q][r] (r padded to a multiple of 64 on AVX-512). Computed as dwᵀ = patches · gᵀ: a micro-tile of 6 patch rows × 64
 // output channels (24 zmm accumulators) broadcasts its A values straight from the 6 runs (no
 // packing of the patches) and loads 4 vectors of gt per q. The tile's sum over the samples lives
 // in an accumulator dwt[(c,i,j)][r] (L2), transposed into dw at the end. The per-sample gᵀ is
