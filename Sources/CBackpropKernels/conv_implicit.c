@@ -10,6 +10,7 @@
 // tile in L1 and copied out with the bias added.
 #include "CBackpropKernels.h"
 #include "gemm_internal.h"
+#include "line_copy.h"
 #include <string.h>
 
 #define CMR 8   // rows of A (output channels) per micro-tile
@@ -138,19 +139,10 @@ __attribute__((target("avx2,fma"))) static void tile_avx2(long k, const float *a
 typedef void (*lines_fn)(float *dst, const float *src, long rows, long w, long n, long lo, long hi);
 
 static void lines_portable(float *dst, const float *src, long rows, long w, long n, long lo, long hi) {
-  for (long y = 0; y < rows; ++y)
-    for (long x = 0; x < n; ++x) dst[y * n + x] = x >= lo && x < hi ? src[y * w + x] : 0.0f;
+  for (long y = 0; y < rows; ++y) copy_line_portable(dst + y * n, src + y * w, n, lo, hi);
 }
 
 #if defined(__x86_64__)
-__attribute__((target("avx512f"))) static inline __mmask16 lanes16(long from, long to) {
-  if (from < 0) from = 0;
-  if (to > 16) to = 16;
-  if (to <= from) return 0;
-  unsigned int upper = to == 16 ? 0xFFFFu : ((1u << to) - 1u);
-  return (__mmask16)(upper & ~((1u << from) - 1u));
-}
-
 // Chunk by chunk, so each chunk's two masks are computed once for all rows.
 __attribute__((target("avx512f"))) static void lines_avx512(float *dst, const float *src, long rows, long w, long n,
                                                             long lo, long hi) {
@@ -171,11 +163,8 @@ void bp_conv_s1_build_copies(const float *x, long channels, long h, long w, long
   long hp = h + 2 * padH;
   for (long c = 0; c < channels; ++c)
     for (long j = 0; j < kw; ++j) {
-      long shift = j * dilW - padW;
-      long lo = shift >= 0 ? 0 : -shift, hi = w - shift;  // x + shift inside [0, w) for x in [lo, hi)
-      if (lo > ow) lo = ow;
-      if (hi > ow) hi = ow;
-      if (hi < lo) hi = lo;
+      long shift = j * dilW - padW, lo, hi;
+      line_inside(ow, shift, w, &lo, &hi);  // x + shift inside [0, w) for x in [lo, hi)
       float *copy = shifted + ((c * kw + j) * hp + padH) * ow;
       lines_kernel(copy, x + c * h * w + shift, h, w, ow, lo, hi);
     }
