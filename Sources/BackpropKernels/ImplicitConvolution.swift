@@ -46,6 +46,29 @@ public enum ImplicitConvolution {
                                    padding.height, padding.width, dilation.height, dilation.width, dw, isa.cValue)
   }
 
+  /// The most bytes of per-thread scratch the implicit path may take (8 MiB). Its scratch (kw
+  /// shifted copies of one image; for the weight gradient also one sample's transposed output
+  /// gradient) stays with each thread until it exits, so larger shapes (64 channels of 224 × 224
+  /// take ≈ 39 MB of copies) run im2col + GEMM, whose work space is freed after each call.
+  public static let scratchLimit = 8 << 20
+
+  /// The bytes of per-thread scratch `convolve` takes for one image of this shape.
+  public static func scratchBytes(rows: Int, channels: Int, height: Int, width: Int, kernel: (height: Int, width: Int),
+                                  padding: (height: Int, width: Int), dilation: (height: Int, width: Int)) -> Int {
+    bp_f32_conv_s1_scratch_bytes(rows, channels, height, width, kernel.height, kernel.width, padding.height,
+                                 padding.width, dilation.height, dilation.width)
+  }
+
+  /// The bytes of per-thread scratch `weightGradient` takes for this shape at `isa`.
+  public static func weightGradientScratchBytes(rows: Int, channels: Int, height: Int, width: Int,
+                                                kernel: (height: Int, width: Int), padding: (height: Int, width: Int),
+                                                dilation: (height: Int, width: Int),
+                                                isa: KernelISA = Gemm.kernelISA) -> Int {
+    bp_f32_conv_s1_weight_gradient_scratch_bytes(rows, channels, height, width, kernel.height, kernel.width,
+                                                 padding.height, padding.width, dilation.height, dilation.width,
+                                                 isa.cValue)
+  }
+
   /// Whether `weightGradient` is expected to beat im2col + GEMM: AVX-512 (its only vector kernel),
   /// depth ≥ 64, and at least 3/4 of its 64-channel tiles used. Measured 2026-12-06 (32 samples of
   /// the CNN's second layer, one thread): 0.77× the time of im2col + OpenBLAS.

@@ -10,6 +10,7 @@
 // tile in L1 and copied out with the bias added.
 #include "CBackpropKernels.h"
 #include "gemm_internal.h"
+#include "line_copy.h"
 #include <string.h>
 
 #define CMR 8   // rows of A (output channels) per micro-tile
@@ -138,19 +139,10 @@ __attribute__((target("avx2,fma"))) static void tile_avx2(long k, const float *a
 typedef void (*lines_fn)(float *dst, const float *src, long rows, long w, long n, long lo, long hi);
 
 static void lines_portable(float *dst, const float *src, long rows, long w, long n, long lo, long hi) {
-  for (long y = 0; y < rows; ++y)
-    for (long x = 0; x < n; ++x) dst[y * n + x] = x >= lo && x < hi ? src[y * w + x] : 0.0f;
+  for (long y = 0; y < rows; ++y) copy_line_portable(dst + y * n, src + y * w, n, lo, hi);
 }
 
 #if defined(__x86_64__)
-__attribute__((target("avx512f"))) static inline __mmask16 lanes16(long from, long to) {
-  if (from < 0) from = 0;
-  if (to > 16) to = 16;
-  if (to <= from) return 0;
-  unsigned int upper = to == 16 ? 0xFFFFu : ((1u << to) - 1u);
-  return (__mmask16)(upper & ~((1u << from) - 1u));
-}
-
 // Chunk by chunk, so each chunk's two masks are computed once for all rows.
 __attribute__((target("avx512f"))) static void lines_avx512(float *dst, const float *src, long rows, long w, long n,
                                                             long lo, long hi) {
@@ -171,11 +163,8 @@ void bp_conv_s1_build_copies(const float *x, long channels, long h, long w, long
   long hp = h + 2 * padH;
   for (long c = 0; c < channels; ++c)
     for (long j = 0; j < kw; ++j) {
-      long shift = j * dilW - padW;
-      long lo = shift >= 0 ? 0 : -shift, hi = w - shift;  // x + shift inside [0, w) for x in [lo, hi)
-      if (lo > ow) lo = ow;
-      if (hi > ow) hi = ow;
-      if (hi < lo) hi = lo;
+      long shift = j * dilW - padW, lo, hi;
+      line_inside(ow, shift, w, &lo, &hi);  // x + shift inside [0, w) for x in [lo, hi)
       float *copy = shifted + ((c * kw + j) * hp + padH) * ow;
       lines_kernel(copy, x + c * h * w + shift, h, w, ow, lo, hi);
     }
@@ -206,6 +195,20 @@ static void conv_sample(const float *packed, long m, long k, const float *x, lon
   }
 }
 
+// Scratch slot 0: the offsets, then (64-byte aligned) the m × 48 tiles; slot 1: the copies. The
+// last micro-tile may read up to CNR columns past the output plane (those columns are dropped).
+static long offsets_bytes(long k) { return ((long)sizeof(long) * k + 63) / 64 * 64; }
+static long tiles_floats(long m) { return (m + CMR - 1) / CMR * CMR * CNR; }
+static long copies_floats(long channels, long kw, long hp, long ow) { return channels * kw * hp * ow + CNR + 16; }
+
+long bp_f32_conv_s1_scratch_bytes(long m, long channels, long h, long w, long kh, long kw, long padH, long padW,
+                                  long dilH, long dilW) {
+  long hp = h + 2 * padH, ow = w + 2 * padW - dilW * (kw - 1);
+  (void)dilH;
+  if (ow <= 0) return 0;
+  return offsets_bytes(channels * kh * kw) + (long)sizeof(float) * (tiles_floats(m) + copies_floats(channels, kw, hp, ow));
+}
+
 void bp_f32_conv_s1(const float *packed, long m, const float *x, long samples, long channels, long h, long w,
                     long kh, long kw, long padH, long padW, long dilH, long dilW, const float *bias, float *y,
                     int isa) {
@@ -213,20 +216,21 @@ void bp_f32_conv_s1(const float *packed, long m, const float *x, long samples, l
   long hp = h + 2 * padH, wp = w + 2 * padW;
   long oh = hp - dilH * (kh - 1), ow = wp - dilW * (kw - 1), k = channels * kh * kw;
   if (samples <= 0 || m <= 0 || oh <= 0 || ow <= 0) return;
+  if (k <= 0) {  // no channels (or an empty kernel): no products, y is the bias (and no k / channels below)
+    for (long e = 0; e < samples * m * oh * ow; ++e) y[e] = bias ? bias[(e / (oh * ow)) % m] : 0.0f;
+    return;
+  }
   // Tap (c, i, j) of output q = oy·ow + ox is copy (c, j) at row oy + i·dilH, column ox: offset
-  // ((c·kw + j)·hp + i·dilH)·ow from q. The last micro-tile may read up to CNR columns past the
-  // output plane (those columns are dropped).
-  long count = channels * kw * hp * ow + CNR + 16;
-  long rowsPadded = (m + CMR - 1) / CMR * CMR;
+  // ((c·kw + j)·hp + i·dilH)·ow from q.
+  long count = copies_floats(channels, kw, hp, ow);
   // Channel blocks whose copies' rows under 48 output columns (CNR + (kh − 1)·dilH·ow floats per
   // copy) fill at most ~24 KB of L1, of near-equal sizes.
   long perChannel = kw * (CNR + (kh - 1) * dilH * ow) * (long)sizeof(float);
   long blocks = (channels * perChannel + BP_CONV_L1_BYTES - 1) / BP_CONV_L1_BYTES;
   if (blocks < 1) blocks = 1;
   long block = (channels + blocks - 1) / blocks;
-  // Scratch slot 0: the offsets, then (64-byte aligned) the m × 48 tiles; slot 1: the copies.
-  long offBytes = ((long)sizeof(long) * k + 63) / 64 * 64;
-  char *work = bp_scratch(0, (size_t)offBytes + sizeof(float) * (size_t)(rowsPadded * CNR));
+  long offBytes = offsets_bytes(k);
+  char *work = bp_scratch(0, (size_t)offBytes + sizeof(float) * (size_t)tiles_floats(m));
   long *off = (long *)work;
   float *tiles = (float *)(work + offBytes);
   float *shifted = bp_scratch(1, sizeof(float) * (size_t)count);

@@ -2,7 +2,7 @@
 // dw[r][(c,i,j)] = Σ_s Σ_q g[s][r][q] · x[s][c][oy − padH + i·dilH][ox − padW + j·dilW], q = oy·ow + ox.
 // Per sample the image is copied into kw shifted copies (bp_conv_s1_build_copies), where patch row
 // (c, i, j) is a contiguous run of `plane` floats at off[(c,i,j)], and g is transposed into
-// gt[q][r] (r padded to 16). Computed as dwᵀ = patches · gᵀ: a micro-tile of 6 patch rows × 64
+// gt[q][r] (r padded to a multiple of 64 on AVX-512). Computed as dwᵀ = patches · gᵀ: a micro-tile of 6 patch rows × 64
 // output channels (24 zmm accumulators) broadcasts its A values straight from the 6 runs (no
 // packing of the patches) and loads 4 vectors of gt per q. The tile's sum over the samples lives
 // in an accumulator dwt[(c,i,j)][r] (L2), transposed into dw at the end. The per-sample gᵀ is
@@ -93,6 +93,26 @@ __attribute__((target("avx512f"))) static void wtile_avx512(long plane, const fl
 }
 #endif
 
+// Scratch slot 0: the offsets, the accumulator dwt (kPadded × ldg) and gt (plane × ldg); slot 1:
+// the copies. ldg: m, padded to a multiple of 64 for the AVX-512 kernel.
+static long leading(long m, int isa) {
+#if defined(__x86_64__)
+  if (isa == BP_ISA_AVX512) return (m + WNR - 1) / WNR * WNR;
+#endif
+  (void)isa;
+  return m;
+}
+static long offsets_bytes(long kPadded) { return ((long)sizeof(long) * kPadded + 63) / 64 * 64; }
+
+long bp_f32_conv_s1_weight_gradient_scratch_bytes(long m, long channels, long h, long w, long kh, long kw,
+                                                  long padH, long padW, long dilH, long dilW, int isa) {
+  if (isa > bp_cpu_best_isa()) isa = bp_cpu_best_isa();
+  long hp = h + 2 * padH, oh = hp - dilH * (kh - 1), ow = w + 2 * padW - dilW * (kw - 1);
+  long k = channels * kh * kw, kPadded = (k + WMR - 1) / WMR * WMR;
+  if (m <= 0 || k <= 0 || oh <= 0 || ow <= 0) return 0;
+  return offsets_bytes(kPadded) + (long)sizeof(float) * ((kPadded + oh * ow) * leading(m, isa) + channels * kw * hp * ow);
+}
+
 void bp_f32_conv_s1_weight_gradient(const float *x, const float *g, long samples, long channels, long h, long w,
                                     long m, long kh, long kw, long padH, long padW, long dilH, long dilW,
                                     float *dw, int isa) {
@@ -103,14 +123,13 @@ void bp_f32_conv_s1_weight_gradient(const float *x, const float *g, long samples
   memset(dw, 0, sizeof(float) * (size_t)(m * k));
   if (samples <= 0 || oh <= 0 || ow <= 0) return;
   wtile_fn kernel = wtile_portable;
-  long ldg = m;
+  long ldg = leading(m, isa);
 #if defined(__x86_64__)
-  if (isa == BP_ISA_AVX512) kernel = wtile_avx512, ldg = (m + WNR - 1) / WNR * WNR;
+  if (isa == BP_ISA_AVX512) kernel = wtile_avx512;
 #endif
   long kPadded = (k + WMR - 1) / WMR * WMR;
   long count = channels * kw * hp * ow;
-  // Scratch slot 0: offsets, the accumulator dwt (kPadded × ldg) and gt (plane × ldg); slot 1: copies.
-  long offBytes = ((long)sizeof(long) * kPadded + 63) / 64 * 64;
+  long offBytes = offsets_bytes(kPadded);
   char *work = bp_scratch(0, (size_t)offBytes + sizeof(float) * (size_t)((kPadded + plane) * ldg));
   long *off = (long *)work;
   float *dwt = (float *)(work + offBytes), *gt = dwt + kPadded * ldg;

@@ -83,7 +83,10 @@ void bp_store_tile_d(const double *acc, int stride, double *c, long ldc, double 
 void bp_conv_s1_build_copies(const float *x, long channels, long h, long w, long kw, long padH, long padW,
                              long dilW, long ow, float *shifted, int isa);
 
-/// A per-thread, 64-byte-aligned buffer of at least `bytes`, reused across calls (slot 0: packed A,
-/// slot 1: packed B). Freed when the thread exits.
+/// A per-thread, 64-byte-aligned buffer of at least `bytes`, reused across calls and grown as
+/// needed, freed when the thread exits. The GEMM driver keeps packed A in slot 0 and packed B in
+/// slot 1; the stride-1 convolutions (conv_implicit.c, conv_weight_gradient.c) use both too, slot
+/// 0 for offsets, tiles and sums and slot 1 for the image copies (capped by their Swift callers at
+/// `ImplicitConvolution.scratchLimit`). A slot holds one caller's data at a time.
 void *bp_scratch(int slot, size_t bytes);
 #endif

@@ -5,31 +5,10 @@
 // register in the scatter's order and is added to once. Every width gives the same bits (and
 // the scatter's bits where x starts at zero, as in convTranspose2d).
 #include "CBackpropKernels.h"
-
-// Line x of a patch row reads image column x + offset; inside the image for x in [lo, hi).
-static inline void inside(long ow, long offset, long w, long *lo, long *hi) {
-  long a = offset >= 0 ? 0 : -offset, b = w - offset;
-  if (a > ow) a = ow;
-  if (b > ow) b = ow;
-  if (b < a) b = a;
-  *lo = a;
-  *hi = b;
-}
-
-static void copy_line_portable(float *dst, const float *src, long n, long lo, long hi) {
-  for (long x = 0; x < n; ++x) dst[x] = x >= lo && x < hi ? src[x] : 0.0f;
-}
+#include "line_copy.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
-
-__attribute__((target("avx512f"))) static inline __mmask16 lanes16(long from, long to) {
-  if (from < 0) from = 0;
-  if (to > 16) to = 16;
-  if (to <= from) return 0;
-  unsigned int upper = to == 16 ? 0xFFFFu : ((1u << to) - 1u);
-  return (__mmask16)(upper & ~((1u << from) - 1u));
-}
 
 __attribute__((target("avx512f"))) static inline void copy_line_avx512(float *dst, const float *src, long n, long lo, long hi) {
   for (long x0 = 0; x0 < n; x0 += 16) {
@@ -89,7 +68,7 @@ __attribute__((target("avx2"))) static inline void copy_line_avx2(float *dst, co
       for (long i = 0; i < kh; ++i)                                                                \
         for (long j = 0; j < kw; ++j, ++row) {                                                     \
           long offset = j * dilW - padW, lo, hi;                                                   \
-          inside(ow, offset, w, &lo, &hi);                                                         \
+          line_inside(ow, offset, w, &lo, &hi);                                                         \
           float *dst = col + row * rowStride;                                                      \
           for (long y = 0; y < oh; ++y) {                                                          \
             long iy = y - padH + i * dilH;                                                         \
@@ -116,7 +95,7 @@ __attribute__((target("avx2"))) static inline void copy_line_avx2(float *dst, co
             if (y < 0 || y >= oh) continue;                                                        \
             for (long j = 0; j < kw; ++j) {                                                        \
               long offset = j * dilW - padW, lo, hi;                                               \
-              inside(ow, offset, w, &lo, &hi);                                                     \
+              line_inside(ow, offset, w, &lo, &hi);                                                     \
               const float *line = rows + (i * kw + j) * rowStride + y * ow - offset;               \
               acc = ADD_##SUFFIX(acc, LOAD_##SUFFIX(line + x0, lo + offset - x0, hi + offset - x0)); \
             }                                                                                      \

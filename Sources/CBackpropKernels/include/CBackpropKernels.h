@@ -72,6 +72,10 @@ long bp_f32_conv_s1_packed_count(long m, long k);
 /// A[r][(c,i,j)] = w[c][r][kh−1−i][kw−1−j] (w is channels × m × kh × kw: the transposed
 /// convolution's weight, so that its stride-1 adjoint is a convolution again).
 void bp_f32_conv_s1_pack(const float *w, long m, long channels, long kh, long kw, int flipped, float *dst);
+/// The bytes of per-thread scratch (`bp_scratch`, kept until the thread exits) that
+/// `bp_f32_conv_s1` takes for this shape: mostly the kw shifted copies of one image.
+long bp_f32_conv_s1_scratch_bytes(long m, long channels, long h, long w, long kh, long kw, long padH, long padW,
+                                  long dilH, long dilW);
 /// For each of `samples` images x (channels × h × w, consecutive): y (m × oh × ow) =
 /// bias[r] (0 when bias is NULL) + Σ_{c,i,j} A[r][(c,i,j)] · x[c][oy − padH + i·dilH][ox − padW + j·dilW]
 /// (0 outside the image), oh = h + 2·padH − dilH·(kh−1), ow likewise; every element of y is
@@ -88,6 +92,11 @@ void bp_f32_conv_s1(const float *packed, long m, const float *x, long samples, l
 void bp_f32_conv_s1_weight_gradient(const float *x, const float *g, long samples, long channels, long h, long w,
                                     long m, long kh, long kw, long padH, long padW, long dilH, long dilW,
                                     float *dw, int isa);
+/// The bytes of per-thread scratch `bp_f32_conv_s1_weight_gradient` takes for this shape at `isa`
+/// (capped at the CPU's best): one image's shifted copies, the transposed output gradient of one
+/// sample and the m × k accumulator.
+long bp_f32_conv_s1_weight_gradient_scratch_bytes(long m, long channels, long h, long w, long kh, long kw,
+                                                  long padH, long padW, long dilH, long dilW, int isa);
 
 // MARK: - Adam/AdamW update of Float parameters (optimizer.c)
 

@@ -1,9 +1,11 @@
 /// 2-D cross-correlation of a batch of images with a bank of filters, plus an optional bias
 /// (PyTorch's `conv2d`, NCHW; inputs `[x, w]` or `[x, w, b]`):
 /// `y[n,o,p,q] = b[o] + Σ_{c,i,j} x[n, g·C/G + c, p·s − pad + i·d, q·s − pad + j·d] · w[o,c,i,j]`
-/// where `g` is output channel `o`'s group. Float at stride 1 with one group and depth C·kh·kw ≥ 64
-/// runs as an implicit GEMM (`implicitConvolution`: the kernel reads kw shifted copies of each image,
-/// no patch matrix). Otherwise: im2col + one GEMM per sample and group, written
+/// where `g` is output channel `o`'s group. Float at stride 1 with one group, depth C·kh·kw ≥ 64 and
+/// a vector ISA (AVX2 or AVX-512; the portable kernels take the GEMM path) runs as an implicit GEMM
+/// (`implicitConvolution`: the kernel reads kw shifted copies of each image, no patch matrix), as
+/// long as the copies fit `ImplicitConvolution.scratchLimit` and the batch keeps the threads busy
+/// (`implicitConvolutionApplies`). Otherwise: im2col + one GEMM per sample and group, written
 /// straight into the output; samples are spread over the threads in tiles (`SampleTiles`), so the
 /// patch matrix of a whole batch never exists. The bias is the GEMM's starting value (rows filled
 /// with `b[o]`, β = 1), so it costs no pass of its own over the output.
@@ -43,7 +45,8 @@ struct Conv2D: Op {
           (bias?.scalars ?? []).withUnsafeBufferPointer { bp in
             nonisolated(unsafe) let (xb, wb, yb) = (xp.baseAddress!, wp.baseAddress!, yp.baseAddress!)
             nonisolated(unsafe) let bb = bias == nil ? nil : bp.baseAddress
-            if implicitConvolutionApplies(S.self, geometry, depth: k) {
+            if implicitConvolutionApplies(S.self, geometry, samples: n, rows: o, channels: c, height: h, width: wd,
+                                          kernel: kernel, padding: geometry.padding, gemmTiles: tiles.count) {
               implicitConvolution(floats(xb), weight: floats(wb), flipped: false, rows: o, samples: n, channels: c,
                                   height: h, width: wd, kernel: kernel, padding: geometry.padding,
                                   dilation: geometry.dilation, bias: bb.map { floats($0) }, into: mutableFloats(yb))

@@ -1,8 +1,11 @@
 /// Transposed 2-D convolution (PyTorch's `conv_transpose2d` without bias): the adjoint of
 /// `conv2d` in its input, `z = convTranspose(u, w)` with `⟨conv(x, w), u⟩ = ⟨x, convTranspose(u, w)⟩`.
 /// `u` is (N, O, Ho, Wo), `w` is (O, C/groups, kh, kw) (conv2d's weight), `z` is (N, C, H, W).
-/// Float at stride 1 with one group (and depth O·kh·kw ≥ 64): a convolution of u with the flipped,
-/// transposed weight, run as an implicit GEMM. Otherwise per sample and group: its columns `Wᵀ·u`
+/// Float at stride 1 with one group, depth O·kh·kw ≥ 64, a vector ISA (AVX2 or AVX-512; the
+/// portable kernels take the GEMM path) and padding ≤ d·(k − 1) on both axes (the convolution's
+/// padding d·(k − 1) − p must not be negative), within `implicitConvolutionApplies`' scratch and
+/// thread conditions: a convolution of u with the flipped, transposed weight, run as an implicit
+/// GEMM. Otherwise per sample and group: its columns `Wᵀ·u`
 /// (a GEMM reading u in place), then col2im adds them into the image; samples spread over the
 /// threads in tiles.
 ///
@@ -40,8 +43,9 @@ struct ConvTranspose2D: Op {
           // transposed and flipped (the Float fast path; needs that padding ≥ 0).
           let flippedPadding = Size2D(geometry.dilation.height * (kernel.height - 1) - geometry.padding.height,
                                       geometry.dilation.width * (kernel.width - 1) - geometry.padding.width)
-          if implicitConvolutionApplies(S.self, geometry, depth: o * kernel.height * kernel.width),
-             flippedPadding.height >= 0 && flippedPadding.width >= 0 {
+          if implicitConvolutionApplies(S.self, geometry, samples: n, rows: c, channels: o, height: out.height,
+                                        width: out.width, kernel: kernel, padding: flippedPadding,
+                                        gemmTiles: tiles.count) {
             implicitConvolution(floats(ub), weight: floats(wb), flipped: true, rows: c, samples: n, channels: o,
                                 height: out.height, width: out.width, kernel: kernel, padding: flippedPadding,
                                 dilation: geometry.dilation, bias: nil, into: mutableFloats(zb))
@@ -92,8 +96,10 @@ struct ConvTranspose2D: Op {
 /// differentiated again: `v[o,c,i,j] = Σ_{n,p,q} x[n, g·C/G + c, p·s − pad + i·d, q·s − pad + j·d] · u[n,o,p,q]`.
 /// Per sample and group: `u · patchesᵀ` added into its tile's sum (u read in place, the patches of
 /// one sample in cache); tiles run on all threads into their own sums, added in tile order.
-/// Float at stride 1 with one group on AVX-512 (`ImplicitConvolution.paysForWeightGradient`): each
-/// tile's sum comes from `ImplicitConvolution.weightGradient`, with no patch matrix.
+/// Float at stride 1 with one group on AVX-512 (`ImplicitConvolution.paysForWeightGradient`), with
+/// scratch within `ImplicitConvolution.scratchLimit` and not a lone tile on several threads
+/// (`implicitWeightGradientApplies`): each tile's sum comes from `ImplicitConvolution.weightGradient`,
+/// with no patch matrix.
 ///
 /// VJP: `∂L/∂x = convTranspose(u, g)`, `∂L/∂u = conv2d(x, g)`. JVP: `v̇ = wg(ẋ, u) + wg(x, u̇)`.
 struct Conv2DWeightGradient: Op {
@@ -126,7 +132,8 @@ struct Conv2DWeightGradient: Op {
         v.withUnsafeMutableBufferPointer { vp in
           partials.withUnsafeMutableBufferPointer { pp in
             nonisolated(unsafe) let (xb, ub, vb, pb) = (xp.baseAddress!, up.baseAddress!, vp.baseAddress!, pp.baseAddress)
-            let implicit = implicitWeightGradientApplies(S.self, geometry, depth: k, rows: o)
+            let implicit = implicitWeightGradientApplies(S.self, geometry, rows: o, channels: c, height: h, width: wd,
+                                                         kernel: kernel, tiles: tiles.count)
             let isa = currentKernelISA()  // the caller's setting (it is per thread)
             Tensor<S>.forEachTile(tiles, scratch: implicit ? 0 : k * plane) { tile, samples, col in
               let sum = tiles.count > 1 ? pb! + tile * o * k : vb

@@ -3,10 +3,26 @@ import BackpropKernels
 // The Float fast path shared by `conv2d` and the stride-1 `convTranspose2d` (its input gradient).
 
 /// Whether a Float convolution of this shape runs as an implicit GEMM (`ImplicitConvolution`)
-/// rather than im2col + GEMM: stride 1, one group, and a depth (`channels · kh · kw`) large
-/// enough for the implicit kernel to win (`ImplicitConvolution.pays`).
-func implicitConvolutionApplies<S>(_: S.Type, _ g: ConvolutionGeometry, depth: Int) -> Bool {
-  S.self == Float.self && g.stride == 1 && g.groups == 1 && ImplicitConvolution.pays(depth: depth)
+/// rather than im2col + GEMM: stride 1, one group, a depth (`channels · kh · kw`) large enough for
+/// the implicit kernel to win (`ImplicitConvolution.pays`), per-thread scratch within
+/// `ImplicitConvolution.scratchLimit`, and no fewer busy threads than the GEMM path. The implicit
+/// path's pieces of work are whole images, so it keeps min(samples, threads) threads busy; the
+/// GEMM path splits a lone sample tile's products over every thread (`Tensor.forEachTile`), so a
+/// batch of fewer samples than threads in one tile runs im2col + GEMM (`gemmTiles` is the GEMM
+/// path's tile count). The results then differ from the implicit path's to Float rounding: at
+/// such batches the bits depend on the thread count. `padding` is the convolution's own (for a
+/// transposed convolution, the flipped one); only stride, groups and dilation come from `g`.
+func implicitConvolutionApplies<S>(_: S.Type, _ g: ConvolutionGeometry, samples: Int, rows: Int, channels: Int,
+                                   height: Int, width: Int, kernel: Size2D, padding: Size2D, gemmTiles: Int,
+                                   threads: Int = Gemm.threadCount, isa: KernelISA = Gemm.kernelISA) -> Bool {
+  guard S.self == Float.self && g.stride == 1 && g.groups == 1 && padding.height >= 0 && padding.width >= 0,
+        ImplicitConvolution.pays(depth: channels * kernel.height * kernel.width, isa: isa),
+        gemmTiles > 1 || samples >= threads else { return false }
+  let bytes = ImplicitConvolution.scratchBytes(rows: rows, channels: channels, height: height, width: width,
+                                               kernel: (kernel.height, kernel.width),
+                                               padding: (padding.height, padding.width),
+                                               dilation: (g.dilation.height, g.dilation.width))
+  return bytes <= ImplicitConvolution.scratchLimit
 }
 
 /// `y` (samples × rows × oh × ow) = bias + A · patches(x) for `samples` images x (channels ×
@@ -37,10 +53,20 @@ func implicitConvolution(_ x: UnsafePointer<Float>, weight w: UnsafePointer<Floa
 }
 
 /// Whether a Float convolution's weight gradient runs through `ImplicitConvolution.weightGradient`:
-/// stride 1, one group, and a shape where it wins (`ImplicitConvolution.paysForWeightGradient`).
-func implicitWeightGradientApplies<S>(_: S.Type, _ g: ConvolutionGeometry, depth: Int, rows: Int) -> Bool {
-  S.self == Float.self && g.stride == 1 && g.groups == 1
-    && ImplicitConvolution.paysForWeightGradient(depth: depth, rows: rows)
+/// stride 1, one group, a shape where it wins (`ImplicitConvolution.paysForWeightGradient`),
+/// per-thread scratch within `ImplicitConvolution.scratchLimit`, and not one sample tile on
+/// several threads. Both paths run one tile per thread, but the GEMM path splits a lone tile's
+/// products over every thread, where the implicit kernel would run on one.
+func implicitWeightGradientApplies<S>(_: S.Type, _ g: ConvolutionGeometry, rows: Int, channels: Int, height: Int,
+                                      width: Int, kernel: Size2D, tiles: Int, threads: Int = Gemm.threadCount,
+                                      isa: KernelISA = Gemm.kernelISA) -> Bool {
+  guard S.self == Float.self && g.stride == 1 && g.groups == 1,
+        ImplicitConvolution.paysForWeightGradient(depth: channels * kernel.height * kernel.width, rows: rows, isa: isa),
+        tiles > 1 || threads == 1 else { return false }
+  let bytes = ImplicitConvolution.weightGradientScratchBytes(
+    rows: rows, channels: channels, height: height, width: width, kernel: (kernel.height, kernel.width),
+    padding: (g.padding.height, g.padding.width), dilation: (g.dilation.height, g.dilation.width), isa: isa)
+  return bytes <= ImplicitConvolution.scratchLimit
 }
 
 /// The calling thread's kernel ISA, read before work is handed to other threads.
