@@ -5,8 +5,7 @@ import BackpropKernels
 // reduced in place as backward produces them, buckets started in order, waited for at the end).
 extension DataParallel {
   /// Packs parameters of `counts` elements, last parameter first, into buckets of about
-  /// `bucketBytes` bytes: the layout every rank computes alike. A parameter of half a bucket or
-  /// more gets a bucket of its own (reduced in place, no copies). A `blocked` parameter gets one
+  /// `bucketBytes` bytes: the layout every rank computes alike. A `blocked` parameter gets one
   /// bucket per block of rows, launched before the parameter after it (its op's bias).
   static func bucketLayout(counts: [Int], bucketBytes: Int, blocked: (parameter: Int, rows: Int, blocks: Int)? = nil)
     -> (buckets: [Bucket], placement: [(bucket: Int, offset: Int)], total: Int)
@@ -32,10 +31,7 @@ extension DataParallel {
         start = offset
         continue
       }
-      // Half a bucket or more: a bucket of its own, reduced in place in its `.grad` (packed
-      // with others it would be copied into the shared buffer and back every step).
-      let own = counts[i] * 2 >= capacity
-      if !members.isEmpty && (own || offset - start + counts[i] > capacity) {
+      if !members.isEmpty && offset - start + counts[i] > capacity {
         buckets.append(Bucket(members: members, range: start..<offset))
         members = []
         start = offset
@@ -43,11 +39,6 @@ extension DataParallel {
       placement[i] = (buckets.count, offset)
       members.append(i)
       offset += counts[i]
-      if own {
-        buckets.append(Bucket(members: members, range: start..<offset))
-        members = []
-        start = offset
-      }
     }
     if !members.isEmpty { buckets.append(Bucket(members: members, range: start..<offset)) }
     return (buckets, placement, offset)

@@ -28,7 +28,7 @@ import BackpropNN
 /// the last layers overlaps backward through the first ones. Buckets always start in index
 /// order, the same on every rank, as MPI requires of collectives.
 ///
-/// A parameter with a bucket of its own (any parameter of half `bucketBytes` or more: most of a
+/// A parameter with a bucket of its own (any parameter of `bucketBytes` or more: most of a
 /// model's gradient) is reduced in place in its `.grad` storage, PyTorch's
 /// `gradient_as_bucket_view`: no copy into a bucket and back. Smaller parameters are packed
 /// into a shared buffer and copied back into their `.grad` storage afterwards. Until

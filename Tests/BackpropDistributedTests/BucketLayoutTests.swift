@@ -6,30 +6,16 @@ import Testing
 /// The bucket layout every rank computes alike, and the weight digest (no MPI needed).
 @Suite struct BucketLayoutTests {
   @Test func bucketsFillInReverseParameterOrderUpToTheirSize() {
-    // Parameters of 7, 3, 20, 5 floats; buckets of 16 floats (64 bytes).
-    let layout = DataParallel.bucketLayout(counts: [7, 3, 20, 5], bucketBytes: 64)
+    // Parameters of 10, 3, 20, 5 floats; buckets of 16 floats (64 bytes).
+    let layout = DataParallel.bucketLayout(counts: [10, 3, 20, 5], bucketBytes: 64)
     #expect(layout.buckets.map(\.members) == [[3], [2], [1, 0]], "last parameter first; 20 > 16 gets its own bucket")
-    #expect(layout.buckets.map(\.range) == [0..<5, 5..<25, 25..<35])
+    #expect(layout.buckets.map(\.range) == [0..<5, 5..<25, 25..<38])
     #expect(layout.placement.map(\.bucket) == [2, 2, 1, 0])
     #expect(layout.placement.map(\.offset) == [28, 25, 5, 0])
-    #expect(layout.total == 35)
+    #expect(layout.total == 38)
     // One huge bucket holds everything; a bucket as small as one float still holds one parameter.
     #expect(DataParallel.bucketLayout(counts: [10, 3, 20, 5], bucketBytes: 1 << 20).buckets.map(\.members) == [[3, 2, 1, 0]])
     #expect(DataParallel.bucketLayout(counts: [10, 3], bucketBytes: 1).buckets.map(\.members) == [[1], [0]])
-  }
-
-  @Test func aParameterOfHalfABucketOrMoreGetsABucketOfItsOwn() {
-    // 8 of 16 floats: its own bucket (reduced in place, not copied in and out); 7: packed.
-    #expect(DataParallel.bucketLayout(counts: [8, 3, 5], bucketBytes: 64).buckets.map(\.members) == [[2, 1], [0]])
-    #expect(DataParallel.bucketLayout(counts: [7, 3, 5], bucketBytes: 64).buckets.map(\.members) == [[2, 1, 0]])
-    // Small parameters after such a one start a new bucket.
-    #expect(DataParallel.bucketLayout(counts: [2, 8, 3], bucketBytes: 64).buckets.map(\.members) == [[2], [1], [0]])
-    // W2 (784-256-128-10) in 256 KiB buckets, first weight in 4 row blocks: the 128 × 256 hidden
-    // weight (128 KiB, half a bucket) is reduced in place; only the last layer and 2.bias are packed.
-    let w2 = DataParallel.bucketLayout(counts: [200_704, 256, 32_768, 128, 1_280, 10], bucketBytes: 256 << 10,
-                                       blocked: (parameter: 0, rows: 256, blocks: 4))
-    #expect(w2.buckets.map(\.members) == [[5, 4, 3], [2], [0], [0], [0], [0], [1]])
-    #expect(w2.buckets.map(\.range.count) == [1_418, 32_768, 50_176, 50_176, 50_176, 50_176, 256])
   }
 
   @Test func aBlockedParameterGetsABucketPerRowBlockBeforeItsBias() {
