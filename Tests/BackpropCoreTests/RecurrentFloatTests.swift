@@ -5,7 +5,7 @@ import _BackpropTestSupport
 
 // The whole-layer `lstmSequence` op (one GEMM and one gate kernel per step, ∂W_hh two GEMMs over
 // the stacked steps) against the reference path it replaces in the LSTM layer: the same
-// recurrence unrolled into matmul, add and `lstmCell` ops, in Float, forward and gradients.
+// recurrence unrolled into matmul, add and `lstmCell` ops, run in Double, forward and gradients.
 
 @Suite struct RecurrentFloatTests {
   static func values(_ shape: [Int], _ g: inout SeededGenerator, scale: Float = 1) -> Tensor<Float> {
@@ -14,10 +14,10 @@ import _BackpropTestSupport
   }
 
   /// [T, B, 2H] by unrolled per-step ops.
-  static func unrolled(_ p: Tensor<Float>, _ w: Tensor<Float>, _ h0: Tensor<Float>, _ c0: Tensor<Float>) -> Tensor<Float> {
+  static func unrolled<T: TensorScalar>(_ p: Tensor<T>, _ w: Tensor<T>, _ h0: Tensor<T>, _ c0: Tensor<T>) -> Tensor<T> {
     let (steps, b, h) = (p.shape[0], h0.shape[0], h0.shape[1])
     var (hPrev, cPrev) = (h0, c0)
-    var outs: [Tensor<Float>] = []
+    var outs: [Tensor<T>] = []
     for t in 0..<steps {
       let g = p.sliced(alongAxis: 0, t..<t + 1).reshaped(to: [b, 4 * h]) + Tensor.matmul(hPrev, w, transposeB: true)
       (hPrev, cPrev) = Tensor.lstmCell(gates: g, c: cPrev)
@@ -43,17 +43,21 @@ import _BackpropTestSupport
     let p = Self.values([steps, b, 4 * h], &g, scale: 2), w = Self.values([4 * h, h], &g, scale: 0.5)
     let h0 = Self.values([b, h], &g), c0 = Self.values([b, h], &g)
     let u = Self.values([steps, b, 2 * h], &g).detached()
-    func gradients(_ f: (Tensor<Float>, Tensor<Float>, Tensor<Float>, Tensor<Float>) -> Tensor<Float>) -> [[Float]] {
+    let fast: [[Float]] = {
       let leaves = [p, w, h0, c0].map { Tensor<Float>(shape: $0.shape, scalars: $0.scalars, requiresGrad: true) }
-      let y = f(leaves[0], leaves[1], leaves[2], leaves[3])
+      let y = Tensor.lstmSequence(projected: leaves[0], weightHH: leaves[1], h0: leaves[2], c0: leaves[3])
       (y * u).sum().backward()
       return [y.scalars] + leaves.map { $0.grad!.scalars }
-    }
-    let fast = gradients { Tensor.lstmSequence(projected: $0, weightHH: $1, h0: $2, c0: $3) }
-    let reference = gradients(Self.unrolled)
+    }()
+    // The reference runs the unrolled cells in Double (libm σ and tanh, Swift loops): the Float
+    // path shares its gate kernel with the Float `lstmCell`, so only another precision checks it.
+    let leaves = [p, w, h0, c0].map { Tensor<Double>(shape: $0.shape, scalars: $0.scalars.map(Double.init), requiresGrad: true) }
+    let y = Self.unrolled(leaves[0], leaves[1], leaves[2], leaves[3])
+    (y * Tensor<Double>(shape: u.shape, scalars: u.scalars.map(Double.init))).sum().backward()
+    let reference = ([y.scalars] + leaves.map { $0.grad!.scalars }).map { $0.map { Float($0) } }
     for (k, (a, r)) in zip(fast, reference).enumerated() {
       #expect(a.count == r.count)
-      // Float rounding through up to 16 steps of the same formulas in a different order.
+      // Float rounding through up to 16 steps, against the same formulas in Double.
       let worst = zip(a, r).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 0
       #expect(worst < 2e-5, "\(shape) \(isa) output/gradient \(k): max relative difference \(worst)")
     }

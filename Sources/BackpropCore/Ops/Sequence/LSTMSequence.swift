@@ -14,7 +14,7 @@ import BackpropKernels
 /// JVP: Ġ_t = Ṗ_t + ḣ_{t−1}·W_hhᵀ + h_{t−1}·Ẇ_hhᵀ, then lstmCell's JVP.
 ///
 /// Forward and first-order backward are loops of one GEMM and one vectorised gate kernel per step
-/// (`LSTMStep`, lstm.c, for Float; the activations and τ saved by the forward, not recomputed); with `createGraph` (or batched cotangents) the VJP
+/// (`LSTMCellOp.step`, lstm.c for Float; the activations and τ saved by the forward, not recomputed); with `createGraph` (or batched cotangents) the VJP
 /// and JVP are the same recurrences written with tensor ops, so they differentiate again.
 struct LSTMSequenceOp: Op {
   var name: String { "lstmSequence" }
@@ -38,7 +38,7 @@ struct LSTMSequenceOp: Op {
   /// The forward recurrence on buffers: `[T, B, 2H]`, the activations i, f, g, o and τ. Per
   /// step G_t = P_t + h_{t−1}·W_hhᵀ is one GEMM into the activations buffer (a copy of P),
   /// then the gate kernel turns it into the activations in place and writes c_t, τ_t, h_t
-  /// (`LSTMStep.forward` for Float, the same formulas in Swift for Double).
+  /// (`LSTMCellOp.step`: lstm.c for Float, the same formulas in Swift for Double).
   @_specialize(where S == Float)
   @_specialize(where S == Double)
   static func kernel<S: TensorScalar>(_ projected: [S], _ weight: [S], _ h0: [S], _ c0: [S], steps: Int, batch b: Int, hidden h: Int)
@@ -62,17 +62,8 @@ struct LSTMSequenceOp: Op {
                   let (hp, cp, ld) = previous.map { ($0, $0 + h, 2 * h) } ?? (h0p.baseAddress!, c0p.baseAddress!, h)
                   S.gemm(transA: false, transB: true, m: b, n: 4 * h, k: h, alpha: 1, a: hp, lda: ld,
                          b: wp.baseAddress!, ldb: h, beta: 1, c: g, ldc: 4 * h)
-                  if S.self == Float.self {
-                    // Rows are independent: split over the threads (the same bits on any count).
-                    Parallel.forEachChunk(count: b, minimumChunk: Self.rowsPerPiece(hidden: h)) { rows in
-                      let n = rows.lowerBound
-                      LSTMStep.forward(gates: mutableFloats(g + n * 4 * h), cPrevious: floats(cp + n * ld), cPreviousStride: ld,
-                                       tau: mutableFloats(tk + n * h), out: mutableFloats(o + n * 2 * h), outStride: 2 * h,
-                                       batch: rows.count, hidden: h, isa: isa)
-                    }
-                  } else {
-                    stepForward(g, cp, ld, tk, o, batch: b, hidden: h)
-                  }
+                  LSTMCellOp.step(gates: g, cPrevious: cp, cPreviousStride: ld, tau: tk, out: o, outStride: 2 * h,
+                                  batch: b, hidden: h, isa: isa)
                 }
               }
             }
@@ -83,26 +74,8 @@ struct LSTMSequenceOp: Op {
     return (out, activations, tau)
   }
 
-  /// Batch rows per thread-pool piece of the gate kernels: about 4,096 gate values (a σ or
-  /// tanh each), enough to pay for handing a piece to another core.
-  static func rowsPerPiece(hidden h: Int) -> Int { Swift.max(1, 4_096 / (4 * Swift.max(h, 1))) }
-
-  /// `LSTMStep.forward` in Swift (the Double path): activations in place, then c_t, τ_t, h_t.
-  static func stepForward<S: TensorScalar>(_ g: UnsafeMutablePointer<S>, _ cPrev: UnsafePointer<S>, _ ldc: Int,
-                                           _ tau: UnsafeMutablePointer<S>, _ out: UnsafeMutablePointer<S>, batch b: Int, hidden h: Int) {
-    for n in 0..<b {
-      let a = g + n * 4 * h, cp = cPrev + n * ldc, o = out + n * 2 * h, tk = tau + n * h
-      for k in 0..<(4 * h) { a[k] = k >= 2 * h && k < 3 * h ? S.tanh(a[k]) : 1 / (1 + S.exp(-a[k])) }
-      for k in 0..<h {
-        o[h + k] = a[h + k] * cp[k] + a[k] * a[2 * h + k]
-        tk[k] = S.tanh(o[h + k])
-        o[k] = a[3 * h + k] * tk[k]
-      }
-    }
-  }
-
   /// ∂P (= ∂G), ∂W_hh, ∂h0, ∂c0 from the saved activations and τ and the output (first-order
-  /// backward; per step the gate VJP — `LSTMStep.backward` for Float — then ∂h_{t−1} = ∂G_t·W_hh;
+  /// backward; per step the gate VJP — `LSTMCellOp.stepBackward` — then ∂h_{t−1} = ∂G_t·W_hh;
   /// ∂W_hh as two GEMMs that read h_{t−1} in place: the output rows for t ≥ 1, h0 for t = 0).
   @_specialize(where S == Float)
   @_specialize(where S == Double)
@@ -128,18 +101,9 @@ struct LSTMSequenceOp: Op {
                         let dg = dgp.baseAddress! + t * b * 4 * h, d = dp.baseAddress! + t * b * 2 * h
                         let a = ap.baseAddress! + t * b * 4 * h, tk = tp.baseAddress! + t * b * h
                         let (cp, ld) = t == 0 ? (c0p.baseAddress!, h) : (op.baseAddress! + (t - 1) * b * 2 * h + h, 2 * h)
-                        if S.self == Float.self {
-                          let dh = dhp.baseAddress!, dc = dcp.baseAddress!
-                          Parallel.forEachChunk(count: b, minimumChunk: Self.rowsPerPiece(hidden: h)) { rows in
-                            let n = rows.lowerBound
-                            LSTMStep.backward(activations: floats(a + n * 4 * h), tau: floats(tk + n * h), cPrevious: floats(cp + n * ld),
-                                              cPreviousStride: ld, delta: floats(d + n * 2 * h), deltaStride: 2 * h,
-                                              dh: floats(dh + n * h), dc: mutableFloats(dc + n * h), dGates: mutableFloats(dg + n * 4 * h),
-                                              batch: rows.count, hidden: h, isa: isa)
-                          }
-                        } else {
-                          stepBackward(a, tk, cp, ld, d, dhp.baseAddress!, dcp.baseAddress!, dg, batch: b, hidden: h)
-                        }
+                        LSTMCellOp.stepBackward(activations: a, tau: tk, cPrevious: cp, cPreviousStride: ld, delta: d,
+                                                deltaStride: 2 * h, dh: dhp.baseAddress!, dc: dcp.baseAddress!, dGates: dg,
+                                                batch: b, hidden: h, isa: isa)
                         S.gemm(transA: false, transB: false, m: b, n: h, k: 4 * h, alpha: 1, a: dg, lda: 4 * h,
                                b: wp.baseAddress!, ldb: h, beta: 0, c: dhp.baseAddress!, ldc: h)
                       }
@@ -167,25 +131,6 @@ struct LSTMSequenceOp: Op {
       }
     }
     return (dGates, dWeight, dh, dc)
-  }
-
-  /// `LSTMStep.backward` in Swift (the Double path): lstmCell's VJP with the carries added to δ.
-  static func stepBackward<S: TensorScalar>(_ a: UnsafePointer<S>, _ tau: UnsafePointer<S>, _ cPrev: UnsafePointer<S>, _ ldc: Int,
-                                            _ d: UnsafePointer<S>, _ dh: UnsafePointer<S>, _ dc: UnsafeMutablePointer<S>,
-                                            _ dg: UnsafeMutablePointer<S>, batch b: Int, hidden h: Int) {
-    for n in 0..<b {
-      let row = n * 4 * h, cp = cPrev + n * ldc
-      for k in 0..<h {
-        let i = a[row + k], f = a[row + h + k], g = a[row + 2 * h + k], og = a[row + 3 * h + k]
-        let tk = tau[n * h + k], dhk = d[n * 2 * h + k] + dh[n * h + k]
-        let dcTotal = (d[n * 2 * h + h + k] + dc[n * h + k]) + dhk * og * (1 - tk * tk)
-        dg[row + k] = dcTotal * g * i * (1 - i)
-        dg[row + h + k] = dcTotal * cp[k] * f * (1 - f)
-        dg[row + 2 * h + k] = dcTotal * i * (1 - g * g)
-        dg[row + 3 * h + k] = dhk * tk * og * (1 - og)
-        dc[n * h + k] = dcTotal * f
-      }
-    }
   }
 
   /// The forward recurrence as tensor ops of the inputs: per step G_t, c_{t−1}, h_{t−1} and the

@@ -12,7 +12,7 @@ import BackpropKernels
 ///     ∂G = [δc̃ ⊙ g ⊙ i(1−i), δc̃ ⊙ c ⊙ f(1−f), δc̃ ⊙ i ⊙ (1−g²), δh ⊙ τ ⊙ o(1−o)],  ∂c = δc̃ ⊙ f
 /// JVP: ċ′ = ḟ c + f ċ + i̇ g + i ġ (i̇ = i(1−i)Ġ_i, …), ḣ′ = ȯ τ + o (1 − τ²) ċ′.
 ///
-/// Forward and first-order backward are one kernel each (activations vectorised for Float);
+/// Forward and first-order backward are one kernel each (`step`, `stepBackward`; lstm.c for Float);
 /// with `createGraph` the VJP is the tensor-op formula, differentiable again.
 struct LSTMCellOp: Op {
   var name: String { "lstmCell" }
@@ -24,106 +24,58 @@ struct LSTMCellOp: Op {
     return ([c.shape[0], 2 * c.shape[1]], Self.kernel(gates.scalars, c.scalars, batch: c.shape[0], hidden: c.shape[1]))
   }
 
-  /// σ of the i, f, o gate pre-activations and tanh of g, `[B, 4H]`: for Float the vectorised
-  /// kernels of `Transcendental` over the whole batch (one pass each), else libm per element.
-  @_specialize(where S == Float)
-  @_specialize(where S == Double)
-  static func activations<S: TensorScalar>(_ gates: [S], batch b: Int, hidden h: Int) -> [S] {
-    var act = [S](repeating: 0, count: gates.count)
-    if S.self == Float.self {
-      let isa = Gemm.kernelISA
-      gates.withUnsafeBufferPointer { x in
-        act.withUnsafeMutableBufferPointer { y in
-          let xf = UnsafeRawPointer(x.baseAddress!).assumingMemoryBound(to: Float.self)
-          let yf = UnsafeMutableRawPointer(y.baseAddress!).assumingMemoryBound(to: Float.self)
-          Transcendental.apply(.sigmoid, xf, yf, count: gates.count, isa: isa)
-          for n in 0..<b { Transcendental.apply(.tanh, xf + n * 4 * h + 2 * h, yf + n * 4 * h + 2 * h, count: h, isa: isa) }
-        }
-      }
-      return act
-    }
-    for n in 0..<b {
-      for k in 0..<(4 * h) {
-        let x = gates[n * 4 * h + k]
-        act[n * 4 * h + k] = k >= 2 * h && k < 3 * h ? S.tanh(x) : 1 / (1 + S.exp(-x))
-      }
-    }
-    return act
-  }
-
-  /// tanh elementwise (vectorised for Float).
-  @_specialize(where S == Float)
-  @_specialize(where S == Double)
-  static func tanhAll<S: TensorScalar>(_ x: [S]) -> [S] {
-    var y = [S](repeating: 0, count: x.count)
-    guard !x.isEmpty else { return y }
-    if S.self == Float.self {
-      x.withUnsafeBufferPointer { xp in
-        y.withUnsafeMutableBufferPointer { yp in
-          Transcendental.apply(.tanh, UnsafeRawPointer(xp.baseAddress!).assumingMemoryBound(to: Float.self),
-                               UnsafeMutableRawPointer(yp.baseAddress!).assumingMemoryBound(to: Float.self), count: x.count)
-        }
-      }
-      return y
-    }
-    for i in x.indices { y[i] = S.tanh(x[i]) }
-    return y
-  }
-
-  /// The forward pass on buffers: the activations (vectorised), then c′ and h′ row by row.
+  /// The forward pass on buffers: `[B, 2H]` (h′ then c′ per row), by `step`.
   @_specialize(where S == Float)
   @_specialize(where S == Double)
   static func kernel<S: TensorScalar>(_ gateValues: [S], _ cell: [S], batch b: Int, hidden h: Int) -> [S] {
-    let act = activations(gateValues, batch: b, hidden: h)
-    var cNext = [S](repeating: 0, count: b * h)
-    for n in 0..<b {
-      for k in 0..<h {
-        let row = n * 4 * h
-        cNext[n * h + k] = act[row + h + k] * cell[n * h + k] + act[row + k] * act[row + 2 * h + k]
-      }
-    }
-    let tau = tanhAll(cNext)
-    var out = [S](repeating: 0, count: b * 2 * h)
-    for n in 0..<b {
-      for k in 0..<h {
-        out[n * 2 * h + k] = act[n * 4 * h + 3 * h + k] * tau[n * h + k]
-        out[n * 2 * h + h + k] = cNext[n * h + k]
-      }
-    }
-    return out
+    forwardBuffers(gateValues, cell, batch: b, hidden: h).out
   }
 
-  /// ∂G `[B, 4H]` and ∂c `[B, H]` of the VJP above in one loop (first-order backward), the
-  /// activations and τ recomputed with the forward's kernels.
+  /// `step` over whole arrays: the activations, τ = tanh(c′) and `[h′, c′]`.
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
+  static func forwardBuffers<S: TensorScalar>(_ gateValues: [S], _ cell: [S], batch b: Int, hidden h: Int)
+    -> (activations: [S], tau: [S], out: [S]) {
+    var act = gateValues
+    // Every element of `tau` and `out` is written by `step`.
+    var tau = [S](unsafeUninitializedCapacity: b * h) { _, n in n = b * h }
+    var out = [S](unsafeUninitializedCapacity: b * 2 * h) { _, n in n = b * 2 * h }
+    guard b > 0 && h > 0 else { return (act, tau, out) }
+    act.withUnsafeMutableBufferPointer { a in
+      cell.withUnsafeBufferPointer { c in
+        tau.withUnsafeMutableBufferPointer { t in
+          out.withUnsafeMutableBufferPointer { o in
+            step(gates: a.baseAddress!, cPrevious: c.baseAddress!, cPreviousStride: h, tau: t.baseAddress!,
+                 out: o.baseAddress!, outStride: 2 * h, batch: b, hidden: h, isa: Gemm.kernelISA)
+          }
+        }
+      }
+    }
+    return (act, tau, out)
+  }
+
+  /// ∂G `[B, 4H]` and ∂c `[B, H]` of the VJP above (first-order backward): the activations and
+  /// τ recomputed by `step`, then `stepBackward` with no carries.
   @_specialize(where S == Float)
   @_specialize(where S == Double)
   static func backwardKernel<S: TensorScalar>(_ delta: [S], _ gateValues: [S], _ cell: [S], batch b: Int, hidden h: Int)
     -> (dGates: [S], dCell: [S]) {
-    let act = activations(gateValues, batch: b, hidden: h)
-    var cNext = [S](repeating: 0, count: b * h)
-    for n in 0..<b {
-      for k in 0..<h { cNext[n * h + k] = act[n * 4 * h + h + k] * cell[n * h + k] + act[n * 4 * h + k] * act[n * 4 * h + 2 * h + k] }
-    }
-    let tau = tanhAll(cNext)
-    var dGates = [S](repeating: 0, count: b * 4 * h), dCell = [S](repeating: 0, count: b * h)
+    let (act, tau, _) = forwardBuffers(gateValues, cell, batch: b, hidden: h)
+    // ∂c starts as the (zero) carry that `stepBackward` reads and replaces; ∂G is written whole.
+    var dGates = [S](unsafeUninitializedCapacity: b * 4 * h) { _, n in n = b * 4 * h }
+    var dCell = [S](repeating: 0, count: b * h)
+    let noCarry = [S](repeating: 0, count: b * h)
+    guard b > 0 && h > 0 else { return (dGates, dCell) }
     act.withUnsafeBufferPointer { a in
-      delta.withUnsafeBufferPointer { d in
+      tau.withUnsafeBufferPointer { t in
         cell.withUnsafeBufferPointer { c in
-          tau.withUnsafeBufferPointer { t in
-            dGates.withUnsafeMutableBufferPointer { dg in
+          delta.withUnsafeBufferPointer { d in
+            noCarry.withUnsafeBufferPointer { dh in
               dCell.withUnsafeMutableBufferPointer { dc in
-                for n in 0..<b {
-                  let row = n * 4 * h
-                  for k in 0..<h {
-                    let i = a[row + k], f = a[row + h + k], g = a[row + 2 * h + k], o = a[row + 3 * h + k]
-                    let tk = t[n * h + k], dh = d[n * 2 * h + k]
-                    let dcTotal = d[n * 2 * h + h + k] + dh * o * (1 - tk * tk)
-                    dg[row + k] = dcTotal * g * i * (1 - i)
-                    dg[row + h + k] = dcTotal * c[n * h + k] * f * (1 - f)
-                    dg[row + 2 * h + k] = dcTotal * i * (1 - g * g)
-                    dg[row + 3 * h + k] = dh * tk * o * (1 - o)
-                    dc[n * h + k] = dcTotal * f
-                  }
+                dGates.withUnsafeMutableBufferPointer { dg in
+                  stepBackward(activations: a.baseAddress!, tau: t.baseAddress!, cPrevious: c.baseAddress!, cPreviousStride: h,
+                               delta: d.baseAddress!, deltaStride: 2 * h, dh: dh.baseAddress!, dc: dc.baseAddress!,
+                               dGates: dg.baseAddress!, batch: b, hidden: h, isa: Gemm.kernelISA)
                 }
               }
             }
@@ -133,6 +85,78 @@ struct LSTMCellOp: Op {
     }
     return (dGates, dCell)
   }
+
+  /// The cell on rows, in place (also one step of `lstmSequence`): `gates` `[batch, 4H]` becomes
+  /// the activations σ(i), σ(f), tanh(g), σ(o); writes τ = tanh(c′) into `tau` `[batch, H]` and
+  /// h′, c′ into the rows of `out` (h′ then c′, row stride `outStride`); c rows have stride
+  /// `cPreviousStride`. Float: `LSTMStep.forward` (lstm.c, vectorised), its rows split over the
+  /// threads (`isa` read by the caller: the pool's threads do not see its override); Double: the
+  /// same formulas in Swift.
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
+  static func step<S: TensorScalar>(gates g: UnsafeMutablePointer<S>, cPrevious cp: UnsafePointer<S>, cPreviousStride ld: Int,
+                                    tau: UnsafeMutablePointer<S>, out: UnsafeMutablePointer<S>, outStride: Int,
+                                    batch b: Int, hidden h: Int, isa: KernelISA) {
+    if S.self == Float.self {
+      // Rows are independent: split over the threads (the same bits on any count).
+      Parallel.forEachChunk(count: b, minimumChunk: rowsPerPiece(hidden: h)) { rows in
+        let n = rows.lowerBound
+        LSTMStep.forward(gates: mutableFloats(g + n * 4 * h), cPrevious: floats(cp + n * ld), cPreviousStride: ld,
+                         tau: mutableFloats(tau + n * h), out: mutableFloats(out + n * outStride), outStride: outStride,
+                         batch: rows.count, hidden: h, isa: isa)
+      }
+      return
+    }
+    for n in 0..<b {
+      let a = g + n * 4 * h, c = cp + n * ld, o = out + n * outStride, tk = tau + n * h
+      for k in 0..<(4 * h) { a[k] = k >= 2 * h && k < 3 * h ? S.tanh(a[k]) : 1 / (1 + S.exp(-a[k])) }
+      for k in 0..<h {
+        o[h + k] = a[h + k] * c[k] + a[k] * a[2 * h + k]
+        tk[k] = S.tanh(o[h + k])
+        o[k] = a[3 * h + k] * tk[k]
+      }
+    }
+  }
+
+  /// The cell's VJP on rows with carries (also one step of `lstmSequence`'s backward): from the
+  /// activations and τ of `step`, c (stride `cPreviousStride`), the output cotangent rows `delta`
+  /// (δh then δc, stride `deltaStride`) plus the carries `dh` (read) and `dc` (read, then replaced
+  /// by ∂c), writes ∂G into `dGates` `[batch, 4H]` (the formula above with δh + dh and δc + dc).
+  /// Float: `LSTMStep.backward` (lstm.c), rows split over the threads; Double: Swift loops.
+  @_specialize(where S == Float)
+  @_specialize(where S == Double)
+  static func stepBackward<S: TensorScalar>(activations a: UnsafePointer<S>, tau: UnsafePointer<S>, cPrevious cp: UnsafePointer<S>,
+                                            cPreviousStride ld: Int, delta d: UnsafePointer<S>, deltaStride: Int,
+                                            dh: UnsafePointer<S>, dc: UnsafeMutablePointer<S>, dGates dg: UnsafeMutablePointer<S>,
+                                            batch b: Int, hidden h: Int, isa: KernelISA) {
+    if S.self == Float.self {
+      Parallel.forEachChunk(count: b, minimumChunk: rowsPerPiece(hidden: h)) { rows in
+        let n = rows.lowerBound
+        LSTMStep.backward(activations: floats(a + n * 4 * h), tau: floats(tau + n * h), cPrevious: floats(cp + n * ld),
+                          cPreviousStride: ld, delta: floats(d + n * deltaStride), deltaStride: deltaStride,
+                          dh: floats(dh + n * h), dc: mutableFloats(dc + n * h), dGates: mutableFloats(dg + n * 4 * h),
+                          batch: rows.count, hidden: h, isa: isa)
+      }
+      return
+    }
+    for n in 0..<b {
+      let row = n * 4 * h, c = cp + n * ld, dn = d + n * deltaStride
+      for k in 0..<h {
+        let i = a[row + k], f = a[row + h + k], g = a[row + 2 * h + k], og = a[row + 3 * h + k]
+        let tk = tau[n * h + k], dhk = dn[k] + dh[n * h + k]
+        let dcTotal = (dn[h + k] + dc[n * h + k]) + dhk * og * (1 - tk * tk)
+        dg[row + k] = dcTotal * g * i * (1 - i)
+        dg[row + h + k] = dcTotal * c[k] * f * (1 - f)
+        dg[row + 2 * h + k] = dcTotal * i * (1 - g * g)
+        dg[row + 3 * h + k] = dhk * tk * og * (1 - og)
+        dc[n * h + k] = dcTotal * f
+      }
+    }
+  }
+
+  /// Batch rows per thread-pool piece of the gate kernels: about 4,096 gate values (a σ or
+  /// tanh each), enough to pay for handing a piece to another core.
+  static func rowsPerPiece(hidden h: Int) -> Int { Swift.max(1, 4_096 / (4 * Swift.max(h, 1))) }
 
   /// i, f, g, o, τ = tanh(c′) as tensors of the inputs (so the VJP is differentiable again).
   private func parts<S>(_ cx: BackwardContext<S>) -> (i: Tensor<S>, f: Tensor<S>, g: Tensor<S>, o: Tensor<S>, tau: Tensor<S>, cNext: Tensor<S>) {
