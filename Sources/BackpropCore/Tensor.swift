@@ -41,12 +41,20 @@ public final class Tensor<Scalar: TensorScalar> {
   /// weight, `∂L/∂W = Gᵀ·x`) to write it in this many row blocks and to call
   /// `gradientBlockHook` after each one, so that `DataParallel` can start reducing a block
   /// while the next is computed. 1 (the default): one piece, no calls. Only a first-order
-  /// `backward()` of a tensor with no `.grad` yet uses blocks; the values are the same bits.
+  /// `backward()` of a tensor with no `.grad` yet uses blocks; the values are the same bits
+  /// with Backprop's own GEMM, within the last bit with a BLAS library (which picks its kernel
+  /// by the block's size).
   public var gradientBlocks = 1
   /// Called with the gradient tensor being written (its storage becomes this leaf's `.grad`)
   /// and the rows just finished, in order, during the op's pullback. The hook may keep the
   /// tensor and hand the finished rows' memory to MPI: nothing writes those rows again.
   public var gradientBlockHook: ((_ gradient: Tensor, _ rows: Range<Int>) -> Void)?
+  /// Where the op writes those blocks instead of the gradient tensor's storage, asked once per
+  /// backward before the first block (`DataParallel` hands out memory the ranks share, so the
+  /// gradient needs no copy before the others read it); nil, or a nil answer: the tensor's own
+  /// storage. When it answers with memory (`count` elements, row-major), the op leaves the
+  /// gradient tensor's storage unwritten and `gradientBlockHook`'s owner must fill it.
+  public var gradientBlockDestination: (() -> UnsafeMutablePointer<Scalar>?)?
 
   /// The record of the op that produced this tensor (`nil` for leaves and untracked results).
   var gradFn: GradFn<Scalar>?

@@ -65,6 +65,9 @@ extension DataParallel {
     seededWithShare = false
     metricsPending = nil
     metricCount = 0
+    shared?.beginStep()
+    blocksInSharedMemory = false
+    for b in buckets.indices { staged[b] = false }
     // No zero-fill of the buckets: every gradient that arrives overwrites its part, and
     // finishGradients() zeroes only the parts of parameters the loss did not reach.
   }
@@ -145,17 +148,19 @@ extension DataParallel {
       inPlace[b] = (g, storage)
       inPlaceBuffer[b] = inPlace[b]!.storage.withUnsafeMutableBufferPointer { $0 }
     } else {
+      let stage = staging + offset
       g.scalars.withUnsafeBufferPointer { source in
         if scale == 1 {
-          _ = UnsafeMutableBufferPointer(rebasing: flat[offset..<offset + source.count]).update(fromContentsOf: source)
+          stage.update(from: source.baseAddress!, count: source.count)
         } else {
-          for k in 0..<source.count { flat[offset + k] = source[k] * scale }
+          for k in 0..<source.count { stage[k] = source[k] * scale }
         }
       }
     }
     readyCount[b] += 1
     try? startReadyBuckets(force: false)
     for k in 0..<nextToStart where pending[k]?.isComplete == false { _ = try? communicator.test(&pending[k]!) }
+    shared?.progress()
   }
 
   /// Called by the blocked parameter's op when `rows` of its gradient `g` are written: scale
@@ -173,32 +178,55 @@ extension DataParallel {
     }
     let columns = g.count / g.shape[0]
     let block = UnsafeMutableBufferPointer(start: blockGradient!.base + rows.lowerBound * columns, count: rows.count * columns)
-    if !seededWithShare && share != 1 { for k in block.indices { block[k] *= share } }
+    // The op wrote the rows into shared memory when it asked for a destination (the sums will
+    // fill `block`), else into `block`.
+    let written = blocksInSharedMemory ? UnsafeMutableBufferPointer(start: staging + buckets[b].range.lowerBound, count: block.count) : block
+    if !seededWithShare && share != 1 { for k in written.indices { written[k] *= share } }
+    staged[b] = blocksInSharedMemory
     inPlaceBuffer[b] = block
     readyCount[b] = 1
     try? startReadyBuckets(force: false)
+    shared?.progress()
+  }
+
+  /// Where this step's buckets are assembled, at their offsets in `flat`: this rank's shared
+  /// memory for the step, or `flat` itself when MPI reduces.
+  var staging: UnsafeMutablePointer<Float> { shared?.stepBase ?? flat.baseAddress! }
+
+  /// The blocked parameter's op asks where to write its gradient blocks: in shared memory, they
+  /// are where the other ranks read them, with no copy.
+  func blockDestination() -> UnsafeMutablePointer<Float>? {
+    guard collecting, shared != nil else { return nil }
+    blocksInSharedMemory = true
+    return staging + placement[0].offset
   }
 
   func startReadyBuckets(force: Bool) throws {
     while nextToStart < buckets.count, force || readyCount[nextToStart] == buckets[nextToStart].members.count {
       let b = nextToStart
-      if let buffer = inPlaceBuffer[b] {
+      // The bucket's data is assembled in `stage` (this rank's shared memory, or `flat` for
+      // MPI), and its sum over ranks lands in `buffer` (MPI reduces in place: the same memory).
+      let range = buckets[b].range
+      let stage = UnsafeMutableBufferPointer(start: staging + range.lowerBound, count: range.count)
+      let buffer: UnsafeMutableBufferPointer<Float>
+      if let inPlace = inPlaceBuffer[b] {
         // The storage stays owned by `inPlace[b]` (or `blockGradient`), unchanged, until the
         // reduction has finished: the pointer outlives its closure only under that rule (as MPI
         // needs of any buffer).
-        pending[b] = try communicator.startAllreduceSum(buffer)
+        buffer = inPlace
+        if shared != nil && !staged[b] { _ = stage.update(fromContentsOf: inPlace) }
       } else if buckets[b].rows != nil {
         // The loss did not reach the blocked parameter: its rows add zeros.
-        UnsafeMutableBufferPointer(rebasing: flat[buckets[b].range]).update(repeating: 0)
-        pending[b] = try communicator.startAllreduceSum(UnsafeMutableBufferPointer(rebasing: flat[buckets[b].range]))
+        stage.update(repeating: 0)
+        buffer = UnsafeMutableBufferPointer(rebasing: flat[range])
       } else {
         for i in buckets[b].members where !arrived[i] {
           // The loss did not reach this parameter (or the shard was empty): it adds zeros.
-          let offset = placement[i].offset
-          UnsafeMutableBufferPointer(rebasing: flat[offset..<offset + parameters[i].count]).update(repeating: 0)
+          (staging + placement[i].offset).update(repeating: 0, count: parameters[i].count)
         }
-        pending[b] = try communicator.startAllreduceSum(UnsafeMutableBufferPointer(rebasing: flat[buckets[b].range]))
+        buffer = UnsafeMutableBufferPointer(rebasing: flat[range])
       }
+      if let shared { shared.publish(b, into: buffer) } else { pending[b] = try communicator.startAllreduceSum(buffer) }
       nextToStart += 1
       bucketsStarted.total += 1
       if !force { bucketsStarted.duringBackward += 1 }
@@ -217,8 +245,12 @@ extension DataParallel {
     let start = monotonicClock()
     try watching("the gradient allreduce") {
       try startReadyBuckets(force: true)
+      if let shared {
+        try shared.finish(timeout: timeout)
+      } else {
+        for b in buckets.indices { try communicator.wait(&pending[b]!, timeout: timeout) }
+      }
       if metricsPending != nil { try communicator.wait(&metricsPending!, timeout: timeout) }
-      for b in buckets.indices { try communicator.wait(&pending[b]!, timeout: timeout) }
     }
     exposedCommunicationSeconds += monotonicClock() - start
     bucketsReducedInPlace = 0

@@ -41,10 +41,21 @@ import BackpropNN
 /// by block (`Tensor.gradientBlockHook`) and each block's allreduce starts as soon as it is
 /// written, in place, while the next block is computed. Launch order puts these buckets before
 /// the parameter after it (that layer's bias, produced by the same op). The weight must feed one
-/// op only (no tied weights); the bits are those of `gradientBlocks: 1`.
+/// op only (no tied weights). With Backprop's own GEMM the bits are those of
+/// `gradientBlocks: 1`; with OpenBLAS a block may differ in the last bit (OpenBLAS picks its
+/// kernel by the product's size), the same on every rank, so replicas stay bit-identical.
 ///
-/// Every wait gives up after `timeout` seconds (a lost rank) with a `CommunicatorError` instead
-/// of hanging.
+/// One host (2 to `SharedMemoryReduction.maximumRanks` ranks, all on this machine, and
+/// `sharedMemory: true`): buckets are not sent but summed in memory the ranks share. Each rank
+/// assembles its buckets in its own shared segment (the blocked first layer's GEMM writes its
+/// row blocks there directly, no copy), raises a flag per bucket, and sums every rank's
+/// segment, in rank order, straight into its `.grad` storage as soon as all ranks have raised
+/// theirs: the same bits on every rank, and for 2 ranks the same bits as `MPI_Iallreduce`.
+/// Otherwise (ranks on other hosts, more ranks, or `sharedMemory: false`) `MPI_Iallreduce` as
+/// above.
+///
+/// Every wait gives up after `timeout` seconds (a lost rank) with `DistributedError.rankLost`
+/// instead of hanging.
 public final class DataParallel {
   /// The processes that train together.
   public let communicator: Communicator
@@ -67,6 +78,11 @@ public final class DataParallel {
   public internal(set) var bucketsReducedInPlace = 0
   /// Row blocks the first parameter's gradient is reduced in (1: not split).
   public let gradientBlocks: Int
+  /// Whether gradients are summed in memory shared by the ranks (all on one host) rather than
+  /// by `MPI_Iallreduce`; see `init(parameters:…)`.
+  public var reducesInSharedMemory: Bool { shared != nil }
+  /// The reduction on one host, when used.
+  var shared: SharedMemoryReduction?
 
   let parameters: [Tensor<Float>]
   let buffers: [Tensor<Float>]
@@ -87,6 +103,10 @@ public final class DataParallel {
   /// The blocked parameter's gradient tensor while its op writes it block by block (kept alive
   /// until finishGradients(), as MPI works in its storage), and the storage's address.
   var blockGradient: (tensor: Tensor<Float>, base: UnsafeMutablePointer<Float>)?
+  /// Whether the blocked parameter's op wrote this step's blocks into shared memory
+  /// (`blockDestination()`), and which buckets' data is already there (no copy before publishing).
+  var blocksInSharedMemory = false
+  var staged: [Bool]
   /// Whether this step's backward was seeded with `share` (`backward(_:)`): no scaling pass.
   var seededWithShare = false
   var readyCount: [Int]
@@ -115,17 +135,23 @@ public final class DataParallel {
   ///     for much larger models than an MLP).
   ///   - timeout: seconds to wait for the other ranks before giving up (default 20).
   ///   - gradientBlocks: row blocks for the first parameter's gradient (1: none; see above).
-  /// - Throws: `TensorError.invalidArgument` for a bucket size or timeout that is not positive.
+  ///   - sharedMemory: when every rank runs on this host, sum the buckets in memory the ranks
+  ///     share (`SharedMemoryReduction`) instead of by `MPI_Iallreduce`; used only if every rank
+  ///     asks for it (a collective decides).
+  /// - Throws: `TensorError.invalidArgument` for a bucket size or timeout that is not positive;
+  ///   `CommunicatorError` when the ranks cannot agree or share memory.
   public convenience init<Model: Layer>(
-    _ model: Model, communicator: Communicator, bucketBytes: Int = 256 << 10, timeout: Double = 20, gradientBlocks: Int = 1
+    _ model: Model, communicator: Communicator, bucketBytes: Int = 256 << 10, timeout: Double = 20, gradientBlocks: Int = 1,
+    sharedMemory: Bool = true
   ) throws where Model.Scalar == Float {
     try self.init(parameters: model.parameters, buffers: model.namedBuffers.map(\.1), communicator: communicator,
-                  bucketBytes: bucketBytes, timeout: timeout, gradientBlocks: gradientBlocks)
+                  bucketBytes: bucketBytes, timeout: timeout, gradientBlocks: gradientBlocks, sharedMemory: sharedMemory)
   }
 
-  /// Wraps `parameters` (and `buffers`, kept equal to rank 0's) for training on `communicator`'s ranks.
+  /// Wraps `parameters` (and `buffers`, kept equal to rank 0's) for training on `communicator`'s
+  /// ranks. Collective (every rank constructs its group alike).
   public init(parameters: [Tensor<Float>], buffers: [Tensor<Float>] = [], communicator: Communicator,
-              bucketBytes: Int = 256 << 10, timeout: Double = 20, gradientBlocks: Int = 1) throws {
+              bucketBytes: Int = 256 << 10, timeout: Double = 20, gradientBlocks: Int = 1, sharedMemory: Bool = true) throws {
     guard bucketBytes > 0 else {
       throw TensorError.invalidArgument(op: "DataParallel", message: "the bucket size must be positive, got \(bucketBytes) bytes")
     }
@@ -157,18 +183,30 @@ public final class DataParallel {
     inPlaceBuffer = Array(repeating: nil, count: buckets.count)
     readyCount = Array(repeating: 0, count: buckets.count)
     pending = Array(repeating: nil, count: buckets.count)
+    staged = Array(repeating: false, count: buckets.count)
     for (i, p) in parameters.enumerated() {
       p.gradientReadyHook = { [unowned self] t in self.gradientReady(i, t) }
+    }
+    if (2...SharedMemoryReduction.maximumRanks).contains(communicator.size) {
+      // All ranks must take the same path: shared memory only when every rank asked for it.
+      var declined = [sharedMemory ? 0.0 : 1.0]
+      try communicator.allreduce(&declined, maximum: true, timeout: timeout)
+      if declined[0] == 0 {
+        shared = try SharedMemoryReduction(communicator: communicator, buckets: buckets.map(\.range), total: layout.total)
+      }
     }
     if let blocked {
       let p = parameters[blocked.parameter]
       p.gradientBlocks = blocked.blocks
       p.gradientBlockHook = { [unowned self] g, rows in self.blockReady(g, rows) }
+      p.gradientBlockDestination = { [unowned self] in self.blockDestination() }
     }
   }
 
   deinit {
-    for p in parameters { p.gradientReadyHook = nil; p.gradientBlockHook = nil; p.gradientBlocks = 1 }
+    for p in parameters {
+      p.gradientReadyHook = nil; p.gradientBlockHook = nil; p.gradientBlockDestination = nil; p.gradientBlocks = 1
+    }
     flat.deallocate()
     metrics.deallocate()
   }
@@ -208,6 +246,10 @@ public final class DataParallel {
   func watching(_ during: String, _ body: () throws -> Void) throws {
     do { try body() } catch let error as CommunicatorError where error.timedOut {
       throw DistributedError.rankLost(rank: rank, suspects: (0..<size).filter { $0 != rank }, seconds: timeout, during: during)
+    } catch let silent as SharedMemoryReduction.RanksSilent {
+      // Shared memory shows which ranks did not hand over their gradients.
+      let suspects = silent.ranks.isEmpty ? (0..<size).filter { $0 != rank } : silent.ranks
+      throw DistributedError.rankLost(rank: rank, suspects: suspects, seconds: timeout, during: during)
     }
   }
 

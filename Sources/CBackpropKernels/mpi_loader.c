@@ -43,6 +43,7 @@ static struct {
   version_fn version;
   finalize_fn finalize;
   handle_t world, f32, f64, u8, i64, sum, max, errors_return;
+  void *library;  // the dlopen handle, for symbols only some features need (bp_mpi_symbol)
 } mpi = {.once = PTHREAD_ONCE_INIT};
 
 static void load_mpi(void) {
@@ -67,6 +68,7 @@ static void load_mpi(void) {
                    : "Open MPI not found (libmpi.so.40; apt-get install openmpi-bin libopenmpi3)");
     return;
   }
+  mpi.library = h;
   mpi.world = dlsym(h, "ompi_mpi_comm_world");
   if (!mpi.world) {
     snprintf(mpi.problem, sizeof mpi.problem, "libmpi.so is not Open MPI (no ompi_mpi_comm_world); Backprop needs Open MPI");
@@ -241,26 +243,38 @@ int bp_mpi_wait_is_automatic(void) {
   return waiting.forced == 0;
 }
 
-int bp_mpi_wait(void **request, double timeout_seconds) {
-  // Both modes first test 64 times without pause (a reply already on its way). spin: then
-  // keeps testing for 50 ms, as MPI_Wait does. sleep: yields the core between tests, and from
+int bp_mpi_wait_pause(unsigned long tests, int *mode, double start, double timeout_seconds) {
+  // Both modes first poll 64 times without pause (a reply already on its way). spin: then
+  // keeps polling for 50 ms, as MPI_Wait does. sleep: yields the core between polls, and from
   // 200 µs on sleeps 50 µs between them. Past 50 ms (a slow or lost rank) both poll every
-  // 200 µs so as not to burn a core, until the timeout.
-  int mode = bp_mpi_wait_mode();
+  // 200 µs so as not to burn a core, until the timeout. The mode is looked up every 64th poll
+  // only (it reads the clock): a spinning poll costs a test and a branch.
+  if (tests < 64) return 0;
+  if ((tests & 63) == 0 || *mode == 0) *mode = bp_mpi_wait_mode();
+  if (*mode == BP_MPI_WAIT_SPIN && (tests & 63) != 0) return 0;
   struct timespec long_pause = {0, 200000}, short_pause = {0, 50000};
+  double waited = monotonic_seconds() - start;
+  if (timeout_seconds > 0 && waited > timeout_seconds) return 1;
+  if (waited > 0.05) nanosleep(&long_pause, NULL);
+  else if (*mode == BP_MPI_WAIT_SLEEP) waited > 0.0002 ? nanosleep(&short_pause, NULL) : sched_yield();
+  return 0;
+}
+
+double bp_monotonic_seconds(void) { return monotonic_seconds(); }
+
+int bp_mpi_wait(void **request, double timeout_seconds) {
   double start = monotonic_seconds();
+  int mode = 0;
   for (unsigned long tests = 0;; tests++) {
     int done = 0;
     int rc = mpi.test(request, &done, NULL /* MPI_STATUS_IGNORE */);
     if (rc != 0) return rc;
     if (done) return 0;
-    if (tests < 64 || (mode == BP_MPI_WAIT_SPIN && (tests & 63) != 0)) continue;
-    double waited = monotonic_seconds() - start;
-    if (timeout_seconds > 0 && waited > timeout_seconds) return BP_MPI_TIMED_OUT;
-    if (waited > 0.05) nanosleep(&long_pause, NULL);
-    else if (mode == BP_MPI_WAIT_SLEEP) waited > 0.0002 ? nanosleep(&short_pause, NULL) : sched_yield();
+    if (bp_mpi_wait_pause(tests, &mode, start, timeout_seconds)) return BP_MPI_TIMED_OUT;
   }
 }
+
+void *bp_mpi_symbol(const char *name) { return bp_mpi_available() ? dlsym(mpi.library, name) : NULL; }
 
 int bp_mpi_barrier(void) { return mpi.barrier(mpi.world); }
 

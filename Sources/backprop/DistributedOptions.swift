@@ -4,7 +4,7 @@ import Foundation
 
 /// `--distributed` and its settings: data-parallel training over the ranks of `mpirun`.
 struct DistributedOptions: ParsableArguments {
-  @Flag(help: "Train data-parallel over the processes of mpirun (mpirun -np N backprop train --distributed …): --batch-size is per rank, the global batch is N times larger; only rank 0 prints and saves. BACKPROP_MPI_WAIT=spin|sleep|auto sets how a rank waits for the others (auto: sleep when the host is oversubscribed).")
+  @Flag(help: "Train data-parallel over the processes of mpirun (mpirun -np N backprop train --distributed …): --batch-size is per rank, the global batch is N times larger; only rank 0 prints and saves. BACKPROP_MPI_WAIT=spin|sleep|auto sets how a rank waits for the others (auto: sleep when the host is oversubscribed); BACKPROP_MPI_REDUCE=mpi sums gradients with MPI_Iallreduce even when all ranks share this host (default: in shared memory).")
   var distributed = false
   @Option(parsing: .unconditional, help: "With --distributed: gradient bucket size in KiB; buckets start their allreduce during backward (default 256).")
   var bucketKib: Int?
@@ -38,17 +38,26 @@ struct DistributedOptions: ParsableArguments {
     if let wait = ProcessInfo.processInfo.environment["BACKPROP_MPI_WAIT"], !wait.isEmpty, !Communicator.waitModeNames.contains(wait) {
       throw CommandError("BACKPROP_MPI_WAIT must be spin, sleep or auto, got '\(wait)'")
     }
+    if let reduce = ProcessInfo.processInfo.environment["BACKPROP_MPI_REDUCE"], !reduce.isEmpty, !["mpi", "auto"].contains(reduce) {
+      throw CommandError("BACKPROP_MPI_REDUCE must be mpi or auto, got '\(reduce)'")
+    }
     do { return try Communicator() } catch { throw CommandError("--distributed: \(error)") }
   }
+
+  /// Whether gradients may be summed in memory shared by the ranks of one host
+  /// (`BACKPROP_MPI_REDUCE=mpi` forces MPI_Iallreduce; unset or `auto`: shared memory when every
+  /// rank is on this host).
+  var sharedMemory: Bool { ProcessInfo.processInfo.environment["BACKPROP_MPI_REDUCE"] != "mpi" }
 
   /// The data-parallel group over `world` for `model`.
   func group(_ model: Sequential<Float>, _ world: Communicator) throws -> DataParallel {
     try DataParallel(model, communicator: world, bucketBytes: (bucketKib ?? 256) << 10, timeout: rankTimeout ?? 20,
-                     gradientBlocks: gradientBlocks ?? 4)
+                     gradientBlocks: gradientBlocks ?? 4, sharedMemory: sharedMemory)
   }
 
   /// The data-parallel group over `world` for a model of `parameters` (a language model).
   func group(parameters: [Tensor<Float>], _ world: Communicator) throws -> DataParallel {
-    try DataParallel(parameters: parameters, communicator: world, bucketBytes: (bucketKib ?? 256) << 10, timeout: rankTimeout ?? 20)
+    try DataParallel(parameters: parameters, communicator: world, bucketBytes: (bucketKib ?? 256) << 10, timeout: rankTimeout ?? 20,
+                     sharedMemory: sharedMemory)
   }
 }

@@ -123,6 +123,7 @@ struct TrainCommand: ParsableCommand {
       report.buckets_started_during_backward = Double(group.bucketsStarted.duringBackward) / Double(max(1, group.bucketsStarted.total))
       report.exposed_communication_seconds = group.exposedCommunicationSeconds
       report.mpi_wait = Communicator.waitMode
+      report.reduction = group.reducesInSharedMemory ? "shared memory" : "MPI_Iallreduce"
     }
     if let scheduled { (report.cpu_seconds, report.runqueue_wait_seconds) = (scheduled.running, scheduled.waiting) }
     report.rank_phases = rankPhases
@@ -212,6 +213,9 @@ struct TrainReport: Encodable {
   var exposed_communication_seconds: Double?
   /// Under `--distributed`: how ranks wait for each other (`Communicator.waitMode`).
   var mpi_wait: String?
+  /// Under `--distributed`: how gradients are summed (`shared memory` when every rank is on
+  /// this host, else `MPI_Iallreduce`).
+  var reduction: String?
   /// Seconds this process (rank 0) spent on a core, and runnable but waiting for one (Linux
   /// schedstat), from the start of training to the end of the last epoch: a loaded machine
   /// shows as waiting.

@@ -69,10 +69,12 @@ let mpiMissing = "needs Open MPI's mpirun and libmpi.so.40 (apt-get install open
   /// Gradients as bucket views: a parameter with a bucket of its own is reduced in place in its
   /// `.grad` storage (no packing), the others are packed into a shared buffer. Both must give the
   /// same bits, including the last step of each epoch, whose 14/15 split is not a power of two.
+  /// (The own GEMM: with OpenBLAS the first layer's row blocks may differ in the last bit.)
   @Test(.enabled(if: mpiReady, "\(mpiMissing)"))
   func gradientsReducedInPlaceMatchPackedBucketsBitForBit() throws {
     func run(bucketKib: String) throws -> [String: Any] {
-      let r = try runUnderMPI(ranks: 2, ["train", "--distributed", "--bucket-kib", bucketKib, "--json", "--batch-size", "64"] + recipe)
+      let r = try runUnderMPI(ranks: 2, mpirunOptions: ["-x", "BACKPROP_BLAS=none"],
+                              ["train", "--distributed", "--bucket-kib", bucketKib, "--json", "--batch-size", "64"] + recipe)
       #expect(r.status == 0, "\(r.stderr)")
       return try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
     }
@@ -86,11 +88,12 @@ let mpiMissing = "needs Open MPI's mpirun and libmpi.so.40 (apt-get install open
 
   /// The first layer's weight gradient reduced in row blocks, each started while backward writes
   /// the next, gives the same bits as reducing it in one piece, including the 14/15 split
-  /// (a share that is not a power of two, applied to each block as it is written).
+  /// (a share that is not a power of two, applied to each block as it is written), with the own
+  /// GEMM (OpenBLAS picks its kernel by a block's size: the last bit may differ).
   @Test(.enabled(if: mpiReady, "\(mpiMissing)"))
   func firstLayerGradientInRowBlocksMatchesOnePieceBitForBit() throws {
     func run(blocks: String) throws -> [String: Any] {
-      let r = try runUnderMPI(ranks: 2, ["train", "--distributed", "--bucket-kib", "16", "--gradient-blocks", blocks, "--json",
+      let r = try runUnderMPI(ranks: 2, mpirunOptions: ["-x", "BACKPROP_BLAS=none"], ["train", "--distributed", "--bucket-kib", "16", "--gradient-blocks", blocks, "--json",
                                          "--batch-size", "64"] + recipe)
       #expect(r.status == 0, "\(r.stderr)")
       return try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
@@ -99,6 +102,46 @@ let mpiMissing = "needs Open MPI's mpirun and libmpi.so.40 (apt-get install open
     #expect(blocked["buckets"] as? Int == 6 && whole["buckets"] as? Int == 4, "\(blocked) \(whole)")
     #expect(blocked["buckets_started_during_backward"] as? Double == 1, "\(blocked)")
     #expect(blocked["weights_digest"] as? String == whole["weights_digest"] as? String)
+  }
+
+  /// `mpirun … train --distributed --check-replicas --json`, summing gradients in shared memory
+  /// (the default on one host) or with `BACKPROP_MPI_REDUCE=mpi`; the JSON report.
+  func trainReport(ranks: Int, reduce: String?, _ arguments: [String]) throws -> [String: Any] {
+    let r = try runUnderMPI(ranks: ranks, mpirunOptions: reduce.map { ["-x", "BACKPROP_MPI_REDUCE=\($0)"] } ?? [],
+                            ["train", "--distributed", "--check-replicas", "--json"] + arguments)
+    #expect(r.status == 0, "\(ranks) ranks, BACKPROP_MPI_REDUCE=\(reduce ?? "unset"): \(r.stderr)")
+    return try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any] ?? [:]
+  }
+
+  /// Gradients summed in memory the ranks share give, for 2 ranks, the bits of MPI_Iallreduce
+  /// (a + b either way): with the first layer's row blocks written by its GEMM straight into
+  /// shared memory and buckets reduced in place (16 KiB), and with one packed bucket (1 MiB),
+  /// through the 14/15 split of each epoch's last step. 3 ranks stay bit-identical (every rank
+  /// sums in rank order) and within rounding of MPI's sums; past `maximumRanks` (4) and when
+  /// asked, MPI_Iallreduce reduces.
+  @Test(.enabled(if: mpiReady, "\(mpiMissing)"))
+  func gradientsSummedInSharedMemoryMatchMPIIallreduce() throws {
+    for kib in ["16", "1024"] {
+      let options = ["--bucket-kib", kib, "--gradient-blocks", "3", "--batch-size", "64"] + recipe
+      let shared = try trainReport(ranks: 2, reduce: nil, options), mpi = try trainReport(ranks: 2, reduce: "mpi", options)
+      #expect(shared["reduction"] as? String == "shared memory", "\(shared)")
+      #expect(mpi["reduction"] as? String == "MPI_Iallreduce", "\(mpi)")
+      #expect(shared["buckets"] as? Int == mpi["buckets"] as? Int && shared["buckets_started_during_backward"] as? Double == 1, "\(shared)")
+      #expect(shared["weights_digest"] as? String != nil && shared["weights_digest"] as? String == mpi["weights_digest"] as? String,
+              "\(kib) KiB buckets: \(shared["weights_digest"] ?? "none") in shared memory, \(mpi["weights_digest"] ?? "none") by MPI")
+    }
+    let three = ["--batch-size", "43", "--bucket-kib", "16"] + recipe
+    _ = try trainReport(ranks: 3, reduce: "auto", three + ["--save", path("three-shared.safetensors")])
+    _ = try trainReport(ranks: 3, reduce: "mpi", three + ["--save", path("three-mpi.safetensors")])
+    for ((name, a), (_, b)) in zip(try weights(path("three-shared.safetensors")), try weights(path("three-mpi.safetensors"))) {
+      let scale = a.map(abs).max()!, difference = zip(a, b).map { abs($0 - $1) }.max()!
+      #expect(difference <= 1e-5 * scale, "\(name): max |Δ| \(difference) vs max |w| \(scale)")
+    }
+    let five = try trainReport(ranks: 5, reduce: nil, ["--batch-size", "26", "--epochs", "1", "--quiet"])
+    #expect(five["reduction"] as? String == "MPI_Iallreduce", "\(five)")
+    let bad = try runBackprop(["train", "--distributed", "--epochs", "1"], environment: ["BACKPROP_MPI_REDUCE": "nccl"])
+    #expect(bad.status != 0)
+    #expect(bad.stderr == "Error: BACKPROP_MPI_REDUCE must be mpi or auto, got 'nccl'\n", "\(bad.stderr)")
   }
 
   @Test(.enabled(if: mpiReady, "\(mpiMissing)"))

@@ -1,37 +1,66 @@
+import BackpropKernels
 import BackpropNN
 import Testing
 import _BackpropTestSupport
 
 /// The first layer's weight gradient written in row blocks (`Tensor.gradientBlocks`, used by
 /// `DataParallel`): each block is final when its hook sees it, and the whole equals the
-/// one-piece `Gᵀ·x` bit for bit.
+/// one-piece `Gᵀ·x`: bit for bit with Backprop's own GEMM (each element's sum runs in the same
+/// order whatever the block), within rounding with a BLAS library (OpenBLAS picks its kernel by
+/// the product's size, so a block may differ from the one-piece product in the last bit).
 @Suite struct LinearGradientBlocksTests {
-  @Test(arguments: [2, 3, 4, 7])
-  func blocksAreFinalWhenTheHookSeesThemAndEqualTheOnePieceGradient(blocks: Int) throws {
+  /// The gradient of a 13 → 7 layer over a batch of 9 in `blocks` row blocks, the blocks' rows
+  /// as the hook saw them, and a copy of each block taken in the hook.
+  func gradient(blocks: Int) -> (Tensor<Float>, [Range<Int>], [[Float]]) {
     var generator = SeededGenerator(seed: 11)
     let (batch, inputs, outputs) = (9, 13, 7)
     let x = Tensor<Float>(shape: [batch, inputs], scalars: (0..<batch * inputs).map { _ in Float.random(in: -1...1, using: &generator) })
-    func gradient(blocks: Int) -> (Tensor<Float>, [Range<Int>], [[Float]]) {
-      var g = SeededGenerator(seed: 3)
-      let layer = Linear<Float>(inputs, outputs, using: &g)
-      var seen: [Range<Int>] = [], copies: [[Float]] = []
-      if blocks > 1 {
-        layer.weight.gradientBlocks = blocks
-        layer.weight.gradientBlockHook = { dw, rows in
-          seen.append(rows)
-          copies.append(Array(dw.scalars[rows.lowerBound * inputs..<rows.upperBound * inputs]))
-        }
+    var g = SeededGenerator(seed: 3)
+    let layer = Linear<Float>(inputs, outputs, using: &g)
+    var seen: [Range<Int>] = [], copies: [[Float]] = []
+    if blocks > 1 {
+      layer.weight.gradientBlocks = blocks
+      layer.weight.gradientBlockHook = { dw, rows in
+        seen.append(rows)
+        copies.append(Array(dw.scalars[rows.lowerBound * inputs..<rows.upperBound * inputs]))
       }
-      layer(x).relu().sum().backward()
-      return (layer.weight.grad!, seen, copies)
     }
-    let (whole, _, _) = gradient(blocks: 1)
-    let (blocked, rows, copies) = gradient(blocks: blocks)
-    #expect(rows.count == blocks && rows.first?.lowerBound == 0 && rows.last?.upperBound == outputs, "\(rows)")
+    layer(x).relu().sum().backward()
+    return (layer.weight.grad!, seen, copies)
+  }
+
+  /// Checks the blocks' rows and that each copy the hook took is the final block, bit for bit.
+  func expectFinalBlocks(_ blocked: Tensor<Float>, _ rows: [Range<Int>], _ copies: [[Float]], blocks: Int) {
+    let inputs = blocked.shape[1]
+    #expect(rows.count == blocks && rows.first?.lowerBound == 0 && rows.last?.upperBound == blocked.shape[0], "\(rows)")
     #expect(zip(rows, rows.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound }, "\(rows)")
-    #expect(blocked.scalars.map(\.bitPattern) == whole.scalars.map(\.bitPattern))
     for (r, copy) in zip(rows, copies) {
-      #expect(copy.map(\.bitPattern) == whole.scalars[r.lowerBound * inputs..<r.upperBound * inputs].map(\.bitPattern), "rows \(r)")
+      #expect(copy.map(\.bitPattern) == blocked.scalars[r.lowerBound * inputs..<r.upperBound * inputs].map(\.bitPattern), "rows \(r)")
+    }
+  }
+
+  @Test(arguments: [2, 3, 4, 7])
+  func blocksAreFinalWhenTheHookSeesThemAndEqualTheOnePieceGradientBitForBit(blocks: Int) throws {
+    withComputeSettings(ComputeSettings(gemmBackend: .own)) {
+      let (whole, _, _) = gradient(blocks: 1)
+      let (blocked, rows, copies) = gradient(blocks: blocks)
+      expectFinalBlocks(blocked, rows, copies, blocks: blocks)
+      #expect(blocked.scalars.map(\.bitPattern) == whole.scalars.map(\.bitPattern))
+    }
+  }
+
+  @Test(.enabled(if: GemmBackend.openBLAS.isAvailable || GemmBackend.blis.isAvailable,
+                 "needs OpenBLAS or BLIS (apt-get install libopenblas0)"),
+        arguments: [2, 3, 4, 7])
+  func withABLASLibraryTheBlocksAreFinalAndWithinRoundingOfTheOnePieceGradient(blocks: Int) throws {
+    for backend in [GemmBackend.openBLAS, .blis] where backend.isAvailable {
+      withComputeSettings(ComputeSettings(gemmBackend: backend)) {
+        let (whole, _, _) = gradient(blocks: 1)
+        let (blocked, rows, copies) = gradient(blocks: blocks)
+        expectFinalBlocks(blocked, rows, copies, blocks: blocks)
+        let difference = zip(blocked.scalars, whole.scalars).map { abs($0 - $1) }.max()!
+        #expect(difference <= 4 * Float.ulpOfOne * whole.scalars.map(abs).max()!, "\(backend): max |Δ| \(difference)")
+      }
     }
   }
 }

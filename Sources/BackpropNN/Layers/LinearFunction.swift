@@ -45,7 +45,10 @@ struct LinearOp: Op {
   /// each (so the first layer's gradient, the last one backward produces, can be reduced across
   /// processes while it is still being computed); nil when blocks do not apply: no hook, one
   /// block, a gradient already present or being recorded (`createGraph`). Each block is the
-  /// same GEMM over the same batch, so the bits equal the one-piece product's.
+  /// same GEMM over the same batch: with the own GEMM (each element summed over the batch in
+  /// the same order) the bits equal the one-piece product's; OpenBLAS picks its kernel by the
+  /// product's size, so a block may differ from it in the last bit. With a
+  /// `w.gradientBlockDestination`, the blocks go there and the hook's owner fills `dw`.
   static func weightGradientInBlocks<Scalar>(_ g: Tensor<Scalar>, _ x: Tensor<Scalar>, for w: Tensor<Scalar>)
     -> Tensor<Scalar>?
   {
@@ -58,6 +61,9 @@ struct LinearOp: Op {
     let count = rows * columns
     let dw = Tensor<Scalar>(shape: [rows, columns], scalars: [Scalar](unsafeUninitializedCapacity: count) { _, n in n = count })
     let blocks = min(w.gradientBlocks, rows)
+    // The hook's owner may want the blocks elsewhere (memory shared with other processes); it
+    // then fills dw's storage itself.
+    let destination = w.gradientBlockDestination?()
     var start = 0
     for b in 0..<blocks {
       let end = rows * (b + 1) / blocks
@@ -67,7 +73,7 @@ struct LinearOp: Op {
             // rows start..<end of Gᵀ·x: columns start..<end of G (ld = rows), times x.
             Scalar.gemm(transA: true, transB: false, m: end - start, n: columns, k: batch, alpha: 1,
                         a: gp.baseAddress! + start, lda: rows, b: xp.baseAddress!, ldb: columns,
-                        beta: 0, c: d.baseAddress! + start * columns, ldc: columns)
+                        beta: 0, c: (destination ?? d.baseAddress!) + start * columns, ldc: columns)
           }
         }
       }

@@ -220,6 +220,25 @@ double bp_mpi_current_load(const char *loadavg);
 int bp_mpi_test(void **request, int *done);
 /// MPI_Barrier on MPI_COMM_WORLD.
 int bp_mpi_barrier(void);
+/// One pause of a polling wait that began at `start` (`bp_monotonic_seconds`) and has polled
+/// `tests` times, as `bp_mpi_wait` pauses (the wait mode decides: spin, or yield and sleep);
+/// `*mode` caches the mode between pauses (0 before the first). Returns 1 once
+/// `timeout_seconds` (> 0) have passed, else 0.
+int bp_mpi_wait_pause(unsigned long tests, int *mode, double start, double timeout_seconds);
+/// Seconds of CLOCK_MONOTONIC.
+double bp_monotonic_seconds(void);
+/// A symbol of the loaded Open MPI library (dlsym), or NULL.
+void *bp_mpi_symbol(const char *name);
+/// Allocates `bytes` of memory shared by all ranks (MPI_Win_allocate_shared on the ranks of this
+/// host) when every rank of MPI_COMM_WORLD is on this host: collective, call on every rank.
+/// Returns 0 and fills `bases[r]` with rank r's segment (`ranks` entries); 1 when some rank is
+/// on another host (or the window cannot be made), nothing allocated; < 0 on an MPI error.
+int bp_mpi_shared_segments(long bytes, void **bases, int ranks);
+/// Acquire load and release store of a 64-bit flag in shared memory.
+long long bp_atomic_load_acquire(const long long *flag);
+void bp_atomic_store_release(long long *flag, long long value);
+/// dst[i] = sources[0][i] + sources[1][i] + … + sources[count-1][i], summed in that order.
+void bp_f32_sum_in_order(float *dst, const float *const *sources, int count, long n);
 /// MPI_Abort on MPI_COMM_WORLD (ends every rank).
 void bp_mpi_abort(int code);
 /// MPI_Finalize if initialized and not yet finalized.

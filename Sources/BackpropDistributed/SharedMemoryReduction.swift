@@ -1,0 +1,120 @@
+import BackpropKernels
+
+/// `DataParallel`'s gradient reduction when every rank runs on this host: each rank writes its
+/// buckets into its own segment of memory the ranks share (MPI-3 `MPI_Win_allocate_shared`),
+/// and every rank then adds all ranks' segments, in rank order, straight into its own
+/// gradient. Nothing is sent: no fragments, no copies into and out of a transport's buffers, no
+/// progress calls. Each rank reads each peer's gradient once (the least any allreduce moves
+/// between two cores), and the sum `s₀ + s₁ + …` is formed in the same order on every rank, so
+/// every rank gets the same bits (for 2 ranks `a + b`, what `MPI_Allreduce` gives).
+///
+/// Per bucket and step: the rank fills its part of `stepBase` (the blocked first layer's GEMM
+/// writes its gradient there directly; other buckets are copied in, where `MPI_Iallreduce`
+/// would have copied them into its own buffers) and `publish`es it, raising its flag for `b` to
+/// the step number; `progress()`, called whenever backward hands over a gradient, sums every bucket that
+/// all ranks have published into its destination. No work happens on another thread.
+///
+/// The rank's reads cost (ranks − 1) × the gradient, so `DataParallel` takes this path for
+/// up to `maximumRanks` ranks; beyond, `MPI_Iallreduce`'s ring moves less per rank.
+///
+/// Segments are double-buffered by step parity: a rank reaches step s + 2 only after it saw
+/// every other rank publish all of step s + 1, which each did only after its sums of step s, so
+/// no one overwrites data still being read. Flags are step numbers, each written by its own rank
+/// only (release) and read by the others (acquire), one cache line each.
+final class SharedMemoryReduction {
+  /// The most ranks for which this path is chosen (every rank reads every other's gradient).
+  static let maximumRanks = 4
+
+  let rank: Int, size: Int
+  let segments: [UnsafeMutableRawPointer]
+  let buckets: [Range<Int>]
+  let total: Int
+  let dataOffset: Int
+  /// The current step (1 for the first): this step's flags and the parity of its slots.
+  private(set) var step: Int64 = 0
+  private var destination: [UnsafeMutableBufferPointer<Float>?]
+  private var summed: [Bool]
+  /// Buckets before this one are all summed (the scan for work starts here).
+  private var firstUnsummed = 0
+
+  /// The shared segments for `buckets` (ranges of a `total`-element gradient), or nil when some
+  /// rank is on another host. Collective: every rank calls it alike.
+  init?(communicator: Communicator, buckets: [Range<Int>], total: Int) throws {
+    let flagBytes = buckets.count * 64
+    let dataOffset = (flagBytes + 63) / 64 * 64
+    guard let segments = try communicator.sharedSegments(bytes: dataOffset + 2 * max(total, 1) * MemoryLayout<Float>.size) else {
+      return nil
+    }
+    (rank, size, self.segments, self.buckets, self.total, self.dataOffset) =
+      (communicator.rank, communicator.size, segments, buckets, total, dataOffset)
+    destination = Array(repeating: nil, count: buckets.count)
+    summed = Array(repeating: true, count: buckets.count)
+    for b in buckets.indices { SharedFlag.store(flag(rank, b), 0) }
+    try communicator.barrier()  // every rank's flags are 0 before anyone reads them
+  }
+
+  private func flag(_ r: Int, _ b: Int) -> UnsafeMutablePointer<Int64> {
+    (segments[r] + b * 64).assumingMemoryBound(to: Int64.self)
+  }
+
+  private func slot(_ r: Int, _ b: Int) -> UnsafeMutablePointer<Float> {
+    (segments[r] + dataOffset).assumingMemoryBound(to: Float.self) + Int(step & 1) * total + buckets[b].lowerBound
+  }
+
+  /// This rank's memory for the current step, indexed like the gradient (bucket `b` at
+  /// `buckets[b]`): fill a bucket's part, then `publish(_:into:)` it.
+  var stepBase: UnsafeMutablePointer<Float> {
+    (segments[rank] + dataOffset).assumingMemoryBound(to: Float.self) + Int(step & 1) * total
+  }
+
+  /// Starts a step: no bucket published yet.
+  func beginStep() {
+    precondition(summed.allSatisfy { $0 }, "SharedMemoryReduction.beginStep: the previous step was not finished")
+    step += 1
+    for b in buckets.indices { summed[b] = false; destination[b] = nil }
+    firstUnsummed = 0
+  }
+
+  /// Publishes this rank's `slot(b)` (filled); the sum over ranks goes to `destination`, which
+  /// must stay alive, and not be read, until `finish(timeout:)` returns.
+  func publish(_ b: Int, into destination: UnsafeMutableBufferPointer<Float>) {
+    precondition(self.destination[b] == nil && !summed[b] && destination.count == buckets[b].count,
+                 "SharedMemoryReduction.publish: bucket \(b) published twice, or \(destination.count) elements for \(buckets[b].count)")
+    self.destination[b] = destination
+    SharedFlag.store(flag(rank, b), step)
+  }
+
+  /// Sums every bucket that all ranks have published, without waiting; returns whether every
+  /// bucket of the step is summed.
+  @discardableResult
+  func progress() -> Bool {
+    var b = firstUnsummed
+    while b < buckets.count {
+      defer { b += 1 }
+      guard !summed[b], let out = destination[b] else { continue }
+      guard (0..<size).allSatisfy({ $0 == rank || SharedFlag.load(flag($0, b)) >= step }) else { continue }
+      if let start = out.baseAddress {
+        sumInOrder(into: start, (0..<size).map { UnsafePointer(slot($0, b)) }, count: out.count)
+      }
+      summed[b] = true
+    }
+    while firstUnsummed < buckets.count && summed[firstUnsummed] { firstUnsummed += 1 }
+    return firstUnsummed == buckets.count
+  }
+
+  /// No gradients from `ranks` within the timeout: they were lost (killed, or stopped).
+  struct RanksSilent: Error { let ranks: [Int] }
+
+  /// Waits until every bucket is summed, at most `timeout` seconds, pausing between polls as
+  /// `Communicator.waitMode` says (spin while each rank has a core, else yield).
+  /// - Throws: `RanksSilent` naming the ranks that have not published all of this step.
+  func finish(timeout: Double) throws {
+    precondition(!destination.contains { $0 == nil }, "SharedMemoryReduction.finish: a bucket was never published")
+    var wait = PollingWait(timeout: timeout)
+    while !progress() {
+      if !wait.pause() {
+        throw RanksSilent(ranks: (0..<size).filter { r in r != rank && buckets.indices.contains { SharedFlag.load(flag(r, $0)) < step } })
+      }
+    }
+  }
+}
