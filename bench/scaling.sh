@@ -6,9 +6,10 @@
 #   1. Backprop, 1 process × 1 thread, batch 128 (the reference) and batch 64 (a rank's share)
 #   1b. two independent 1-process runs at once, one per core (no communication: the ceiling),
 #       of batch 64 (strong scaling's ceiling) and of batch 128 (weak scaling's)
-#   2. Backprop, mpirun -np 2 × 1 thread, --distributed: strong and weak, over loopback TCP
-#      (`--mca btl self,tcp`, as two machines would) and over shared memory (`self,vader`,
-#      Open MPI's default for ranks on one host)
+#   2. Backprop, mpirun -np 2 × 1 thread, --distributed: strong and weak, with the gradients
+#      summed in memory the ranks share (the default on one host), and by MPI_Iallreduce
+#      (BACKPROP_MPI_REDUCE=mpi) over loopback TCP (`--mca btl self,tcp`, as two machines would)
+#      and over Open MPI's shared-memory transport (`self,vader`)
 #   3. PyTorch, 1 process × 1 thread; 4. PyTorch DDP (gloo, TCP), 2 processes × 1 thread,
 #      strong and weak (bench/ddp_pytorch.py --global-batch 128 / 256)
 #   5. D1: MPI_Allreduce latency and bandwidth between 2 ranks (backprop bench --workload D1), with
@@ -48,10 +49,13 @@ command -v mpirun >/dev/null || { echo "scaling.sh: mpirun not found (apt-get in
 mkdir -p "$(dirname "$out")"
 # Every framework uses the kernel OpenBLAS picks for this CPU (as bench/compare.sh does).
 unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
-mpi=(mpirun --allow-run-as-root --oversubscribe -np 2 --bind-to core --mca btl self,tcp)
-mpi_shm=(mpirun --allow-run-as-root --oversubscribe -np 2 --bind-to core --mca btl self,vader)
+# mpi, mpi_shm: MPI_Iallreduce over TCP / Open MPI's shared-memory transport; one_host: the
+# default on one host, gradients summed in shared memory (MPI only starts the ranks).
+mpi=(mpirun --allow-run-as-root --oversubscribe -np 2 --bind-to core --mca btl self,tcp -x BACKPROP_MPI_REDUCE=mpi)
+mpi_shm=(mpirun --allow-run-as-root --oversubscribe -np 2 --bind-to core --mca btl self,vader -x BACKPROP_MPI_REDUCE=mpi)
+one_host=(mpirun --allow-run-as-root --oversubscribe -np 2 --bind-to core --mca btl self,vader)
 # BACKPROP_MPI_WAIT=spin|sleep, when set, reaches every rank (unset: each rank chooses, auto).
-if [ -n "${BACKPROP_MPI_WAIT:-}" ]; then mpi+=(-x BACKPROP_MPI_WAIT); mpi_shm+=(-x BACKPROP_MPI_WAIT); fi
+if [ -n "${BACKPROP_MPI_WAIT:-}" ]; then mpi+=(-x BACKPROP_MPI_WAIT); mpi_shm+=(-x BACKPROP_MPI_WAIT); one_host+=(-x BACKPROP_MPI_WAIT); fi
 w2=(train --dataset fashion-mnist --layers 784,256,128,10 --optimizer sgd --lr 0.1 --epochs "$epochs" --seed 0 --threads 1 --json)
 compact() { python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin)))'; }
 probe="${TMPDIR:-/tmp}/core_to_core.$$"
@@ -75,6 +79,10 @@ cc -O3 -march=native -pthread "$here/core_to_core.c" -o "$probe"
   wait
   echo "backprop_pair0_b128 $(cat "$out.pair0.tmp")"; echo "backprop_pair1_b128 $(cat "$out.pair1.tmp")"
   rm -f "$out.pair0.tmp" "$out.pair1.tmp"
+  echo "backprop_2x1_summed $("${one_host[@]}" "$bin" "${w2[@]}" --batch-size 64 --distributed | compact)"
+  echo "probe_after_backprop_2x1_summed $("$probe")"
+  echo "backprop_2x1_weak_summed $("${one_host[@]}" "$bin" "${w2[@]}" --batch-size 128 --distributed | compact)"
+  echo "probe_after_backprop_2x1_weak_summed $("$probe")"
   echo "backprop_2x1 $("${mpi[@]}" "$bin" "${w2[@]}" --batch-size 64 --distributed | compact)"
   echo "probe_after_backprop_2x1 $("$probe")"
   echo "backprop_2x1_vader $("${mpi_shm[@]}" "$bin" "${w2[@]}" --batch-size 64 --distributed | compact)"
@@ -94,7 +102,7 @@ cc -O3 -march=native -pthread "$here/core_to_core.c" -o "$probe"
   if [ "$w6" = 1 ]; then
     w6args=(train --dataset fashion-mnist --arch cnn --optimizer momentum --lr 0.05 --epochs "$epochs" --seed 0 --threads 1 --json --limit "$limit")
     echo "backprop_cnn_1x1 $("$bin" "${w6args[@]}" --batch-size 128 | compact)"
-    echo "backprop_cnn_2x1 $("${mpi[@]}" "$bin" "${w6args[@]}" --batch-size 64 --distributed | compact)"
+    echo "backprop_cnn_2x1 $("${one_host[@]}" "$bin" "${w6args[@]}" --batch-size 64 --distributed | compact)"
   fi
   echo "probe_end $("$probe")"
   grep '^cpu[0-9]' /proc/stat | sed 's/^/# proc_stat_end (user nice system idle iowait irq softirq steal) /'

@@ -47,6 +47,11 @@ if "backprop_pair0_b64" in rows:
     table.append(("2 independent processes of batch 64 at once, summed (no communication)", "ceiling, strong", "none", 64, "—", "pair"))
 if "backprop_pair0_b128" in rows:
     table.append(("2 independent processes of batch 128 at once, summed (no communication)", "ceiling, weak", "none", 128, "—", "pair128"))
+for key, label, definition, transport, per_rank, global_batch in [
+        ("backprop_2x1_summed", "Backprop, 2 ranks (mpirun, --distributed)", "strong", "one host: summed in shared memory", 64, 128),
+        ("backprop_2x1_weak_summed", "Backprop, 2 ranks", "weak", "one host: summed in shared memory", 128, 256)]:
+    if key in rows:
+        table.append((label, definition, transport, per_rank, global_batch, key))
 table.append(("Backprop, 2 ranks (mpirun, --distributed)", "strong", "TCP (`self,tcp`)", 64, 128, "backprop_2x1"))
 for key, label, definition, transport, per_rank, global_batch in [
         ("backprop_2x1_vader", "Backprop, 2 ranks", "strong", "shared memory (`self,vader`)", 64, 128),
@@ -69,6 +74,8 @@ for label, definition, transport, per_rank, global_batch, key in table:
         v = sps(key)
     value[key] = v
     goal = ""
+    if key in rows and rows[key].get("reduction"):
+        transport += f", {rows[key]['reduction']}"
     if key.startswith("backprop_2x1"):
         goal = "**met**" if v / b1 >= 1.8 else "not met"
     print(f"| {label} | {definition} | {transport} | {per_rank} | {global_batch} | {v:,.0f} | **{v / b1:.2f}×** | {goal} |")
@@ -77,6 +84,9 @@ print(f"Backprop 2 ranks (strong, TCP) / PyTorch DDP 2 processes (strong): **{b2
       f"{p2 / p1:.2f}× strong" + (f", {value['pytorch_ddp_2x1_weak'] / p1:.2f}× weak" if "pytorch_ddp_2x1_weak" in value else "")
       + (f"; Backprop weak TCP / DDP weak: **{value['backprop_2x1_weak'] / value['pytorch_ddp_2x1_weak']:.2f}×**"
          if "backprop_2x1_weak" in value and "pytorch_ddp_2x1_weak" in value else "") + ".")
+if "backprop_2x1_summed" in value:
+    print(f"Backprop 2 ranks (strong, one host, summed in shared memory) / PyTorch DDP 2 processes (strong): "
+          f"**{value['backprop_2x1_summed'] / p2:.2f}×**.")
 def share(key):
     d = rows[key]
     train_seconds = sum(d["epoch_seconds"])
@@ -84,9 +94,10 @@ def share(key):
     print(f"{key}: waiting for gradient allreduces after backward (rank 0, all epochs) {exposed:.3f} s of {train_seconds:.3f} s "
           f"training = **{100 * exposed / train_seconds:.1f}%** of the step; {100 * d.get('buckets_started_during_backward', float('nan')):.0f}% "
           f"of the {d.get('buckets')} buckets started while backward still ran ({d.get('buckets_reduced_in_place', 0)} reduced in place "
-          f"in their gradient); ranks waited by `{d.get('mpi_wait')}`.")
+          f"in their gradient); ranks waited by `{d.get('mpi_wait')}`; reduction: {d.get('reduction', 'MPI_Iallreduce')}.")
 
-for key in ("backprop_2x1", "backprop_2x1_vader", "backprop_2x1_weak", "backprop_2x1_weak_vader"):
+for key in ("backprop_2x1_summed", "backprop_2x1_weak_summed", "backprop_2x1", "backprop_2x1_vader", "backprop_2x1_weak",
+            "backprop_2x1_weak_vader"):
     if key in rows:
         share(key)
 print()
@@ -106,7 +117,8 @@ if any("rank_phases" in rows.get(k, {}) for k in rows):
     print()
     print("| run | rank | data | forward | backward | allreduce wait | optimizer | other | step | run-queue wait (s) |")
     print("|---|---|---|---|---|---|---|---|---|---|")
-    for key in ("backprop_1x1", "backprop_pair0_b128", "backprop_pair1_b128", "backprop_1x1_b64", "backprop_2x1", "backprop_2x1_vader",
+    for key in ("backprop_1x1", "backprop_pair0_b128", "backprop_pair1_b128", "backprop_1x1_b64", "backprop_2x1_summed",
+                "backprop_2x1_weak_summed", "backprop_2x1", "backprop_2x1_vader",
                 "backprop_2x1_weak", "backprop_2x1_weak_vader", "backprop_cnn_1x1", "backprop_cnn_2x1"):
         if key in rows:
             for rank, v, rq in phase_rows(key):
@@ -127,7 +139,7 @@ def cpu(key):
     print(f"{key}: rank 0 on a core {d['cpu_seconds']:.2f} s, runnable but waiting for a core {d['runqueue_wait_seconds']:.2f} s "
           f"(schedstat, from the start of training to the end of the last epoch, evaluation included).")
 
-for key in ("backprop_1x1", "backprop_2x1", "backprop_2x1_vader", "backprop_2x1_weak", "backprop_2x1_weak_vader",
+for key in ("backprop_1x1", "backprop_2x1_summed", "backprop_2x1_weak_summed", "backprop_2x1", "backprop_2x1_vader", "backprop_2x1_weak", "backprop_2x1_weak_vader",
             "backprop_cnn_1x1", "backprop_cnn_2x1"):
     if key in rows:
         cpu(key)

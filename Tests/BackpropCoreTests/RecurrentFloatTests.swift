@@ -64,7 +64,8 @@ import _BackpropTestSupport
   }
 
   /// The gate kernels split the batch rows over the threads: 2 threads give the bits of 1, and
-  /// the second thread did take pieces.
+  /// the second thread did take pieces. The own GEMM runs the products (the subject is the gate
+  /// kernels; a BLAS library's split products are GemmTests' subject).
   @Test func twoThreadsGiveTheBitsOfOne() {
     let (steps, b, h) = (3, 64, 37)
     var g = SeededGenerator(seed: stableSeed("RecurrentFloatTests.threads"))
@@ -80,13 +81,13 @@ import _BackpropTestSupport
     // Every instruction set this CPU runs, pinned on the calling thread: the pool's pieces must
     // use it too (they do not see the caller's override unless it is handed to them).
     for isa in KernelISA.allCases where isa.isSupported {
-      let one = Gemm.withSettings(threadCount: 1, kernelISA: isa) { run() }!
+      let one = Gemm.withSettings(backend: .own, threadCount: 1, kernelISA: isa) { run() }!
       // The pool runs a loop serially while another test's job holds it, so try until the
       // second thread took part (the bits must match on every try).
       var shared = false
       for _ in 0..<50 where !shared {
         let before = Parallel.callingThreadStatistics.piecesByOtherThreads
-        let two = Gemm.withSettings(threadCount: 2, kernelISA: isa) { run() }!
+        let two = Gemm.withSettings(backend: .own, threadCount: 2, kernelISA: isa) { run() }!
         shared = Parallel.callingThreadStatistics.piecesByOtherThreads > before
         #expect(one == two, "\(isa)")
       }

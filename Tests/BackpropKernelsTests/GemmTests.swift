@@ -1,6 +1,13 @@
 import BackpropKernels
 import Dispatch
+import Foundation
 import Testing
+
+/// The OpenBLAS kernel forced by `OPENBLAS_CORETYPE`, or nil when OpenBLAS picks its own for this
+/// CPU. Some hosts set it to `Haswell` for every process; tests leave the environment alone.
+let pinnedOpenBLASKernel = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"].flatMap { $0.isEmpty ? nil : $0 }
+/// Whether a BLAS library can be loaded here (OpenBLAS or BLIS).
+let blasLibraryHere = GemmBackend.openBLAS.isAvailable || GemmBackend.blis.isAvailable
 
 /// Compares `Gemm.sgemm`/`dgemm` with `naiveGemm` for every backend and thread count available.
 ///
@@ -55,9 +62,27 @@ struct GemmTests {
   /// The products of W2's MLP (batch 128, 784-256-128-10; forward, ∂input and ∂weight shapes):
   /// a BLAS run on 2 threads splits C into blocks, each one library call on one thread, so the
   /// bits equal 1 thread's. (Before 2026-12-06 OpenBLAS threaded itself, and W2's test accuracy
-  /// after 2 epochs was 0.8089 on 2 threads against 0.8097 on 1.)
-  @Test("BLAS products give the same bits on 1 and 2 threads")
+  /// after 2 epochs was 0.8089 on 2 threads against 0.8097 on 1.) That holds for the kernel
+  /// OpenBLAS picks for this CPU; pinned to its Haswell kernel (`OPENBLAS_CORETYPE=Haswell`,
+  /// Debian's 0.3.21 on Zen 5, 2026-12-06) 844–8,804 elements per product differ in the last
+  /// bits, as they may with any library: then only the test below holds.
+  @Test("BLAS products give the same bits on 1 and 2 threads",
+        .enabled(if: blasLibraryHere, "needs OpenBLAS or BLIS (apt-get install libopenblas0)"),
+        .enabled(if: pinnedOpenBLASKernel == nil,
+                 "OPENBLAS_CORETYPE=\(pinnedOpenBLASKernel ?? "") pins OpenBLAS to a kernel whose bits depend on the block of C"))
   func blasThreadCountDoesNotChangeBits() {
+    expectSameProducts(onOneAndTwoThreads: 0)
+  }
+
+  @Test("BLAS products on 2 threads are within rounding of 1 thread's",
+        .enabled(if: blasLibraryHere, "needs OpenBLAS or BLIS (apt-get install libopenblas0)"))
+  func blasThreadCountChangesProductsOnlyByRounding() {
+    expectSameProducts(onOneAndTwoThreads: 1e-5)
+  }
+
+  /// Compares the W2 products on 1 and 2 threads with each BLAS library here: bit for bit when
+  /// `tolerance` is 0, else within `tolerance` × k (each element sums k products of |·| ≤ 1).
+  func expectSameProducts(onOneAndTwoThreads tolerance: Float) {
     let shapes = [(128, 256, 784, false, true), (128, 784, 256, false, false), (256, 784, 128, true, false),
                   (128, 128, 256, false, true), (128, 10, 128, false, true), (128, 256, 128, false, false)]
     var random = SplitMix64(seed: 7)
@@ -73,8 +98,14 @@ struct GemmTests {
             return c.map(\.bitPattern)
           } ?? []
         }
-        let differing = zip(results[0], results[1]).filter { $0.0 != $0.1 }.count
-        #expect(differing == 0, "\(backend) \(m)×\(n)×\(k) transA=\(transA) transB=\(transB)")
+        if tolerance == 0 {
+          let differing = zip(results[0], results[1]).filter { $0.0 != $0.1 }.count
+          #expect(differing == 0, "\(backend) \(m)×\(n)×\(k) transA=\(transA) transB=\(transB)")
+        } else {
+          // Every element is a sum of k products of magnitude ≤ 1: bound the difference by k.
+          let worst = zip(results[0], results[1]).map { abs(Float(bitPattern: $0.0) - Float(bitPattern: $0.1)) }.max() ?? 0
+          #expect(worst <= tolerance * Float(k), "\(backend) \(m)×\(n)×\(k): max |Δ| \(worst)")
+        }
       }
     }
   }
