@@ -119,6 +119,7 @@ struct TrainCommand: ParsableCommand {
     if let world, let digest, let group = trainer.dataParallel {
       (report.ranks, report.weights_digest) = (world.size, digest)
       report.buckets = group.bucketSizes.count
+      report.gradient_blocks = group.gradientBlocks
       report.buckets_reduced_in_place = group.bucketsReducedInPlace
       report.buckets_started_during_backward = Double(group.bucketsStarted.duringBackward) / Double(max(1, group.bucketsStarted.total))
       report.exposed_communication_seconds = group.exposedCommunicationSeconds
@@ -213,6 +214,8 @@ struct TrainReport: Encodable {
   var exposed_communication_seconds: Double?
   /// Under `--distributed`: how ranks wait for each other (`Communicator.waitMode`).
   var mpi_wait: String?
+  /// Under `--distributed`: the row blocks the first layer's weight gradient is reduced in.
+  var gradient_blocks: Int?
   /// Under `--distributed`: how gradients are summed (`shared memory` when every rank is on
   /// this host, else `MPI_Iallreduce`).
   var reduction: String?

@@ -57,10 +57,12 @@ let mpiMissing = "needs Open MPI's mpirun and libmpi.so.40 (apt-get install open
       }
     }
     // 17,226 gradients in 16 KiB (4,096-float) buckets, last layer first: [4.bias 4.weight 2.bias],
-    // [2.weight], [0.weight] in 4 row blocks, [0.bias]. Each starts from a hook as its last
-    // gradient (or block) is ready, inside backward; none is left for after it.
-    #expect(object["buckets"] as? Int == 7, "\(two.stdout)")
-    #expect(object["buckets_reduced_in_place"] as? Int == 6, "one-parameter buckets are reduced in their .grad: \(two.stdout)")
+    // [2.weight], [0.weight] in 2 row blocks (the default when the ranks sum in shared memory),
+    // [0.bias]. Each starts from a hook as its last gradient (or block) is ready, inside
+    // backward; none is left for after it.
+    #expect(object["reduction"] as? String == "shared memory" && object["gradient_blocks"] as? Int == 2, "\(two.stdout)")
+    #expect(object["buckets"] as? Int == 5, "\(two.stdout)")
+    #expect(object["buckets_reduced_in_place"] as? Int == 4, "one-parameter buckets are reduced in their .grad: \(two.stdout)")
     #expect(object["buckets_started_during_backward"] as? Double == 1, "\(two.stdout)")
     let model = try TrainingCheckpoint.load(contentsOf: URL(fileURLWithPath: path("two.safetensors"))).trainer.model
     #expect(object["weights_digest"] as? String == hex(weightDigest(of: model.parameters)), "\(two.stdout)")
@@ -78,10 +80,10 @@ let mpiMissing = "needs Open MPI's mpirun and libmpi.so.40 (apt-get install open
       #expect(r.status == 0, "\(r.stderr)")
       return try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
     }
-    // 1 KiB: every parameter has a bucket of its own (5, and 0.weight in 4 row blocks: 9, all in
+    // 1 KiB: every parameter has a bucket of its own (5, and 0.weight in 2 row blocks: 7, all in
     // place); 1 MiB: one packed bucket.
     let views = try run(bucketKib: "1"), packed = try run(bucketKib: "1024")
-    #expect(views["buckets_reduced_in_place"] as? Int == 9, "\(views)")
+    #expect(views["buckets_reduced_in_place"] as? Int == 7, "\(views)")
     #expect(packed["buckets_reduced_in_place"] as? Int == 0, "\(packed)")
     #expect(views["weights_digest"] as? String == packed["weights_digest"] as? String)
   }
@@ -137,8 +139,10 @@ let mpiMissing = "needs Open MPI's mpirun and libmpi.so.40 (apt-get install open
       let scale = a.map(abs).max()!, difference = zip(a, b).map { abs($0 - $1) }.max()!
       #expect(difference <= 1e-5 * scale, "\(name): max |Δ| \(difference) vs max |w| \(scale)")
     }
-    let five = try trainReport(ranks: 5, reduce: nil, ["--batch-size", "26", "--epochs", "1", "--quiet"])
+    let five = try trainReport(ranks: 5, reduce: nil, ["--batch-size", "26", "--epochs", "1", "--quiet", "--bucket-kib", "16"])
     #expect(five["reduction"] as? String == "MPI_Iallreduce", "\(five)")
+    // The default row blocks: 4 for MPI_Iallreduce (2 in shared memory, checked above).
+    #expect(five["gradient_blocks"] as? Int == 4 && five["buckets"] as? Int == 7, "\(five)")
     let bad = try runBackprop(["train", "--distributed", "--epochs", "1"], environment: ["BACKPROP_MPI_REDUCE": "nccl"])
     #expect(bad.status != 0)
     #expect(bad.stderr == "Error: BACKPROP_MPI_REDUCE must be mpi or auto, got 'nccl'\n", "\(bad.stderr)")
