@@ -53,7 +53,9 @@ public final class Tensor<Scalar: TensorScalar> {
   /// backward before the first block (`DataParallel` hands out memory the ranks share, so the
   /// gradient needs no copy before the others read it); nil, or a nil answer: the tensor's own
   /// storage. When it answers with memory (`count` elements, row-major), the op leaves the
-  /// gradient tensor's storage unwritten and `gradientBlockHook`'s owner must fill it.
+  /// gradient tensor's storage unwritten and `gradientBlockHook`'s owner must fill it. Not asked
+  /// under `withAnomalyDetection` (which reads every gradient as the op returns it); a
+  /// `backward(observer:)` sees the block gradient before its owner filled it.
   public var gradientBlockDestination: (() -> UnsafeMutablePointer<Scalar>?)?
 
   /// The record of the op that produced this tensor (`nil` for leaves and untracked results).

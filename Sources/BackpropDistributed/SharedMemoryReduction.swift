@@ -42,7 +42,10 @@ final class SharedMemoryReduction {
   init?(communicator: Communicator, buckets: [Range<Int>], total: Int) throws {
     let flagBytes = buckets.count * 64
     let dataOffset = (flagBytes + 63) / 64 * 64
-    guard let segments = try communicator.sharedSegments(bytes: dataOffset + 2 * max(total, 1) * MemoryLayout<Float>.size) else {
+    // Whole pages per rank: Open MPI lays the segments end to end, so each rank's flags start a
+    // page (no cache line shared with the rank before) and its data is 64-byte aligned.
+    let bytes = (dataOffset + 2 * max(total, 1) * MemoryLayout<Float>.size + 4095) / 4096 * 4096
+    guard let segments = try communicator.sharedSegments(bytes: bytes) else {
       return nil
     }
     (rank, size, self.segments, self.buckets, self.total, self.dataOffset) =
@@ -67,8 +70,10 @@ final class SharedMemoryReduction {
     (segments[rank] + dataOffset).assumingMemoryBound(to: Float.self) + Int(step & 1) * total
   }
 
-  /// Starts a step: no bucket published yet.
+  /// Starts a step: no bucket published yet. Starting again before publishing anything is
+  /// allowed (a step begun twice); a step whose buckets were published must be finished first.
   func beginStep() {
+    if !summed.allSatisfy({ $0 }) && destination.allSatisfy({ $0 == nil }) { return }
     precondition(summed.allSatisfy { $0 }, "SharedMemoryReduction.beginStep: the previous step was not finished")
     step += 1
     for b in buckets.indices { summed[b] = false; destination[b] = nil }

@@ -29,18 +29,19 @@ int bp_mpi_shared_segments(long bytes, void **bases, int ranks) {
   // MPI_COMM_TYPE_SHARED is 0 in Open MPI's mpi.h; key = world rank keeps the ranks' order.
   if ((code = split(world, 0, me, info_null, &node)) != 0) return -code;
   int local = 0;
-  if ((code = size(node, &local)) != 0) return -code;
+  if ((code = size(node, &local)) != 0) { free_comm(&node); return -code; }
   // Every rank sees the same answer (all on one host, or not), so all return here together.
   if (local != ranks) { free_comm(&node); return 1; }
   void *mine = NULL;
   handle_t window = NULL;
-  if ((code = allocate((ptrdiff_t)bytes, 1, info_null, node, &mine, &window)) != 0) return -code;
+  if ((code = allocate((ptrdiff_t)bytes, 1, info_null, node, &mine, &window)) != 0) { free_comm(&node); return -code; }
   for (int r = 0; r < ranks; r++) {
     ptrdiff_t segment = 0;
     int unit = 0;
     if ((code = query(window, r, &segment, &unit, &bases[r])) != 0) return -code;
   }
-  // The window lives until MPI_Finalize (one per DataParallel group, made once per run).
+  // The window (and `node`, which it uses) lives until MPI_Finalize: freeing it is collective,
+  // and a group is made once per run. A process that makes many groups keeps each one's.
   return 0;
 }
 

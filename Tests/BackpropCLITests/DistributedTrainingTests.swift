@@ -132,6 +132,12 @@ let mpiMissing = "needs Open MPI's mpirun and libmpi.so.40 (apt-get install open
       #expect(shared["weights_digest"] as? String != nil && shared["weights_digest"] as? String == mpi["weights_digest"] as? String,
               "\(kib) KiB buckets: \(shared["weights_digest"] ?? "none") in shared memory, \(mpi["weights_digest"] ?? "none") by MPI")
     }
+    // Anomaly detection reads every gradient as its op returns it: the first layer's blocks are
+    // then written into its gradient, not into shared memory, and the bits stay the same.
+    let checked = try trainReport(ranks: 2, reduce: nil, ["--bucket-kib", "16", "--gradient-blocks", "3", "--batch-size", "64", "--detect-anomaly"] + recipe)
+    let unchecked = try trainReport(ranks: 2, reduce: nil, ["--bucket-kib", "16", "--gradient-blocks", "3", "--batch-size", "64"] + recipe)
+    #expect(checked["weights_digest"] as? String != nil && checked["weights_digest"] as? String == unchecked["weights_digest"] as? String,
+            "\(checked) \(unchecked)")
     let three = ["--batch-size", "43", "--bucket-kib", "16"] + recipe
     _ = try trainReport(ranks: 3, reduce: "auto", three + ["--save", path("three-shared.safetensors")])
     _ = try trainReport(ranks: 3, reduce: "mpi", three + ["--save", path("three-mpi.safetensors")])

@@ -8,7 +8,11 @@ import _BackpropTestSupport
 /// one-piece `Gᵀ·x`: bit for bit with Backprop's own GEMM (each element's sum runs in the same
 /// order whatever the block), within rounding with a BLAS library (OpenBLAS picks its kernel by
 /// the product's size, so a block may differ from the one-piece product in the last bit).
-@Suite struct LinearGradientBlocksTests {
+///
+/// Serialized: anomaly detection captures a backtrace per op (`CreationSite.capture`), and
+/// Swift's runtime crashed reading an ELF image there ("Bad pointer dereference" in
+/// `getElfImageInfo`, 4 runs in 12) while the BLAS test beside it loaded OpenBLAS.
+@Suite(.serialized) struct LinearGradientBlocksTests {
   /// The gradient of a 13 → 7 layer over a batch of 9 in `blocks` row blocks, the blocks' rows
   /// as the hook saw them, and a copy of each block taken in the hook.
   func gradient(blocks: Int) -> (Tensor<Float>, [Range<Int>], [[Float]]) {
@@ -61,6 +65,44 @@ import _BackpropTestSupport
         let difference = zip(blocked.scalars, whole.scalars).map { abs($0 - $1) }.max()!
         #expect(difference <= 4 * Float.ulpOfOne * whole.scalars.map(abs).max()!, "\(backend): max |Δ| \(difference)")
       }
+    }
+  }
+
+  /// With a `gradientBlockDestination` the blocks go to that memory (its owner fills the
+  /// gradient), except under anomaly detection, which reads each gradient as the op returns it:
+  /// then the op writes the gradient itself.
+  @Test func blocksGoToTheDestinationExceptUnderAnomalyDetection() throws {
+    var generator = SeededGenerator(seed: 5)
+    let (batch, inputs, outputs) = (6, 5, 4)
+    let x = Tensor<Float>(shape: [batch, inputs], scalars: (0..<batch * inputs).map { _ in Float.random(in: -1...1, using: &generator) })
+    let whole = withComputeSettings(ComputeSettings(gemmBackend: .own)) { () -> [Float] in
+      var g = SeededGenerator(seed: 3)
+      let layer = Linear<Float>(inputs, outputs, using: &g)
+      layer(x).relu().sum().backward()
+      return layer.weight.grad!.scalars
+    }
+    for anomalyDetection in [false, true] {
+      let outside = UnsafeMutablePointer<Float>.allocate(capacity: outputs * inputs)
+      defer { outside.deallocate() }
+      outside.initialize(repeating: .nan, count: outputs * inputs)
+      var asked = 0, hooks = 0
+      var g = SeededGenerator(seed: 3)
+      let layer = Linear<Float>(inputs, outputs, using: &g)
+      layer.weight.gradientBlocks = 2
+      layer.weight.gradientBlockHook = { _, _ in hooks += 1 }
+      layer.weight.gradientBlockDestination = { asked += 1; return outside }
+      try withComputeSettings(ComputeSettings(gemmBackend: .own)) {
+        if anomalyDetection {
+          try withAnomalyDetection { layer(x).relu().sum().backward() }
+        } else {
+          layer(x).relu().sum().backward()
+        }
+      }
+      #expect(hooks == 2)
+      let written = anomalyDetection ? layer.weight.grad!.scalars : Array(UnsafeBufferPointer(start: outside, count: outputs * inputs))
+      #expect(asked == (anomalyDetection ? 0 : 1), "anomaly detection \(anomalyDetection)")
+      #expect(written.map(\.bitPattern) == whole.map(\.bitPattern), "anomaly detection \(anomalyDetection)")
+      if anomalyDetection { #expect(outside[0].isNaN, "the destination was written under anomaly detection") }
     }
   }
 }

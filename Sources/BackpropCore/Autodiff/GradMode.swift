@@ -81,6 +81,10 @@ public func withAnomalyDetection<R>(_ body: () throws -> R) throws -> R {
   return result
 }
 
+/// Whether this thread runs inside `withAnomalyDetection { }` (every gradient an op returns is
+/// read for NaN/∞, so an op must return its gradients written, not elsewhere).
+public var isAnomalyDetectionEnabled: Bool { ThreadState.current.anomalyDetection }
+
 /// Inside `withAnomalyDetection { }`, throws the first NaN/∞ found so far (forward or backward),
 /// so that a loop can stop at the step that produced it instead of at the end of the scope;
 /// elsewhere it does nothing. Training loops call it after each backward pass.

@@ -62,8 +62,9 @@ struct LinearOp: Op {
     let dw = Tensor<Scalar>(shape: [rows, columns], scalars: [Scalar](unsafeUninitializedCapacity: count) { _, n in n = count })
     let blocks = min(w.gradientBlocks, rows)
     // The hook's owner may want the blocks elsewhere (memory shared with other processes); it
-    // then fills dw's storage itself.
-    let destination = w.gradientBlockDestination?()
+    // then fills dw's storage itself. Not under anomaly detection, which reads dw when the op
+    // returns.
+    let destination = isAnomalyDetectionEnabled ? nil : w.gradientBlockDestination?()
     var start = 0
     for b in 0..<blocks {
       let end = rows * (b + 1) / blocks
