@@ -67,7 +67,6 @@ extension DataParallel {
     metricCount = 0
     shared?.beginStep()
     blocksInSharedMemory = false
-    for b in buckets.indices { staged[b] = false }
     // No zero-fill of the buckets: every gradient that arrives overwrites its part, and
     // finishGradients() zeroes only the parts of parameters the loss did not reach.
   }
@@ -182,7 +181,6 @@ extension DataParallel {
     // fill `block`), else into `block`.
     let written = blocksInSharedMemory ? UnsafeMutableBufferPointer(start: staging + buckets[b].range.lowerBound, count: block.count) : block
     if !seededWithShare && share != 1 { for k in written.indices { written[k] *= share } }
-    staged[b] = blocksInSharedMemory
     inPlaceBuffer[b] = block
     readyCount[b] = 1
     try? startReadyBuckets(force: false)
@@ -214,7 +212,8 @@ extension DataParallel {
         // reduction has finished: the pointer outlives its closure only under that rule (as MPI
         // needs of any buffer).
         buffer = inPlace
-        if shared != nil && !staged[b] { _ = stage.update(fromContentsOf: inPlace) }
+        // A parameter's own .grad, or blocks the op wrote there: copied into shared memory.
+        if shared != nil && !(blocksInSharedMemory && buckets[b].rows != nil) { _ = stage.update(fromContentsOf: inPlace) }
       } else if buckets[b].rows != nil {
         // The loss did not reach the blocked parameter: its rows add zeros.
         stage.update(repeating: 0)

@@ -104,9 +104,8 @@ public final class DataParallel {
   /// until finishGradients(), as MPI works in its storage), and the storage's address.
   var blockGradient: (tensor: Tensor<Float>, base: UnsafeMutablePointer<Float>)?
   /// Whether the blocked parameter's op wrote this step's blocks into shared memory
-  /// (`blockDestination()`), and which buckets' data is already there (no copy before publishing).
+  /// (`blockDestination()`): those buckets need no copy there before publishing.
   var blocksInSharedMemory = false
-  var staged: [Bool]
   /// Whether this step's backward was seeded with `share` (`backward(_:)`): no scaling pass.
   var seededWithShare = false
   var readyCount: [Int]
@@ -201,7 +200,6 @@ public final class DataParallel {
     inPlaceBuffer = Array(repeating: nil, count: buckets.count)
     readyCount = Array(repeating: 0, count: buckets.count)
     pending = Array(repeating: nil, count: buckets.count)
-    staged = Array(repeating: false, count: buckets.count)
     for (i, p) in parameters.enumerated() {
       p.gradientReadyHook = { [unowned self] t in self.gradientReady(i, t) }
     }

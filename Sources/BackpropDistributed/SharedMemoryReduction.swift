@@ -40,8 +40,7 @@ final class SharedMemoryReduction {
   /// The shared segments for `buckets` (ranges of a `total`-element gradient), or nil when some
   /// rank is on another host. Collective: every rank calls it alike.
   init?(communicator: Communicator, buckets: [Range<Int>], total: Int) throws {
-    let flagBytes = buckets.count * 64
-    let dataOffset = (flagBytes + 63) / 64 * 64
+    let dataOffset = buckets.count * 64  // a cache line per flag
     // Whole pages per rank: Open MPI lays the segments end to end, so each rank's flags start a
     // page (no cache line shared with the rank before) and its data is 64-byte aligned.
     let bytes = (dataOffset + 2 * max(total, 1) * MemoryLayout<Float>.size + 4095) / 4096 * 4096

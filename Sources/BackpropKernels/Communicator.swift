@@ -9,12 +9,6 @@ public struct CommunicatorError: Error, CustomStringConvertible, Sendable {
   public let description: String
   /// Whether the other ranks did not answer in time (a lost rank) rather than MPI reporting an error.
   public var timedOut = false
-
-  /// An error with `description`; `timedOut` when other ranks did not answer in time.
-  public init(description: String, timedOut: Bool = false) {
-    self.description = description
-    self.timedOut = timedOut
-  }
 }
 
 /// The processes of one `mpirun` job (MPI_COMM_WORLD), reached through Open MPI loaded at run time.
