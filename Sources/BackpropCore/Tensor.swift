@@ -40,7 +40,8 @@ public final class Tensor<Scalar: TensorScalar> {
   /// Asks an op that computes this leaf's gradient as a matrix of rows (a `linear` layer's
   /// weight, `∂L/∂W = Gᵀ·x`) to write it in this many row blocks and to call
   /// `gradientBlockHook` after each one, so that `DataParallel` can start reducing a block
-  /// while the next is computed. 1 (the default): one piece, no calls. Only a first-order
+  /// while the next is computed. 1 (the default): one piece, no calls, unless a
+  /// `gradientBlockDestination` is set (then the one piece is written there, with one call). Only a first-order
   /// `backward()` of a tensor with no `.grad` yet uses blocks; the values are the same bits
   /// with Backprop's own GEMM, within the last bit with a BLAS library (which picks its kernel
   /// by the block's size).

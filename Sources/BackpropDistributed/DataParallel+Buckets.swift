@@ -126,7 +126,8 @@ extension DataParallel {
         return x
       }
       inPlace[b] = (g, storage)
-      let columns = g.count / parameters[i].shape[0]
+      // (`g` is empty now: its storage was moved out.)
+      let columns = parameters[i].count / parameters[i].shape[0]
       var block = b
       while block < buckets.count, let r = buckets[block].rows, buckets[block].members == [i] {
         inPlaceBuffer[block] = UnsafeMutableBufferPointer(rebasing: whole[r.lowerBound * columns..<r.upperBound * columns])

@@ -47,8 +47,8 @@ import BackpropNN
 ///
 /// One host (2 to `SharedMemoryReduction.maximumRanks` ranks, all on this machine, and
 /// `sharedMemory: true`): buckets are not sent but summed in memory the ranks share. Each rank
-/// assembles its buckets in its own shared segment (the blocked first layer's GEMM writes its
-/// row blocks there directly, no copy), raises a flag per bucket, and sums every rank's
+/// assembles its buckets in its own shared segment (the first layer's weight-gradient GEMM
+/// writes there directly, no copy, in one piece or in its row blocks), raises a flag per bucket, and sums every rank's
 /// segment, in rank order, straight into its `.grad` storage as soon as all ranks have raised
 /// theirs: the same bits on every rank, and for 2 ranks the same bits as `MPI_Iallreduce`.
 /// Otherwise (ranks on other hosts, more ranks, or `sharedMemory: false`) `MPI_Iallreduce` as
@@ -134,10 +134,11 @@ public final class DataParallel {
   ///     for much larger models than an MLP).
   ///   - timeout: seconds to wait for the other ranks before giving up (default 20).
   ///   - gradientBlocks: row blocks for the first parameter's gradient (1: none; see above);
-  ///     nil: 2 when the ranks sum in shared memory, 4 for `MPI_Iallreduce` (W2, 2 ranks on one
-  ///     host, 5 alternating rounds on 2026-12-06: 2 blocks 1.78× one process, 3: 1.74×,
-  ///     4: 1.69×, 1: 1.72×; each block re-packs the layer's input in the GEMM, while over MPI
-  ///     more blocks hide more of the transfer).
+  ///     nil: 1 when the ranks sum in shared memory, 4 for `MPI_Iallreduce`. On one host a
+  ///     rank's own core does the sums, so blocks hide nothing, and each block re-packs the
+  ///     layer's input inside the GEMM (W2, 2 ranks, 4 alternating rounds on 2026-12-06: one
+  ///     block written straight into shared memory 1.66× one process against 1.60× for 2
+  ///     blocks, backward 30 µs a step shorter); over MPI more blocks hide more of the transfer.
   ///   - sharedMemory: when every rank runs on this host, sum the buckets in memory the ranks
   ///     share (`SharedMemoryReduction`) instead of by `MPI_Iallreduce`; used only if every rank
   ///     asks for it (a collective decides).
@@ -169,14 +170,6 @@ public final class DataParallel {
     self.communicator = communicator
     self.bucketBytes = bucketBytes
     self.timeout = timeout
-    // Blocks only for a matrix with a bucket of its own: a smaller one is packed with others.
-    func plan(blocks: Int) -> (blocked: (parameter: Int, rows: Int, blocks: Int)?, layout: (buckets: [Bucket], placement: [(bucket: Int, offset: Int)], total: Int)) {
-      let blocked = parameters.first.flatMap { p in
-        blocks > 1 && p.rank == 2 && p.shape[0] > 1 && p.count * MemoryLayout<Float>.size >= bucketBytes
-          ? (parameter: 0, rows: p.shape[0], blocks: min(blocks, p.shape[0])) : nil
-      }
-      return (blocked, Self.bucketLayout(counts: parameters.map(\.count), bucketBytes: bucketBytes, blocked: blocked))
-    }
     var wantsSharedMemory = false
     if (2...SharedMemoryReduction.maximumRanks).contains(communicator.size) {
       // All ranks must take the same path: shared memory only when every rank asked for it.
@@ -184,11 +177,20 @@ public final class DataParallel {
       try communicator.allreduce(&declined, maximum: true, timeout: timeout)
       wantsSharedMemory = declined[0] == 0
     }
-    var (blocked, layout) = plan(blocks: gradientBlocks ?? (wantsSharedMemory ? 2 : 4))
+    // Blocks only for a matrix with a bucket of its own: a smaller one is packed with others.
+    // In shared memory even one block goes through the op's hooks, which write it there.
+    func plan(blocks: Int, sharedMemory: Bool) -> (blocked: (parameter: Int, rows: Int, blocks: Int)?, layout: (buckets: [Bucket], placement: [(bucket: Int, offset: Int)], total: Int)) {
+      let blocked = parameters.first.flatMap { p in
+        (blocks > 1 || sharedMemory) && p.rank == 2 && p.shape[0] > 1 && p.count * MemoryLayout<Float>.size >= bucketBytes
+          ? (parameter: 0, rows: p.shape[0], blocks: min(blocks, p.shape[0])) : nil
+      }
+      return (blocked, Self.bucketLayout(counts: parameters.map(\.count), bucketBytes: bucketBytes, blocked: blocked))
+    }
+    var (blocked, layout) = plan(blocks: gradientBlocks ?? (wantsSharedMemory ? 1 : 4), sharedMemory: wantsSharedMemory)
     if wantsSharedMemory {
       // nil when some rank is on another host (decided alike on every rank): MPI_Iallreduce.
       shared = try SharedMemoryReduction(communicator: communicator, buckets: layout.buckets.map(\.range), total: layout.total)
-      if shared == nil && gradientBlocks == nil { (blocked, layout) = plan(blocks: 4) }
+      if shared == nil { (blocked, layout) = plan(blocks: gradientBlocks ?? 4, sharedMemory: false) }
     }
     self.gradientBlocks = blocked?.blocks ?? 1
     buckets = layout.buckets

@@ -57,12 +57,12 @@ let mpiMissing = "needs Open MPI's mpirun and libmpi.so.40 (apt-get install open
       }
     }
     // 17,226 gradients in 16 KiB (4,096-float) buckets, last layer first: [4.bias 4.weight 2.bias],
-    // [2.weight], [0.weight] in 2 row blocks (the default when the ranks sum in shared memory),
-    // [0.bias]. Each starts from a hook as its last gradient (or block) is ready, inside
-    // backward; none is left for after it.
-    #expect(object["reduction"] as? String == "shared memory" && object["gradient_blocks"] as? Int == 2, "\(two.stdout)")
-    #expect(object["buckets"] as? Int == 5, "\(two.stdout)")
-    #expect(object["buckets_reduced_in_place"] as? Int == 4, "one-parameter buckets are reduced in their .grad: \(two.stdout)")
+    // [2.weight], [0.weight] in one block written straight into shared memory by its GEMM (the
+    // default when the ranks sum there), [0.bias]. Each starts from a hook as its last gradient
+    // is ready, inside backward; none is left for after it.
+    #expect(object["reduction"] as? String == "shared memory" && object["gradient_blocks"] as? Int == 1, "\(two.stdout)")
+    #expect(object["buckets"] as? Int == 4, "\(two.stdout)")
+    #expect(object["buckets_reduced_in_place"] as? Int == 3, "one-parameter buckets are reduced in their .grad: \(two.stdout)")
     #expect(object["buckets_started_during_backward"] as? Double == 1, "\(two.stdout)")
     let model = try TrainingCheckpoint.load(contentsOf: URL(fileURLWithPath: path("two.safetensors"))).trainer.model
     #expect(object["weights_digest"] as? String == hex(weightDigest(of: model.parameters)), "\(two.stdout)")
@@ -80,10 +80,10 @@ let mpiMissing = "needs Open MPI's mpirun and libmpi.so.40 (apt-get install open
       #expect(r.status == 0, "\(r.stderr)")
       return try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
     }
-    // 1 KiB: every parameter has a bucket of its own (5, and 0.weight in 2 row blocks: 7, all in
-    // place); 1 MiB: one packed bucket.
+    // 1 KiB: every parameter has a bucket of its own (6, 0.weight's written straight into shared
+    // memory by its GEMM, all in place); 1 MiB: one packed bucket.
     let views = try run(bucketKib: "1"), packed = try run(bucketKib: "1024")
-    #expect(views["buckets_reduced_in_place"] as? Int == 7, "\(views)")
+    #expect(views["buckets_reduced_in_place"] as? Int == 6, "\(views)")
     #expect(packed["buckets_reduced_in_place"] as? Int == 0, "\(packed)")
     #expect(views["weights_digest"] as? String == packed["weights_digest"] as? String)
   }
@@ -116,28 +116,30 @@ let mpiMissing = "needs Open MPI's mpirun and libmpi.so.40 (apt-get install open
   }
 
   /// Gradients summed in memory the ranks share give, for 2 ranks, the bits of MPI_Iallreduce
-  /// (a + b either way): with the first layer's row blocks written by its GEMM straight into
-  /// shared memory and buckets reduced in place (16 KiB), and with one packed bucket (1 MiB),
+  /// (a + b either way): with the first layer's gradient written by its GEMM straight into
+  /// shared memory, in 3 row blocks or in one, and buckets reduced in place (16 KiB), and with one packed bucket (1 MiB),
   /// through the 14/15 split of each epoch's last step. 3 ranks stay bit-identical (every rank
   /// sums in rank order) and within rounding of MPI's sums; past `maximumRanks` (4) and when
   /// asked, MPI_Iallreduce reduces.
   @Test(.enabled(if: mpiReady, "\(mpiMissing)"))
   func gradientsSummedInSharedMemoryMatchMPIIallreduce() throws {
-    for kib in ["16", "1024"] {
-      let options = ["--bucket-kib", kib, "--gradient-blocks", "3", "--batch-size", "64"] + recipe
+    for (kib, blocks) in [("16", "3"), ("1024", "3"), ("16", "1")] {
+      let options = ["--bucket-kib", kib, "--gradient-blocks", blocks, "--batch-size", "64"] + recipe
       let shared = try trainReport(ranks: 2, reduce: nil, options), mpi = try trainReport(ranks: 2, reduce: "mpi", options)
       #expect(shared["reduction"] as? String == "shared memory", "\(shared)")
       #expect(mpi["reduction"] as? String == "MPI_Iallreduce", "\(mpi)")
       #expect(shared["buckets"] as? Int == mpi["buckets"] as? Int && shared["buckets_started_during_backward"] as? Double == 1, "\(shared)")
       #expect(shared["weights_digest"] as? String != nil && shared["weights_digest"] as? String == mpi["weights_digest"] as? String,
-              "\(kib) KiB buckets: \(shared["weights_digest"] ?? "none") in shared memory, \(mpi["weights_digest"] ?? "none") by MPI")
+              "\(kib) KiB buckets, \(blocks) blocks: \(shared["weights_digest"] ?? "none") in shared memory, \(mpi["weights_digest"] ?? "none") by MPI")
     }
     // Anomaly detection reads every gradient as its op returns it: the first layer's blocks are
     // then written into its gradient, not into shared memory, and the bits stay the same.
-    let checked = try trainReport(ranks: 2, reduce: nil, ["--bucket-kib", "16", "--gradient-blocks", "3", "--batch-size", "64", "--detect-anomaly"] + recipe)
-    let unchecked = try trainReport(ranks: 2, reduce: nil, ["--bucket-kib", "16", "--gradient-blocks", "3", "--batch-size", "64"] + recipe)
-    #expect(checked["weights_digest"] as? String != nil && checked["weights_digest"] as? String == unchecked["weights_digest"] as? String,
-            "\(checked) \(unchecked)")
+    for blocks in ["3", "1"] {
+      let checked = try trainReport(ranks: 2, reduce: nil, ["--bucket-kib", "16", "--gradient-blocks", blocks, "--batch-size", "64", "--detect-anomaly"] + recipe)
+      let unchecked = try trainReport(ranks: 2, reduce: nil, ["--bucket-kib", "16", "--gradient-blocks", blocks, "--batch-size", "64"] + recipe)
+      #expect(checked["weights_digest"] as? String != nil && checked["weights_digest"] as? String == unchecked["weights_digest"] as? String,
+              "\(blocks) blocks: \(checked) \(unchecked)")
+    }
     let three = ["--batch-size", "43", "--bucket-kib", "16"] + recipe
     _ = try trainReport(ranks: 3, reduce: "auto", three + ["--save", path("three-shared.safetensors")])
     _ = try trainReport(ranks: 3, reduce: "mpi", three + ["--save", path("three-mpi.safetensors")])
@@ -147,7 +149,8 @@ let mpiMissing = "needs Open MPI's mpirun and libmpi.so.40 (apt-get install open
     }
     let five = try trainReport(ranks: 5, reduce: nil, ["--batch-size", "26", "--epochs", "1", "--quiet", "--bucket-kib", "16"])
     #expect(five["reduction"] as? String == "MPI_Iallreduce", "\(five)")
-    // The default row blocks: 4 for MPI_Iallreduce (2 in shared memory, checked above).
+    // The default row blocks: 4 for MPI_Iallreduce (1 in shared memory, checked in
+    // twoRanksOfBatch64MatchOneProcessOfBatch128AndStayBitIdentical).
     #expect(five["gradient_blocks"] as? Int == 4 && five["buckets"] as? Int == 7, "\(five)")
     let bad = try runBackprop(["train", "--distributed", "--epochs", "1"], environment: ["BACKPROP_MPI_REDUCE": "nccl"])
     #expect(bad.status != 0)

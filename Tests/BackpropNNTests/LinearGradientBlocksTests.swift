@@ -69,8 +69,9 @@ import _BackpropTestSupport
   }
 
   /// With a `gradientBlockDestination` the blocks go to that memory (its owner fills the
-  /// gradient), except under anomaly detection, which reads each gradient as the op returns it:
-  /// then the op writes the gradient itself.
+  /// gradient), one block too (what `DataParallel` uses in shared memory), except under anomaly
+  /// detection, which reads each gradient as the op returns it: then the op writes the gradient
+  /// itself. One block without a destination is no block at all: the hook is never called.
   @Test func blocksGoToTheDestinationExceptUnderAnomalyDetection() throws {
     var generator = SeededGenerator(seed: 5)
     let (batch, inputs, outputs) = (6, 5, 4)
@@ -81,14 +82,14 @@ import _BackpropTestSupport
       layer(x).relu().sum().backward()
       return layer.weight.grad!.scalars
     }
-    for anomalyDetection in [false, true] {
+    for (blocks, anomalyDetection) in [(2, false), (2, true), (1, false), (1, true)] {
       let outside = UnsafeMutablePointer<Float>.allocate(capacity: outputs * inputs)
       defer { outside.deallocate() }
       outside.initialize(repeating: .nan, count: outputs * inputs)
       var asked = 0, hooks = 0
       var g = SeededGenerator(seed: 3)
       let layer = Linear<Float>(inputs, outputs, using: &g)
-      layer.weight.gradientBlocks = 2
+      layer.weight.gradientBlocks = blocks
       layer.weight.gradientBlockHook = { _, _ in hooks += 1 }
       layer.weight.gradientBlockDestination = { asked += 1; return outside }
       try withComputeSettings(ComputeSettings(gemmBackend: .own)) {
@@ -98,11 +99,17 @@ import _BackpropTestSupport
           layer(x).relu().sum().backward()
         }
       }
-      #expect(hooks == 2)
+      #expect(hooks == blocks, "\(blocks) blocks, anomaly detection \(anomalyDetection)")
       let written = anomalyDetection ? layer.weight.grad!.scalars : Array(UnsafeBufferPointer(start: outside, count: outputs * inputs))
-      #expect(asked == (anomalyDetection ? 0 : 1), "anomaly detection \(anomalyDetection)")
-      #expect(written.map(\.bitPattern) == whole.map(\.bitPattern), "anomaly detection \(anomalyDetection)")
+      #expect(asked == (anomalyDetection ? 0 : 1), "\(blocks) blocks, anomaly detection \(anomalyDetection)")
+      #expect(written.map(\.bitPattern) == whole.map(\.bitPattern), "\(blocks) blocks, anomaly detection \(anomalyDetection)")
       if anomalyDetection { #expect(outside[0].isNaN, "the destination was written under anomaly detection") }
     }
+    var g = SeededGenerator(seed: 3)
+    let layer = Linear<Float>(inputs, outputs, using: &g)
+    var hooks = 0
+    layer.weight.gradientBlockHook = { _, _ in hooks += 1 }
+    layer(x).relu().sum().backward()
+    #expect(hooks == 0 && layer.weight.grad != nil, "one block and no destination: the hook was called \(hooks) times")
   }
 }

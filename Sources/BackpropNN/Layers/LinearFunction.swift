@@ -44,7 +44,8 @@ struct LinearOp: Op {
   /// `Gᵀ·x` written in `w.gradientBlocks` blocks of rows, calling `w.gradientBlockHook` after
   /// each (so the first layer's gradient, the last one backward produces, can be reduced across
   /// processes while it is still being computed); nil when blocks do not apply: no hook, one
-  /// block, a gradient already present or being recorded (`createGraph`). Each block is the
+  /// block without a `w.gradientBlockDestination`, a gradient already present or being
+  /// recorded (`createGraph`). Each block is the
   /// same GEMM over the same batch: with the own GEMM (each element summed over the batch in
   /// the same order) the bits equal the one-piece product's; OpenBLAS picks its kernel by the
   /// product's size, so a block may differ from it in the last bit. With a
@@ -52,7 +53,7 @@ struct LinearOp: Op {
   static func weightGradientInBlocks<Scalar>(_ g: Tensor<Scalar>, _ x: Tensor<Scalar>, for w: Tensor<Scalar>)
     -> Tensor<Scalar>?
   {
-    guard let hook = w.gradientBlockHook, w.gradientBlocks > 1, w.grad == nil, !isGradientRecordingEnabled,
+    guard let hook = w.gradientBlockHook, w.gradientBlocks > 1 || w.gradientBlockDestination != nil, w.grad == nil, !isGradientRecordingEnabled,
           g.rank == 2, x.rank == 2 else { return nil }
     let (rows, columns, batch) = (w.shape[0], w.shape[1], g.shape[0])
     guard batch > 0 else { return nil }  // Gᵀ·x of an empty batch: zeros, in one piece
