@@ -98,7 +98,7 @@ final class SharedMemoryReduction {
       guard !summed[b], let out = destination[b] else { continue }
       guard (0..<size).allSatisfy({ $0 == rank || SharedFlag.load(flag($0, b)) >= step }) else { continue }
       if let start = out.baseAddress {
-        sumInOrder(into: start, (0..<size).map { UnsafePointer(slot($0, b)) }, count: out.count)
+        Arithmetic.sumInOrder(into: start, (0..<size).map { UnsafePointer(slot($0, b)) }, count: out.count)
       }
       summed[b] = true
     }

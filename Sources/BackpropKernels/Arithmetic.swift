@@ -34,4 +34,16 @@ public enum Arithmetic {
     guard count > 0 else { return }
     bp_f32_arithmetic(operation.rawValue, a, b, out, count, operands.rawValue, isa.cValue)
   }
+
+  /// `destination[i] = sources[0][i] + sources[1][i] + …` for `i < count`, added in the order of
+  /// `sources` at the vector width (the same bits as the scalar loop, wherever it runs: what
+  /// `DataParallel` needs for every rank to hold the same sum); `destination` must not overlap a
+  /// source. `isa` picks a narrower path (tests).
+  public static func sumInOrder(into destination: UnsafeMutablePointer<Float>, _ sources: [UnsafePointer<Float>], count: Int,
+                                isa: KernelISA = Gemm.kernelISA) {
+    precondition(!sources.isEmpty, "Arithmetic.sumInOrder: no sources")
+    sources.map { Optional($0) }.withUnsafeBufferPointer { s in
+      bp_f32_sum_in_order(destination, s.baseAddress, Int32(s.count), count, isa.cValue)
+    }
+  }
 }

@@ -30,13 +30,6 @@ public enum SharedFlag {
   }
 }
 
-/// `destination[i] = sources[0][i] + sources[1][i] + …` for `count` elements, added in the order
-/// of `sources` (the same bits wherever it runs); `destination` must not overlap a source.
-public func sumInOrder(into destination: UnsafeMutablePointer<Float>, _ sources: [UnsafePointer<Float>], count: Int) {
-  precondition(!sources.isEmpty, "sumInOrder: no sources")
-  sources.map { Optional($0) }.withUnsafeBufferPointer { s in bp_f32_sum_in_order(destination, s.baseAddress, Int32(s.count), count) }
-}
-
 /// A wait that polls a condition: each `pause()` spins, yields or sleeps as `bp_mpi_wait` does
 /// between its tests (`Communicator.waitMode`), and reports when `timeout` seconds have passed.
 public struct PollingWait {

@@ -3,6 +3,7 @@
 // IEEE operation is correctly rounded at any width, so results are bit-identical to the scalar
 // Swift loops they replace.
 #include "CBackpropKernels.h"
+#include <string.h>
 
 // mode: 0 = out[i] = a[i] op b[i]; 1 = a[0] op b[i] (number first); 2 = a[i] op b[0].
 #define SCALAR_LOOP(OP)                                                                 \
@@ -52,4 +53,26 @@ void bp_f32_arithmetic(int op, const float *a, const float *b, float *out, long 
   if (isa == BP_ISA_AVX2) { wide_avx2(op, a, b, out, n, mode); return; }
 #endif
   portable(op, a, b, out, n, mode, 0);
+}
+
+void bp_f32_sum_in_order(float *dst, const float *const *sources, int count, long n, int isa) {
+  if (n <= 0 || count <= 0) return;
+  if (count == 1) {
+    memcpy(dst, sources[0], (size_t)n * sizeof(float));
+    return;
+  }
+  if (count == 2) {
+    // Two ranks, the usual case: one pass at the vector width.
+    bp_f32_arithmetic(BP_ARITH_ADD, sources[0], sources[1], dst, n, 0, isa);
+    return;
+  }
+  // Blocks of 1,024 elements: the partial sum stays in L1 while each source is added to it, in
+  // the order sources[0] + sources[1] + … for every element (the same bits wherever it runs).
+  for (long start = 0; start < n; start += 1024) {
+    long len = start + 1024 < n ? 1024 : n - start;
+    float block[1024];
+    bp_f32_arithmetic(BP_ARITH_ADD, sources[0] + start, sources[1] + start, block, len, 0, isa);
+    for (int s = 2; s < count - 1; s++) bp_f32_arithmetic(BP_ARITH_ADD, block, sources[s] + start, block, len, 0, isa);
+    bp_f32_arithmetic(BP_ARITH_ADD, block, sources[count - 1] + start, dst + start, len, 0, isa);
+  }
 }

@@ -52,24 +52,3 @@ long long bp_atomic_load_acquire(const long long *flag) {
 void bp_atomic_store_release(long long *flag, long long value) {
   atomic_store_explicit((_Atomic long long *)flag, value, memory_order_release);
 }
-
-void bp_f32_sum_in_order(float *dst, const float *const *sources, int count, long n) {
-  if (count == 2) {
-    // Two ranks, the usual case: one pass, a[i] + b[i] (vectorised by the compiler).
-    const float *restrict a = sources[0], *restrict b = sources[1];
-    for (long i = 0; i < n; i++) dst[i] = a[i] + b[i];
-    return;
-  }
-  // Blocks of 1,024 elements: each source is read once per block while the sum stays in cache;
-  // the order of the additions is sources[0] + sources[1] + … for every element, on every rank.
-  for (long start = 0; start < n; start += 1024) {
-    long end = start + 1024 < n ? start + 1024 : n;
-    float block[1024];
-    for (long i = start; i < end; i++) block[i - start] = sources[0][i];
-    for (int s = 1; s < count; s++) {
-      const float *src = sources[s];
-      for (long i = start; i < end; i++) block[i - start] += src[i];
-    }
-    for (long i = start; i < end; i++) dst[i] = block[i - start];
-  }
-}

@@ -39,4 +39,31 @@ struct ArithmeticTests {
       }
     }
   }
+
+  /// Sums of 1–5 sources in order (the shared-memory gradient sum of 1–5 ranks), lengths around
+  /// the vector widths and the 1,024-element blocks: the bits of Swift's left-to-right scalar sum
+  /// on every instruction set, nothing written past the end.
+  @Test func sumInOrderIsTheScalarLeftToRightSum() {
+    var rng = SplitMix64(seed: 4)
+    for sources in 1...5 {
+      for n in [1, 15, 16, 17, 1023, 1024, 1025, 2100] {
+        // Mixed magnitudes, so that the order of the additions shows in the last bits.
+        let data = (0..<sources).map { _ in (0..<n).map { _ in Float(rng.nextUnit() * 2 - 1) * Float(1 << Int(rng.nextUnit() * 20)) } }
+        let expected = (0..<n).map { i in data.dropFirst().reduce(data[0][i]) { $0 + $1[i] } }
+        for isa in KernelISA.allCases where isa.isSupported {
+          var out = [Float](repeating: 42, count: n + 1)
+          let buffers = data.map { d -> UnsafeMutableBufferPointer<Float> in
+            let b = UnsafeMutableBufferPointer<Float>.allocate(capacity: n)
+            _ = b.initialize(fromContentsOf: d)
+            return b
+          }
+          defer { for b in buffers { b.deallocate() } }
+          let pointers = buffers.map { UnsafePointer($0.baseAddress!) }
+          out.withUnsafeMutableBufferPointer { Arithmetic.sumInOrder(into: $0.baseAddress!, pointers, count: n, isa: isa) }
+          #expect(out.prefix(n).map(\.bitPattern) == expected.map(\.bitPattern), "\(sources) sources, n = \(n), \(isa)")
+          #expect(out[n] == 42, "\(sources) sources, n = \(n), \(isa): wrote past the end")
+        }
+      }
+    }
+  }
 }

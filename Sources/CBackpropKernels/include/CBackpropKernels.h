@@ -52,6 +52,9 @@ enum bp_arithmetic { BP_ARITH_ADD = 0, BP_ARITH_SUBTRACT = 1, BP_ARITH_MULTIPLY 
 /// when mode == 2); vector width from `isa` (capped at the CPU's best). Bit-identical to the
 /// scalar loop at every width.
 void bp_f32_arithmetic(int op, const float *a, const float *b, float *out, long n, int mode, int isa);
+/// dst[i] = sources[0][i] + sources[1][i] + … + sources[count-1][i], added in that order at the
+/// vector width `isa` allows (the same bits as the scalar loop); dst must not overlap a source.
+void bp_f32_sum_in_order(float *dst, const float *const *sources, int count, long n, int isa);
 
 // MARK: - 2×2, stride-2 max pooling of Float planes (pooling.c)
 
@@ -237,8 +240,6 @@ int bp_mpi_shared_segments(long bytes, void **bases, int ranks);
 /// Acquire load and release store of a 64-bit flag in shared memory.
 long long bp_atomic_load_acquire(const long long *flag);
 void bp_atomic_store_release(long long *flag, long long value);
-/// dst[i] = sources[0][i] + sources[1][i] + … + sources[count-1][i], summed in that order.
-void bp_f32_sum_in_order(float *dst, const float *const *sources, int count, long n);
 /// MPI_Abort on MPI_COMM_WORLD (ends every rank).
 void bp_mpi_abort(int code);
 /// MPI_Finalize if initialized and not yet finalized.
