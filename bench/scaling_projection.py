@@ -47,10 +47,12 @@ if "backprop_pair0_b64" in rows:
     table.append(("2 independent processes of batch 64 at once, summed (no communication)", "ceiling, strong", "none", 64, "—", "pair"))
 if "backprop_pair0_b128" in rows:
     table.append(("2 independent processes of batch 128 at once, summed (no communication)", "ceiling, weak", "none", 128, "—", "pair128"))
-for key, label, definition, transport, per_rank, global_batch in [
-        ("backprop_2x1_summed", "Backprop, 2 ranks (mpirun, --distributed)", "strong", "one host: gradients summed in shared memory (`--gradient-blocks` 2)", 64, 128),
-        ("backprop_2x1_weak_summed", "Backprop, 2 ranks", "weak", "one host: gradients summed in shared memory (`--gradient-blocks` 2)", 128, 256)]:
+for key, label, definition, per_rank, global_batch in [
+        ("backprop_2x1_summed", "Backprop, 2 ranks (mpirun, --distributed)", "strong", 64, 128),
+        ("backprop_2x1_weak_summed", "Backprop, 2 ranks", "weak", 128, 256)]:
     if key in rows:
+        blocks = rows[key].get("gradient_blocks", "?")
+        transport = f"one host: gradients summed in shared memory (`--gradient-blocks` {blocks})"
         table.append((label, definition, transport, per_rank, global_batch, key))
 table.append(("Backprop, 2 ranks (mpirun, --distributed)", "strong", "TCP (`self,tcp`)", 64, 128, "backprop_2x1"))
 for key, label, definition, transport, per_rank, global_batch in [
