@@ -136,9 +136,9 @@ public final class DataParallel {
   ///   - gradientBlocks: row blocks for the first parameter's gradient (1: none; see above);
   ///     nil: 1 when the ranks sum in shared memory, 4 for `MPI_Iallreduce`. On one host a
   ///     rank's own core does the sums, so blocks hide nothing, and each block re-packs the
-  ///     layer's input inside the GEMM (W2, 2 ranks, 4 alternating rounds on 2026-12-06: one
-  ///     block written straight into shared memory 1.66× one process against 1.60× for 2
-  ///     blocks, backward 30 µs a step shorter); over MPI more blocks hide more of the transfer.
+  ///     layer's input inside the GEMM (W2, 2 ranks, three alternating A/Bs on 2026-12-06: one
+  ///     block written straight into shared memory ahead of 2 blocks in 9 of 15 rounds, backward
+  ///     10–30 µs a step shorter in quiet rounds); over MPI more blocks hide more of the transfer.
   ///   - sharedMemory: when every rank runs on this host, sum the buckets in memory the ranks
   ///     share (`SharedMemoryReduction`) instead of by `MPI_Iallreduce`; used only if every rank
   ///     asks for it (a collective decides).
