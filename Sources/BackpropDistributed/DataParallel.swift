@@ -35,7 +35,7 @@ import BackpropNN
 /// `finishGradients()` returns, the `.grad` of a parameter being reduced in place is empty.
 /// `backward(_:)` seeds backward with this rank's share, so the gradients need no scaling pass.
 ///
-/// Gradient blocks (`gradientBlocks` > 1): the first parameter, when it is a matrix with a
+/// Gradient blocks (`gradientBlocks` > 1, or nil: automatic): the first parameter, when it is a matrix with a
 /// bucket of its own (the first `Linear` layer's weight, most of an MLP's gradient and the last
 /// one backward produces), is reduced in row blocks, one bucket each: its op writes ∂L/∂W block
 /// by block (`Tensor.gradientBlockHook`) and each block's allreduce starts as soon as it is
@@ -106,6 +106,9 @@ public final class DataParallel {
   /// Whether the blocked parameter's op wrote this step's blocks into shared memory
   /// (`blockDestination()`): those buckets need no copy there before publishing.
   var blocksInSharedMemory = false
+  /// Whether the last step's first-layer gradient was written by its op straight into the
+  /// memory the ranks share (no copy; not under anomaly detection, nor with `gradientBlocks: 1`).
+  public var firstGradientWrittenToSharedMemory: Bool { blocksInSharedMemory }
   /// Whether this step's backward was seeded with `share` (`backward(_:)`): no scaling pass.
   var seededWithShare = false
   var readyCount: [Int]
@@ -134,7 +137,8 @@ public final class DataParallel {
   ///     for much larger models than an MLP).
   ///   - timeout: seconds to wait for the other ranks before giving up (default 20).
   ///   - gradientBlocks: row blocks for the first parameter's gradient (1: none; see above);
-  ///     nil: 1 when the ranks sum in shared memory, 4 for `MPI_Iallreduce`. On one host a
+  ///     nil: 4 for `MPI_Iallreduce`; in shared memory one block, which the op writes straight
+  ///     there (so the first parameter must feed one op only, as with any blocks). On one host a
   ///     rank's own core does the sums, so blocks hide nothing, and each block re-packs the
   ///     layer's input inside the GEMM (W2, 2 ranks, three alternating A/Bs on 2026-12-06: one
   ///     block written straight into shared memory ahead of 2 blocks in 9 of 15 rounds, backward
@@ -178,7 +182,8 @@ public final class DataParallel {
       wantsSharedMemory = declined[0] == 0
     }
     // Blocks only for a matrix with a bucket of its own: a smaller one is packed with others.
-    // In shared memory even one block goes through the op's hooks, which write it there.
+    // In shared memory, by default (nil), even one block goes through the op's hooks, which
+    // write it there; an explicit 1 means no blocks at all (a tied first weight stays safe).
     func plan(blocks: Int, sharedMemory: Bool) -> (blocked: (parameter: Int, rows: Int, blocks: Int)?, layout: (buckets: [Bucket], placement: [(bucket: Int, offset: Int)], total: Int)) {
       let blocked = parameters.first.flatMap { p in
         (blocks > 1 || sharedMemory) && p.rank == 2 && p.shape[0] > 1 && p.count * MemoryLayout<Float>.size >= bucketBytes
@@ -186,7 +191,7 @@ public final class DataParallel {
       }
       return (blocked, Self.bucketLayout(counts: parameters.map(\.count), bucketBytes: bucketBytes, blocked: blocked))
     }
-    var (blocked, layout) = plan(blocks: gradientBlocks ?? (wantsSharedMemory ? 1 : 4), sharedMemory: wantsSharedMemory)
+    var (blocked, layout) = plan(blocks: gradientBlocks ?? (wantsSharedMemory ? 1 : 4), sharedMemory: wantsSharedMemory && gradientBlocks == nil)
     if wantsSharedMemory {
       // nil when some rank is on another host (decided alike on every rank): MPI_Iallreduce.
       shared = try SharedMemoryReduction(communicator: communicator, buckets: layout.buckets.map(\.range), total: layout.total)

@@ -12,7 +12,7 @@ struct DistributedOptions: ParsableArguments {
   var scaleLr = false
   @Flag(help: "With --distributed: after every step, check that all ranks hold bit-identical weights (one small collective per step).")
   var checkReplicas = false
-  @Option(parsing: .unconditional, help: "With --distributed (train): reduce the first layer's weight gradient in this many row blocks, each started as soon as backward writes it (1: in one piece; default 1 when the ranks sum in shared memory, where the GEMM writes it straight there, 4 over MPI_Iallreduce).")
+  @Option(parsing: .unconditional, help: "With --distributed (train): reduce the first layer's weight gradient in this many row blocks, each started as soon as backward writes it (1: in one piece, copied; default: in one piece that the GEMM writes straight into shared memory when the ranks sum there, 4 blocks over MPI_Iallreduce).")
   var gradientBlocks: Int?
   @Option(parsing: .unconditional, help: "With --distributed: seconds to wait for the other ranks before stopping (a lost rank; default 20).")
   var rankTimeout: Double?

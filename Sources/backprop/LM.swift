@@ -78,6 +78,10 @@ struct LMTrainCommand: ParsableCommand {
   func run() throws {
     try threading.apply()
     try parallel.validate()
+    if parallel.gradientBlocks != nil {
+      // Its first parameter is the embedding (tied to the head in a transformer): no blocks.
+      throw CommandError("--gradient-blocks applies to train (an MLP's first layer), not to lm train")
+    }
     guard let world = try parallel.join() else { return try train(world: nil) }
     do {
       try train(world: world)

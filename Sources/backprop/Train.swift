@@ -125,6 +125,7 @@ struct TrainCommand: ParsableCommand {
       report.exposed_communication_seconds = group.exposedCommunicationSeconds
       report.mpi_wait = Communicator.waitMode
       report.reduction = group.reducesInSharedMemory ? "shared memory" : "MPI_Iallreduce"
+      report.first_gradient_written_to_shared_memory = group.firstGradientWrittenToSharedMemory
     }
     if let scheduled { (report.cpu_seconds, report.runqueue_wait_seconds) = (scheduled.running, scheduled.waiting) }
     report.rank_phases = rankPhases
@@ -219,6 +220,9 @@ struct TrainReport: Encodable {
   /// Under `--distributed`: how gradients are summed (`shared memory` when every rank is on
   /// this host, else `MPI_Iallreduce`).
   var reduction: String?
+  /// Under `--distributed`: whether the first layer's weight gradient was written by its GEMM
+  /// straight into the memory the ranks share (the default on one host).
+  var first_gradient_written_to_shared_memory: Bool?
   /// Seconds this process (rank 0) spent on a core, and runnable but waiting for one (Linux
   /// schedstat), from the start of training to the end of the last epoch: a loaded machine
   /// shows as waiting.

@@ -87,15 +87,18 @@ import Testing
     let (la, lb) = (try #require(a["validationLoss"] as? Double), try #require(b["validationLoss"] as? Double))
     #expect(abs(la - lb) <= 1e-5 * la, "\(la) vs \(lb)")
     #expect(b["ranks"] as? Int == 2 && (b["weightsDigest"] as? String)?.count == 18, "\(two.stdout)")
-    // 1 KiB buckets make the embedding (the first parameter, a matrix) a row-blocked bucket that
-    // its op does not write in blocks: DataParallel splits the finished gradient itself. Summed
-    // in shared memory or by MPI_Iallreduce, 2 ranks add a + b whatever the buckets: same bits.
+    // 1 KiB buckets: every parameter in a bucket of its own, reduced in place. Summed in shared
+    // memory or by MPI_Iallreduce, 2 ranks add a + b whatever the buckets: the same bits.
     for reduce in ["auto", "mpi"] {
       let small = try runUnderMPI(ranks: 2, mpirunOptions: ["-x", "BACKPROP_MPI_REDUCE=\(reduce)"],
                                   recipe + ["--distributed", "--check-replicas", "--batch-size", "8", "--bucket-kib", "1"])
       #expect(small.status == 0, "\(reduce): \(small.stderr)")
       #expect(try json(small.stdout)["weightsDigest"] as? String == b["weightsDigest"] as? String, "\(reduce): \(small.stdout)")
     }
+    // Row blocks are for an MLP's first layer; a language model's first parameter is its
+    // embedding (tied to the head in a transformer): refused in one line, before MPI starts.
+    let blocks = try runBackprop(recipe + ["--distributed", "--gradient-blocks", "2"])
+    #expect(blocks.status != 0 && blocks.stderr == "Error: --gradient-blocks applies to train (an MLP's first layer), not to lm train\n", "\(blocks.stderr)")
     // The checkpoint keeps the global batch: 16 windows a step, whatever the ranks.
     #expect(try LanguageModelCheckpoint.loadModel(contentsOf: URL(fileURLWithPath: path("two.safetensors"))).configuration.batchSize == 16)
   }

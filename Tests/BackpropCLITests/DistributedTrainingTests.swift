@@ -102,6 +102,8 @@ let mpiMissing = "needs Open MPI's mpirun and libmpi.so.40 (apt-get install open
     }
     let blocked = try run(blocks: "3"), whole = try run(blocks: "1")
     #expect(blocked["buckets"] as? Int == 6 && whole["buckets"] as? Int == 4, "\(blocked) \(whole)")
+    // An explicit 1 is no blocks: the GEMM writes .grad, which is copied (the reference).
+    #expect(whole["first_gradient_written_to_shared_memory"] as? Bool == false, "\(whole)")
     #expect(blocked["buckets_started_during_backward"] as? Double == 1, "\(blocked)")
     #expect(blocked["weights_digest"] as? String == whole["weights_digest"] as? String)
   }
@@ -117,28 +119,37 @@ let mpiMissing = "needs Open MPI's mpirun and libmpi.so.40 (apt-get install open
 
   /// Gradients summed in memory the ranks share give, for 2 ranks, the bits of MPI_Iallreduce
   /// (a + b either way): with the first layer's gradient written by its GEMM straight into
-  /// shared memory, in 3 row blocks or in one, and buckets reduced in place (16 KiB), and with one packed bucket (1 MiB),
+  /// shared memory, in 3 row blocks or in one (the default), and buckets reduced in place
+  /// (16 KiB), and with one packed bucket (1 MiB),
   /// through the 14/15 split of each epoch's last step. 3 ranks stay bit-identical (every rank
   /// sums in rank order) and within rounding of MPI's sums; past `maximumRanks` (4) and when
   /// asked, MPI_Iallreduce reduces.
   @Test(.enabled(if: mpiReady, "\(mpiMissing)"))
   func gradientsSummedInSharedMemoryMatchMPIIallreduce() throws {
-    for (kib, blocks) in [("16", "3"), ("1024", "3"), ("16", "1")] {
-      let options = ["--bucket-kib", kib, "--gradient-blocks", blocks, "--batch-size", "64"] + recipe
-      let shared = try trainReport(ranks: 2, reduce: nil, options), mpi = try trainReport(ranks: 2, reduce: "mpi", options)
+    // nil: the default in shared memory, one block the GEMM writes straight there, against MPI
+    // with no blocks (the same GEMM).
+    for (kib, blocks) in [("16", "3"), ("1024", "3"), ("16", nil)] {
+      let options = ["--bucket-kib", kib, "--batch-size", "64"] + recipe
+      let shared = try trainReport(ranks: 2, reduce: nil, options + (blocks.map { ["--gradient-blocks", $0] } ?? []))
+      let mpi = try trainReport(ranks: 2, reduce: "mpi", options + ["--gradient-blocks", blocks ?? "1"])
+      // (In 1 MiB buckets the first layer's 800 KB are packed with the others: no blocks.)
+      #expect(shared["first_gradient_written_to_shared_memory"] as? Bool == (kib == "16") && mpi["first_gradient_written_to_shared_memory"] as? Bool == false,
+              "\(kib) KiB, \(blocks ?? "default") blocks: \(shared) \(mpi)")
       #expect(shared["reduction"] as? String == "shared memory", "\(shared)")
       #expect(mpi["reduction"] as? String == "MPI_Iallreduce", "\(mpi)")
       #expect(shared["buckets"] as? Int == mpi["buckets"] as? Int && shared["buckets_started_during_backward"] as? Double == 1, "\(shared)")
       #expect(shared["weights_digest"] as? String != nil && shared["weights_digest"] as? String == mpi["weights_digest"] as? String,
-              "\(kib) KiB buckets, \(blocks) blocks: \(shared["weights_digest"] ?? "none") in shared memory, \(mpi["weights_digest"] ?? "none") by MPI")
+"\(kib) KiB buckets, \(blocks ?? "default") blocks: \(shared["weights_digest"] ?? "none") in shared memory, \(mpi["weights_digest"] ?? "none") by MPI")
     }
     // Anomaly detection reads every gradient as its op returns it: the first layer's blocks are
     // then written into its gradient, not into shared memory, and the bits stay the same.
-    for blocks in ["3", "1"] {
-      let checked = try trainReport(ranks: 2, reduce: nil, ["--bucket-kib", "16", "--gradient-blocks", blocks, "--batch-size", "64", "--detect-anomaly"] + recipe)
-      let unchecked = try trainReport(ranks: 2, reduce: nil, ["--bucket-kib", "16", "--gradient-blocks", blocks, "--batch-size", "64"] + recipe)
+    for blocks in [["--gradient-blocks", "3"], []] {
+      let checked = try trainReport(ranks: 2, reduce: nil, ["--bucket-kib", "16", "--batch-size", "64", "--detect-anomaly"] + blocks + recipe)
+      let unchecked = try trainReport(ranks: 2, reduce: nil, ["--bucket-kib", "16", "--batch-size", "64"] + blocks + recipe)
       #expect(checked["weights_digest"] as? String != nil && checked["weights_digest"] as? String == unchecked["weights_digest"] as? String,
-              "\(blocks) blocks: \(checked) \(unchecked)")
+              "\(blocks): \(checked) \(unchecked)")
+      #expect(checked["first_gradient_written_to_shared_memory"] as? Bool == false
+              && unchecked["first_gradient_written_to_shared_memory"] as? Bool == true, "\(blocks): \(checked) \(unchecked)")
     }
     let three = ["--batch-size", "43", "--bucket-kib", "16"] + recipe
     _ = try trainReport(ranks: 3, reduce: "auto", three + ["--save", path("three-shared.safetensors")])

@@ -53,7 +53,7 @@ struct LinearOp: Op {
   static func weightGradientInBlocks<Scalar>(_ g: Tensor<Scalar>, _ x: Tensor<Scalar>, for w: Tensor<Scalar>)
     -> Tensor<Scalar>?
   {
-    guard let hook = w.gradientBlockHook, w.gradientBlocks > 1 || w.gradientBlockDestination != nil, w.grad == nil, !isGradientRecordingEnabled,
+    guard let hook = w.gradientBlockHook, w.gradientBlocks > 1 || (w.gradientBlocks == 1 && w.gradientBlockDestination != nil), w.grad == nil, !isGradientRecordingEnabled,
           g.rank == 2, x.rank == 2 else { return nil }
     let (rows, columns, batch) = (w.shape[0], w.shape[1], g.shape[0])
     guard batch > 0 else { return nil }  // Gᵀ·x of an empty batch: zeros, in one piece
