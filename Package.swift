@@ -66,7 +66,8 @@ let package = Package(
       dependencies: [
         "Backprop", "BackpropBenchmarks", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
-    /// Test helper (Tests/RobustnessTests): saves checkpoints in a loop to be SIGKILLed; trains for determinism runs.
+    /// Test helper (Tests/RobustnessTests): saves checkpoints in a loop to be SIGKILLed; trains for determinism runs;
+    /// one DataParallel step of a row-blocked parameter under mpirun (Tests/BackpropCLITests).
     .executableTarget(name: "checkpoint-writer", dependencies: ["Backprop", "BackpropKernels"]),
     /// The README's first program, verbatim, built and run by Tests/ReadmeProgramTests.
     .executableTarget(name: "readme-example", dependencies: ["Backprop"]),

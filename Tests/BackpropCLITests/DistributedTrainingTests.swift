@@ -168,6 +168,25 @@ let mpiMissing = "needs Open MPI's mpirun and libmpi.so.40 (apt-get install open
     #expect(bad.stderr == "Error: BACKPROP_MPI_REDUCE must be mpi or auto, got 'nccl'\n", "\(bad.stderr)")
   }
 
+  /// A row-blocked first parameter whose op does not write blocks (here an elementwise
+  /// product): DataParallel splits the finished gradient into the blocks itself. Through the
+  /// library directly (`checkpoint-writer row-blocks`, next to the `backprop` binary): the
+  /// reduced gradient is exactly ½C₀ + ½C₁ in shared memory and over MPI_Iallreduce. (It used
+  /// to be split with 0 columns: a stopped step in shared memory, an unreduced gradient over MPI.)
+  @Test(.enabled(if: mpiReady, "\(mpiMissing)"))
+  func aBlockedParameterWhoseOpWritesNoBlocksIsSplitAfterBackward() throws {
+    let helper = try backpropBinary().deletingLastPathComponent().appendingPathComponent("checkpoint-writer")
+    for reduce in ["auto", "mpi"] {
+      for blocks in ["2", "3"] {
+        let r = try runUnderMPI(ranks: 2, mpirunOptions: ["-x", "BACKPROP_MPI_REDUCE=\(reduce)"], executable: helper, ["row-blocks", blocks])
+        #expect(r.status == 0, "\(reduce), \(blocks) blocks: \(r.stderr)")
+        let lines = r.stdout.split(separator: "\n").filter { $0.contains("max error") }
+        let reduction = reduce == "mpi" ? "MPI_Iallreduce" : "shared memory"
+        #expect(lines.count == 2 && lines.allSatisfy { $0.hasSuffix("reduction \(reduction) max error 0.0") }, "\(reduce), \(blocks) blocks: \(r.stdout)")
+      }
+    }
+  }
+
   @Test(.enabled(if: mpiReady, "\(mpiMissing)"))
   func resumeOnTheSameRanksContinuesBitForBit() throws {
     let base = ["train", "--distributed", "--optimizer", "adam", "--epochs", "3", "--seed", "5", "--quiet", "--batch-size", "32"]

@@ -8,12 +8,15 @@ func mpirunPath() -> String? {
   return paths.map { "\($0)/mpirun" }.first { FileManager.default.isExecutableFile(atPath: $0) }
 }
 
-/// Runs `mpirun -np ranks [mpirunOptions…] backprop arguments…` on loopback; returns status and
-/// output. `mpirunOptions`: e.g. `["-x", "NAME=value"]` to set a variable on every rank.
-func runUnderMPI(ranks: Int, mpirunOptions: [String] = [], _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+/// Runs `mpirun -np ranks [mpirunOptions…] backprop arguments…` (or another `executable`) on
+/// loopback; returns status and output. `mpirunOptions`: e.g. `["-x", "NAME=value"]` to set a
+/// variable on every rank.
+func runUnderMPI(ranks: Int, mpirunOptions: [String] = [], executable: URL? = nil, _ arguments: [String]) throws
+  -> (status: Int32, stdout: String, stderr: String)
+{
   try runProcess(URL(fileURLWithPath: mpirunPath()!),
                  ["--allow-run-as-root", "--oversubscribe", "-np", "\(ranks)", "--mca", "btl", "self,tcp"] + mpirunOptions
-                   + [try backpropBinary().path] + arguments)
+                   + [try (executable ?? backpropBinary()).path] + arguments)
 }
 
 /// `backprop info`'s MPI lines, alone and under `mpirun -np 2`.
