@@ -53,8 +53,8 @@ echo "where the ranks run:"
 ip netns exec $a mpirun "${mpi[@]}" /bin/sh -c \
   'echo "  rank $OMPI_COMM_WORLD_RANK: namespace $(ip netns identify $$), address $(ip -o -4 addr show dev $(ls /sys/class/net | grep veth) | grep -o "10\.77\.0\.[0-9]*")"' | sort
 
-# The same row blocks on both (the default differs: 2 where the ranks sum in shared memory, 4
-# over MPI_Iallreduce, and OpenBLAS may give a block's product other last bits).
+# The same row blocks on both (the default differs: one block where the ranks sum in shared
+# memory, 4 over MPI_Iallreduce, and OpenBLAS may give a block's product other last bits).
 train=(train --distributed --epochs 3 --seed 7 --batch-size 32 --quiet --json --gradient-blocks 4 "$@")
 summary() { python3 -c 'import json,sys; o=json.load(sys.stdin); print(o["weights_digest"], "test accuracy %.4f" % o["test_accuracy"], "%d samples/s" % o["samples_per_second"], "gradients summed by " + o.get("reduction", "?"))'; }
 

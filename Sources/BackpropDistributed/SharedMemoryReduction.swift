@@ -59,15 +59,17 @@ final class SharedMemoryReduction {
     (segments[r] + b * 64).assumingMemoryBound(to: Int64.self)
   }
 
-  private func slot(_ r: Int, _ b: Int) -> UnsafeMutablePointer<Float> {
-    (segments[r] + dataOffset).assumingMemoryBound(to: Float.self) + Int(step & 1) * total + buckets[b].lowerBound
+  /// Rank `r`'s memory for the current step (the half of its data area of this step's parity),
+  /// indexed like the gradient.
+  private func stepBase(of r: Int) -> UnsafeMutablePointer<Float> {
+    (segments[r] + dataOffset).assumingMemoryBound(to: Float.self) + Int(step & 1) * total
   }
+
+  private func slot(_ r: Int, _ b: Int) -> UnsafeMutablePointer<Float> { stepBase(of: r) + buckets[b].lowerBound }
 
   /// This rank's memory for the current step, indexed like the gradient (bucket `b` at
   /// `buckets[b]`): fill a bucket's part, then `publish(_:into:)` it.
-  var stepBase: UnsafeMutablePointer<Float> {
-    (segments[rank] + dataOffset).assumingMemoryBound(to: Float.self) + Int(step & 1) * total
-  }
+  var stepBase: UnsafeMutablePointer<Float> { stepBase(of: rank) }
 
   /// Starts a step: no bucket published yet. Starting again before publishing anything is
   /// allowed (a step begun twice); a step whose buckets were published must be finished first.

@@ -75,10 +75,7 @@ let mpiMissing = "needs Open MPI's mpirun and libmpi.so.40 (apt-get install open
   @Test(.enabled(if: mpiReady, "\(mpiMissing)"))
   func gradientsReducedInPlaceMatchPackedBucketsBitForBit() throws {
     func run(bucketKib: String) throws -> [String: Any] {
-      let r = try runUnderMPI(ranks: 2, mpirunOptions: ["-x", "BACKPROP_BLAS=none"],
-                              ["train", "--distributed", "--bucket-kib", bucketKib, "--json", "--batch-size", "64"] + recipe)
-      #expect(r.status == 0, "\(r.stderr)")
-      return try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+      try trainReport(mpirunOptions: ["-x", "BACKPROP_BLAS=none"], ["--bucket-kib", bucketKib, "--batch-size", "64"] + recipe)
     }
     // 1 KiB: every parameter has a bucket of its own (6, 0.weight's written straight into shared
     // memory by its GEMM, all in place); 1 MiB: one packed bucket.
@@ -95,10 +92,7 @@ let mpiMissing = "needs Open MPI's mpirun and libmpi.so.40 (apt-get install open
   @Test(.enabled(if: mpiReady, "\(mpiMissing)"))
   func firstLayerGradientInRowBlocksMatchesOnePieceBitForBit() throws {
     func run(blocks: String) throws -> [String: Any] {
-      let r = try runUnderMPI(ranks: 2, mpirunOptions: ["-x", "BACKPROP_BLAS=none"], ["train", "--distributed", "--bucket-kib", "16", "--gradient-blocks", blocks, "--json",
-                                         "--batch-size", "64"] + recipe)
-      #expect(r.status == 0, "\(r.stderr)")
-      return try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+      try trainReport(mpirunOptions: ["-x", "BACKPROP_BLAS=none"], ["--bucket-kib", "16", "--gradient-blocks", blocks, "--batch-size", "64"] + recipe)
     }
     let blocked = try run(blocks: "3"), whole = try run(blocks: "1")
     #expect(blocked["buckets"] as? Int == 6 && whole["buckets"] as? Int == 4, "\(blocked) \(whole)")
@@ -108,13 +102,18 @@ let mpiMissing = "needs Open MPI's mpirun and libmpi.so.40 (apt-get install open
     #expect(blocked["weights_digest"] as? String == whole["weights_digest"] as? String)
   }
 
-  /// `mpirun … train --distributed --check-replicas --json`, summing gradients in shared memory
-  /// (the default on one host) or with `BACKPROP_MPI_REDUCE=mpi`; the JSON report.
+  /// `mpirun [mpirunOptions] … train --distributed --json arguments…`: the JSON report rank 0
+  /// printed; the run must succeed.
+  func trainReport(ranks: Int = 2, mpirunOptions: [String] = [], _ arguments: [String]) throws -> [String: Any] {
+    let r = try runUnderMPI(ranks: ranks, mpirunOptions: mpirunOptions, ["train", "--distributed", "--json"] + arguments)
+    #expect(r.status == 0, "\(ranks) ranks, \(mpirunOptions): \(r.stderr)")
+    return try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stdout)")
+  }
+
+  /// `trainReport` with `--check-replicas`, summing gradients in shared memory (the default on
+  /// one host, `reduce` nil) or as `BACKPROP_MPI_REDUCE=reduce` says.
   func trainReport(ranks: Int, reduce: String?, _ arguments: [String]) throws -> [String: Any] {
-    let r = try runUnderMPI(ranks: ranks, mpirunOptions: reduce.map { ["-x", "BACKPROP_MPI_REDUCE=\($0)"] } ?? [],
-                            ["train", "--distributed", "--check-replicas", "--json"] + arguments)
-    #expect(r.status == 0, "\(ranks) ranks, BACKPROP_MPI_REDUCE=\(reduce ?? "unset"): \(r.stderr)")
-    return try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any] ?? [:]
+    try trainReport(ranks: ranks, mpirunOptions: reduce.map { ["-x", "BACKPROP_MPI_REDUCE=\($0)"] } ?? [], ["--check-replicas"] + arguments)
   }
 
   /// Gradients summed in memory the ranks share give, for 2 ranks, the bits of MPI_Iallreduce
