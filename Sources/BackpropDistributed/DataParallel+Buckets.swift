@@ -66,6 +66,7 @@ extension DataParallel {
     metricsPending = nil
     metricCount = 0
     shared?.beginStep()
+    stepDefers = defersUpdates && shared != nil
     blocksInSharedMemory = false
     // No zero-fill of the buckets: every gradient that arrives overwrites its part, and
     // finishGradients() zeroes only the parts of parameters the loss did not reach.
@@ -188,6 +189,26 @@ extension DataParallel {
     shared?.progress()
   }
 
+  /// Sums the gradients `finishGradients()` deferred (`deferredParameters`) over the ranks, a
+  /// few thousand elements at a time in rank order (the bits of the sums it would have written
+  /// into `.grad`), and hands each piece to `update` with the parameter's index and the
+  /// elements' range: `PiecewiseUpdate.apply` of `optimizer.step(deferring: deferredParameters)`.
+  public func applyDeferredUpdates(_ update: (_ parameter: Int, _ elements: Range<Int>, _ gradient: UnsafePointer<Float>) -> Void) {
+    guard let shared, !deferredParameters.isEmpty else { return }
+    for (b, bucket) in buckets.enumerated() where bucket.members.count == 1 && deferredParameters.contains(bucket.members[0]) {
+      let i = bucket.members[0], first = bucket.range.lowerBound - placement[i].offset
+      shared.sumDeferred(b) { elements, gradient in update(i, first + elements.lowerBound..<first + elements.upperBound, gradient) }
+    }
+    deferredParameters = []
+  }
+
+  /// Drops the deferred updates of the last step (a step that must not be applied, such as one
+  /// with a non-finite loss): those parameters keep their values.
+  public func discardDeferredUpdates() {
+    shared?.discardDeferred()
+    deferredParameters = []
+  }
+
   /// Where this step's buckets are assembled, at their offsets in `flat`: this rank's shared
   /// memory for the step, or `flat` itself when MPI reduces.
   var staging: UnsafeMutablePointer<Float> { shared?.stepBase ?? flat.baseAddress! }
@@ -226,7 +247,11 @@ extension DataParallel {
         }
         buffer = UnsafeMutableBufferPointer(rebasing: flat[range])
       }
-      if let shared { shared.publish(b, into: buffer) } else { pending[b] = try communicator.startAllreduceSum(buffer) }
+      if let shared {
+        shared.publish(b, into: buffer, deferred: stepDefers && buckets[b].members.count == 1)
+      } else {
+        pending[b] = try communicator.startAllreduceSum(buffer)
+      }
       nextToStart += 1
       bucketsStarted.total += 1
       if !force { bucketsStarted.duringBackward += 1 }
@@ -255,6 +280,11 @@ extension DataParallel {
     exposedCommunicationSeconds += monotonicClock() - start
     bucketsReducedInPlace = 0
     blockGradient = nil
+    deferredParameters = stepDefers ? Set(buckets.filter { $0.members.count == 1 }.map { $0.members[0] }) : []
+    defer {
+      // A deferred parameter's .grad was never filled: nothing may read it.
+      for i in deferredParameters { parameters[i].grad = nil }
+    }
     for b in buckets.indices {
       let wasInPlace = inPlaceBuffer[b] != nil
       if wasInPlace { bucketsReducedInPlace += 1 }
@@ -265,7 +295,8 @@ extension DataParallel {
         continue
       }
       // A later block of a blocked parameter: put back (or copied from `flat`) with its first.
-      if wasInPlace || (buckets[b].rows != nil && placement[buckets[b].members[0]].bucket != b) { continue }
+      // A deferred one: its sum was not written anywhere.
+      if wasInPlace || (buckets[b].members.count == 1 && deferredParameters.contains(buckets[b].members[0])) || (buckets[b].rows != nil && placement[buckets[b].members[0]].bucket != b) { continue }
       for i in buckets[b].members {
         let p = parameters[i], offset = placement[i].offset
         let reduced = UnsafeMutableBufferPointer(rebasing: flat[offset..<offset + p.count])

@@ -81,6 +81,20 @@ public final class DataParallel {
   /// Whether gradients are summed in memory shared by the ranks (all on one host) rather than
   /// by `MPI_Iallreduce`; see `init(parameters:…)`.
   public var reducesInSharedMemory: Bool { shared != nil }
+  /// Whether `finishGradients()` leaves the sums of one-parameter buckets (in shared memory
+  /// only: `reducesInSharedMemory`) to `applyDeferredUpdates(_:)`, which adds the ranks'
+  /// gradients a piece at a time and hands each piece to an optimizer's update
+  /// (`PiecewiseOptimizer.step(deferring:)`), so the sum is never written into `.grad` and read
+  /// back: ≈ 2 × 4 bytes less memory traffic per element. The weights get the same bits. Set it
+  /// only when nothing reads those gradients between `finishGradients()` and the update
+  /// (no gradient clipping); their `.grad` is `nil` after `finishGradients()`.
+  public var defersUpdates = false
+  /// The parameters (indices into the group's parameters) whose update the last
+  /// `finishGradients()` deferred: apply it with `applyDeferredUpdates(_:)` (or drop it with
+  /// `discardDeferredUpdates()`) before the next `beginStep`.
+  public internal(set) var deferredParameters: Set<Int> = []
+  /// `defersUpdates` as this step began (with shared memory): what its buckets do.
+  var stepDefers = false
   /// The reduction on one host, when used.
   var shared: SharedMemoryReduction?
 

@@ -34,6 +34,12 @@ final class SharedMemoryReduction {
   private(set) var step: Int64 = 0
   private var destination: [UnsafeMutableBufferPointer<Float>?]
   private var summed: [Bool]
+  /// Buckets whose sum waits for `sumDeferred(_:_:)` (published, not yet summed by it).
+  private var deferred: [Bool]
+  /// One piece of a deferred bucket's sum (`pieceLength` elements, in L1).
+  private let piece = UnsafeMutablePointer<Float>.allocate(capacity: SharedMemoryReduction.pieceLength)
+  /// The elements summed at a time for a deferred bucket.
+  static let pieceLength = 2048
   /// Buckets before this one are all summed (the scan for work starts here).
   private var firstUnsummed = 0
 
@@ -51,6 +57,7 @@ final class SharedMemoryReduction {
       (communicator.rank, communicator.size, segments, buckets, total, dataOffset)
     destination = Array(repeating: nil, count: buckets.count)
     summed = Array(repeating: true, count: buckets.count)
+    deferred = Array(repeating: false, count: buckets.count)
     for b in buckets.indices { SharedFlag.store(flag(rank, b), 0) }
     try communicator.barrier()  // every rank's flags are 0 before anyone reads them
   }
@@ -71,22 +78,29 @@ final class SharedMemoryReduction {
   /// `buckets[b]`): fill a bucket's part, then `publish(_:into:)` it.
   var stepBase: UnsafeMutablePointer<Float> { stepBase(of: rank) }
 
+  deinit { piece.deallocate() }
+
   /// Starts a step: no bucket published yet. Starting again before publishing anything is
-  /// allowed (a step begun twice); a step whose buckets were published must be finished first.
+  /// allowed (a step begun twice); a step whose buckets were published must be finished first,
+  /// its deferred buckets summed or discarded.
   func beginStep() {
     if !summed.allSatisfy({ $0 }) && destination.allSatisfy({ $0 == nil }) { return }
     precondition(summed.allSatisfy { $0 }, "SharedMemoryReduction.beginStep: the previous step was not finished")
+    precondition(!deferred.contains(true), "DataParallel.beginStep: the previous step's deferred updates were neither applied nor discarded")
     step += 1
     for b in buckets.indices { summed[b] = false; destination[b] = nil }
     firstUnsummed = 0
   }
 
   /// Publishes this rank's `slot(b)` (filled); the sum over ranks goes to `destination`, which
-  /// must stay alive, and not be read, until `finish(timeout:)` returns.
-  func publish(_ b: Int, into destination: UnsafeMutableBufferPointer<Float>) {
+  /// must stay alive, and not be read, until `finish(timeout:)` returns. A `deferred` bucket is
+  /// not summed there: `finish` only waits for every rank's part, and `sumDeferred(_:_:)` hands
+  /// its sum out in pieces (`destination` is then left as it is).
+  func publish(_ b: Int, into destination: UnsafeMutableBufferPointer<Float>, deferred: Bool = false) {
     precondition(self.destination[b] == nil && !summed[b] && destination.count == buckets[b].count,
                  "SharedMemoryReduction.publish: bucket \(b) published twice, or \(destination.count) elements for \(buckets[b].count)")
     self.destination[b] = destination
+    self.deferred[b] = deferred
     SharedFlag.store(flag(rank, b), step)
   }
 
@@ -99,13 +113,34 @@ final class SharedMemoryReduction {
       defer { b += 1 }
       guard !summed[b], let out = destination[b] else { continue }
       guard (0..<size).allSatisfy({ $0 == rank || SharedFlag.load(flag($0, b)) >= step }) else { continue }
-      if let start = out.baseAddress {
+      if !deferred[b], let start = out.baseAddress {
         Arithmetic.sumInOrder(into: start, (0..<size).map { UnsafePointer(slot($0, b)) }, count: out.count)
       }
       summed[b] = true
     }
     while firstUnsummed < buckets.count && summed[firstUnsummed] { firstUnsummed += 1 }
     return firstUnsummed == buckets.count
+  }
+
+  /// Sums deferred bucket `b` (after `finish(timeout:)`) a piece at a time, in rank order, and
+  /// hands each piece to `body` with its elements' range within the bucket; the piece's memory is
+  /// valid only during the call.
+  func sumDeferred(_ b: Int, _ body: (Range<Int>, UnsafePointer<Float>) -> Void) {
+    precondition(deferred[b] && summed[b], "SharedMemoryReduction.sumDeferred: bucket \(b) is not deferred, or not finished")
+    let count = buckets[b].count
+    var sources = (0..<size).map { UnsafePointer(slot($0, b)) }
+    for start in stride(from: 0, to: count, by: Self.pieceLength) {
+      let n = min(Self.pieceLength, count - start)
+      Arithmetic.sumInOrder(into: piece, sources, count: n)
+      body(start..<start + n, UnsafePointer(piece))
+      for r in sources.indices { sources[r] += n }
+    }
+    deferred[b] = false
+  }
+
+  /// Drops the deferred buckets' sums (a step that is not applied: a non-finite loss).
+  func discardDeferred() {
+    for b in deferred.indices { deferred[b] = false }
   }
 
   /// No gradients from `ranks` within the timeout: they were lost (killed, or stopped).

@@ -8,7 +8,7 @@ import Foundation
 ///     m ← m + (1 − β₁)(g − m)          (= β₁m + (1 − β₁)g)
 ///     v ← β₂v + (1 − β₂)g²
 ///     θ ← θ − (η / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
-public final class Adam<Scalar: TensorScalar>: Optimizer {
+public final class Adam<Scalar: TensorScalar>: PiecewiseOptimizer {
   /// The parameters being trained.
   public let parameters: [Tensor<Scalar>]
   /// η, the base learning rate (the schedule's starting point when there is one).
@@ -57,22 +57,42 @@ public final class Adam<Scalar: TensorScalar>: Optimizer {
   }
 
   /// One update of every parameter with a gradient.
-  public func step() {
+  public func step() { _ = step(deferring: []) }
+
+  /// `step()` for every parameter with a gradient outside `deferred`; the update of the
+  /// `deferred` ones, piece by piece (see `PiecewiseOptimizer`).
+  public func step(deferring deferred: Set<Int>) -> PiecewiseUpdate<Scalar> {
     let learningRate = advanceSchedule()
     let oneMinusB1 = Scalar(1 - beta1), b2 = Scalar(beta2), oneMinusB2 = Scalar(1 - beta2)
     let eps = Scalar(epsilon), wd = Scalar(weightDecay)
     let decay = decoupledWeightDecay ? Scalar(1 - learningRate * weightDecay) : 1
     let l2 = decoupledWeightDecay ? 0 : wd
+    // Bias corrections in Double, rounded once, as PyTorch computes them in Python floats.
+    func corrections(_ k: Int) -> (stepSize: Scalar, correction2: Scalar) {
+      let t = Double(steps[k])
+      return (Scalar(learningRate / (1 - pow(beta1, t))), Scalar((1 - pow(beta2, t)).squareRoot()))
+    }
+    var deferredCorrections: [Int: (stepSize: Scalar, correction2: Scalar)] = [:]
     for (k, p) in parameters.enumerated() {
+      if deferred.contains(k) {
+        steps[k] += 1
+        deferredCorrections[k] = corrections(k)
+        continue
+      }
       guard let grad = p.grad, p.count > 0 else { continue }
       steps[k] += 1
-      // Bias corrections in Double, rounded once, as PyTorch computes them in Python floats.
-      let t = Double(steps[k]), n = p.count
-      let stepSize = Scalar(learningRate / (1 - pow(beta1, t)))
-      let correction2 = Scalar((1 - pow(beta2, t)).squareRoot())
+      let (stepSize, correction2) = corrections(k), n = p.count
       withParameter(p, grad, &firstMoments[k], &secondMoments[k], wantA: true, wantB: true) { theta, g, m, v in
         adamKernel(theta, g, m!, v!, count: n, stepSize: stepSize, correction2: correction2,
                    oneMinusBeta1: oneMinusB1, beta2: b2, oneMinusBeta2: oneMinusB2, epsilon: eps, l2: l2, decay: decay)
+      }
+    }
+    return PiecewiseUpdate { [self] k, elements, gradient in
+      let (stepSize, correction2) = deferredCorrections[k]!, lower = elements.lowerBound
+      withParameterState(parameters[k], &firstMoments[k], &secondMoments[k], wantA: true, wantB: true) { theta, m, v in
+        adamKernel(theta + lower, gradient, m! + lower, v! + lower, count: elements.count, stepSize: stepSize,
+                   correction2: correction2, oneMinusBeta1: oneMinusB1, beta2: b2, oneMinusBeta2: oneMinusB2,
+                   epsilon: eps, l2: l2, decay: decay)
       }
     }
   }
@@ -98,7 +118,7 @@ public final class Adam<Scalar: TensorScalar>: Optimizer {
 ///     θ ← θ(1 − ηλ)      then the Adam step with the plain gradient.
 ///
 /// Unlike L2 in `Adam`, the decay is not rescaled by the adaptive denominator.
-public final class AdamW<Scalar: TensorScalar>: Optimizer {
+public final class AdamW<Scalar: TensorScalar>: PiecewiseOptimizer {
   private let adam: Adam<Scalar>
   /// The parameters being trained.
   public var parameters: [Tensor<Scalar>] { adam.parameters }
@@ -132,6 +152,8 @@ public final class AdamW<Scalar: TensorScalar>: Optimizer {
 
   /// One update of every parameter with a gradient.
   public func step() { adam.step() }
+  /// `step()` except for `deferred`, whose update it returns (see `PiecewiseOptimizer`).
+  public func step(deferring deferred: Set<Int>) -> PiecewiseUpdate<Scalar> { adam.step(deferring: deferred) }
   /// `exp_avg` and `exp_avg_sq` per parameter.
   public var state: OptimizerState<Scalar> { adam.state }
   /// Restores `state`.

@@ -42,6 +42,28 @@ public protocol Optimizer<Scalar>: AnyObject {
   func loadState(_ state: OptimizerState<Scalar>) throws
 }
 
+/// An optimizer whose update of each element reads only that element: its gradient, its value
+/// and its state (SGD, Adam, AdamW). A parameter can then be updated piece by piece, as the pieces
+/// of its gradient are produced, without the gradient ever being stored whole: `DataParallel`
+/// adds the ranks' gradients a few thousand elements at a time and updates the weights from
+/// each piece, instead of writing the sum into `.grad` and reading it back in `step()` (PyTorch's
+/// DDP runs an optimizer the same way in a communication hook). The weights and state come out
+/// with the bits of `step()`.
+public protocol PiecewiseOptimizer<Scalar>: Optimizer {
+  /// One step: updates every parameter that has a `.grad` and is not in `deferred`, exactly as
+  /// `step()` (the schedule advances once), and returns the update of the `deferred` ones at the
+  /// same rate, to apply to each of their elements exactly once, before the next step.
+  func step(deferring deferred: Set<Int>) -> PiecewiseUpdate<Scalar>
+}
+
+/// The update of deferred parameters (`PiecewiseOptimizer.step(deferring:)`): each call applies
+/// the step to `elements` of parameter `parameter` (its index in `parameters`) given those
+/// elements' gradient, as `step()` would have from `.grad`.
+public struct PiecewiseUpdate<Scalar: TensorScalar> {
+  /// Applies the step to some elements of one deferred parameter.
+  public let apply: (_ parameter: Int, _ elements: Range<Int>, _ gradient: UnsafePointer<Scalar>) -> Void
+}
+
 extension Optimizer {
   /// Clears every parameter's `.grad` (PyTorch's `zero_grad(set_to_none=True)`).
   public func zeroGrad() { for p in parameters { p.zeroGrad() } }

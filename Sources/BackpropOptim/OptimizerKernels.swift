@@ -122,22 +122,32 @@ func scale<S: TensorScalar>(_ x: UnsafeMutableBufferPointer<S>, by c: S) {
 
 /// Runs `body` with pointers to a parameter's values and gradient, and to the state buffers
 /// `slots` (each created as zeros when `nil`, or left `nil` where `wanted` is false).
-/// The buffers are moved out of their arrays while written, so no copy-on-write copy happens.
 @inline(__always)
 func withParameter<S: TensorScalar>(
   _ p: Tensor<S>, _ grad: Tensor<S>, _ a: inout [S]?, _ b: inout [S]?, wantA: Bool, wantB: Bool,
   _ body: (UnsafeMutablePointer<S>, UnsafePointer<S>, UnsafeMutablePointer<S>?, UnsafeMutablePointer<S>?) -> Void
+) {
+  grad.scalars.withUnsafeBufferPointer { g in
+    withParameterState(p, &a, &b, wantA: wantA, wantB: wantB) { theta, pa, pb in body(theta, g.baseAddress!, pa, pb) }
+  }
+}
+
+/// Runs `body` with pointers to a parameter's values and to its state buffers (each created as
+/// zeros when `nil`, or left `nil` where `wanted` is false). The buffers are moved out of their
+/// arrays while written, so no copy-on-write copy happens.
+@inline(__always)
+func withParameterState<S: TensorScalar>(
+  _ p: Tensor<S>, _ a: inout [S]?, _ b: inout [S]?, wantA: Bool, wantB: Bool,
+  _ body: (UnsafeMutablePointer<S>, UnsafeMutablePointer<S>?, UnsafeMutablePointer<S>?) -> Void
 ) {
   let n = p.count
   var bufferA = wantA ? (a.take() ?? [S](repeating: 0, count: n)) : []
   var bufferB = wantB ? (b.take() ?? [S](repeating: 0, count: n)) : []
   p.update { values in
     values.withUnsafeMutableBufferPointer { theta in
-      grad.scalars.withUnsafeBufferPointer { g in
-        bufferA.withUnsafeMutableBufferPointer { pa in
-          bufferB.withUnsafeMutableBufferPointer { pb in
-            body(theta.baseAddress!, g.baseAddress!, wantA ? pa.baseAddress! : nil, wantB ? pb.baseAddress! : nil)
-          }
+      bufferA.withUnsafeMutableBufferPointer { pa in
+        bufferB.withUnsafeMutableBufferPointer { pb in
+          body(theta.baseAddress!, wantA ? pa.baseAddress! : nil, wantB ? pb.baseAddress! : nil)
         }
       }
     }

@@ -10,7 +10,7 @@ import BackpropCore
 ///     θ ← θ − ηg
 ///
 /// With `momentum == 0` this is plain `θ ← θ − η(∇θ + λθ)`.
-public final class SGD<Scalar: TensorScalar>: Optimizer {
+public final class SGD<Scalar: TensorScalar>: PiecewiseOptimizer {
   /// The parameters being trained.
   public let parameters: [Tensor<Scalar>]
   /// η, the base learning rate (the schedule's starting point when there is one).
@@ -50,17 +50,35 @@ public final class SGD<Scalar: TensorScalar>: Optimizer {
   }
 
   /// One update of every parameter with a gradient.
-  public func step() {
+  public func step() { _ = step(deferring: []) }
+
+  /// `step()` for every parameter with a gradient outside `deferred`; the update of the
+  /// `deferred` ones, piece by piece (see `PiecewiseOptimizer`).
+  public func step(deferring deferred: Set<Int>) -> PiecewiseUpdate<Scalar> {
     let lr = Scalar(advanceSchedule()), mu = Scalar(momentum), wd = Scalar(weightDecay), keep = Scalar(1 - dampening)
-    let useMomentum = momentum != 0
+    let useMomentum = momentum != 0, nesterov = self.nesterov
     var unused: [Scalar]? = nil
+    // Whether each deferred parameter takes its first momentum step (its buffer starts as g).
+    var first: [Int: Bool] = [:]
     for (k, p) in parameters.enumerated() {
+      if deferred.contains(k) {
+        first[k] = buffers[k] == nil
+        steps[k] += 1
+        continue
+      }
       guard let grad = p.grad, p.count > 0 else { continue }
-      let first = buffers[k] == nil, n = p.count
+      let firstStep = buffers[k] == nil, n = p.count
       steps[k] += 1
       withParameter(p, grad, &buffers[k], &unused, wantA: useMomentum, wantB: false) { theta, g, buf, _ in
         sgdKernel(theta, g, buf, count: n, lr: lr, momentum: mu, keep: keep, weightDecay: wd,
-                  nesterov: nesterov, firstStep: first)
+                  nesterov: nesterov, firstStep: firstStep)
+      }
+    }
+    return PiecewiseUpdate { [self] k, elements, gradient in
+      var unused: [Scalar]? = nil
+      withParameterState(parameters[k], &buffers[k], &unused, wantA: useMomentum, wantB: false) { theta, buf, _ in
+        sgdKernel(theta + elements.lowerBound, gradient, buf.map { $0 + elements.lowerBound }, count: elements.count, lr: lr,
+                  momentum: mu, keep: keep, weightDecay: wd, nesterov: nesterov, firstStep: first[k]!)
       }
     }
   }

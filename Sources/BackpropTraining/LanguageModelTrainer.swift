@@ -41,6 +41,9 @@ public final class LanguageModelTrainer {
   public internal(set) var dataParallel: DataParallel?
   /// After every step, check that all ranks hold bit-identical weights.
   public var checksReplicasEveryStep = false
+  /// Update the large parameters straight from the ranks' summed gradient pieces where it applies
+  /// (see `Trainer.fusesOptimizerStep`; never with gradient clipping, the default here).
+  public var fusesOptimizerStep = true
 
   /// A trainer for `model` on `corpus`.
   /// - Throws: `TensorError.invalidArgument` naming the option when `configuration` is invalid
@@ -98,7 +101,7 @@ public final class LanguageModelTrainer {
       value = Double(loss.item)
     }
     if configuration.gradientClipNorm > 0 { clipGradientNorm(model.parameters, maxNorm: configuration.gradientClipNorm) }
-    optimizer.step()
+    if let parallel = dataParallel { parallel.step(optimizer) } else { optimizer.step() }
     completedSteps += 1
     if checksReplicasEveryStep, let parallel = dataParallel { try parallel.checkReplicasIdentical() }
     lossSinceRecord += value

@@ -41,6 +41,15 @@ public final class Trainer {
   public private(set) var dataParallel: DataParallel?
   /// After every step, check that all ranks hold bit-identical weights (`DataParallel.checkReplicasIdentical`).
   public var checksReplicasEveryStep = false
+  /// When the ranks sum gradients in shared memory, the optimizer updates piecewise
+  /// (`PiecewiseOptimizer`: SGD, Adam, AdamW) and no gradient clipping reads the gradients:
+  /// update the large parameters straight from the ranks' summed pieces
+  /// (`DataParallel.defersUpdates`) instead of writing their gradient into `.grad` first. Same
+  /// weights, bit for bit; `false` turns it off (to compare).
+  public var fusesOptimizerStep = true
+  /// Whether the last epoch's steps updated parameters straight from the ranks' summed pieces
+  /// (`fusesOptimizerStep`, where it applies).
+  public var fusedOptimizerStep: Bool { dataParallel?.defersUpdates ?? false }
   /// Optimizer steps taken by this trainer object (not saved in checkpoints).
   public private(set) var stepsTaken = 0
   /// Where each epoch's time went on this process, one record per epoch trained by this object
@@ -122,6 +131,7 @@ public final class Trainer {
       scheduledBatchesPerEpoch = batches.count
     }
     let parameters = model.parameters
+    dataParallel?.allowFusedUpdates(for: optimizer, enabled: fusesOptimizerStep, clips: configuration.clipNorm != nil)
     let lossKind = self.lossKind(for: trainingSet)
     model.train()
     let start = monotonicSeconds()
@@ -165,13 +175,18 @@ public final class Trainer {
         lossValue = totals[0] / max(totals[2], 1)
         clock.lap(&phases.allreduceWait)
       }
-      try throwIfAnomalyDetected()  // --detect-anomaly: stop at this step, naming the op, before the update
-      guard lossValue.isFinite else {
-        // Stop before the step: NaN weights would be useless, and no checkpoint must hold them.
-        throw TrainingError.nonFiniteLoss(epoch: epochIndex + 1, batch: b + 1, loss: lossValue, learningRate: learningRate)
+      do {
+        try throwIfAnomalyDetected()  // --detect-anomaly: stop at this step, naming the op, before the update
+        guard lossValue.isFinite else {
+          // Stop before the step: NaN weights would be useless, and no checkpoint must hold them.
+          throw TrainingError.nonFiniteLoss(epoch: epochIndex + 1, batch: b + 1, loss: lossValue, learningRate: learningRate)
+        }
+      } catch {
+        dataParallel?.discardDeferredUpdates()
+        throw error
       }
       if let maxNorm = configuration.clipNorm { clipGradientNorm(parameters, maxNorm: maxNorm) }
-      optimizer.step()
+      if let parallel = dataParallel { parallel.step(optimizer) } else { optimizer.step() }
       clock.lap(&phases.optimizer)
       stepsTaken += 1
       if checksReplicasEveryStep, let parallel = dataParallel { try parallel.checkReplicasIdentical() }

@@ -99,6 +99,14 @@ import Testing
     // embedding (tied to the head in a transformer): refused in one line, before MPI starts.
     let blocks = try runBackprop(recipe + ["--distributed", "--gradient-blocks", "2"])
     #expect(blocks.status != 0 && blocks.stderr == "Error: --gradient-blocks applies to train (an MLP's first layer), not to lm train\n", "\(blocks.stderr)")
+    // Without clipping, AdamW updates the large parameters straight from the summed pieces in
+    // shared memory (the LSTM's 192×48 weights: 5 pieces each): the same bits as from .grad.
+    let wider = recipe.map { $0 == "16" ? "48" : $0 }
+    let unclipped = wider + ["--distributed", "--check-replicas", "--batch-size", "8", "--clip", "0", "--bucket-kib", "1"]
+    let fused = try runUnderMPI(ranks: 2, mpirunOptions: ["-x", "BACKPROP_FUSED_UPDATE=on"], unclipped)
+    let plain = try runUnderMPI(ranks: 2, mpirunOptions: ["-x", "BACKPROP_FUSED_UPDATE=off"], unclipped)
+    #expect(fused.status == 0 && plain.status == 0, "\(fused.stderr) \(plain.stderr)")
+    #expect(try json(fused.stdout)["weightsDigest"] as? String == json(plain.stdout)["weightsDigest"] as? String)
     // The checkpoint keeps the global batch: 16 windows a step, whatever the ranks.
     #expect(try LanguageModelCheckpoint.loadModel(contentsOf: URL(fileURLWithPath: path("two.safetensors"))).configuration.batchSize == 16)
   }

@@ -186,6 +186,35 @@ let mpiMissing = "needs Open MPI's mpirun and libmpi.so.40 (apt-get install open
     }
   }
 
+  /// On one host the optimizer updates the large parameters straight from the ranks' summed
+  /// gradient pieces (no `.grad` written and read back): the weights have the bits of
+  /// `BACKPROP_FUSED_UPDATE=off`, for every piecewise optimizer, with weight decay and with a
+  /// first layer in row blocks; with clipping (which reads the gradients), RMSProp (not
+  /// piecewise) or MPI_Iallreduce it is not used, and the report says so.
+  @Test(.enabled(if: mpiReady, "\(mpiMissing)"))
+  func updatesFromSummedPiecesHaveTheBitsOfUpdatesFromGrad() throws {
+    func run(_ arguments: [String], fused: String, reduce: String = "auto") throws -> [String: Any] {
+      let r = try runUnderMPI(ranks: 2, mpirunOptions: ["-x", "BACKPROP_FUSED_UPDATE=\(fused)", "-x", "BACKPROP_MPI_REDUCE=\(reduce)"],
+                              ["train", "--distributed", "--check-replicas", "--json", "--batch-size", "64", "--epochs", "2", "--seed", "4",
+                               "--quiet", "--bucket-kib", "16"] + arguments)
+      #expect(r.status == 0, "\(arguments) fused \(fused): \(r.stderr)")
+      return try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any] ?? [:]
+    }
+    for options in [["--optimizer", "sgd"], ["--optimizer", "nesterov", "--weight-decay", "1e-3", "--gradient-blocks", "3"],
+                    ["--optimizer", "adam", "--weight-decay", "1e-3"], ["--optimizer", "adamw"]] {
+      let fused = try run(options, fused: "on"), plain = try run(options, fused: "off")
+      #expect(fused["fused_update"] as? Bool == true && plain["fused_update"] as? Bool == false, "\(options): \(fused) \(plain)")
+      #expect(fused["weights_digest"] as? String != nil && fused["weights_digest"] as? String == plain["weights_digest"] as? String,
+              "\(options): \(fused["weights_digest"] ?? "none") fused, \(plain["weights_digest"] ?? "none") from .grad")
+    }
+    #expect(try run(["--optimizer", "momentum", "--clip-norm", "1"], fused: "on")["fused_update"] as? Bool == false)
+    #expect(try run(["--optimizer", "rmsprop"], fused: "on")["fused_update"] as? Bool == false)
+    #expect(try run(["--optimizer", "momentum"], fused: "on", reduce: "mpi")["fused_update"] as? Bool == false)
+    let bad = try runBackprop(["train", "--distributed", "--epochs", "1"], environment: ["BACKPROP_FUSED_UPDATE": "yes"])
+    #expect(bad.status != 0)
+    #expect(bad.stderr == "Error: BACKPROP_FUSED_UPDATE must be on or off, got 'yes'\n", "\(bad.stderr)")
+  }
+
   @Test(.enabled(if: mpiReady, "\(mpiMissing)"))
   func resumeOnTheSameRanksContinuesBitForBit() throws {
     let base = ["train", "--distributed", "--optimizer", "adam", "--epochs", "3", "--seed", "5", "--quiet", "--batch-size", "32"]

@@ -122,6 +122,50 @@ import _BackpropTestSupport
     }
   }
 
+  /// `step(deferring:)` with the deferred parameter's gradient handed over in uneven pieces (what
+  /// DataParallel does from the ranks' sums) leaves the weights and the state with the bits of
+  /// `step()`, over steps that include the first (momentum buffer taken from g, Adam's bias
+  /// corrections at t = 1), for every piecewise optimizer and its options; the parameter not
+  /// deferred is updated by the call itself.
+  @Test func piecewiseUpdatesHaveTheBitsOfStep() {
+    let makers: [(String, ([Tensor<Float>]) -> any PiecewiseOptimizer<Float>)] = [
+      ("sgd", { SGD($0, learningRate: 0.1) }),
+      ("sgd, weight decay", { SGD($0, learningRate: 0.1, weightDecay: 1e-2) }),
+      ("sgd, momentum, dampening", { SGD($0, learningRate: 0.05, momentum: 0.9, dampening: 0.1) }),
+      ("sgd, nesterov, weight decay", { SGD($0, learningRate: 0.05, momentum: 0.9, weightDecay: 1e-3, nesterov: true) }),
+      ("adam", { Adam($0, learningRate: 0.01) }),
+      ("adam, L2", { Adam($0, learningRate: 0.01, weightDecay: 1e-2) }),
+      ("adamw", { AdamW($0, learningRate: 0.01, weightDecay: 1e-2) }),
+    ]
+    let (n, m) = (5_000, 37)
+    for (name, make) in makers {
+      var rng = SeededGenerator(seed: 9)
+      let start = ((0..<n).map { _ in Float(rng.nextUniform() - 0.5) }, (0..<m).map { _ in Float(rng.nextUniform() - 0.5) })
+      let gradients = (0..<4).map { _ in ((0..<n).map { _ in Float(rng.nextUniform() - 0.5) }, (0..<m).map { _ in Float(rng.nextUniform() - 0.5) }) }
+      let whole = [Tensor<Float>(shape: [n], scalars: start.0), Tensor<Float>(shape: [m], scalars: start.1)]
+      let pieces = [Tensor<Float>(shape: [n], scalars: start.0), Tensor<Float>(shape: [m], scalars: start.1)]
+      let a = make(whole), b = make(pieces)
+      for (g, h) in gradients {
+        whole[0].grad = Tensor(shape: [n], scalars: g)
+        whole[1].grad = Tensor(shape: [m], scalars: h)
+        a.step()
+        pieces[0].grad = nil  // deferred: no .grad, as after DataParallel.finishGradients()
+        pieces[1].grad = Tensor(shape: [m], scalars: h)
+        let update = b.step(deferring: [0])
+        var lower = 0
+        for length in [1, 2047, 16, 2900, 36] {
+          g.withUnsafeBufferPointer { update.apply(0, lower..<lower + length, $0.baseAddress! + lower) }
+          lower += length
+        }
+        #expect(lower == n)
+      }
+      #expect(whole[0].scalars.map(\.bitPattern) == pieces[0].scalars.map(\.bitPattern), "\(name): the deferred parameter")
+      #expect(whole[1].scalars.map(\.bitPattern) == pieces[1].scalars.map(\.bitPattern), "\(name): the other parameter")
+      #expect(a.state == b.state, "\(name): optimizer state")
+      #expect(a.stepCount == 4 && b.stepCount == 4, "\(name)")
+    }
+  }
+
   @Test func parametersWithoutGradientAreSkipped() {
     let a = Tensor<Float>([1, 2], requiresGrad: true)
     let optimizer = Adam([a], learningRate: 0.1)
