@@ -189,15 +189,20 @@ extension DataParallel {
     shared?.progress()
   }
 
-  /// Sums the gradients `finishGradients()` deferred (`deferredParameters`) over the ranks, a
-  /// few thousand elements at a time in rank order (the bits of the sums it would have written
-  /// into `.grad`), and hands each piece to `update` with the parameter's index and the
-  /// elements' range: `PiecewiseUpdate.apply` of `optimizer.step(deferring: deferredParameters)`.
-  public func applyDeferredUpdates(_ update: (_ parameter: Int, _ elements: Range<Int>, _ gradient: UnsafePointer<Float>) -> Void) {
+  /// Applies `update` (`PiecewiseUpdate.apply` of `optimizer.step(deferring: deferredParameters)`)
+  /// to the parameters `finishGradients()` deferred, bucket by bucket, giving it each piece of
+  /// the gradient as the ranks' sum in rank order (the bits that would have been written into
+  /// `.grad`) when it asks.
+  public func applyDeferredUpdates(
+    _ update: (_ parameter: Int, _ elements: Range<Int>, _ gradient: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) -> Void
+  ) {
     guard let shared, !deferredParameters.isEmpty else { return }
     for (b, bucket) in buckets.enumerated() where bucket.members.count == 1 && deferredParameters.contains(bucket.members[0]) {
       let i = bucket.members[0], first = bucket.range.lowerBound - placement[i].offset
-      shared.sumDeferred(b) { elements, gradient in update(i, first + elements.lowerBound..<first + elements.upperBound, gradient) }
+      update(i, first..<first + bucket.range.count) { piece, into in
+        shared.sumDeferred(b, piece.lowerBound - first..<piece.upperBound - first, into: into)
+      }
+      shared.finishDeferred(b)
     }
     deferredParameters = []
   }

@@ -36,10 +36,6 @@ final class SharedMemoryReduction {
   private var summed: [Bool]
   /// Buckets whose sum waits for `sumDeferred(_:_:)` (published, not yet summed by it).
   private var deferred: [Bool]
-  /// One piece of a deferred bucket's sum (`pieceLength` elements, in L1).
-  private let piece = UnsafeMutablePointer<Float>.allocate(capacity: SharedMemoryReduction.pieceLength)
-  /// The elements summed at a time for a deferred bucket.
-  static let pieceLength = 2048
   /// Buckets before this one are all summed (the scan for work starts here).
   private var firstUnsummed = 0
 
@@ -77,8 +73,6 @@ final class SharedMemoryReduction {
   /// This rank's memory for the current step, indexed like the gradient (bucket `b` at
   /// `buckets[b]`): fill a bucket's part, then `publish(_:into:)` it.
   var stepBase: UnsafeMutablePointer<Float> { stepBase(of: rank) }
-
-  deinit { piece.deallocate() }
 
   /// Starts a step: no bucket published yet. Starting again before publishing anything is
   /// allowed (a step begun twice); a step whose buckets were published must be finished first,
@@ -122,21 +116,16 @@ final class SharedMemoryReduction {
     return firstUnsummed == buckets.count
   }
 
-  /// Sums deferred bucket `b` (after `finish(timeout:)`) a piece at a time, in rank order, and
-  /// hands each piece to `body` with its elements' range within the bucket; the piece's memory is
-  /// valid only during the call.
-  func sumDeferred(_ b: Int, _ body: (Range<Int>, UnsafePointer<Float>) -> Void) {
-    precondition(deferred[b] && summed[b], "SharedMemoryReduction.sumDeferred: bucket \(b) is not deferred, or not finished")
-    let count = buckets[b].count
-    var sources = (0..<size).map { UnsafePointer(slot($0, b)) }
-    for start in stride(from: 0, to: count, by: Self.pieceLength) {
-      let n = min(Self.pieceLength, count - start)
-      Arithmetic.sumInOrder(into: piece, sources, count: n)
-      body(start..<start + n, UnsafePointer(piece))
-      for r in sources.indices { sources[r] += n }
-    }
-    deferred[b] = false
+  /// Sums elements `piece` (within the bucket) of deferred bucket `b`, after
+  /// `finish(timeout:)`, over the ranks in rank order into `destination`.
+  func sumDeferred(_ b: Int, _ piece: Range<Int>, into destination: UnsafeMutablePointer<Float>) {
+    precondition(deferred[b] && summed[b] && piece.upperBound <= buckets[b].count,
+                 "SharedMemoryReduction.sumDeferred: bucket \(b) is not deferred, or not finished, or has no elements \(piece)")
+    Arithmetic.sumInOrder(into: destination, (0..<size).map { UnsafePointer(slot($0, b) + piece.lowerBound) }, count: piece.count)
   }
+
+  /// Marks deferred bucket `b` as summed (every piece was handed out).
+  func finishDeferred(_ b: Int) { deferred[b] = false }
 
   /// Drops the deferred buckets' sums (a step that is not applied: a non-finite loss).
   func discardDeferred() {

@@ -61,6 +61,8 @@ public final class Adam<Scalar: TensorScalar>: PiecewiseOptimizer {
 
   /// `step()` for every parameter with a gradient outside `deferred`; the update of the
   /// `deferred` ones, piece by piece (see `PiecewiseOptimizer`).
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func step(deferring deferred: Set<Int>) -> PiecewiseUpdate<Scalar> {
     let learningRate = advanceSchedule()
     let oneMinusB1 = Scalar(1 - beta1), b2 = Scalar(beta2), oneMinusB2 = Scalar(1 - beta2)
@@ -88,11 +90,14 @@ public final class Adam<Scalar: TensorScalar>: PiecewiseOptimizer {
       }
     }
     return PiecewiseUpdate { [self] k, elements, gradient in
-      let (stepSize, correction2) = deferredCorrections[k]!, lower = elements.lowerBound
+      let (stepSize, correction2) = deferredCorrections[k]!
       withParameterState(parameters[k], &firstMoments[k], &secondMoments[k], wantA: true, wantB: true) { theta, m, v in
-        adamKernel(theta + lower, gradient, m! + lower, v! + lower, count: elements.count, stepSize: stepSize,
-                   correction2: correction2, oneMinusBeta1: oneMinusB1, beta2: b2, oneMinusBeta2: oneMinusB2,
-                   epsilon: eps, l2: l2, decay: decay)
+        PiecewiseUpdate.pieces(of: elements, gradient) { piece, g in
+          let lower = piece.lowerBound
+          adamKernel(theta + lower, g, m! + lower, v! + lower, count: piece.count, stepSize: stepSize,
+                     correction2: correction2, oneMinusBeta1: oneMinusB1, beta2: b2, oneMinusBeta2: oneMinusB2,
+                     epsilon: eps, l2: l2, decay: decay)
+        }
       }
     }
   }

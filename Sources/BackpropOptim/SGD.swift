@@ -54,6 +54,8 @@ public final class SGD<Scalar: TensorScalar>: PiecewiseOptimizer {
 
   /// `step()` for every parameter with a gradient outside `deferred`; the update of the
   /// `deferred` ones, piece by piece (see `PiecewiseOptimizer`).
+  @_specialize(where Scalar == Float)
+  @_specialize(where Scalar == Double)
   public func step(deferring deferred: Set<Int>) -> PiecewiseUpdate<Scalar> {
     let lr = Scalar(advanceSchedule()), mu = Scalar(momentum), wd = Scalar(weightDecay), keep = Scalar(1 - dampening)
     let useMomentum = momentum != 0, nesterov = self.nesterov
@@ -76,9 +78,12 @@ public final class SGD<Scalar: TensorScalar>: PiecewiseOptimizer {
     }
     return PiecewiseUpdate { [self] k, elements, gradient in
       var unused: [Scalar]? = nil
+      let firstStep = first[k]!
       withParameterState(parameters[k], &buffers[k], &unused, wantA: useMomentum, wantB: false) { theta, buf, _ in
-        sgdKernel(theta + elements.lowerBound, gradient, buf.map { $0 + elements.lowerBound }, count: elements.count, lr: lr,
-                  momentum: mu, keep: keep, weightDecay: wd, nesterov: nesterov, firstStep: first[k]!)
+        PiecewiseUpdate.pieces(of: elements, gradient) { piece, g in
+          sgdKernel(theta + piece.lowerBound, g, buf.map { $0 + piece.lowerBound }, count: piece.count, lr: lr,
+                    momentum: mu, keep: keep, weightDecay: wd, nesterov: nesterov, firstStep: firstStep)
+        }
       }
     }
   }

@@ -152,12 +152,19 @@ import _BackpropTestSupport
         pieces[0].grad = nil  // deferred: no .grad, as after DataParallel.finishGradients()
         pieces[1].grad = Tensor(shape: [m], scalars: h)
         let update = b.step(deferring: [0])
-        var lower = 0
+        // Uneven calls, each asking for its pieces (of at most pieceLength) in order.
+        var lower = 0, asked: [Range<Int>] = []
         for length in [1, 2047, 16, 2900, 36] {
-          g.withUnsafeBufferPointer { update.apply(0, lower..<lower + length, $0.baseAddress! + lower) }
+          let elements = lower..<lower + length
+          update.apply(0, elements) { piece, into in
+            asked.append(piece)
+            for i in piece { into[i - piece.lowerBound] = g[i] }
+          }
           lower += length
         }
         #expect(lower == n)
+        #expect(asked.map(\.count).max()! <= PiecewiseUpdate<Float>.pieceLength && asked.map(\.count).reduce(0, +) == n
+                && zip(asked, asked.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound }, "\(name): \(asked)")
       }
       #expect(whole[0].scalars.map(\.bitPattern) == pieces[0].scalars.map(\.bitPattern), "\(name): the deferred parameter")
       #expect(whole[1].scalars.map(\.bitPattern) == pieces[1].scalars.map(\.bitPattern), "\(name): the other parameter")
