@@ -66,7 +66,7 @@ extension DataParallel {
     metricsPending = nil
     metricCount = 0
     shared?.beginStep()
-    stepDefers = defersUpdates && shared != nil
+    stepShards = shardsUpdates && shared != nil
     blocksInSharedMemory = false
     // No zero-fill of the buckets: every gradient that arrives overwrites its part, and
     // finishGradients() zeroes only the parts of parameters the loss did not reach.
@@ -190,28 +190,85 @@ extension DataParallel {
   }
 
   /// Applies `update` (`PiecewiseUpdate.apply` of `optimizer.step(deferring: deferredParameters)`)
-  /// to the parameters `finishGradients()` deferred, bucket by bucket, giving it each piece of
-  /// the gradient as the ranks' sum in rank order (the bits that would have been written into
-  /// `.grad`) when it asks.
+  /// to this rank's shard of each parameter `finishGradients()` deferred, giving it each piece
+  /// of the gradient as the ranks' sum in rank order (the bits that would have been written into
+  /// `.grad`) when it asks; then hands the updated shard to the other ranks and copies theirs
+  /// (ZeRO stage 1 on one host: see `shardsUpdates`). Every rank ends with the same weights,
+  /// bit for bit those of `step()` from `.grad`. The optimizer's state of the other ranks'
+  /// shards is not updated on this rank: `completeShardedState(_:)` brings it in.
+  /// - Throws: `DistributedError.rankLost` when another rank's weights do not come within `timeout`.
   public func applyDeferredUpdates(
     _ update: (_ parameter: Int, _ elements: Range<Int>, _ gradient: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) -> Void
-  ) {
+  ) throws {
     guard let shared, !deferredParameters.isEmpty else { return }
-    for (b, bucket) in buckets.enumerated() where bucket.members.count == 1 && deferredParameters.contains(bucket.members[0]) {
-      let i = bucket.members[0], first = bucket.range.lowerBound - placement[i].offset
-      update(i, first..<first + bucket.range.count) { piece, into in
-        shared.sumDeferred(b, piece.lowerBound - first..<piece.upperBound - first, into: into)
+    defer { deferredParameters = [] }
+    let sharded = buckets.indices.filter { buckets[$0].members.count == 1 && deferredParameters.contains(buckets[$0].members[0]) }
+    // The bucket's first element within its parameter (a row block starts inside it).
+    func first(_ b: Int) -> Int { buckets[b].range.lowerBound - placement[buckets[b].members[0]].offset }
+    for b in sharded {
+      let p = parameters[buckets[b].members[0]], start = first(b), mine = shared.shard(b, of: rank)
+      update(buckets[b].members[0], start + mine.lowerBound..<start + mine.upperBound) { piece, into in
+        shared.sumShard(b, piece.lowerBound - start..<piece.upperBound - start, into: into)
       }
-      shared.finishDeferred(b)
+      p.scalars.withUnsafeBufferPointer { shared.publishWeights(b, from: $0.baseAddress! + start) }
     }
-    deferredParameters = []
+    shardedStateIsStale = true
+    try watching("the weight exchange") {
+      for b in sharded {
+        let start = first(b)
+        var silent: Error?
+        parameters[buckets[b].members[0]].update { values in
+          values.withUnsafeMutableBufferPointer {
+            do { try shared.gatherWeights(b, into: $0.baseAddress! + start, timeout: timeout) } catch { silent = error }
+          }
+        }
+        if let silent { throw silent }
+      }
+    }
   }
 
   /// Drops the deferred updates of the last step (a step that must not be applied, such as one
-  /// with a non-finite loss): those parameters keep their values.
+  /// with a non-finite loss, on every rank alike): those parameters keep their values.
   public func discardDeferredUpdates() {
-    shared?.discardDeferred()
+    shared?.discardShardedUpdates()
     deferredParameters = []
+  }
+
+  /// Completes optimizer state after sharded updates (`shardedStateIsStale`): `slots` maps each
+  /// state name (such as `momentum_buffer`) to one buffer per parameter (or nil), as
+  /// `OptimizerState.slots` does. Of each sharded parameter's buffers, only this rank's shard is
+  /// up to date here; afterwards every rank holds every rank's shard. Collective: every rank
+  /// calls it alike (an allreduce per buffer, in which the other ranks add −0: that leaves each
+  /// value's bits as they are, −0 and NaN included). Does nothing when no sharded update ran
+  /// since the last call.
+  /// - Throws: `DistributedError.rankLost` when a rank does not answer within `timeout`.
+  public func completeShardedState(_ slots: inout [String: [[Float]?]]) throws {
+    guard let shared, shardedStateIsStale else { return }
+    let sharded = Set(buckets.filter { $0.members.count == 1 }.map { $0.members[0] }).sorted()
+    for name in slots.keys.sorted() {  // the same order on every rank (a dictionary's is not)
+      precondition(slots[name]!.count == parameters.count,
+                   "DataParallel.completeShardedState: \(slots[name]!.count) '\(name)' buffers for \(parameters.count) parameters")
+      for i in sharded {
+        guard let values = slots[name]![i] else { continue }
+        precondition(values.count == parameters[i].count,
+                     "DataParallel.completeShardedState: parameter \(i) has \(parameters[i].count) elements, its '\(name)' \(values.count)")
+        // This rank's shard of each of the parameter's buckets, −0 elsewhere.
+        var kept = [Float](repeating: -0.0, count: values.count)
+        for (b, bucket) in buckets.enumerated() where bucket.members == [i] {
+          let start = bucket.range.lowerBound - placement[i].offset, mine = shared.shard(b, of: rank)
+          let elements = start + mine.lowerBound..<start + mine.upperBound
+          kept[elements] = values[elements]
+        }
+        try watching("the optimizer state exchange") {
+          try kept.withUnsafeMutableBufferPointer { buffer in
+            var pending = try communicator.startAllreduceSum(buffer)
+            try communicator.wait(&pending, timeout: timeout)
+          }
+        }
+        slots[name]![i] = kept
+      }
+    }
+    shardedStateIsStale = false
   }
 
   /// Where this step's buckets are assembled, at their offsets in `flat`: this rank's shared
@@ -253,7 +310,7 @@ extension DataParallel {
         buffer = UnsafeMutableBufferPointer(rebasing: flat[range])
       }
       if let shared {
-        shared.publish(b, into: buffer, deferred: stepDefers && buckets[b].members.count == 1)
+        shared.publish(b, into: buffer, sharded: stepShards && buckets[b].members.count == 1)
       } else {
         pending[b] = try communicator.startAllreduceSum(buffer)
       }
@@ -285,7 +342,7 @@ extension DataParallel {
     exposedCommunicationSeconds += monotonicClock() - start
     bucketsReducedInPlace = 0
     blockGradient = nil
-    deferredParameters = stepDefers ? Set(buckets.filter { $0.members.count == 1 }.map { $0.members[0] }) : []
+    deferredParameters = stepShards ? Set(buckets.filter { $0.members.count == 1 }.map { $0.members[0] }) : []
     defer {
       // A deferred parameter's .grad was never filled: nothing may read it.
       for i in deferredParameters { parameters[i].grad = nil }

@@ -81,20 +81,28 @@ public final class DataParallel {
   /// Whether gradients are summed in memory shared by the ranks (all on one host) rather than
   /// by `MPI_Iallreduce`; see `init(parameters:…)`.
   public var reducesInSharedMemory: Bool { shared != nil }
-  /// Whether `finishGradients()` leaves the sums of one-parameter buckets (in shared memory
-  /// only: `reducesInSharedMemory`) to `applyDeferredUpdates(_:)`, which adds the ranks'
-  /// gradients a piece at a time and hands each piece to an optimizer's update
-  /// (`PiecewiseOptimizer.step(deferring:)`), so the sum is never written into `.grad` and read
-  /// back: ≈ 2 × 4 bytes less memory traffic per element. The weights get the same bits. Set it
-  /// only when nothing reads those gradients between `finishGradients()` and the update
-  /// (no gradient clipping); their `.grad` is `nil` after `finishGradients()`.
-  public var defersUpdates = false
+  /// Whether the optimizer step is sharded across the ranks (ZeRO stage 1, on one host only:
+  /// `reducesInSharedMemory`). `finishGradients()` then leaves the sums of the buckets of one
+  /// parameter (the large ones) to `applyDeferredUpdates(_:)`: each rank adds the ranks'
+  /// gradients over its shard of the elements only (1/ranks of them), a piece at a time, hands
+  /// each piece to the optimizer's update (`PiecewiseOptimizer.step(deferring:)`), and the ranks
+  /// then copy each other's updated shards. Each rank sums and updates 1/ranks of those weights
+  /// instead of all of them, and the sum is never written into `.grad` and read back; the weights
+  /// get the bits of `step()` from `.grad`, the same on every rank. The optimizer's state (momentum,
+  /// Adam's moments) of the other ranks' shards is stale on each rank until
+  /// `completeShardedState(_:)` (before a checkpoint). Set it only when nothing reads those
+  /// gradients between `finishGradients()` and the update (no gradient clipping); their `.grad`
+  /// is `nil` after `finishGradients()`.
+  public var shardsUpdates = false
+  /// Whether a sharded update ran since the last `completeShardedState(_:)`: each rank's
+  /// optimizer state is then up to date only on its own shards.
+  public internal(set) var shardedStateIsStale = false
   /// The parameters (indices into the group's parameters) whose update the last
   /// `finishGradients()` deferred: apply it with `applyDeferredUpdates(_:)` (or drop it with
   /// `discardDeferredUpdates()`) before the next `beginStep`.
   public internal(set) var deferredParameters: Set<Int> = []
-  /// `defersUpdates` as this step began (with shared memory): what its buckets do.
-  var stepDefers = false
+  /// `shardsUpdates` as this step began (with shared memory): what its buckets do.
+  var stepShards = false
   /// The reduction on one host, when used.
   var shared: SharedMemoryReduction?
 

@@ -17,10 +17,20 @@ import BackpropKernels
 /// The rank's reads cost (ranks − 1) × the gradient, so `DataParallel` takes this path for
 /// up to `maximumRanks` ranks; beyond, `MPI_Iallreduce`'s ring moves less per rank.
 ///
+/// Sharded buckets (`publish(_:into:sharded:)`, ZeRO stage 1 on one host): instead of every
+/// rank summing the whole bucket, rank r sums only its shard (`shard(_:of:)`, 1/ranks of the
+/// elements) and updates those weights from it (`sumShard`), writes the updated weights into
+/// its own slot where its gradient shard was (which no other rank reads: each reads only its own
+/// shard of every slot) and raises its weight flag (`publishWeights`); every rank then copies
+/// the other ranks' shards of the weights (`gatherWeights`). Per element each rank reads
+/// 2 gradients and writes 1 weight instead of reading ranks × gradient and writing the sum, and
+/// the optimizer touches 1/ranks of the weights and state.
+///
 /// Segments are double-buffered by step parity: a rank reaches step s + 2 only after it saw
-/// every other rank publish all of step s + 1, which each did only after its sums of step s, so
-/// no one overwrites data still being read. Flags are step numbers, each written by its own rank
-/// only (release) and read by the others (acquire), one cache line each.
+/// every other rank publish all of step s + 1, which each did only after its sums (and its copy
+/// of the other ranks' weights) of step s, so no one overwrites data still being read. Flags are
+/// step numbers, each written by its own rank only (release) and read by the others (acquire),
+/// one cache line each: a gradient flag and a weight flag per bucket.
 final class SharedMemoryReduction {
   /// The most ranks for which this path is chosen (every rank reads every other's gradient).
   static let maximumRanks = 4
@@ -34,15 +44,16 @@ final class SharedMemoryReduction {
   private(set) var step: Int64 = 0
   private var destination: [UnsafeMutableBufferPointer<Float>?]
   private var summed: [Bool]
-  /// Buckets whose sum waits for `sumDeferred(_:_:)` (published, not yet summed by it).
-  private var deferred: [Bool]
+  /// Sharded buckets of this step whose shard has not been summed and published yet
+  /// (`publishWeights`), and those whose other shards have not been gathered yet.
+  private var unpublished: [Bool], ungathered: [Bool]
   /// Buckets before this one are all summed (the scan for work starts here).
   private var firstUnsummed = 0
 
   /// The shared segments for `buckets` (ranges of a `total`-element gradient), or nil when some
   /// rank is on another host. Collective: every rank calls it alike.
   init?(communicator: Communicator, buckets: [Range<Int>], total: Int) throws {
-    let dataOffset = buckets.count * 64  // a cache line per flag
+    let dataOffset = 2 * buckets.count * 64  // a cache line per flag: gradient flags, then weight flags
     // Whole pages per rank: Open MPI lays the segments end to end, so each rank's flags start a
     // page (no cache line shared with the rank before) and its data is 64-byte aligned.
     let bytes = (dataOffset + 2 * max(total, 1) * MemoryLayout<Float>.size + 4095) / 4096 * 4096
@@ -53,13 +64,31 @@ final class SharedMemoryReduction {
       (communicator.rank, communicator.size, segments, buckets, total, dataOffset)
     destination = Array(repeating: nil, count: buckets.count)
     summed = Array(repeating: true, count: buckets.count)
-    deferred = Array(repeating: false, count: buckets.count)
-    for b in buckets.indices { SharedFlag.store(flag(rank, b), 0) }
+    unpublished = Array(repeating: false, count: buckets.count)
+    ungathered = unpublished
+    for b in buckets.indices { SharedFlag.store(flag(rank, b), 0); SharedFlag.store(weightFlag(rank, b), 0) }
     try communicator.barrier()  // every rank's flags are 0 before anyone reads them
   }
 
   private func flag(_ r: Int, _ b: Int) -> UnsafeMutablePointer<Int64> {
     (segments[r] + b * 64).assumingMemoryBound(to: Int64.self)
+  }
+
+  /// Rank `r`'s flag for its shard of sharded bucket `b`'s updated weights.
+  private func weightFlag(_ r: Int, _ b: Int) -> UnsafeMutablePointer<Int64> {
+    (segments[r] + (buckets.count + b) * 64).assumingMemoryBound(to: Int64.self)
+  }
+
+  /// Rank `r`'s shard of bucket `b`: its elements (indices within the bucket) that rank `r`
+  /// sums and updates when the bucket is sharded. Contiguous, in rank order, split at whole
+  /// cache lines (16 floats) so no two ranks write one line.
+  func shard(_ b: Int, of r: Int) -> Range<Int> { Self.shard(of: buckets[b].count, rank: r, ranks: size) }
+
+  /// Rank `rank`'s share of `count` elements split among `ranks`: contiguous, in rank order,
+  /// every edge but the last on a multiple of 16 (a 64-byte cache line of floats).
+  static func shard(of count: Int, rank: Int, ranks: Int) -> Range<Int> {
+    func edge(_ k: Int) -> Int { k == ranks ? count : min(count, count * k / ranks / 16 * 16) }
+    return edge(rank)..<edge(rank + 1)
   }
 
   /// Rank `r`'s memory for the current step (the half of its data area of this step's parity),
@@ -76,30 +105,32 @@ final class SharedMemoryReduction {
 
   /// Starts a step: no bucket published yet. Starting again before publishing anything is
   /// allowed (a step begun twice); a step whose buckets were published must be finished first,
-  /// its deferred buckets summed or discarded.
+  /// its sharded buckets' weights published and gathered (or discarded).
   func beginStep() {
     if !summed.allSatisfy({ $0 }) && destination.allSatisfy({ $0 == nil }) { return }
     precondition(summed.allSatisfy { $0 }, "SharedMemoryReduction.beginStep: the previous step was not finished")
-    precondition(!deferred.contains(true), "DataParallel.beginStep: the previous step's deferred updates were neither applied nor discarded")
+    precondition(!unpublished.contains(true) && !ungathered.contains(true),
+                 "DataParallel.beginStep: the previous step's sharded updates were neither applied nor discarded")
     step += 1
     for b in buckets.indices { summed[b] = false; destination[b] = nil }
     firstUnsummed = 0
   }
 
   /// Publishes this rank's `slot(b)` (filled); the sum over ranks goes to `destination`, which
-  /// must stay alive, and not be read, until `finish(timeout:)` returns. A `deferred` bucket is
-  /// not summed there: `finish` only waits for every rank's part, and `sumDeferred(_:_:)` hands
-  /// its sum out in pieces (`destination` is then left as it is).
-  func publish(_ b: Int, into destination: UnsafeMutableBufferPointer<Float>, deferred: Bool = false) {
+  /// must stay alive, and not be read, until `finish(timeout:)` returns. A `sharded` bucket is
+  /// not summed there: `finish` only waits for every rank's part, `sumShard` hands out this
+  /// rank's shard of the sum in pieces, and `publishWeights` and `gatherWeights` exchange the
+  /// weights updated from them (`destination` is left as it is).
+  func publish(_ b: Int, into destination: UnsafeMutableBufferPointer<Float>, sharded: Bool = false) {
     precondition(self.destination[b] == nil && !summed[b] && destination.count == buckets[b].count,
                  "SharedMemoryReduction.publish: bucket \(b) published twice, or \(destination.count) elements for \(buckets[b].count)")
     self.destination[b] = destination
-    self.deferred[b] = deferred
+    (unpublished[b], ungathered[b]) = (sharded, sharded)
     SharedFlag.store(flag(rank, b), step)
   }
 
   /// Sums every bucket that all ranks have published, without waiting; returns whether every
-  /// bucket of the step is summed.
+  /// bucket of the step is summed (sharded buckets: ready for `sumShard`).
   @discardableResult
   func progress() -> Bool {
     var b = firstUnsummed
@@ -107,7 +138,7 @@ final class SharedMemoryReduction {
       defer { b += 1 }
       guard !summed[b], let out = destination[b] else { continue }
       guard (0..<size).allSatisfy({ $0 == rank || SharedFlag.load(flag($0, b)) >= step }) else { continue }
-      if !deferred[b], let start = out.baseAddress {
+      if !unpublished[b], let start = out.baseAddress {
         Arithmetic.sumInOrder(into: start, (0..<size).map { UnsafePointer(slot($0, b)) }, count: out.count)
       }
       summed[b] = true
@@ -116,20 +147,46 @@ final class SharedMemoryReduction {
     return firstUnsummed == buckets.count
   }
 
-  /// Sums elements `piece` (within the bucket) of deferred bucket `b`, after
-  /// `finish(timeout:)`, over the ranks in rank order into `destination`.
-  func sumDeferred(_ b: Int, _ piece: Range<Int>, into destination: UnsafeMutablePointer<Float>) {
-    precondition(deferred[b] && summed[b] && piece.upperBound <= buckets[b].count,
-                 "SharedMemoryReduction.sumDeferred: bucket \(b) is not deferred, or not finished, or has no elements \(piece)")
+  /// Sums elements `piece` (indices within the bucket, inside this rank's shard) of sharded
+  /// bucket `b`, after `finish(timeout:)`, over the ranks in rank order into `destination`.
+  func sumShard(_ b: Int, _ piece: Range<Int>, into destination: UnsafeMutablePointer<Float>) {
+    let mine = shard(b, of: rank)
+    precondition(unpublished[b] && summed[b] && piece.lowerBound >= mine.lowerBound && piece.upperBound <= mine.upperBound,
+                 "SharedMemoryReduction.sumShard: bucket \(b) is not sharded, or not finished, or elements \(piece) are not in shard \(mine)")
     Arithmetic.sumInOrder(into: destination, (0..<size).map { UnsafePointer(slot($0, b) + piece.lowerBound) }, count: piece.count)
   }
 
-  /// Marks deferred bucket `b` as summed (every piece was handed out).
-  func finishDeferred(_ b: Int) { deferred[b] = false }
+  /// Hands this rank's shard of sharded bucket `b`'s updated weights (`weights`, indexed like
+  /// the bucket) to the other ranks: copied into this rank's slot over its own gradient shard,
+  /// which no other rank reads, and announced by its weight flag.
+  func publishWeights(_ b: Int, from weights: UnsafePointer<Float>) {
+    precondition(unpublished[b] && summed[b], "SharedMemoryReduction.publishWeights: bucket \(b) is not sharded, or its weights were published")
+    let mine = shard(b, of: rank)
+    (slot(rank, b) + mine.lowerBound).update(from: weights + mine.lowerBound, count: mine.count)
+    SharedFlag.store(weightFlag(rank, b), step)
+    unpublished[b] = false
+  }
 
-  /// Drops the deferred buckets' sums (a step that is not applied: a non-finite loss).
-  func discardDeferred() {
-    for b in deferred.indices { deferred[b] = false }
+  /// Copies every other rank's shard of sharded bucket `b`'s updated weights into `weights`
+  /// (indexed like the bucket), waiting for each at most `timeout` seconds.
+  /// - Throws: `RanksSilent` naming the ranks whose weights did not come.
+  func gatherWeights(_ b: Int, into weights: UnsafeMutablePointer<Float>, timeout: Double) throws {
+    precondition(!unpublished[b] && ungathered[b], "SharedMemoryReduction.gatherWeights: bucket \(b) is not sharded, or this rank's shard was not published")
+    for r in 0..<size where r != rank {
+      var wait = PollingWait(timeout: timeout)
+      while SharedFlag.load(weightFlag(r, b)) < step {
+        if !wait.pause() { throw RanksSilent(ranks: (0..<size).filter { $0 != rank && SharedFlag.load(weightFlag($0, b)) < step }) }
+      }
+      let theirs = shard(b, of: r)
+      (weights + theirs.lowerBound).update(from: slot(r, b) + theirs.lowerBound, count: theirs.count)
+    }
+    ungathered[b] = false
+  }
+
+  /// Drops this step's sharded updates (a step that is not applied: a non-finite loss, on
+  /// every rank alike).
+  func discardShardedUpdates() {
+    for b in buckets.indices { (unpublished[b], ungathered[b]) = (false, false) }
   }
 
   /// No gradients from `ranks` within the timeout: they were lost (killed, or stopped).

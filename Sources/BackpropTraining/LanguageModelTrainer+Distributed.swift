@@ -25,7 +25,7 @@ extension LanguageModelTrainer {
     let scored = local.targets.filter { $0 != LanguageModelBatch.ignored }.count
     let allScored = batch.targets.filter { $0 != LanguageModelBatch.ignored }.count
     // The loss is a mean over scored characters: this rank's mean weighs by its share of them.
-    parallel.allowFusedUpdates(for: optimizer, enabled: fusesOptimizerStep, clips: configuration.gradientClipNorm > 0)
+    try parallel.allowShardedUpdates(for: optimizer, enabled: shardsOptimizerStep, clips: configuration.gradientClipNorm > 0)
     parallel.beginStep(sampleShare: Float(scored) / Float(max(allScored, 1)))
     var loss: Tensor<Float>?
     if scored > 0 {

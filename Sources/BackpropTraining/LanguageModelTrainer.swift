@@ -41,9 +41,9 @@ public final class LanguageModelTrainer {
   public internal(set) var dataParallel: DataParallel?
   /// After every step, check that all ranks hold bit-identical weights.
   public var checksReplicasEveryStep = false
-  /// Update the large parameters straight from the ranks' summed gradient pieces where it applies
-  /// (see `Trainer.fusesOptimizerStep`; never with gradient clipping, the default here).
-  public var fusesOptimizerStep = true
+  /// Shard the large parameters' optimizer step across the ranks where it applies (see
+  /// `Trainer.shardsOptimizerStep`; never with gradient clipping, the default here).
+  public var shardsOptimizerStep = true
 
   /// A trainer for `model` on `corpus`.
   /// - Throws: `TensorError.invalidArgument` naming the option when `configuration` is invalid
@@ -101,7 +101,7 @@ public final class LanguageModelTrainer {
       value = Double(loss.item)
     }
     if configuration.gradientClipNorm > 0 { clipGradientNorm(model.parameters, maxNorm: configuration.gradientClipNorm) }
-    if let parallel = dataParallel { parallel.step(optimizer) } else { optimizer.step() }
+    if let parallel = dataParallel { try parallel.step(optimizer) } else { optimizer.step() }
     completedSteps += 1
     if checksReplicasEveryStep, let parallel = dataParallel { try parallel.checkReplicasIdentical() }
     lossSinceRecord += value
@@ -137,6 +137,9 @@ public final class LanguageModelTrainer {
   /// Evaluates on the validation part and appends a record of the steps since the last one.
   @discardableResult
   public func record() throws -> LanguageModelRecord {
+    // After sharded steps each rank's optimizer state is whole only on its shard: a checkpoint
+    // written after this record needs all of it (a collective, as the evaluation is).
+    try dataParallel?.completeState(of: optimizer)
     let r = LanguageModelRecord(
       step: completedSteps, trainLoss: stepsSinceRecord == 0 ? .nan : lossSinceRecord / Double(stepsSinceRecord),
       validationLoss: try evaluate(.validation), learningRate: optimizer.currentLearningRate)

@@ -43,13 +43,14 @@ public final class Trainer {
   public var checksReplicasEveryStep = false
   /// When the ranks sum gradients in shared memory, the optimizer updates piecewise
   /// (`PiecewiseOptimizer`: SGD, Adam, AdamW) and no gradient clipping reads the gradients:
-  /// update the large parameters straight from the ranks' summed pieces
-  /// (`DataParallel.defersUpdates`) instead of writing their gradient into `.grad` first. Same
-  /// weights, bit for bit; `false` turns it off (to compare).
-  public var fusesOptimizerStep = true
-  /// Whether the last epoch's steps updated parameters straight from the ranks' summed pieces
-  /// (`fusesOptimizerStep`, where it applies).
-  public var fusedOptimizerStep: Bool { dataParallel?.defersUpdates ?? false }
+  /// shard the large parameters' optimizer step across the ranks (`DataParallel.shardsUpdates`,
+  /// ZeRO stage 1: each rank sums and updates its shard, then they exchange the weights). Same
+  /// weights and, after each epoch, the same optimizer state, bit for bit; `false` turns it off
+  /// (to compare).
+  public var shardsOptimizerStep = true
+  /// Whether the last epoch's optimizer steps were sharded across the ranks
+  /// (`shardsOptimizerStep`, where it applies).
+  public var shardedOptimizerStep: Bool { dataParallel?.shardsUpdates ?? false }
   /// Optimizer steps taken by this trainer object (not saved in checkpoints).
   public private(set) var stepsTaken = 0
   /// Where each epoch's time went on this process, one record per epoch trained by this object
@@ -96,6 +97,9 @@ public final class Trainer {
     var records: [EpochRecord] = []
     while completedEpochs < min(configuration.epochs, lastEpoch ?? .max) {
       var record = try trainEpoch(on: trainingSet, progress: progress)
+      // After sharded steps each rank's optimizer state is whole only on its shard: a
+      // checkpoint of this epoch needs all of it (a collective, on every rank alike).
+      try dataParallel?.completeState(of: optimizer)
       if let evaluationSet {
         let e = try evaluateModel(on: evaluationSet)
         (record.evaluationLoss, record.evaluationAccuracy, record.evaluationSeconds) = (e.loss, e.accuracy, e.seconds)
@@ -131,7 +135,7 @@ public final class Trainer {
       scheduledBatchesPerEpoch = batches.count
     }
     let parameters = model.parameters
-    dataParallel?.allowFusedUpdates(for: optimizer, enabled: fusesOptimizerStep, clips: configuration.clipNorm != nil)
+    try dataParallel?.allowShardedUpdates(for: optimizer, enabled: shardsOptimizerStep, clips: configuration.clipNorm != nil)
     let lossKind = self.lossKind(for: trainingSet)
     model.train()
     let start = monotonicSeconds()
@@ -186,7 +190,7 @@ public final class Trainer {
         throw error
       }
       if let maxNorm = configuration.clipNorm { clipGradientNorm(parameters, maxNorm: maxNorm) }
-      if let parallel = dataParallel { parallel.step(optimizer) } else { optimizer.step() }
+      if let parallel = dataParallel { try parallel.step(optimizer) } else { optimizer.step() }
       clock.lap(&phases.optimizer)
       stepsTaken += 1
       if checksReplicasEveryStep, let parallel = dataParallel { try parallel.checkReplicasIdentical() }

@@ -4,7 +4,7 @@ import Foundation
 
 /// `--distributed` and its settings: data-parallel training over the ranks of `mpirun`.
 struct DistributedOptions: ParsableArguments {
-  @Flag(help: "Train data-parallel over the processes of mpirun (mpirun -np N backprop train --distributed …): --batch-size is per rank, the global batch is N times larger; only rank 0 prints and saves. BACKPROP_MPI_WAIT=spin|sleep|auto sets how a rank waits for the others (auto: sleep when the host is oversubscribed); BACKPROP_MPI_REDUCE=mpi sums gradients with MPI_Iallreduce even when all ranks share this host (default: in shared memory); there, BACKPROP_FUSED_UPDATE=off writes the summed gradients into .grad before the optimizer step instead of updating from them as they are summed (same weights).")
+  @Flag(help: "Train data-parallel over the processes of mpirun (mpirun -np N backprop train --distributed …): --batch-size is per rank, the global batch is N times larger; only rank 0 prints and saves. BACKPROP_MPI_WAIT=spin|sleep|auto sets how a rank waits for the others (auto: sleep when the host is oversubscribed); BACKPROP_MPI_REDUCE=mpi sums gradients with MPI_Iallreduce even when all ranks share this host (default: in shared memory); there each rank sums and updates its shard of the large weights and the ranks exchange the results (ZeRO stage 1), and BACKPROP_SHARDED_UPDATE=off makes every rank sum the whole gradient into .grad and update everything (same weights).")
   var distributed = false
   @Option(parsing: .unconditional, help: "With --distributed: gradient bucket size in KiB; buckets start their allreduce during backward (default 256).")
   var bucketKib: Int?
@@ -41,8 +41,8 @@ struct DistributedOptions: ParsableArguments {
     if let reduce = ProcessInfo.processInfo.environment["BACKPROP_MPI_REDUCE"], !reduce.isEmpty, !["mpi", "auto"].contains(reduce) {
       throw CommandError("BACKPROP_MPI_REDUCE must be mpi or auto, got '\(reduce)'")
     }
-    if let fused = ProcessInfo.processInfo.environment["BACKPROP_FUSED_UPDATE"], !fused.isEmpty, !["on", "off"].contains(fused) {
-      throw CommandError("BACKPROP_FUSED_UPDATE must be on or off, got '\(fused)'")
+    if let fused = ProcessInfo.processInfo.environment["BACKPROP_SHARDED_UPDATE"], !fused.isEmpty, !["on", "off"].contains(fused) {
+      throw CommandError("BACKPROP_SHARDED_UPDATE must be on or off, got '\(fused)'")
     }
     do { return try Communicator() } catch { throw CommandError("--distributed: \(error)") }
   }
@@ -52,9 +52,9 @@ struct DistributedOptions: ParsableArguments {
   /// rank is on this host).
   var sharedMemory: Bool { ProcessInfo.processInfo.environment["BACKPROP_MPI_REDUCE"] != "mpi" }
 
-  /// Whether the optimizer may update the large parameters straight from the ranks' summed
-  /// gradient pieces (`Trainer.fusesOptimizerStep`; `BACKPROP_FUSED_UPDATE=off` writes `.grad` first).
-  var fusedUpdate: Bool { ProcessInfo.processInfo.environment["BACKPROP_FUSED_UPDATE"] != "off" }
+  /// Whether the optimizer step of the large parameters may be sharded across the ranks
+  /// (`Trainer.shardsOptimizerStep`; `BACKPROP_SHARDED_UPDATE=off`: every rank updates everything from `.grad`).
+  var shardedUpdate: Bool { ProcessInfo.processInfo.environment["BACKPROP_SHARDED_UPDATE"] != "off" }
 
   /// The data-parallel group over `world` for `model`.
   func group(_ model: Sequential<Float>, _ world: Communicator) throws -> DataParallel {

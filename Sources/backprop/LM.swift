@@ -131,7 +131,7 @@ struct LMTrainCommand: ParsableCommand {
     if let world {
       try trainer.distribute(over: try parallel.group(parameters: trainer.model.parameters, world), configurationText: "corpus \(trainer.corpus.path)")
       trainer.checksReplicasEveryStep = parallel.checkReplicas
-      trainer.fusesOptimizerStep = parallel.fusedUpdate
+      trainer.shardsOptimizerStep = parallel.shardedUpdate
     }
     let save = isRoot ? self.save : nil, reportPath = isRoot ? self.report : nil
     let c = trainer.configuration

@@ -75,7 +75,7 @@ struct TrainCommand: ParsableCommand {
       let group = try parallel.group(trainer.model, world)
       try trainer.distribute(over: group, configurationText: configurationText(trainer, data))
       trainer.checksReplicasEveryStep = parallel.checkReplicas
-      trainer.fusesOptimizerStep = parallel.fusedUpdate
+      trainer.shardsOptimizerStep = parallel.shardedUpdate
     }
     guard trainer.completedEpochs < trainer.configuration.epochs else {
       throw CommandError("\(resume ?? "the checkpoint") has already trained all \(plural(trainer.configuration.epochs, "epoch")); "
@@ -127,7 +127,7 @@ struct TrainCommand: ParsableCommand {
       report.mpi_wait = Communicator.waitMode
       report.reduction = group.reducesInSharedMemory ? "shared memory" : "MPI_Iallreduce"
       report.first_gradient_written_to_shared_memory = group.firstGradientWrittenToSharedMemory
-      report.fused_update = trainer.fusedOptimizerStep
+      report.sharded_update = trainer.shardedOptimizerStep
     }
     if let scheduled { (report.cpu_seconds, report.runqueue_wait_seconds) = (scheduled.running, scheduled.waiting) }
     report.rank_phases = rankPhases
@@ -225,9 +225,9 @@ struct TrainReport: Encodable {
   /// Under `--distributed`: whether the first layer's weight gradient was written by its GEMM
   /// straight into the memory the ranks share (the default on one host).
   var first_gradient_written_to_shared_memory: Bool?
-  /// Under `--distributed`: whether the large parameters were updated straight from the ranks'
-  /// summed gradient pieces (`Trainer.fusesOptimizerStep`; `BACKPROP_FUSED_UPDATE=off` turns it off).
-  var fused_update: Bool?
+  /// Under `--distributed`: whether the large parameters' optimizer step was sharded across the
+  /// ranks (`Trainer.shardsOptimizerStep`; `BACKPROP_SHARDED_UPDATE=off` turns it off).
+  var sharded_update: Bool?
   /// Seconds this process (rank 0) spent on a core, and runnable but waiting for one (Linux
   /// schedstat), from the start of training to the end of the last epoch: a loaded machine
   /// shows as waiting.

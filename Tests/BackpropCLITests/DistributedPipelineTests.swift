@@ -103,8 +103,8 @@ import Testing
     // shared memory (the LSTM's 192×48 weights: 5 pieces each): the same bits as from .grad.
     let wider = recipe.map { $0 == "16" ? "48" : $0 }
     let unclipped = wider + ["--distributed", "--check-replicas", "--batch-size", "8", "--clip", "0", "--bucket-kib", "1"]
-    let fused = try runUnderMPI(ranks: 2, mpirunOptions: ["-x", "BACKPROP_FUSED_UPDATE=on"], unclipped)
-    let plain = try runUnderMPI(ranks: 2, mpirunOptions: ["-x", "BACKPROP_FUSED_UPDATE=off"], unclipped)
+    let fused = try runUnderMPI(ranks: 2, mpirunOptions: ["-x", "BACKPROP_SHARDED_UPDATE=on"], unclipped)
+    let plain = try runUnderMPI(ranks: 2, mpirunOptions: ["-x", "BACKPROP_SHARDED_UPDATE=off"], unclipped)
     #expect(fused.status == 0 && plain.status == 0, "\(fused.stderr) \(plain.stderr)")
     #expect(try json(fused.stdout)["weightsDigest"] as? String == json(plain.stdout)["weightsDigest"] as? String)
     // The checkpoint keeps the global batch: 16 windows a step, whatever the ranks.

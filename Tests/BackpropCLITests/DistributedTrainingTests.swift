@@ -186,38 +186,47 @@ let mpiMissing = "needs Open MPI's mpirun and libmpi.so.40 (apt-get install open
     }
   }
 
-  /// On one host the optimizer updates the large parameters straight from the ranks' summed
-  /// gradient pieces (no `.grad` written and read back): the weights have the bits of
-  /// `BACKPROP_FUSED_UPDATE=off`, for every piecewise optimizer, with weight decay and with a
-  /// first layer in row blocks; with clipping (which reads the gradients), RMSProp (not
-  /// piecewise) or MPI_Iallreduce it is not used, and the report says so.
+  /// On one host the optimizer step of the large parameters is sharded (each rank sums and
+  /// updates its shard from the summed pieces, then the ranks exchange the updated weights):
+  /// the checkpoint, optimizer state included, has the bytes of `BACKPROP_SHARDED_UPDATE=off`
+  /// (every rank updating everything from `.grad`), for every piecewise optimizer, with weight
+  /// decay, with a first layer in row blocks, and on 3 ranks; with clipping (which reads the
+  /// gradients), RMSProp (not piecewise) or MPI_Iallreduce it is not used, and the report says so.
   @Test(.enabled(if: mpiReady, "\(mpiMissing)"))
-  func updatesFromSummedPiecesHaveTheBitsOfUpdatesFromGrad() throws {
-    func run(_ arguments: [String], fused: String, reduce: String = "auto") throws -> [String: Any] {
-      let r = try runUnderMPI(ranks: 2, mpirunOptions: ["-x", "BACKPROP_FUSED_UPDATE=\(fused)", "-x", "BACKPROP_MPI_REDUCE=\(reduce)"],
+  func shardedUpdatesHaveTheBitsOfUpdatesFromGrad() throws {
+    func run(_ arguments: [String], sharded: String, reduce: String = "auto", ranks: Int = 2) throws -> (report: [String: Any], checkpoint: Data) {
+      let checkpoint = path("sharded-\(sharded)-\(ranks).safetensors")
+      let r = try runUnderMPI(ranks: ranks, mpirunOptions: ["-x", "BACKPROP_SHARDED_UPDATE=\(sharded)", "-x", "BACKPROP_MPI_REDUCE=\(reduce)"],
                               ["train", "--distributed", "--check-replicas", "--json", "--batch-size", "64", "--epochs", "2", "--seed", "4",
-                               "--quiet", "--bucket-kib", "16"] + arguments)
-      #expect(r.status == 0, "\(arguments) fused \(fused): \(r.stderr)")
-      return try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any] ?? [:]
+                               "--quiet", "--bucket-kib", "16", "--save", checkpoint] + arguments)
+      #expect(r.status == 0, "\(arguments) sharded \(sharded): \(r.stderr)")
+      return (try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any] ?? [:],
+              FileManager.default.contents(atPath: checkpoint) ?? Data())
     }
-    for options in [["--optimizer", "sgd"], ["--optimizer", "nesterov", "--weight-decay", "1e-3", "--gradient-blocks", "3"],
-                    ["--optimizer", "adam", "--weight-decay", "1e-3"], ["--optimizer", "adamw"]] {
-      let fused = try run(options, fused: "on"), plain = try run(options, fused: "off")
-      #expect(fused["fused_update"] as? Bool == true && plain["fused_update"] as? Bool == false, "\(options): \(fused) \(plain)")
-      #expect(fused["weights_digest"] as? String != nil && fused["weights_digest"] as? String == plain["weights_digest"] as? String,
-              "\(options): \(fused["weights_digest"] ?? "none") fused, \(plain["weights_digest"] ?? "none") from .grad")
+    for (options, ranks) in [(["--optimizer", "sgd"], 2), (["--optimizer", "nesterov", "--weight-decay", "1e-3", "--gradient-blocks", "3"], 2),
+                             (["--optimizer", "adam", "--weight-decay", "1e-3"], 2), (["--optimizer", "adamw"], 2), (["--optimizer", "momentum"], 3)] {
+      let sharded = try run(options, sharded: "on", ranks: ranks), plain = try run(options, sharded: "off", ranks: ranks)
+      #expect(sharded.report["sharded_update"] as? Bool == true && plain.report["sharded_update"] as? Bool == false, "\(options): \(sharded.report) \(plain.report)")
+      #expect(sharded.report["weights_digest"] as? String != nil && sharded.report["weights_digest"] as? String == plain.report["weights_digest"] as? String,
+              "\(options), \(ranks) ranks: \(sharded.report["weights_digest"] ?? "none") sharded, \(plain.report["weights_digest"] ?? "none") from .grad")
+      #expect(!sharded.checkpoint.isEmpty && sharded.checkpoint == plain.checkpoint,
+              "\(options), \(ranks) ranks: the checkpoints (weights and optimizer state) differ")
     }
-    #expect(try run(["--optimizer", "momentum", "--clip-norm", "1"], fused: "on")["fused_update"] as? Bool == false)
-    #expect(try run(["--optimizer", "rmsprop"], fused: "on")["fused_update"] as? Bool == false)
-    #expect(try run(["--optimizer", "momentum"], fused: "on", reduce: "mpi")["fused_update"] as? Bool == false)
-    let bad = try runBackprop(["train", "--distributed", "--epochs", "1"], environment: ["BACKPROP_FUSED_UPDATE": "yes"])
+    #expect(try run(["--optimizer", "momentum", "--clip-norm", "1"], sharded: "on").report["sharded_update"] as? Bool == false)
+    #expect(try run(["--optimizer", "rmsprop"], sharded: "on").report["sharded_update"] as? Bool == false)
+    #expect(try run(["--optimizer", "momentum"], sharded: "on", reduce: "mpi").report["sharded_update"] as? Bool == false)
+    let bad = try runBackprop(["train", "--distributed", "--epochs", "1"], environment: ["BACKPROP_SHARDED_UPDATE": "yes"])
     #expect(bad.status != 0)
-    #expect(bad.stderr == "Error: BACKPROP_FUSED_UPDATE must be on or off, got 'yes'\n", "\(bad.stderr)")
+    #expect(bad.stderr == "Error: BACKPROP_SHARDED_UPDATE must be on or off, got 'yes'\n", "\(bad.stderr)")
   }
 
+  /// With 4 KiB buckets the larger weights have buckets of their own, so their Adam steps are
+  /// sharded: the checkpoint must hold every rank's shard of the moments for the resumed run to
+  /// match.
   @Test(.enabled(if: mpiReady, "\(mpiMissing)"))
   func resumeOnTheSameRanksContinuesBitForBit() throws {
-    let base = ["train", "--distributed", "--optimizer", "adam", "--epochs", "3", "--seed", "5", "--quiet", "--batch-size", "32"]
+    let base = ["train", "--distributed", "--optimizer", "adam", "--epochs", "3", "--seed", "5", "--quiet", "--batch-size", "32",
+                "--bucket-kib", "4"]
     let whole = try runUnderMPI(ranks: 2, base + ["--save", path("whole.safetensors")])
     #expect(whole.status == 0, "\(whole.stderr)")
     let first = try runUnderMPI(ranks: 2, base + ["--stop-after", "1", "--save", path("part.safetensors")])

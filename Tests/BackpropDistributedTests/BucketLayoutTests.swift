@@ -18,6 +18,21 @@ import Testing
     #expect(DataParallel.bucketLayout(counts: [10, 3], bucketBytes: 1).buckets.map(\.members) == [[1], [0]])
   }
 
+  /// Sharded updates split each bucket among the ranks: together the shards cover it exactly,
+  /// in rank order, each edge on a cache line (no line written by two ranks), about evenly.
+  @Test func shardsCoverABucketInRankOrderSplitAtCacheLines() {
+    for count in [0, 1, 15, 16, 17, 100, 1000, 200_704] {
+      for ranks in 1...4 {
+        let shards = (0..<ranks).map { SharedMemoryReduction.shard(of: count, rank: $0, ranks: ranks) }
+        #expect(shards.first?.lowerBound == 0 && shards.last?.upperBound == count, "\(count) elements, \(ranks) ranks: \(shards)")
+        #expect(zip(shards, shards.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound }, "\(shards)")
+        #expect(shards.dropLast().allSatisfy { $0.upperBound % 16 == 0 }, "\(count) elements, \(ranks) ranks: \(shards)")
+        #expect(shards.allSatisfy { $0.count <= count / ranks + 16 }, "\(count) elements, \(ranks) ranks: \(shards)")
+      }
+    }
+    #expect(SharedMemoryReduction.shard(of: 200_704, rank: 1, ranks: 2) == 100_352..<200_704)
+  }
+
   @Test func aBlockedParameterGetsABucketPerRowBlockBeforeItsBias() {
     // A (5 × 4) weight, its bias of 5, a last layer of 6: blocks of rows 0..<1, 1..<3, 3..<5.
     let layout = DataParallel.bucketLayout(counts: [20, 5, 6], bucketBytes: 64, blocked: (parameter: 0, rows: 5, blocks: 3))
