@@ -198,7 +198,8 @@ extension DataParallel {
   /// shards is not updated on this rank: `completeShardedState(_:)` brings it in.
   /// - Throws: `DistributedError.rankLost` when another rank's weights do not come within `timeout`.
   public func applyDeferredUpdates(
-    _ update: (_ parameter: Int, _ elements: Range<Int>, _ gradient: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) -> Void
+    _ update: (_ parameter: Int, _ elements: Range<Int>, _ gradient: (Range<Int>, UnsafeMutablePointer<Float>) -> Void,
+               _ updated: (Range<Int>, UnsafePointer<Float>) -> Void) -> Void
   ) throws {
     guard let shared, !deferredParameters.isEmpty else { return }
     defer { deferredParameters = [] }
@@ -206,11 +207,14 @@ extension DataParallel {
     // The bucket's first element within its parameter (a row block starts inside it).
     func first(_ b: Int) -> Int { buckets[b].range.lowerBound - placement[buckets[b].members[0]].offset }
     for b in sharded {
-      let p = parameters[buckets[b].members[0]], start = first(b), mine = shared.shard(b, of: rank)
-      update(buckets[b].members[0], start + mine.lowerBound..<start + mine.upperBound) { piece, into in
+      let start = first(b), mine = shared.shard(b, of: rank)
+      update(buckets[b].members[0], start + mine.lowerBound..<start + mine.upperBound, { piece, into in
         shared.sumShard(b, piece.lowerBound - start..<piece.upperBound - start, into: into)
-      }
-      p.scalars.withUnsafeBufferPointer { shared.publishWeights(b, from: $0.baseAddress! + start) }
+      }, { piece, weights in
+        // Straight from the optimizer's piece, still in cache, over this rank's gradient shard.
+        shared.writeWeights(b, piece.lowerBound - start..<piece.upperBound - start, from: weights)
+      })
+      shared.publishWeights(b)
     }
     shardedStateIsStale = true
     try watching("the weight exchange") {

@@ -47,6 +47,10 @@ final class SharedMemoryReduction {
   /// Sharded buckets of this step whose shard has not been summed and published yet
   /// (`publishWeights`), and those whose other shards have not been gathered yet.
   private var unpublished: [Bool], ungathered: [Bool]
+  /// Elements of this rank's shard of each sharded bucket written by `writeWeights` this step.
+  private var weightsWritten: [Int]
+  /// The sources of one sum (a slot per rank), kept so that no sum allocates.
+  private let sources: UnsafeMutableBufferPointer<UnsafePointer<Float>?>
   /// Buckets before this one are all summed (the scan for work starts here).
   private var firstUnsummed = 0
 
@@ -66,8 +70,20 @@ final class SharedMemoryReduction {
     summed = Array(repeating: true, count: buckets.count)
     unpublished = Array(repeating: false, count: buckets.count)
     ungathered = unpublished
+    weightsWritten = Array(repeating: 0, count: buckets.count)
+    sources = .allocate(capacity: communicator.size)
+    sources.initialize(repeating: nil)
     for b in buckets.indices { SharedFlag.store(flag(rank, b), 0); SharedFlag.store(weightFlag(rank, b), 0) }
     try communicator.barrier()  // every rank's flags are 0 before anyone reads them
+  }
+
+  deinit { sources.deallocate() }
+
+  /// Adds elements `offset..<offset + count` of bucket `b` over the ranks' slots, in rank
+  /// order, into `destination`.
+  private func sum(_ b: Int, offset: Int, count: Int, into destination: UnsafeMutablePointer<Float>) {
+    for r in 0..<size { sources[r] = UnsafePointer(slot(r, b) + offset) }
+    Arithmetic.sumInOrder(into: destination, UnsafeBufferPointer(sources), count: count)
   }
 
   private func flag(_ r: Int, _ b: Int) -> UnsafeMutablePointer<Int64> {
@@ -138,9 +154,7 @@ final class SharedMemoryReduction {
       defer { b += 1 }
       guard !summed[b], let out = destination[b] else { continue }
       guard (0..<size).allSatisfy({ $0 == rank || SharedFlag.load(flag($0, b)) >= step }) else { continue }
-      if !unpublished[b], let start = out.baseAddress {
-        Arithmetic.sumInOrder(into: start, (0..<size).map { UnsafePointer(slot($0, b)) }, count: out.count)
-      }
+      if !unpublished[b], let start = out.baseAddress { sum(b, offset: 0, count: out.count, into: start) }
       summed[b] = true
     }
     while firstUnsummed < buckets.count && summed[firstUnsummed] { firstUnsummed += 1 }
@@ -153,18 +167,28 @@ final class SharedMemoryReduction {
     let mine = shard(b, of: rank)
     precondition(unpublished[b] && summed[b] && piece.lowerBound >= mine.lowerBound && piece.upperBound <= mine.upperBound,
                  "SharedMemoryReduction.sumShard: bucket \(b) is not sharded, or not finished, or elements \(piece) are not in shard \(mine)")
-    Arithmetic.sumInOrder(into: destination, (0..<size).map { UnsafePointer(slot($0, b) + piece.lowerBound) }, count: piece.count)
+    sum(b, offset: piece.lowerBound, count: piece.count, into: destination)
   }
 
-  /// Hands this rank's shard of sharded bucket `b`'s updated weights (`weights`, indexed like
-  /// the bucket) to the other ranks: copied into this rank's slot over its own gradient shard,
-  /// which no other rank reads, and announced by its weight flag.
-  func publishWeights(_ b: Int, from weights: UnsafePointer<Float>) {
-    precondition(unpublished[b] && summed[b], "SharedMemoryReduction.publishWeights: bucket \(b) is not sharded, or its weights were published")
+  /// Writes updated weights `piece` (indices within the bucket, inside this rank's shard) of
+  /// sharded bucket `b` into this rank's slot, over its own gradient shard (no other rank reads
+  /// that), for `publishWeights` to hand over.
+  func writeWeights(_ b: Int, _ piece: Range<Int>, from weights: UnsafePointer<Float>) {
     let mine = shard(b, of: rank)
-    (slot(rank, b) + mine.lowerBound).update(from: weights + mine.lowerBound, count: mine.count)
+    precondition(unpublished[b] && summed[b] && piece.lowerBound >= mine.lowerBound && piece.upperBound <= mine.upperBound,
+                 "SharedMemoryReduction.writeWeights: bucket \(b) is not sharded, or its weights were published, or \(piece) is not in shard \(mine)")
+    (slot(rank, b) + piece.lowerBound).update(from: weights, count: piece.count)
+    weightsWritten[b] += piece.count
+  }
+
+  /// Hands this rank's shard of sharded bucket `b`'s updated weights, all written
+  /// (`writeWeights`), to the other ranks: raises its weight flag.
+  func publishWeights(_ b: Int) {
+    let mine = shard(b, of: rank)
+    precondition(unpublished[b] && weightsWritten[b] == mine.count,
+                 "SharedMemoryReduction.publishWeights: bucket \(b) is not sharded, or \(weightsWritten[b]) of its shard's \(mine.count) weights were written")
     SharedFlag.store(weightFlag(rank, b), step)
-    unpublished[b] = false
+    (unpublished[b], weightsWritten[b]) = (false, 0)
   }
 
   /// Copies every other rank's shard of sharded bucket `b`'s updated weights into `weights`
@@ -186,7 +210,7 @@ final class SharedMemoryReduction {
   /// Drops this step's sharded updates (a step that is not applied: a non-finite loss, on
   /// every rank alike).
   func discardShardedUpdates() {
-    for b in buckets.indices { (unpublished[b], ungathered[b]) = (false, false) }
+    for b in buckets.indices { (unpublished[b], ungathered[b], weightsWritten[b]) = (false, false, 0) }
   }
 
   /// No gradients from `ranks` within the timeout: they were lost (killed, or stopped).

@@ -41,9 +41,14 @@ public enum Arithmetic {
   /// source. `isa` picks a narrower path (tests).
   public static func sumInOrder(into destination: UnsafeMutablePointer<Float>, _ sources: [UnsafePointer<Float>], count: Int,
                                 isa: KernelISA = Gemm.kernelISA) {
-    precondition(!sources.isEmpty, "Arithmetic.sumInOrder: no sources")
-    sources.map { Optional($0) }.withUnsafeBufferPointer { s in
-      bp_f32_sum_in_order(destination, s.baseAddress, Int32(s.count), count, isa.cValue)
-    }
+    sources.map { Optional($0) }.withUnsafeBufferPointer { sumInOrder(into: destination, $0, count: count, isa: isa) }
+  }
+
+  /// `sumInOrder(into:_:count:isa:)` with the sources in memory the caller keeps (no array
+  /// allocated per call: `DataParallel` sums a few thousand elements at a time).
+  public static func sumInOrder(into destination: UnsafeMutablePointer<Float>, _ sources: UnsafeBufferPointer<UnsafePointer<Float>?>,
+                                count: Int, isa: KernelISA = Gemm.kernelISA) {
+    precondition(!sources.isEmpty && !sources.contains(nil), "Arithmetic.sumInOrder: no sources, or a nil one")
+    bp_f32_sum_in_order(destination, sources.baseAddress, Int32(sources.count), count, isa.cValue)
   }
 }

@@ -89,10 +89,10 @@ public final class Adam<Scalar: TensorScalar>: PiecewiseOptimizer {
                    oneMinusBeta1: oneMinusB1, beta2: b2, oneMinusBeta2: oneMinusB2, epsilon: eps, l2: l2, decay: decay)
       }
     }
-    return PiecewiseUpdate { [self] k, elements, gradient in
+    return PiecewiseUpdate { [self] k, elements, gradient, updated in
       let (stepSize, correction2) = deferredCorrections[k]!
       withParameterState(parameters[k], &firstMoments[k], &secondMoments[k], wantA: true, wantB: true) { theta, m, v in
-        PiecewiseUpdate.pieces(of: elements, gradient) { piece, g in
+        PiecewiseUpdate.pieces(of: elements, theta: theta, gradient, updated) { piece, g in
           let lower = piece.lowerBound
           adamKernel(theta + lower, g, m! + lower, v! + lower, count: piece.count, stepSize: stepSize,
                      correction2: correction2, oneMinusBeta1: oneMinusB1, beta2: b2, oneMinusBeta2: oneMinusB2,

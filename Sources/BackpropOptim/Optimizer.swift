@@ -59,23 +59,30 @@ public protocol PiecewiseOptimizer<Scalar>: Optimizer {
 /// The update of deferred parameters (`PiecewiseOptimizer.step(deferring:)`): each call applies
 /// the step to `elements` of parameter `parameter` (its index in `parameters`), as `step()` would
 /// have from `.grad`, asking `gradient` for the gradient of `pieceLength` elements at a time (a
-/// range within `elements`, written to the memory given, in cache while it is used).
+/// range within `elements`, written to the memory given, in cache while it is used), and handing
+/// each piece's updated weights to `updated` while they are still in cache (`DataParallel` copies
+/// them to the other ranks from there).
 public struct PiecewiseUpdate<Scalar: TensorScalar> {
   /// The elements of one piece (the last may be shorter): 8 KiB of Float.
   public static var pieceLength: Int { 2048 }
   /// Applies the step to some elements of one deferred parameter.
   public let apply: (_ parameter: Int, _ elements: Range<Int>,
-                     _ gradient: (_ piece: Range<Int>, _ into: UnsafeMutablePointer<Scalar>) -> Void) -> Void
+                     _ gradient: (_ piece: Range<Int>, _ into: UnsafeMutablePointer<Scalar>) -> Void,
+                     _ updated: (_ piece: Range<Int>, _ weights: UnsafePointer<Scalar>) -> Void) -> Void
 
   /// Runs `body` for each piece of `elements` with the piece's gradient, in a buffer of
-  /// `pieceLength` elements that `gradient` fills.
-  static func pieces(of elements: Range<Int>, _ gradient: (Range<Int>, UnsafeMutablePointer<Scalar>) -> Void,
+  /// `pieceLength` elements that `gradient` fills, then hands `updated` the piece of `theta`
+  /// (the parameter's values, which `body` updates).
+  static func pieces(of elements: Range<Int>, theta: UnsafeMutablePointer<Scalar>,
+                     _ gradient: (Range<Int>, UnsafeMutablePointer<Scalar>) -> Void,
+                     _ updated: (Range<Int>, UnsafePointer<Scalar>) -> Void,
                      _ body: (Range<Int>, UnsafePointer<Scalar>) -> Void) {
     withUnsafeTemporaryAllocation(of: Scalar.self, capacity: pieceLength) { buffer in
       for start in stride(from: elements.lowerBound, to: elements.upperBound, by: pieceLength) {
         let piece = start..<min(start + pieceLength, elements.upperBound)
         gradient(piece, buffer.baseAddress!)
         body(piece, UnsafePointer(buffer.baseAddress!))
+        updated(piece, UnsafePointer(theta + start))
       }
     }
   }

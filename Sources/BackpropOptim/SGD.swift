@@ -76,11 +76,11 @@ public final class SGD<Scalar: TensorScalar>: PiecewiseOptimizer {
                   nesterov: nesterov, firstStep: firstStep)
       }
     }
-    return PiecewiseUpdate { [self] k, elements, gradient in
+    return PiecewiseUpdate { [self] k, elements, gradient, updated in
       var unused: [Scalar]? = nil
       let firstStep = first[k]!
       withParameterState(parameters[k], &buffers[k], &unused, wantA: useMomentum, wantB: false) { theta, buf, _ in
-        PiecewiseUpdate.pieces(of: elements, gradient) { piece, g in
+        PiecewiseUpdate.pieces(of: elements, theta: theta, gradient, updated) { piece, g in
           sgdKernel(theta + piece.lowerBound, g, buf.map { $0 + piece.lowerBound }, count: piece.count, lr: lr,
                     momentum: mu, keep: keep, weightDecay: wd, nesterov: nesterov, firstStep: firstStep)
         }

@@ -153,18 +153,25 @@ import _BackpropTestSupport
         pieces[1].grad = Tensor(shape: [m], scalars: h)
         let update = b.step(deferring: [0])
         // Uneven calls, each asking for its pieces (of at most pieceLength) in order.
-        var lower = 0, asked: [Range<Int>] = []
+        // Each piece's updated weights are handed out right after its update.
+        var lower = 0, asked: [Range<Int>] = [], handedOut: [Range<Int>] = []
+        var handed = [Float](repeating: .nan, count: n)
         for length in [1, 2047, 16, 2900, 36] {
           let elements = lower..<lower + length
-          update.apply(0, elements) { piece, into in
+          update.apply(0, elements, { piece, into in
             asked.append(piece)
             for i in piece { into[i - piece.lowerBound] = g[i] }
-          }
+          }, { piece, weights in
+            handedOut.append(piece)
+            for i in piece { handed[i] = weights[i - piece.lowerBound] }
+          })
           lower += length
         }
         #expect(lower == n)
         #expect(asked.map(\.count).max()! <= PiecewiseUpdate<Float>.pieceLength && asked.map(\.count).reduce(0, +) == n
                 && zip(asked, asked.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound }, "\(name): \(asked)")
+        #expect(handedOut == asked, "\(name): \(handedOut)")
+        #expect(handed.map(\.bitPattern) == whole[0].scalars.map(\.bitPattern), "\(name): the weights handed out")
       }
       #expect(whole[0].scalars.map(\.bitPattern) == pieces[0].scalars.map(\.bitPattern), "\(name): the deferred parameter")
       #expect(whole[1].scalars.map(\.bitPattern) == pieces[1].scalars.map(\.bitPattern), "\(name): the other parameter")
