@@ -53,6 +53,8 @@ for key, label, definition, per_rank, global_batch in [
     if key in rows:
         blocks = rows[key].get("gradient_blocks", "?")
         transport = f"one host: gradients summed in shared memory (`--gradient-blocks` {blocks})"
+        if rows[key].get("sharded_update"):
+            transport += ", optimizer step sharded"
         table.append((label, definition, transport, per_rank, global_batch, key))
 table.append(("Backprop, 2 ranks (mpirun, --distributed)", "strong", "TCP (`self,tcp`)", 64, 128, "backprop_2x1"))
 for key, label, definition, transport, per_rank, global_batch in [

@@ -52,7 +52,17 @@ import BackpropNN
 /// segment, in rank order, straight into its `.grad` storage as soon as all ranks have raised
 /// theirs: the same bits on every rank, and for 2 ranks the same bits as `MPI_Iallreduce`.
 /// Otherwise (ranks on other hosts, more ranks, or `sharedMemory: false`) `MPI_Iallreduce` as
-/// above.
+/// above. On one host the optimizer step of the large parameters can also be sharded
+/// (`shardsUpdates`, ZeRO stage 1): each rank sums and updates only its shard, and the ranks
+/// copy each other's updated weights. With an optimizer of BackpropOptim, a training loop of
+/// one's own calls (BackpropTraining's extension):
+///
+/// ```swift
+/// try parallel.allowShardedUpdates(for: optimizer, enabled: true, clips: false)
+/// … backward, finishGradients() as above …
+/// try parallel.step(optimizer)          // instead of optimizer.step()
+/// try parallel.completeState(of: optimizer)  // on every rank, before saving a checkpoint
+/// ```
 ///
 /// Every wait gives up after `timeout` seconds (a lost rank) with `DistributedError.rankLost`
 /// instead of hanging.
