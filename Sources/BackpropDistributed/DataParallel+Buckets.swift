@@ -65,8 +65,11 @@ extension DataParallel {
     seededWithShare = false
     metricsPending = nil
     metricCount = 0
+    precondition(shardsUpdates || !shardedStateIsStale,
+                 "DataParallel.beginStep: sharding was turned off while each rank's optimizer state is current only on its shards; call completeState(of:) on every rank first")
     shared?.beginStep()
     stepShards = shardsUpdates && shared != nil
+    bucketsShardedLastStep = 0
     blocksInSharedMemory = false
     // No zero-fill of the buckets: every gradient that arrives overwrites its part, and
     // finishGradients() zeroes only the parts of parameters the loss did not reach.
@@ -180,7 +183,8 @@ extension DataParallel {
     let columns = g.count / g.shape[0]
     let block = UnsafeMutableBufferPointer(start: blockGradient!.base + rows.lowerBound * columns, count: rows.count * columns)
     // The op wrote the rows into shared memory when it asked for a destination (the sums will
-    // fill `block`), else into `block`.
+    // fill `block`, unless the step is sharded: then the weights are updated from the shards and
+    // `block` stays unread), else into `block`.
     let written = blocksInSharedMemory ? UnsafeMutableBufferPointer(start: staging + buckets[b].range.lowerBound, count: block.count) : block
     if !seededWithShare && share != 1 { for k in written.indices { written[k] *= share } }
     inPlaceBuffer[b] = block
@@ -189,26 +193,35 @@ extension DataParallel {
     shared?.progress()
   }
 
-  /// Applies `update` (`PiecewiseUpdate.apply` of `optimizer.step(deferring: deferredParameters)`)
-  /// to this rank's shard of each parameter `finishGradients()` deferred, giving it each piece
-  /// of the gradient as the ranks' sum in rank order (the bits that would have been written into
-  /// `.grad`) when it asks; then hands the updated shard to the other ranks and copies theirs
-  /// (ZeRO stage 1 on one host: see `shardsUpdates`). Every rank ends with the same weights,
-  /// bit for bit those of `step()` from `.grad`. The optimizer's state of the other ranks'
-  /// shards is not updated on this rank: `completeShardedState(_:)` brings it in.
+  /// The index, within its parameter, of bucket `b`'s first element (a row block starts inside it).
+  func firstElement(of b: Int) -> Int { buckets[b].range.lowerBound - placement[buckets[b].members[0]].offset }
+
+  /// The elements of bucket `b`'s parameter that rank `r` sums and updates when `b` is sharded.
+  func shardElements(_ b: Int, of r: Int) -> Range<Int> {
+    let first = firstElement(of: b), mine = shared!.shard(b, of: r)
+    return first + mine.lowerBound..<first + mine.upperBound
+  }
+
+  /// Applies `update` (`PiecewiseUpdate.apply` of `optimizer.step(deferring: shardedParameters)`)
+  /// to this rank's shard of each parameter `finishGradients()` left to the shards, giving it
+  /// each piece of the gradient as the ranks' sum in rank order (the bits that would have been
+  /// written into `.grad`) when it asks, and taking each updated piece into shared memory; then
+  /// copies the other ranks' updated shards (ZeRO stage 1 on one host: see `shardsUpdates`). Every
+  /// rank ends with the same weights, bit for bit those of `step()` from `.grad`. The optimizer's
+  /// state of the other ranks' shards is not updated on this rank: `completeShardedState(_:)`
+  /// brings it in.
   /// - Throws: `DistributedError.rankLost` when another rank's weights do not come within `timeout`.
-  public func applyDeferredUpdates(
+  public func applyShardedUpdates(
     _ update: (_ parameter: Int, _ elements: Range<Int>, _ gradient: (Range<Int>, UnsafeMutablePointer<Float>) -> Void,
                _ updated: (Range<Int>, UnsafePointer<Float>) -> Void) -> Void
   ) throws {
-    guard let shared, !deferredParameters.isEmpty else { return }
-    defer { deferredParameters = [] }
-    let sharded = buckets.indices.filter { buckets[$0].members.count == 1 && deferredParameters.contains(buckets[$0].members[0]) }
-    // The bucket's first element within its parameter (a row block starts inside it).
-    func first(_ b: Int) -> Int { buckets[b].range.lowerBound - placement[buckets[b].members[0]].offset }
+    guard let shared, !shardedParameters.isEmpty else { return }
+    defer { shardedParameters = [] }
+    let sharded = ownBuckets.filter { shardedParameters.contains(buckets[$0].members[0]) }
+    bucketsShardedLastStep = sharded.count
     for b in sharded {
-      let start = first(b), mine = shared.shard(b, of: rank)
-      update(buckets[b].members[0], start + mine.lowerBound..<start + mine.upperBound, { piece, into in
+      let start = firstElement(of: b)
+      update(buckets[b].members[0], shardElements(b, of: rank), { piece, into in
         shared.sumShard(b, piece.lowerBound - start..<piece.upperBound - start, into: into)
       }, { piece, weights in
         // Straight from the optimizer's piece, still in cache, over this rank's gradient shard.
@@ -217,9 +230,11 @@ extension DataParallel {
       shared.publishWeights(b)
     }
     shardedStateIsStale = true
+    let exchange = monotonicClock()
+    defer { exposedCommunicationSeconds += monotonicClock() - exchange }
     try watching("the weight exchange") {
       for b in sharded {
-        let start = first(b)
+        let start = firstElement(of: b)
         var silent: Error?
         parameters[buckets[b].members[0]].update { values in
           values.withUnsafeMutableBufferPointer {
@@ -231,11 +246,13 @@ extension DataParallel {
     }
   }
 
-  /// Drops the deferred updates of the last step (a step that must not be applied, such as one
-  /// with a non-finite loss, on every rank alike): those parameters keep their values.
-  public func discardDeferredUpdates() {
+  /// Drops the sharded updates of the last step (a step that must not be applied, such as one
+  /// with a non-finite loss, which every rank sees alike as the loss is reduced): those
+  /// parameters keep their values. A rank that drops a step the others apply (an anomaly only it
+  /// detected) leaves them waiting for its weights until `timeout` (`DistributedError.rankLost`).
+  public func discardShardedUpdates() {
     shared?.discardShardedUpdates()
-    deferredParameters = []
+    shardedParameters = []
   }
 
   /// Completes optimizer state after sharded updates (`shardedStateIsStale`): `slots` maps each
@@ -247,20 +264,18 @@ extension DataParallel {
   /// since the last call.
   /// - Throws: `DistributedError.rankLost` when a rank does not answer within `timeout`.
   public func completeShardedState(_ slots: inout [String: [[Float]?]]) throws {
-    guard let shared, shardedStateIsStale else { return }
-    let sharded = Set(buckets.filter { $0.members.count == 1 }.map { $0.members[0] }).sorted()
+    guard shared != nil, shardedStateIsStale else { return }
     for name in slots.keys.sorted() {  // the same order on every rank (a dictionary's is not)
       precondition(slots[name]!.count == parameters.count,
                    "DataParallel.completeShardedState: \(slots[name]!.count) '\(name)' buffers for \(parameters.count) parameters")
-      for i in sharded {
+      for i in ownBucketParameters {
         guard let values = slots[name]![i] else { continue }
         precondition(values.count == parameters[i].count,
                      "DataParallel.completeShardedState: parameter \(i) has \(parameters[i].count) elements, its '\(name)' \(values.count)")
         // This rank's shard of each of the parameter's buckets, −0 elsewhere.
         var kept = [Float](repeating: -0.0, count: values.count)
-        for (b, bucket) in buckets.enumerated() where bucket.members == [i] {
-          let start = bucket.range.lowerBound - placement[i].offset, mine = shared.shard(b, of: rank)
-          let elements = start + mine.lowerBound..<start + mine.upperBound
+        for b in ownBuckets where buckets[b].members[0] == i {
+          let elements = shardElements(b, of: rank)
           kept[elements] = values[elements]
         }
         try watching("the optimizer state exchange") {
@@ -346,10 +361,10 @@ extension DataParallel {
     exposedCommunicationSeconds += monotonicClock() - start
     bucketsReducedInPlace = 0
     blockGradient = nil
-    deferredParameters = stepShards ? Set(buckets.filter { $0.members.count == 1 }.map { $0.members[0] }) : []
+    shardedParameters = stepShards ? Set(ownBucketParameters) : []
     defer {
-      // A deferred parameter's .grad was never filled: nothing may read it.
-      for i in deferredParameters { parameters[i].grad = nil }
+      // A sharded parameter's .grad was never filled: nothing may read it.
+      for i in shardedParameters { parameters[i].grad = nil }
     }
     for b in buckets.indices {
       let wasInPlace = inPlaceBuffer[b] != nil
@@ -361,8 +376,8 @@ extension DataParallel {
         continue
       }
       // A later block of a blocked parameter: put back (or copied from `flat`) with its first.
-      // A deferred one: its sum was not written anywhere.
-      if wasInPlace || (buckets[b].members.count == 1 && deferredParameters.contains(buckets[b].members[0])) || (buckets[b].rows != nil && placement[buckets[b].members[0]].bucket != b) { continue }
+      // A sharded one: its sum was not written anywhere.
+      if wasInPlace || (stepShards && buckets[b].members.count == 1) || (buckets[b].rows != nil && placement[buckets[b].members[0]].bucket != b) { continue }
       for i in buckets[b].members {
         let p = parameters[i], offset = placement[i].offset
         let reduced = UnsafeMutableBufferPointer(rebasing: flat[offset..<offset + p.count])

@@ -77,8 +77,9 @@ public final class DataParallel {
   public let bucketBytes: Int
   /// Seconds any collective may take before the run is declared broken (a lost rank).
   public var timeout: Double
-  /// Seconds spent waiting for gradient reductions after backward returned, summed since the
-  /// last `resetTimers()`: the communication that backward did not hide.
+  /// Seconds spent waiting for gradient reductions after backward returned, and exchanging
+  /// the updated weights of sharded steps, summed since the last `resetTimers()`: the
+  /// communication that backward did not hide.
   public internal(set) var exposedCommunicationSeconds = 0.0
   /// Buckets whose allreduce started while backward was still running, and all buckets
   /// started, since the last `resetTimers()` (the overlap actually achieved).
@@ -93,24 +94,27 @@ public final class DataParallel {
   public var reducesInSharedMemory: Bool { shared != nil }
   /// Whether the optimizer step is sharded across the ranks (ZeRO stage 1, on one host only:
   /// `reducesInSharedMemory`). `finishGradients()` then leaves the sums of the buckets of one
-  /// parameter (the large ones) to `applyDeferredUpdates(_:)`: each rank adds the ranks'
+  /// parameter (the large ones) to `applyShardedUpdates(_:)`: each rank adds the ranks'
   /// gradients over its shard of the elements only (1/ranks of them), a piece at a time, hands
   /// each piece to the optimizer's update (`PiecewiseOptimizer.step(deferring:)`), and the ranks
   /// then copy each other's updated shards. Each rank sums and updates 1/ranks of those weights
   /// instead of all of them, and the sum is never written into `.grad` and read back; the weights
   /// get the bits of `step()` from `.grad`, the same on every rank. The optimizer's state (momentum,
   /// Adam's moments) of the other ranks' shards is stale on each rank until
-  /// `completeShardedState(_:)` (before a checkpoint). Set it only when nothing reads those
-  /// gradients between `finishGradients()` and the update (no gradient clipping); their `.grad`
-  /// is `nil` after `finishGradients()`.
+  /// `completeShardedState(_:)` (before a checkpoint, and before turning this off: `beginStep`
+  /// stops on stale state without it). Set it only when nothing reads those gradients between
+  /// `finishGradients()` and the update (no gradient clipping); their `.grad` is `nil` after
+  /// `finishGradients()`.
   public var shardsUpdates = false
   /// Whether a sharded update ran since the last `completeShardedState(_:)`: each rank's
   /// optimizer state is then up to date only on its own shards.
   public internal(set) var shardedStateIsStale = false
   /// The parameters (indices into the group's parameters) whose update the last
-  /// `finishGradients()` deferred: apply it with `applyDeferredUpdates(_:)` (or drop it with
-  /// `discardDeferredUpdates()`) before the next `beginStep`.
-  public internal(set) var deferredParameters: Set<Int> = []
+  /// `finishGradients()` left to the shards: apply it with `applyShardedUpdates(_:)` (or drop it
+  /// with `discardShardedUpdates()`) before the next `beginStep`.
+  public internal(set) var shardedParameters: Set<Int> = []
+  /// Buckets whose sum and update the last step sharded (0: none, the optimizer stepped from `.grad`).
+  public internal(set) var bucketsShardedLastStep = 0
   /// `shardsUpdates` as this step began (with shared memory): what its buckets do.
   var stepShards = false
   /// The reduction on one host, when used.
@@ -120,6 +124,9 @@ public final class DataParallel {
   let buffers: [Tensor<Float>]
   /// The buckets, in launch order: ranges of parameter indices (descending) and their offsets in `flat`.
   let buckets: [Bucket]
+  /// The buckets of one parameter (reduced in place; sharded when `shardsUpdates`), and their
+  /// parameters, in ascending order.
+  let ownBuckets: [Int], ownBucketParameters: [Int]
   /// Parameter index → (bucket index, offset of the parameter in `flat`).
   let placement: [(bucket: Int, offset: Int)]
   /// One contiguous buffer for all gradients, in bucket order: packed buckets live here, and a
@@ -231,6 +238,8 @@ public final class DataParallel {
     }
     self.gradientBlocks = blocked?.blocks ?? 1
     buckets = layout.buckets
+    ownBuckets = layout.buckets.indices.filter { layout.buckets[$0].members.count == 1 }
+    ownBucketParameters = Set(ownBuckets.map { layout.buckets[$0].members[0] }).sorted()
     placement = layout.placement
     flat = .allocate(capacity: max(1, layout.total))
     flat.initialize(repeating: 0)

@@ -40,6 +40,8 @@ final class SharedMemoryReduction {
   let buckets: [Range<Int>]
   let total: Int
   let dataOffset: Int
+  /// Floats from one parity's half of a segment's data to the other's (`total`, rounded up to a cache line).
+  let parityStride: Int
   /// The current step (1 for the first): this step's flags and the parity of its slots.
   private(set) var step: Int64 = 0
   private var destination: [UnsafeMutableBufferPointer<Float>?]
@@ -60,12 +62,14 @@ final class SharedMemoryReduction {
     let dataOffset = 2 * buckets.count * 64  // a cache line per flag: gradient flags, then weight flags
     // Whole pages per rank: Open MPI lays the segments end to end, so each rank's flags start a
     // page (no cache line shared with the rank before) and its data is 64-byte aligned.
-    let bytes = (dataOffset + 2 * max(total, 1) * MemoryLayout<Float>.size + 4095) / 4096 * 4096
+    // Each parity's half starts on a cache line (`shard` splits buckets at cache lines).
+    let parityStride = (max(total, 1) + 15) / 16 * 16
+    let bytes = (dataOffset + 2 * parityStride * MemoryLayout<Float>.size + 4095) / 4096 * 4096
     guard let segments = try communicator.sharedSegments(bytes: bytes) else {
       return nil
     }
-    (rank, size, self.segments, self.buckets, self.total, self.dataOffset) =
-      (communicator.rank, communicator.size, segments, buckets, total, dataOffset)
+    (rank, size, self.segments, self.buckets, self.total, self.dataOffset, self.parityStride) =
+      (communicator.rank, communicator.size, segments, buckets, total, dataOffset, parityStride)
     destination = Array(repeating: nil, count: buckets.count)
     summed = Array(repeating: true, count: buckets.count)
     unpublished = Array(repeating: false, count: buckets.count)
@@ -96,21 +100,27 @@ final class SharedMemoryReduction {
   }
 
   /// Rank `r`'s shard of bucket `b`: its elements (indices within the bucket) that rank `r`
-  /// sums and updates when the bucket is sharded. Contiguous, in rank order, split at whole
-  /// cache lines (16 floats) so no two ranks write one line.
-  func shard(_ b: Int, of r: Int) -> Range<Int> { Self.shard(of: buckets[b].count, rank: r, ranks: size) }
+  /// sums and updates when the bucket is sharded. Contiguous, in rank order, each edge on a
+  /// cache line of the slot, so the line a rank writes its weights into is never one another
+  /// rank reads its gradient shard from.
+  func shard(_ b: Int, of r: Int) -> Range<Int> {
+    Self.shard(of: buckets[b].count, rank: r, ranks: size, offset: buckets[b].lowerBound)
+  }
 
-  /// Rank `rank`'s share of `count` elements split among `ranks`: contiguous, in rank order,
-  /// every edge but the last on a multiple of 16 (a 64-byte cache line of floats).
-  static func shard(of count: Int, rank: Int, ranks: Int) -> Range<Int> {
-    func edge(_ k: Int) -> Int { k == ranks ? count : min(count, count * k / ranks / 16 * 16) }
+  /// Rank `rank`'s share of `count` elements that start `offset` floats after a cache line,
+  /// split among `ranks`: contiguous, in rank order, every inner edge at a multiple of 16 floats
+  /// (64 bytes) from that line.
+  static func shard(of count: Int, rank: Int, ranks: Int, offset: Int = 0) -> Range<Int> {
+    func edge(_ k: Int) -> Int {
+      k == ranks ? count : min(count, max(0, (offset + count * k / ranks) / 16 * 16 - offset))
+    }
     return edge(rank)..<edge(rank + 1)
   }
 
   /// Rank `r`'s memory for the current step (the half of its data area of this step's parity),
   /// indexed like the gradient.
   private func stepBase(of r: Int) -> UnsafeMutablePointer<Float> {
-    (segments[r] + dataOffset).assumingMemoryBound(to: Float.self) + Int(step & 1) * total
+    (segments[r] + dataOffset).assumingMemoryBound(to: Float.self) + Int(step & 1) * parityStride
   }
 
   private func slot(_ r: Int, _ b: Int) -> UnsafeMutablePointer<Float> { stepBase(of: r) + buckets[b].lowerBound }
@@ -164,19 +174,23 @@ final class SharedMemoryReduction {
   /// Sums elements `piece` (indices within the bucket, inside this rank's shard) of sharded
   /// bucket `b`, after `finish(timeout:)`, over the ranks in rank order into `destination`.
   func sumShard(_ b: Int, _ piece: Range<Int>, into destination: UnsafeMutablePointer<Float>) {
+    requireUnpublished(b, piece, "sumShard")
+    sum(b, offset: piece.lowerBound, count: piece.count, into: destination)
+  }
+
+  /// Stops unless bucket `b` is sharded, summable, its weights not yet published, and `piece`
+  /// lies in this rank's shard.
+  private func requireUnpublished(_ b: Int, _ piece: Range<Int>, _ caller: String) {
     let mine = shard(b, of: rank)
     precondition(unpublished[b] && summed[b] && piece.lowerBound >= mine.lowerBound && piece.upperBound <= mine.upperBound,
-                 "SharedMemoryReduction.sumShard: bucket \(b) is not sharded, or not finished, or elements \(piece) are not in shard \(mine)")
-    sum(b, offset: piece.lowerBound, count: piece.count, into: destination)
+                 "SharedMemoryReduction.\(caller): bucket \(b) is not sharded, or not finished, or its weights were published, or elements \(piece) are not in shard \(mine)")
   }
 
   /// Writes updated weights `piece` (indices within the bucket, inside this rank's shard) of
   /// sharded bucket `b` into this rank's slot, over its own gradient shard (no other rank reads
   /// that), for `publishWeights` to hand over.
   func writeWeights(_ b: Int, _ piece: Range<Int>, from weights: UnsafePointer<Float>) {
-    let mine = shard(b, of: rank)
-    precondition(unpublished[b] && summed[b] && piece.lowerBound >= mine.lowerBound && piece.upperBound <= mine.upperBound,
-                 "SharedMemoryReduction.writeWeights: bucket \(b) is not sharded, or its weights were published, or \(piece) is not in shard \(mine)")
+    requireUnpublished(b, piece, "writeWeights")
     (slot(rank, b) + piece.lowerBound).update(from: weights, count: piece.count)
     weightsWritten[b] += piece.count
   }

@@ -44,15 +44,19 @@ public protocol Optimizer<Scalar>: AnyObject {
 
 /// An optimizer whose update of each element reads only that element: its gradient, its value
 /// and its state (SGD, Adam, AdamW). A parameter can then be updated piece by piece, as the pieces
-/// of its gradient are produced, without the gradient ever being stored whole: `DataParallel`
-/// adds the ranks' gradients a few thousand elements at a time and updates the weights from
-/// each piece, instead of writing the sum into `.grad` and reading it back in `step()` (PyTorch's
-/// DDP runs an optimizer the same way in a communication hook). The weights and state come out
-/// with the bits of `step()`.
+/// of its gradient are produced, without the gradient ever being stored whole, and a part of it
+/// alone: `DataParallel` shards the step across the ranks (ZeRO stage 1), each rank adding the
+/// ranks' gradients over its shard a few thousand elements at a time and updating those weights
+/// from each piece, instead of writing the sum into `.grad` and reading it back in `step()`
+/// (PyTorch's DDP runs an optimizer the same way in a communication hook). The elements updated
+/// come out with the bits of `step()`.
 public protocol PiecewiseOptimizer<Scalar>: Optimizer {
   /// One step: updates every parameter that has a `.grad` and is not in `deferred`, exactly as
-  /// `step()` (the schedule advances once), and returns the update of the `deferred` ones at the
-  /// same rate, to apply to each of their elements exactly once, before the next step.
+  /// `step()` (the schedule advances once, and so does every deferred parameter's step count),
+  /// and returns the update of the `deferred` ones at the same rate, to apply to each of their
+  /// elements at most once, before the next step. Elements it is not applied to keep their
+  /// values and their state (which then lags the step count: a sharded rank's view of the
+  /// other ranks' shards, until `DataParallel` brings their state in).
   func step(deferring deferred: Set<Int>) -> PiecewiseUpdate<Scalar>
 }
 

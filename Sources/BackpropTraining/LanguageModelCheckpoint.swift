@@ -39,6 +39,9 @@ public enum LanguageModelCheckpoint {
       "batch_generator": trainer.batchGenerator.stateWords.map(String.init).joined(separator: ","),
       "history": String(decoding: try encoder.encode(trainer.history), as: UTF8.self),
     ]
+    precondition(trainer.dataParallel?.shardedStateIsStale != true,
+                 "LanguageModelCheckpoint.save: after sharded steps each rank's optimizer state is current only on its shards; "
+                   + "call dataParallel.completeState(of: optimizer) on every rank first")
     let state = trainer.optimizer.state
     metadata["optimizer.steps"] = state.steps.map(String.init).joined(separator: ",")
     metadata["optimizer.step_count"] = String(state.stepCount)

@@ -44,6 +44,8 @@ public final class LanguageModelTrainer {
   /// Shard the large parameters' optimizer step across the ranks where it applies (see
   /// `Trainer.shardsOptimizerStep`; never with gradient clipping, the default here).
   public var shardsOptimizerStep = true
+  /// Whether the last optimizer step was sharded across the ranks (`shardsOptimizerStep`).
+  public var shardedOptimizerStep: Bool { (dataParallel?.bucketsShardedLastStep ?? 0) > 0 }
 
   /// A trainer for `model` on `corpus`.
   /// - Throws: `TensorError.invalidArgument` naming the option when `configuration` is invalid
@@ -101,7 +103,7 @@ public final class LanguageModelTrainer {
       value = Double(loss.item)
     }
     if configuration.gradientClipNorm > 0 { clipGradientNorm(model.parameters, maxNorm: configuration.gradientClipNorm) }
-    if let parallel = dataParallel { try parallel.step(optimizer) } else { optimizer.step() }
+    try optimizer.step(in: dataParallel)
     completedSteps += 1
     if checksReplicasEveryStep, let parallel = dataParallel { try parallel.checkReplicasIdentical() }
     lossSinceRecord += value

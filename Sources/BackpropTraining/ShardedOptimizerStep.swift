@@ -17,16 +17,17 @@ extension DataParallel {
     shardsUpdates = shards
   }
 
-  /// `optimizer.step()` after `finishGradients()`: the deferred parameters updated shard by
-  /// shard from the ranks' summed pieces (`applyDeferredUpdates(_:)`), the others from `.grad`
+  /// `optimizer.step()` after `finishGradients()`: the sharded parameters updated shard by
+  /// shard from the ranks' summed pieces (`applyShardedUpdates(_:)`), the others from `.grad`
   /// as usual.
   /// - Throws: `DistributedError.rankLost` when another rank's updated weights do not come.
   public func step(_ optimizer: any Optimizer<Float>) throws {
-    guard !deferredParameters.isEmpty, let piecewise = optimizer as? any PiecewiseOptimizer<Float> else {
-      optimizer.step()
-      return
+    guard !shardedParameters.isEmpty else { return optimizer.step() }
+    guard let piecewise = optimizer as? any PiecewiseOptimizer<Float> else {
+      preconditionFailure("DataParallel.step: this step was sharded (shardsUpdates) but \(type(of: optimizer)) cannot update piecewise; "
+        + "use allowShardedUpdates(for:enabled:clips:)")
     }
-    try applyDeferredUpdates(piecewise.step(deferring: deferredParameters).apply)
+    try applyShardedUpdates(piecewise.step(deferring: shardedParameters).apply)
   }
 
   /// Brings every rank's shards of `optimizer`'s state (momentum, Adam's moments) to every rank
@@ -38,5 +39,12 @@ extension DataParallel {
     var state = optimizer.state
     try completeShardedState(&state.slots)
     try optimizer.loadState(state)
+  }
+}
+
+extension Optimizer where Scalar == Float {
+  /// `step()`, or in a data-parallel group `parallel.step(self)` (sharded where it applies).
+  func step(in parallel: DataParallel?) throws {
+    if let parallel { try parallel.step(self) } else { step() }
   }
 }

@@ -48,9 +48,9 @@ public final class Trainer {
   /// weights and, after each epoch, the same optimizer state, bit for bit; `false` turns it off
   /// (to compare).
   public var shardsOptimizerStep = true
-  /// Whether the last epoch's optimizer steps were sharded across the ranks
-  /// (`shardsOptimizerStep`, where it applies).
-  public var shardedOptimizerStep: Bool { dataParallel?.shardsUpdates ?? false }
+  /// Whether the last optimizer step was sharded across the ranks (`shardsOptimizerStep`, where
+  /// it applies, and some bucket holds one parameter).
+  public var shardedOptimizerStep: Bool { (dataParallel?.bucketsShardedLastStep ?? 0) > 0 }
   /// Optimizer steps taken by this trainer object (not saved in checkpoints).
   public private(set) var stepsTaken = 0
   /// Where each epoch's time went on this process, one record per epoch trained by this object
@@ -186,11 +186,11 @@ public final class Trainer {
           throw TrainingError.nonFiniteLoss(epoch: epochIndex + 1, batch: b + 1, loss: lossValue, learningRate: learningRate)
         }
       } catch {
-        dataParallel?.discardDeferredUpdates()
+        dataParallel?.discardShardedUpdates()
         throw error
       }
       if let maxNorm = configuration.clipNorm { clipGradientNorm(parameters, maxNorm: maxNorm) }
-      if let parallel = dataParallel { try parallel.step(optimizer) } else { optimizer.step() }
+      try optimizer.step(in: dataParallel)
       clock.lap(&phases.optimizer)
       stepsTaken += 1
       if checksReplicasEveryStep, let parallel = dataParallel { try parallel.checkReplicasIdentical() }

@@ -43,6 +43,9 @@ public struct TrainingCheckpoint {
     // No wall-clock timings: two identical runs must write identical bytes.
     metadata["history"] = try json(trainer.history.map(\.withoutTimings))
     if let inputScaler { metadata[SavedModel.inputScalerKey] = try json(inputScaler) }
+    precondition(trainer.dataParallel?.shardedStateIsStale != true,
+                 "TrainingCheckpoint.save: after sharded steps each rank's optimizer state is current only on its shards; "
+                   + "call dataParallel.completeState(of: optimizer) on every rank first")
     let state = trainer.optimizer.state
     metadata["optimizer.steps"] = state.steps.map(String.init).joined(separator: ",")
     metadata["optimizer.step_count"] = String(state.stepCount)

@@ -41,8 +41,8 @@ struct DistributedOptions: ParsableArguments {
     if let reduce = ProcessInfo.processInfo.environment["BACKPROP_MPI_REDUCE"], !reduce.isEmpty, !["mpi", "auto"].contains(reduce) {
       throw CommandError("BACKPROP_MPI_REDUCE must be mpi or auto, got '\(reduce)'")
     }
-    if let fused = ProcessInfo.processInfo.environment["BACKPROP_SHARDED_UPDATE"], !fused.isEmpty, !["on", "off"].contains(fused) {
-      throw CommandError("BACKPROP_SHARDED_UPDATE must be on or off, got '\(fused)'")
+    if let sharded = ProcessInfo.processInfo.environment["BACKPROP_SHARDED_UPDATE"], !sharded.isEmpty, !["on", "off"].contains(sharded) {
+      throw CommandError("BACKPROP_SHARDED_UPDATE must be on or off, got '\(sharded)'")
     }
     do { return try Communicator() } catch { throw CommandError("--distributed: \(error)") }
   }

@@ -64,6 +64,8 @@ struct LMTrainCommand: ParsableCommand {
     var ranks: Int?
     var weightsDigest: String?
     var mpiWait: String?
+    /// Whether the last step's optimizer step was sharded across the ranks (`BACKPROP_SHARDED_UPDATE`).
+    var shardedUpdate: Bool?
     var architecture: String
     var parameters: Int
     var steps: Int
@@ -182,6 +184,7 @@ struct LMTrainCommand: ParsableCommand {
     let last = trainer.history.last!
     let report = Report(
       ranks: world?.size, weightsDigest: digest, mpiWait: world.map { _ in Communicator.waitMode },
+      shardedUpdate: world.map { _ in trainer.shardedOptimizerStep },
       architecture: c.architecture, parameters: trainer.model.parameterCount, steps: trainer.completedSteps,
       vocabulary: trainer.corpus.vocabulary.count, history: trainer.history, validationLoss: last.validationLoss,
       validationPerplexity: last.validationPerplexity, seconds: seconds,

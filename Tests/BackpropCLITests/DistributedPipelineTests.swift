@@ -99,14 +99,19 @@ import Testing
     // embedding (tied to the head in a transformer): refused in one line, before MPI starts.
     let blocks = try runBackprop(recipe + ["--distributed", "--gradient-blocks", "2"])
     #expect(blocks.status != 0 && blocks.stderr == "Error: --gradient-blocks applies to train (an MLP's first layer), not to lm train\n", "\(blocks.stderr)")
-    // Without clipping, AdamW updates the large parameters straight from the summed pieces in
-    // shared memory (the LSTM's 192×48 weights: 5 pieces each): the same bits as from .grad.
+    // Without clipping, AdamW's step of the large parameters is sharded in shared memory (each
+    // of the LSTM's 192×48 weights split between the ranks: 2 pieces each): the checkpoint,
+    // AdamW's moments included, has the bytes of every rank updating everything from .grad.
     let wider = recipe.map { $0 == "16" ? "48" : $0 }
     let unclipped = wider + ["--distributed", "--check-replicas", "--batch-size", "8", "--clip", "0", "--bucket-kib", "1"]
-    let fused = try runUnderMPI(ranks: 2, mpirunOptions: ["-x", "BACKPROP_SHARDED_UPDATE=on"], unclipped)
-    let plain = try runUnderMPI(ranks: 2, mpirunOptions: ["-x", "BACKPROP_SHARDED_UPDATE=off"], unclipped)
-    #expect(fused.status == 0 && plain.status == 0, "\(fused.stderr) \(plain.stderr)")
-    #expect(try json(fused.stdout)["weightsDigest"] as? String == json(plain.stdout)["weightsDigest"] as? String)
+    let sharded = try runUnderMPI(ranks: 2, mpirunOptions: ["-x", "BACKPROP_SHARDED_UPDATE=on"], unclipped + ["--save", path("sharded.safetensors")])
+    let plain = try runUnderMPI(ranks: 2, mpirunOptions: ["-x", "BACKPROP_SHARDED_UPDATE=off"], unclipped + ["--save", path("plain.safetensors")])
+    #expect(sharded.status == 0 && plain.status == 0, "\(sharded.stderr) \(plain.stderr)")
+    #expect(try json(sharded.stdout)["shardedUpdate"] as? Bool == true && json(plain.stdout)["shardedUpdate"] as? Bool == false,
+            "\(sharded.stdout) \(plain.stdout)")
+    #expect(try json(sharded.stdout)["weightsDigest"] as? String == json(plain.stdout)["weightsDigest"] as? String)
+    let (shardedFile, plainFile) = (FileManager.default.contents(atPath: path("sharded.safetensors")), FileManager.default.contents(atPath: path("plain.safetensors")))
+    #expect(shardedFile != nil && shardedFile == plainFile, "the checkpoints (weights and AdamW's moments) differ")
     // The checkpoint keeps the global batch: 16 windows a step, whatever the ranks.
     #expect(try LanguageModelCheckpoint.loadModel(contentsOf: URL(fileURLWithPath: path("two.safetensors"))).configuration.batchSize == 16)
   }

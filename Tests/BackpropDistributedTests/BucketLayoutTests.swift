@@ -19,18 +19,23 @@ import Testing
   }
 
   /// Sharded updates split each bucket among the ranks: together the shards cover it exactly,
-  /// in rank order, each edge on a cache line (no line written by two ranks), about evenly.
+  /// in rank order, each inner edge on a cache line of the slot (the bucket starts `offset`
+  /// floats after one), about evenly.
   @Test func shardsCoverABucketInRankOrderSplitAtCacheLines() {
     for count in [0, 1, 15, 16, 17, 100, 1000, 200_704] {
       for ranks in 1...4 {
-        let shards = (0..<ranks).map { SharedMemoryReduction.shard(of: count, rank: $0, ranks: ranks) }
-        #expect(shards.first?.lowerBound == 0 && shards.last?.upperBound == count, "\(count) elements, \(ranks) ranks: \(shards)")
-        #expect(zip(shards, shards.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound }, "\(shards)")
-        #expect(shards.dropLast().allSatisfy { $0.upperBound % 16 == 0 }, "\(count) elements, \(ranks) ranks: \(shards)")
-        #expect(shards.allSatisfy { $0.count <= count / ranks + 16 }, "\(count) elements, \(ranks) ranks: \(shards)")
+        for offset in [0, 5, 16, 37] {
+          let shards = (0..<ranks).map { SharedMemoryReduction.shard(of: count, rank: $0, ranks: ranks, offset: offset) }
+          let context = "\(count) elements at offset \(offset), \(ranks) ranks: \(shards)"
+          #expect(shards.first?.lowerBound == 0 && shards.last?.upperBound == count, "\(context)")
+          #expect(zip(shards, shards.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound }, "\(context)")
+          #expect(shards.dropLast().allSatisfy { [0, count].contains($0.upperBound) || ($0.upperBound + offset) % 16 == 0 }, "\(context)")
+          #expect(shards.allSatisfy { $0.count <= count / ranks + 16 }, "\(context)")
+        }
       }
     }
     #expect(SharedMemoryReduction.shard(of: 200_704, rank: 1, ranks: 2) == 100_352..<200_704)
+    #expect(SharedMemoryReduction.shard(of: 100, rank: 1, ranks: 2, offset: 5) == 43..<100)
   }
 
   @Test func aBlockedParameterGetsABucketPerRowBlockBeforeItsBias() {
