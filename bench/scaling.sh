@@ -6,6 +6,9 @@
 #   1. Backprop, 1 process × 1 thread, batch 128 (the reference) and batch 64 (a rank's share)
 #   1b. two independent 1-process runs at once, one per core (no communication: the ceiling),
 #       of batch 64 (strong scaling's ceiling) and of batch 128 (weak scaling's)
+#   2b. --rounds more pairs of runs, alternating: 1 process of batch 128, then 2 ranks weak summed
+#       in shared memory; the median of the rounds' ratios is the goal's figure least moved by the
+#       host's run-to-run changes
 #   2. Backprop, mpirun -np 2 × 1 thread, --distributed: strong and weak, with the gradients
 #      summed in memory the ranks share (the default on one host), and by MPI_Iallreduce
 #      (BACKPROP_MPI_REDUCE=mpi) over loopback TCP (`--mca btl self,tcp`, as two machines would)
@@ -26,11 +29,13 @@
 #
 #   bench/scaling.sh [--epochs 5] [--limit 6000] [--backprop-bin .build/release/backprop] [--out bench/results/scaling-DATE]
 #   bench/scaling.sh --no-w6 …   # skip step 6
+#   bench/scaling.sh --rounds 9 …   # 2b: alternating rounds of 1 process and 2 ranks weak (default 5; 0: none)
 #   BACKPROP_MPI_WAIT=spin bench/scaling.sh …   # every rank spins while it waits (default: auto)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 epochs=5
 limit=6000
+rounds=5
 w6=1
 bin="$here/../.build/release/backprop"
 out="$here/results/scaling-$(date -u +%Y%m%dT%H%M%SZ)"
@@ -40,6 +45,7 @@ while [ $# -gt 0 ]; do
     --backprop-bin) bin=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --limit) limit=$2; shift 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
     --no-w6) w6=0; shift ;;
     *) echo "scaling.sh: unknown option $1" >&2; exit 64 ;;
   esac
@@ -83,6 +89,12 @@ cc -O3 -march=native -pthread "$here/core_to_core.c" -o "$probe"
   echo "probe_after_backprop_2x1_summed $("$probe")"
   echo "backprop_2x1_weak_summed $("${one_host[@]}" "$bin" "${w2[@]}" --batch-size 128 --distributed | compact)"
   echo "probe_after_backprop_2x1_weak_summed $("$probe")"
+  # The reference and the goal's run again, alternating, --rounds times: one run of each says
+  # little on a host whose speed moves by 5–15% from run to run; the median of the rounds does.
+  for r in $(seq "$rounds"); do
+    echo "round_1x1_$r $("$bin" "${w2[@]}" --batch-size 128 | compact)"
+    echo "round_weak_summed_$r $("${one_host[@]}" "$bin" "${w2[@]}" --batch-size 128 --distributed | compact)"
+  done
   echo "backprop_2x1 $("${mpi[@]}" "$bin" "${w2[@]}" --batch-size 64 --distributed | compact)"
   echo "probe_after_backprop_2x1 $("$probe")"
   echo "backprop_2x1_vader $("${mpi_shm[@]}" "$bin" "${w2[@]}" --batch-size 64 --distributed | compact)"

@@ -34,7 +34,7 @@ def median_epoch(r):
 
 def sps(key, samples=60000):
     r = rows[key]
-    if "epoch_seconds" in r and key.startswith("backprop"):
+    if "epoch_seconds" in r and key.startswith(("backprop", "round_")):
         return samples / median_epoch(r)
     return r["samples_per_second"]
 
@@ -84,6 +84,14 @@ for label, definition, transport, per_rank, global_batch, key in table:
         goal = "**met**" if v / b1 >= 1.8 else "not met"
     print(f"| {label} | {definition} | {transport} | {per_rank} | {global_batch} | {v:,.0f} | **{v / b1:.2f}×** | {goal} |")
 print()
+rounds = sorted(int(k.rsplit("_", 1)[1]) for k in rows if k.startswith("round_1x1_") and f"round_weak_summed_{k.rsplit('_', 1)[1]}" in rows)
+if rounds:
+    ratios = [sps(f"round_weak_summed_{r}") / sps(f"round_1x1_{r}") for r in rounds]
+    middle = sorted(ratios)[len(ratios) // 2] if len(ratios) % 2 else sum(sorted(ratios)[len(ratios) // 2 - 1:len(ratios) // 2 + 1]) / 2
+    print(f"W2 weak, 2 ranks summed in shared memory, against 1 process in {len(ratios)} alternating rounds after the table's runs: "
+          + ", ".join(f"{x:.2f}×" for x in ratios) + f"; median **{middle:.2f}×** (goal ≥ 1.8×: {'met' if middle >= 1.8 else 'not met'}), "
+          f"{sum(x >= 1.8 for x in ratios)} of {len(ratios)} rounds at 1.8× or more.")
+    print()
 print(f"Backprop 2 ranks (strong, TCP) / PyTorch DDP 2 processes (strong): **{b2 / p2:.2f}×**; PyTorch DDP's own scaling: "
       f"{p2 / p1:.2f}× strong" + (f", {value['pytorch_ddp_2x1_weak'] / p1:.2f}× weak" if "pytorch_ddp_2x1_weak" in value else "")
       + (f"; Backprop weak TCP / DDP weak: **{value['backprop_2x1_weak'] / value['pytorch_ddp_2x1_weak']:.2f}×**"
@@ -95,7 +103,7 @@ def share(key):
     d = rows[key]
     train_seconds = sum(d["epoch_seconds"])
     exposed = d.get("exposed_communication_seconds", float("nan"))
-    print(f"{key}: waiting for gradient allreduces after backward (rank 0, all epochs) {exposed:.3f} s of {train_seconds:.3f} s "
+    print(f"{key}: waiting for gradient allreduces after backward, and exchanging the weights of sharded steps (rank 0, all epochs) {exposed:.3f} s of {train_seconds:.3f} s "
           f"training = **{100 * exposed / train_seconds:.1f}%** of the step; {100 * d.get('buckets_started_during_backward', float('nan')):.0f}% "
           f"of the {d.get('buckets')} buckets started while backward still ran ({d.get('buckets_reduced_in_place', 0)} reduced in place "
           f"in their gradient); ranks waited by `{d.get('mpi_wait')}`; reduction: {d.get('reduction', 'MPI_Iallreduce')}.")
