@@ -262,8 +262,8 @@ extension Tensor {
   /// - Precondition: the closure keeps the element count.
   @_specialize(where Scalar == Float)
   @_specialize(where Scalar == Double)
-  public func update(_ body: (inout [Scalar]) -> Void) {
-    body(&scalars)
+  public func update(_ body: (inout [Scalar]) throws -> Void) rethrows {
+    try body(&scalars)
     require(scalars.count == shape.reduce(1, *), "update changed the element count")
   }
 

@@ -217,7 +217,8 @@ extension DataParallel {
   ) throws {
     guard let shared, !shardedParameters.isEmpty else { return }
     defer { shardedParameters = [] }
-    let sharded = ownBuckets.filter { shardedParameters.contains(buckets[$0].members[0]) }
+    // finishGradients() leaves every bucket of one parameter to the shards, or none.
+    let sharded = ownBuckets
     bucketsShardedLastStep = sharded.count
     for b in sharded {
       let start = firstElement(of: b)
@@ -235,13 +236,9 @@ extension DataParallel {
     try watching("the weight exchange") {
       for b in sharded {
         let start = firstElement(of: b)
-        var silent: Error?
-        parameters[buckets[b].members[0]].update { values in
-          values.withUnsafeMutableBufferPointer {
-            do { try shared.gatherWeights(b, into: $0.baseAddress! + start, timeout: timeout) } catch { silent = error }
-          }
+        try parameters[buckets[b].members[0]].update { values in
+          try values.withUnsafeMutableBufferPointer { try shared.gatherWeights(b, into: $0.baseAddress! + start, timeout: timeout) }
         }
-        if let silent { throw silent }
       }
     }
   }

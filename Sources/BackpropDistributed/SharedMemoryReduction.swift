@@ -38,9 +38,9 @@ final class SharedMemoryReduction {
   let rank: Int, size: Int
   let segments: [UnsafeMutableRawPointer]
   let buckets: [Range<Int>]
-  let total: Int
   let dataOffset: Int
-  /// Floats from one parity's half of a segment's data to the other's (`total`, rounded up to a cache line).
+  /// Floats from one parity's half of a segment's data to the other's (the gradient's element
+  /// count, rounded up to a cache line).
   let parityStride: Int
   /// The current step (1 for the first): this step's flags and the parity of its slots.
   private(set) var step: Int64 = 0
@@ -68,8 +68,8 @@ final class SharedMemoryReduction {
     guard let segments = try communicator.sharedSegments(bytes: bytes) else {
       return nil
     }
-    (rank, size, self.segments, self.buckets, self.total, self.dataOffset, self.parityStride) =
-      (communicator.rank, communicator.size, segments, buckets, total, dataOffset, parityStride)
+    (rank, size, self.segments, self.buckets, self.dataOffset, self.parityStride) =
+      (communicator.rank, communicator.size, segments, buckets, dataOffset, parityStride)
     destination = Array(repeating: nil, count: buckets.count)
     summed = Array(repeating: true, count: buckets.count)
     unpublished = Array(repeating: false, count: buckets.count)
